@@ -6,6 +6,7 @@ import { isNotFound } from './errors.js';
 import { logger } from './log.js';
 import { Resources } from './resources.js';
 import type { Event, KubeObject } from './types.js';
+import { formatTime } from './time.js';
 
 const log = logger('events');
 
@@ -34,7 +35,7 @@ export class EventRecorder {
     const namespace = obj.metadata.namespace || 'default';
     const key = [obj.kind, namespace, obj.metadata.name, obj.metadata.uid, fieldPath, type, reason, message].join('|');
     const now = new Date();
-    const ts = now.toISOString().replace(/\.\d{3}Z$/, 'Z');
+    const ts = formatTime(now);
     const prev = this.seen.get(key);
     if (prev && now.getTime() - prev.at < 10 * 60_000) {
       prev.count++;

@@ -18,3 +18,17 @@ export function parseQuantity(q: string | number | undefined): number {
 export function milliCPU(q: string | number | undefined): number {
   return Math.round(parseQuantity(q) * 1000);
 }
+
+const binarySuffixes: [string, number][] = [['Ei', 2 ** 60], ['Pi', 2 ** 50], ['Ti', 2 ** 40], ['Gi', 2 ** 30], ['Mi', 2 ** 20], ['Ki', 2 ** 10]];
+const decimalSuffixes: [string, number][] = [['E', 1e18], ['P', 1e15], ['T', 1e12], ['G', 1e9], ['M', 1e6], ['k', 1e3]];
+
+/** A value as Kubernetes prints quantities: "500m", "2", "128Mi" (binary when `like` is), "1G". */
+export function formatQuantity(v: number, like?: unknown): string {
+  if (v === 0) return '0';
+  const milli = Math.round(v * 1000);
+  if (milli % 1000 !== 0) return `${milli}m`;
+  const n = Math.round(v);
+  const binary = typeof like === 'string' && /[KMGTPE]i$/.test(like.trim());
+  for (const [s, f] of binary ? binarySuffixes : decimalSuffixes) if (n % f === 0) return `${n / f}${s}`;
+  return String(n);
+}

@@ -6,9 +6,10 @@ import os from 'node:os';
 import path from 'node:path';
 import { ApiClient } from '../api/client.js';
 import { logger } from '../api/log.js';
+import { nthAddress } from '../api/net.js';
 import { ensureCA, issueCert, kubeconfigYaml, writeClientKubeconfig, type KeyPair } from '../api/pki.js';
 import type { ServerConfig } from './config.js';
-import { firstServiceIP, ServiceAllocator } from './apiserver/admission.js';
+import { ServiceAllocator } from './apiserver/admission.js';
 import { bootstrap } from './apiserver/bootstrap.js';
 import { composeAdmission, LimitRanger, QuotaAdmission } from './apiserver/quota.js';
 import { Rest } from './apiserver/rest.js';
@@ -68,7 +69,8 @@ export async function startServer(config: ServerConfig): Promise<RunningServer> 
     const pki = path.join(config.dataDir, 'pki');
     fs.mkdirSync(pki, { recursive: true, mode: 0o700 });
     const ca = await step('certificate authority', () => ensureCA(pki));
-    const serviceIP = firstServiceIP(config.serviceCIDR);
+    // The service CIDR's first address is the `kubernetes` Service's ClusterIP (10.96.0.1).
+    const serviceIP = nthAddress(config.serviceCIDR, 1);
     const ips = [...new Set([config.advertiseAddress, '127.0.0.1', serviceIP, ...config.extraSANs.filter((s) => /^[\d.]+$/.test(s))])];
     const dnsNames = [...new Set(['localhost', 'kubernetes', 'kubernetes.default', 'kubernetes.default.svc', 'kubernetes.default.svc.cluster.local', os.hostname(), ...config.extraSANs.filter((s) => !/^[\d.]+$/.test(s))])];
     const serving = await step('serving certificate', () => servingCert(pki, ca, ips, dnsNames));

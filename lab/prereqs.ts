@@ -2,9 +2,10 @@
 // missing item is reported at once, with the Debian packages that provide them.
 import fs from 'node:fs';
 import path from 'node:path';
+import { cidrsOverlap } from '../api/net.js';
 import { LabError, run } from './exec.js';
 import { linkExists, netnsExists } from './netns.js';
-import { cidrsOverlap, kubetsEntry, labPaths, netnsName, subnetCIDR, vethName, type LabSpec } from './spec.js';
+import { kubetsEntry, labPaths, netnsName, subnetCIDR, vethName, type LabSpec } from './spec.js';
 
 /** Commands looked up on PATH, and the Debian package that provides each. */
 const commands: [string, string][] = [

@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { mountPointsUnder } from './mounts.js';
-import { cidrsOverlap, defaultLabSpec, labPaths, validateSpec, vethName } from './spec.js';
+import { defaultLabSpec, labPaths, validateSpec, vethName } from './spec.js';
 import { agentScript, writeAdminKubeconfig } from './up.js';
 import { labKubeconfigPath } from './index.js';
 
@@ -17,13 +17,6 @@ t.test('the default lab is valid and uses the agreed names', async (t) => {
 t.test('invalid specs are refused with every reason', async (t) => {
   const bad = { ...defaultLabSpec, bridge: 'a-very-long-bridge-name', nodes: [{ name: 'averyveryverylongname', ip: '10.0.0.1', controlPlane: false }] };
   t.throws(() => validateSpec(bad), /bridge name .* longer than 15.*veth name kt-averyveryverylongname.*not in 192\.168\.56\.0\/24.*exactly one node/);
-});
-
-t.test('cidrsOverlap', async (t) => {
-  t.ok(cidrsOverlap('192.168.56.0/24', '192.168.56.7/32'));
-  t.ok(cidrsOverlap('192.168.0.0/16', '192.168.56.0/24'));
-  t.notOk(cidrsOverlap('192.168.57.0/24', '192.168.56.0/24'));
-  t.notOk(cidrsOverlap('garbage', '192.168.56.0/24'));
 });
 
 t.test('agent command line: private netns dir, own CNI cache, control-plane taint only on the master', async (t) => {

@@ -2,6 +2,7 @@
 // with other names and another subnet so they never collide with a running lab.
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { formatIPv4, parseCIDR } from '../api/net.js';
 
 export interface LabNodeSpec {
   /** Node name in the API (master, worker1…). */
@@ -56,6 +57,12 @@ export function vethName(spec: LabSpec, node: string): string {
 
 export function cgroupParent(spec: LabSpec, node: string): string {
   return `/${spec.netnsPrefix}${node}`;
+}
+
+/** The network address of `ip` in a /prefix, or undefined for a malformed address. */
+function networkAddress(ip: string, prefix: number): string | undefined {
+  const c = parseCIDR(`${ip}/${prefix}`);
+  return c && formatIPv4(c.base);
 }
 
 export function subnetCIDR(spec: LabSpec): string {
@@ -113,48 +120,10 @@ export function validateSpec(spec: LabSpec): void {
   for (const n of spec.nodes) {
     if (!/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/.test(n.name)) problems.push(`node name ${n.name} is not a DNS label`);
     if (vethName(spec, n.name).length > IFNAMSIZ) problems.push(`veth name ${vethName(spec, n.name)} is longer than ${IFNAMSIZ} characters`);
-    if (parseIPv4(n.ip) === undefined || networkAddress(n.ip, spec.prefixLength) !== subnet) problems.push(`node ${n.name}: ${n.ip} is not in ${subnet}/${spec.prefixLength}`);
+    if (networkAddress(n.ip, spec.prefixLength) !== subnet) problems.push(`node ${n.name}: ${n.ip} is not in ${subnet}/${spec.prefixLength}`);
     if (seen.has(n.ip)) problems.push(`node ${n.name}: address ${n.ip} is used twice`);
     seen.add(n.ip);
   }
   if (spec.nodes.filter((n) => n.controlPlane).length !== 1) problems.push('exactly one node must be the control plane');
   if (problems.length) throw new Error(`invalid lab spec: ${problems.join('; ')}`);
-}
-
-export function parseIPv4(ip: string): number | undefined {
-  const parts = ip.split('.');
-  if (parts.length !== 4) return undefined;
-  let v = 0;
-  for (const p of parts) {
-    if (!/^\d{1,3}$/.test(p) || Number(p) > 255) return undefined;
-    v = v * 256 + Number(p);
-  }
-  return v;
-}
-
-function formatIPv4(v: number): string {
-  return [24, 16, 8, 0].map((s) => Math.floor(v / 2 ** s) % 256).join('.');
-}
-
-function networkAddress(ip: string, prefix: number): string {
-  const v = parseIPv4(ip);
-  if (v === undefined) return `invalid(${ip})`;
-  const size = 2 ** (32 - prefix);
-  return formatIPv4(v - (v % size));
-}
-
-/** Whether two CIDRs share any address. */
-export function cidrsOverlap(a: string, b: string): boolean {
-  const range = (cidr: string): [number, number] | undefined => {
-    const [ip, len] = cidr.split('/');
-    const v = parseIPv4(ip);
-    const prefix = len === undefined ? 32 : Number(len);
-    if (v === undefined || !(prefix >= 0 && prefix <= 32)) return undefined;
-    const size = 2 ** (32 - prefix);
-    const start = v - (v % size);
-    return [start, start + size - 1];
-  };
-  const ra = range(a);
-  const rb = range(b);
-  return !!ra && !!rb && ra[0] <= rb[1] && rb[0] <= ra[1];
 }

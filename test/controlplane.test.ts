@@ -6,6 +6,7 @@ import type { Deployment, EndpointSlice, Endpoints, KubeObject, Lease, Node, Pod
 import { startServer, type TestServer } from './server-fixture.js';
 import { until } from './until.js';
 import { deploymentYaml as manifest, nodePortServiceYaml as serviceYaml } from './manifests.js';
+import { formatTime } from '../api/time.js';
 
 const deploymentYaml = (name: string, replicas: number) => manifest({ name, replicas, container: 'busybox', ports: [{ containerPort: 80 }] });
 
@@ -16,7 +17,7 @@ t.before(async () => {
 t.teardown(() => srv?.destroy());
 
 
-const now = () => new Date().toISOString().replace(/\.\d{3}Z$/, 'Z');
+const now = () => formatTime();
 const leaseTimers: NodeJS.Timeout[] = [];
 t.teardown(() => leaseTimers.forEach(clearInterval));
 

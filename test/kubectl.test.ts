@@ -12,6 +12,7 @@ import type { Deployment, KubeObject, Node, Pod, ReplicaSet } from '../api/types
 import { startServer, type TestServer } from './server-fixture.js';
 import { until } from './until.js';
 import { deploymentYaml as manifest } from './manifests.js';
+import { formatTime } from '../api/time.js';
 
 const deploymentYaml = (name: string, ns: string, image = 'busybox:1.35') => manifest({ name, namespace: ns, image, container: 'main' });
 
@@ -140,7 +141,7 @@ t.test('describe pod, node, deployment and service, with their events', async (t
 
   // A node that takes no pods (NoSchedule), with the status a kubelet reports.
   const node = await srv.client.create<Node>(Resources.nodes, undefined, { apiVersion: 'v1', kind: 'Node', metadata: { name: 'desc-node', labels: { 'kubernetes.io/hostname': 'desc-node', 'node-role.kubernetes.io/control-plane': '' } }, spec: { taints: [{ key: 'dedicated', value: 'none', effect: 'NoSchedule' }] } });
-  const now = new Date().toISOString().replace(/\.\d{3}Z$/, 'Z');
+  const now = formatTime();
   // A merge patch of status, as the node controller may write the node meanwhile (podCIDR).
   await srv.client.patch(Resources.nodes, undefined, node.metadata.name!, 'merge', {
     status: {

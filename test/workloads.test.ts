@@ -5,11 +5,10 @@ import { ApiClient } from '../api/client.js';
 import { EventRecorder } from '../api/events.js';
 import { InformerFactory } from '../api/informer.js';
 import { Resources } from '../api/resources.js';
-import type { KubeObject, Pod } from '../api/types.js';
+import { formatMicroTime, formatTime } from '../api/time.js';
+import type { CronJob, Job, KubeObject, Pod, StatefulSet } from '../api/types.js';
 import { serverDefaults } from '../control-plane/config.js';
-import { cronJobController, type CronJob } from '../control-plane/controllers/cronjob.js';
-import type { Job } from '../control-plane/controllers/job.js';
-import type { StatefulSet } from '../control-plane/controllers/statefulset.js';
+import { cronJobController } from '../control-plane/controllers/cronjob.js';
 import { startServer, type TestServer } from './server-fixture.js';
 import { until } from './until.js';
 
@@ -19,7 +18,7 @@ t.before(async () => {
 });
 t.teardown(() => srv?.destroy());
 
-const now = () => new Date().toISOString().replace(/\.\d{3}Z$/, 'Z');
+const now = () => formatTime();
 const kubectl = (args: string[], input?: string) => srv.kubectl(args, { input });
 const podsIn = async (ns: string, selector?: string) => (await srv.client.list<Pod>(Resources.pods, ns, selector ? { labelSelector: selector } : {})).items;
 
@@ -422,7 +421,7 @@ t.test('events.k8s.io/v1 serves the same events as core/v1', async (t) => {
     apiVersion: 'events.k8s.io/v1',
     kind: 'Event',
     metadata: { name: 'hello.1' },
-    eventTime: new Date().toISOString().replace('Z', '000Z'),
+    eventTime: formatMicroTime(),
     reportingController: 'example.com/tester',
     reportingInstance: 'tester-1',
     action: 'Greet',

@@ -5,15 +5,11 @@ import { isNotFound } from '../../api/errors.js';
 import { Resources } from '../../api/resources.js';
 import type { Lease, Node, OwnerReference } from '../../api/types.js';
 import { startLoop, type Loop } from './loop.js';
+import { formatMicroTime } from '../../api/time.js';
 
 export const leaseNamespace = 'kube-node-lease';
 export const leaseDurationSeconds = 40;
 export const leaseRenewIntervalMs = 10_000;
-
-/** metav1.MicroTime: RFC 3339 with exactly six fractional digits. */
-export function microTime(ms: number): string {
-  return new Date(ms).toISOString().replace(/\.(\d{3})Z$/, '.$1000Z');
-}
 
 export function desiredLease(existing: Lease | undefined, node: Pick<Node, 'metadata'>, nowMs: number): Lease {
   const owner: OwnerReference = { apiVersion: 'v1', kind: 'Node', name: node.metadata.name!, uid: node.metadata.uid! };
@@ -23,7 +19,7 @@ export function desiredLease(existing: Lease | undefined, node: Pick<Node, 'meta
   lease.metadata = { ...lease.metadata, ownerReferences: [owner] };
   lease.spec.holderIdentity = node.metadata.name;
   lease.spec.leaseDurationSeconds = leaseDurationSeconds;
-  lease.spec.renewTime = microTime(nowMs);
+  lease.spec.renewTime = formatMicroTime(nowMs);
   return lease;
 }
 

@@ -13,6 +13,7 @@ import type { Condition, Node, NodeStatus } from '../../api/types.js';
 import type { AgentConfig } from '../config.js';
 import { startLoop, type Loop } from './loop.js';
 import type { RuntimeService } from './runtime.js';
+import { formatTime } from '../../api/time.js';
 
 const log = logger('kubelet.node');
 
@@ -166,7 +167,7 @@ async function imageList(runtime: RuntimeService): Promise<NodeStatusInputs['ima
     .slice(0, 50);
 }
 
-const nowIso = () => new Date().toISOString().replace(/\.\d{3}Z$/, 'Z');
+const nowIso = () => formatTime();
 
 // The machine does not change under a running agent: look it up once per data dir.
 const machines = new Map<string, Promise<MachineInfo>>();

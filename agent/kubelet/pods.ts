@@ -17,6 +17,7 @@ import type { RuntimeService } from './runtime.js';
 import type { SpecOptions } from './specs.js';
 import { apiStatusWriter, computePodStatus, ReasonCache, StatusManager, type StatusWriter } from './status.js';
 import { PodSyncer } from './sync.js';
+import { formatTime } from '../../api/time.js';
 
 const log = logger('kubelet.pods');
 
@@ -30,7 +31,7 @@ export interface PodManagerOptions {
   resyncPeriodMs?: number;
 }
 
-const isoNow = (clock: Clock) => new Date(clock.now()).toISOString().replace(/\.\d{3}Z$/, 'Z');
+const isoNow = (clock: Clock) => formatTime(clock.now());
 
 export class PodManager {
   readonly syncer: PodSyncer;

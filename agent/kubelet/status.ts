@@ -6,6 +6,7 @@ import { Resources } from '../../api/resources.js';
 import type { Condition, ContainerState, ContainerStatus, Pod, PodStatus } from '../../api/types.js';
 import { isPodTerminalPhase, restartPolicyOf, shouldContainerBeRestarted } from './actions.js';
 import type { ContainerInfo, PodRuntimeState } from './podstate.js';
+import { formatTime } from '../../api/time.js';
 
 /** Why a container could not start on the last sync (ErrImagePull, CrashLoopBackOff, CreateContainerError …). */
 export interface StartFailure {
@@ -49,7 +50,7 @@ export interface StatusContext {
 /** CRI nanoseconds → RFC 3339 at second precision, as metav1.Time is serialised. */
 export function criTime(ns: number): string | undefined {
   if (!ns) return undefined;
-  return new Date(Math.floor(ns / 1e6)).toISOString().replace(/\.\d{3}Z$/, 'Z');
+  return formatTime(Math.floor(ns / 1e6));
 }
 
 export const containerIdOf = (id: string): string => `containerd://${id}`;

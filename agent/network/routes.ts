@@ -2,6 +2,7 @@
 // their own route protocol number, so a sync only ever changes routes it made itself. netlink sockets act in the
 // network namespace of the process that opens them — the node's, since the agent runs inside it.
 import { createRtNetlink, FlagsNew, type RtNetlinkSocket, type rt } from 'netlink';
+import { formatCIDR, ipv4Bytes, parseCIDR, parseIPv4 } from '../../api/net.js';
 import type { Node } from '../../api/types.js';
 
 /** Route protocol that marks kubets' routes (`ip route show proto 117`); unassigned in iproute2's rt_protos. */
@@ -25,30 +26,22 @@ export function desiredRoutes(nodes: Node[], selfName: string): PeerRoute[] {
     if (n.metadata.name === selfName) continue;
     const podCIDR = n.spec?.podCIDR;
     const via = n.status?.addresses?.find((a) => a.type === 'InternalIP')?.address;
-    if (podCIDR && via && parseCIDR(podCIDR) && parseIPv4(via)) out.push({ podCIDR: normalizeCIDR(podCIDR), via });
+    const dst = podCIDR && normalizeCIDR(podCIDR);
+    if (dst && via && parseIPv4(via) !== undefined) out.push({ podCIDR: dst, via });
   }
   return out.sort((a, b) => a.podCIDR.localeCompare(b.podCIDR));
 }
 
-export function parseIPv4(s: string): Buffer | undefined {
-  const parts = s.split('.');
-  if (parts.length !== 4 || parts.some((p) => !/^\d{1,3}$/.test(p) || Number(p) > 255)) return undefined;
-  return Buffer.from(parts.map(Number));
+/** A podCIDR in the form the kernel stores it (host bits cleared), or undefined when it is not a CIDR. */
+function normalizeCIDR(s: string): string | undefined {
+  const c = s.includes('/') ? parseCIDR(s) : undefined;
+  return c && formatCIDR(c);
 }
 
-export function parseCIDR(s: string): { addr: Buffer; len: number } | undefined {
-  const [ip, l] = s.split('/');
-  const addr = parseIPv4(ip ?? '');
-  const len = Number(l);
-  if (!addr || !/^\d{1,2}$/.test(l ?? '') || len > 32) return undefined;
-  // Zero the host bits, as the kernel stores the route.
-  for (let bit = len; bit < 32; bit++) addr[bit >> 3] &= ~(0x80 >> (bit & 7));
-  return { addr, len };
-}
-
-function normalizeCIDR(s: string): string {
-  const c = parseCIDR(s)!;
-  return `${[...c.addr].join('.')}/${c.len}`;
+/** The route's destination and gateway as netlink attributes. */
+function routeAttrs(dst: string, via: string) {
+  const c = parseCIDR(dst)!;
+  return { dstLen: c.prefix, attrs: { dst: ipv4Bytes(c.base), gateway: ipv4Bytes(parseIPv4(via)!) } };
 }
 
 export interface RouteSyncResult {
@@ -90,7 +83,7 @@ export class RouteSyncer {
     const result: RouteSyncResult = { added: [], replaced: [], deleted: [], conflicts: [] };
     const { ours, foreign } = await this.currentWithForeign();
     const have = new Map(ours.map((r) => [r.podCIDR, r] as const));
-    const want = new Map(desired.map((r) => [normalizeCIDR(r.podCIDR), r] as const));
+    const want = new Map(desired.map((r) => [normalizeCIDR(r.podCIDR)!, r] as const));
     for (const [dst, r] of want) {
       const existing = have.get(dst);
       if (existing?.via === r.via) continue;
@@ -103,23 +96,16 @@ export class RouteSyncer {
     }
     for (const [dst, r] of have) {
       if (want.has(dst)) continue;
-      const c = parseCIDR(dst)!;
-      await this.socket.delRoute(
-        { family: AF_INET, dstLen: c.len, table: RT_TABLE_MAIN, protocol: PROTOCOL },
-        { dst: c.addr, gateway: parseIPv4(r.via) },
-      );
+      const { dstLen, attrs } = routeAttrs(dst, r.via);
+      await this.socket.delRoute({ family: AF_INET, dstLen, table: RT_TABLE_MAIN, protocol: PROTOCOL }, attrs);
       result.deleted.push(r);
     }
     return result;
   }
 
   private async install(dst: string, via: string, mode: number): Promise<void> {
-    const c = parseCIDR(dst)!;
-    await this.socket.newRoute(
-      { family: AF_INET, dstLen: c.len, table: RT_TABLE_MAIN, protocol: PROTOCOL, scope: 'UNIVERSE', type: 'UNICAST' },
-      { dst: c.addr, gateway: parseIPv4(via) },
-      { flags: FlagsNew.CREATE | mode },
-    );
+    const { dstLen, attrs } = routeAttrs(dst, via);
+    await this.socket.newRoute({ family: AF_INET, dstLen, table: RT_TABLE_MAIN, protocol: PROTOCOL, scope: 'UNIVERSE', type: 'UNICAST' }, attrs, { flags: FlagsNew.CREATE | mode });
   }
 
   close(): void {

@@ -1,30 +1,13 @@
 // Admission: what the API server itself decides on write. Services get a ClusterIP from the service CIDR and
 // NodePorts from the node-port range (kube-apiserver's allocators), and release them when deleted.
 import { StatusError } from '../../api/errors.js';
+import { formatIPv4, parseCIDR, parseIPv4, type CIDR } from '../../api/net.js';
 import type { KubeObject, Service } from '../../api/types.js';
 import type { Store } from '../storage/store.js';
 import type { Admission } from './rest.js';
 import type { ResourceDef } from './registry.js';
 import { invalidValue } from './validation.js';
 import { invalid } from '../../api/errors.js';
-
-export function ipToInt(ip: string): number {
-  return ip.split('.').reduce((acc, o) => acc * 256 + Number(o), 0);
-}
-export function intToIp(n: number): string {
-  return [24, 16, 8, 0].map((s) => Math.floor(n / 2 ** s) % 256).join('.');
-}
-export function parseCIDR(cidr: string): { base: number; size: number; bits: number } {
-  const [ip, bitsText] = cidr.split('/');
-  const bits = Number(bitsText);
-  const size = 2 ** (32 - bits);
-  return { base: Math.floor(ipToInt(ip) / size) * size, size, bits };
-}
-
-/** The first usable address of the service CIDR: the `kubernetes` service's ClusterIP (10.96.0.1). */
-export function firstServiceIP(serviceCIDR: string): string {
-  return intToIp(parseCIDR(serviceCIDR).base + 1);
-}
 
 /** Serializes async sections (allocation reads then writes). */
 class Mutex {
@@ -41,14 +24,16 @@ class Mutex {
 
 export class ServiceAllocator implements Admission {
   private readonly lock = new Mutex();
-  private readonly cidr;
+  private readonly cidr: CIDR;
 
   constructor(
     private readonly store: Store,
     serviceCIDR: string,
     private readonly nodePortRange: [number, number],
   ) {
-    this.cidr = parseCIDR(serviceCIDR);
+    const cidr = parseCIDR(serviceCIDR);
+    if (!cidr) throw new Error(`invalid service CIDR ${JSON.stringify(serviceCIDR)}`);
+    this.cidr = cidr;
   }
 
   private async inUse(): Promise<{ ips: Set<string>; ports: Set<number> }> {
@@ -64,8 +49,8 @@ export class ServiceAllocator implements Admission {
   }
 
   private inRange(ip: string): boolean {
-    if (!/^\d+\.\d+\.\d+\.\d+$/.test(ip)) return false;
-    const n = ipToInt(ip);
+    const n = parseIPv4(ip);
+    if (n === undefined) return false;
     return n > this.cidr.base && n < this.cidr.base + this.cidr.size - 1;
   }
 
@@ -98,13 +83,13 @@ export class ServiceAllocator implements Admission {
     }
     if (s.spec.clusterIP === 'None') s.spec.clusterIPs = ['None'];
     else if (s.spec.clusterIP) {
-      if (!this.inRange(s.spec.clusterIP)) throw invalid('Service', name, [invalidValue('spec.clusterIPs', [s.spec.clusterIP], `failed to allocate IP ${s.spec.clusterIP}: the provided IP (${s.spec.clusterIP}) is not in the valid range. The range of valid IPs is ${intToIp(this.cidr.base)}/${this.cidr.bits}`)]);
+      if (!this.inRange(s.spec.clusterIP)) throw invalid('Service', name, [invalidValue('spec.clusterIPs', [s.spec.clusterIP], `failed to allocate IP ${s.spec.clusterIP}: the provided IP (${s.spec.clusterIP}) is not in the valid range. The range of valid IPs is ${formatIPv4(this.cidr.base)}/${this.cidr.prefix}`)]);
       if (used.ips.has(s.spec.clusterIP)) throw invalid('Service', name, [invalidValue('spec.clusterIPs', [s.spec.clusterIP], `failed to allocate IP ${s.spec.clusterIP}: provided IP is already allocated`)]);
       s.spec.clusterIPs = [s.spec.clusterIP];
     } else {
-      const ip = this.pick((n) => !used.ips.has(intToIp(n)), this.cidr.base + 2, this.cidr.base + this.cidr.size - 2);
+      const ip = this.pick((n) => !used.ips.has(formatIPv4(n)), this.cidr.base + 2, this.cidr.base + this.cidr.size - 2);
       if (ip === undefined) throw new StatusError(500, 'InternalError', 'Internal error occurred: failed to allocate a serviceIP: range is full');
-      s.spec.clusterIP = intToIp(ip);
+      s.spec.clusterIP = formatIPv4(ip);
       s.spec.clusterIPs = [s.spec.clusterIP];
     }
     if (!needsNodePorts(s)) return;

@@ -1,7 +1,7 @@
 // Defaulting, as kube-apiserver fills unset fields before validation and storage, so every client reads the same
 // complete object (and `kubectl apply` sees no difference when it re-applies the same file).
-import { parseQuantity } from '../../api/quantity.js';
 import type { KubeObject } from '../../api/types.js';
+import { qosClass } from '../../api/pods.js';
 
 type Any = any;
 
@@ -66,22 +66,6 @@ export function pod(obj: KubeObject): void {
   }
   // A new pod is Pending with its QoS class until the kubelet reports (clients read status.phase, not the table).
   p.status ??= { phase: 'Pending', qosClass: qosClass(p.spec) };
-}
-
-/** Kubernetes' QoS class: no cpu/memory requests or limits anywhere → BestEffort; limits = requests for both → Guaranteed. */
-export function qosClass(spec: Any): string {
-  const all: Any[] = [...(Array.isArray(spec?.containers) ? spec.containers : []), ...(Array.isArray(spec?.initContainers) ? spec.initContainers : [])];
-  let any = false;
-  let guaranteed = all.length > 0;
-  for (const c of all) {
-    const limits = c?.resources?.limits ?? {};
-    const requests = c?.resources?.requests ?? {};
-    for (const r of ['cpu', 'memory']) {
-      if (limits[r] !== undefined || requests[r] !== undefined) any = true;
-      if (limits[r] === undefined || (requests[r] !== undefined && parseQuantity(String(requests[r])) !== parseQuantity(String(limits[r])))) guaranteed = false;
-    }
-  }
-  return !any ? 'BestEffort' : guaranteed ? 'Guaranteed' : 'Burstable';
 }
 
 function template(t: Any): void {

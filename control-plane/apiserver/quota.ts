@@ -4,15 +4,16 @@
 // unit) and reject what would exceed `hard` with a 403. The resource quota controller recomputes `used` from what
 // exists, which releases usage when objects go away.
 import { StatusError } from '../../api/errors.js';
-import { parseQuantity } from '../../api/quantity.js';
+import { formatQuantity, parseQuantity } from '../../api/quantity.js';
 import type { KubeObject } from '../../api/types.js';
 import { RevisionConflictError, type Store } from '../storage/store.js';
-import { qosClass } from './defaults.js';
-import { findByPlural, registry, storePrefix, type ResourceDef } from './registry.js';
+import { registry, storePrefix, type ResourceDef } from './registry.js';
 import type { Admission } from './rest.js';
+import { computeUsed, countsKind, formatUsed, scopesMatch, usageOf, type Usage } from '../../api/quota.js';
+import { podResources, qosClass } from '../../api/pods.js';
+import { type ResourceRef } from '../../api/resources.js';
 
 type Any = any;
-export type Usage = Record<string, number>;
 
 /** Runs admission plugins in order: mutating ones (limits) before the ones that charge or allocate. */
 export function composeAdmission(...plugins: Admission[]): Admission {
@@ -38,134 +39,13 @@ const forbidden = (def: ResourceDef, obj: KubeObject, message: string) => {
 /** Go's error aggregate: one message alone, several in brackets. */
 const aggregate = (errs: string[]) => (errs.length === 1 ? errs[0] : `[${errs.join(', ')}]`);
 
-async function listIn(store: Store, def: ResourceDef, namespace: string): Promise<Any[]> {
+async function listIn(store: Store, def: ResourceRef, namespace: string): Promise<Any[]> {
   const page = await store.list(storePrefix(def, namespace));
   return page.items.map((kv) => JSON.parse(kv.value));
 }
 
-const pods = registry.find((d) => d.kind === 'Pod' && d.group === '')!;
 const quotas = registry.find((d) => d.kind === 'ResourceQuota')!;
 const limitRanges = registry.find((d) => d.kind === 'LimitRange')!;
-
-// ---- quantities ----
-
-const binarySuffixes: [string, number][] = [['Ei', 2 ** 60], ['Pi', 2 ** 50], ['Ti', 2 ** 40], ['Gi', 2 ** 30], ['Mi', 2 ** 20], ['Ki', 2 ** 10]];
-const decimalSuffixes: [string, number][] = [['E', 1e18], ['P', 1e15], ['T', 1e12], ['G', 1e9], ['M', 1e6], ['k', 1e3]];
-
-/** A value as Kubernetes prints quantities: "500m", "2", "128Mi" (binary when `like` is), "1G". */
-export function formatQuantity(v: number, like?: unknown): string {
-  if (v === 0) return '0';
-  const milli = Math.round(v * 1000);
-  if (milli % 1000 !== 0) return `${milli}m`;
-  const n = Math.round(v);
-  const binary = typeof like === 'string' && /[KMGTPE]i$/.test(like.trim());
-  for (const [s, f] of binary ? binarySuffixes : decimalSuffixes) if (n % f === 0) return `${n / f}${s}`;
-  return String(n);
-}
-
-// ---- usage ----
-
-/** Whether a pod still counts toward compute quota: not finished, not past its deletion grace. */
-export function podCounts(p: Any, now = Date.now()): boolean {
-  if (p.status?.phase === 'Succeeded' || p.status?.phase === 'Failed') return false;
-  if (p.metadata?.deletionTimestamp) {
-    const until = Date.parse(p.metadata.deletionTimestamp) + (p.metadata.deletionGracePeriodSeconds ?? 0) * 1000;
-    if (now > until) return false;
-  }
-  return true;
-}
-
-/** Requests or limits of a pod: the sum over containers, or the largest init container if that is more. */
-export function podResources(spec: Any, which: 'requests' | 'limits'): Usage {
-  const sum: Usage = {};
-  for (const c of spec?.containers ?? []) for (const [r, q] of Object.entries(c?.resources?.[which] ?? {})) sum[r] = (sum[r] ?? 0) + parseQuantity(q as string);
-  for (const c of spec?.initContainers ?? []) for (const [r, q] of Object.entries(c?.resources?.[which] ?? {})) sum[r] = Math.max(sum[r] ?? 0, parseQuantity(q as string));
-  return sum;
-}
-
-const countName = (def: ResourceDef) => (def.group ? `count/${def.plural}.${def.group}` : `count/${def.plural}`);
-const legacyCounts: Record<string, string> = { services: 'services', configmaps: 'configmaps', secrets: 'secrets', resourcequotas: 'resourcequotas', replicationcontrollers: 'replicationcontrollers', persistentvolumeclaims: 'persistentvolumeclaims' };
-
-/** What one object uses, in quota resource names (pods: count, compute requests and limits; services: ports…). */
-export function usageOf(def: ResourceDef, obj: Any, now = Date.now()): Usage {
-  const u: Usage = { [countName(def)]: 1 };
-  if (!def.group && legacyCounts[def.plural]) u[legacyCounts[def.plural]] = 1;
-  if (def.kind === 'Pod' && !def.group) {
-    if (!podCounts(obj, now)) return u;
-    u.pods = 1;
-    for (const [r, v] of Object.entries(podResources(obj.spec, 'requests'))) {
-      u[`requests.${r}`] = v;
-      if (!r.includes('/')) u[r] = v;
-    }
-    for (const [r, v] of Object.entries(podResources(obj.spec, 'limits'))) u[`limits.${r}`] = v;
-  }
-  if (def.kind === 'Service' && !def.group) {
-    const type = obj.spec?.type;
-    if (type === 'NodePort' || type === 'LoadBalancer') u['services.nodeports'] = (obj.spec?.ports ?? []).length;
-    if (type === 'LoadBalancer') u['services.loadbalancers'] = 1;
-  }
-  return u;
-}
-
-/** The kind a quota resource name counts (undefined for names no served kind produces). */
-export function defForResource(resource: string): ResourceDef | undefined {
-  if (resource.startsWith('count/')) {
-    const [plural, ...group] = resource.slice('count/'.length).split('.');
-    return registry.find((d) => d.plural === plural && d.group === group.join('.') && !d.storage);
-  }
-  if (resource.startsWith('services.')) return findByPlural('', 'v1', 'services');
-  if (legacyCounts[resource]) return findByPlural('', 'v1', resource);
-  return pods; // pods, cpu, memory, requests.*, limits.*: pod compute resources
-}
-
-const isBestEffort = (p: Any) => qosClass(p.spec) === 'BestEffort';
-
-/** Whether a quota's scopes select this object: scoped quotas only ever track pods. */
-export function scopesMatch(quota: Any, def: ResourceDef, obj: Any): boolean {
-  const scopes: string[] = [...(quota.spec?.scopes ?? []), ...((quota.spec?.scopeSelector?.matchExpressions ?? []) as Any[]).filter((e) => e.operator === 'Exists').map((e) => e.scopeName)];
-  if (!scopes.length) return true;
-  if (def.kind !== 'Pod' || def.group) return false;
-  return scopes.every((s) => {
-    switch (s) {
-      case 'Terminating':
-        return obj.spec?.activeDeadlineSeconds !== undefined && obj.spec?.activeDeadlineSeconds !== null;
-      case 'NotTerminating':
-        return obj.spec?.activeDeadlineSeconds === undefined || obj.spec?.activeDeadlineSeconds === null;
-      case 'BestEffort':
-        return isBestEffort(obj);
-      case 'NotBestEffort':
-        return !isBestEffort(obj);
-      case 'PriorityClass':
-        return !!obj.spec?.priorityClassName;
-      default:
-        return false;
-    }
-  });
-}
-
-/** Quota usage from the objects that exist now: for each hard resource, the sum over matching objects. */
-export async function computeUsed(quota: Any, list: (def: ResourceDef) => Promise<Any[]>, now = Date.now()): Promise<Usage> {
-  const hard = Object.keys(quota.spec?.hard ?? {});
-  const used: Usage = Object.fromEntries(hard.map((r) => [r, 0]));
-  const defs = new Map<string, ResourceDef>();
-  for (const r of hard) {
-    const d = defForResource(r);
-    if (d) defs.set(`${d.group}/${d.plural}`, d);
-  }
-  for (const d of defs.values()) {
-    for (const o of await list(d)) {
-      if (!scopesMatch(quota, d, o)) continue;
-      const u = usageOf(d, o, now);
-      for (const r of hard) if (u[r] !== undefined) used[r] += u[r];
-    }
-  }
-  return used;
-}
-
-/** status.used as quantities, in the style of each hard value. */
-export function formatUsed(quota: Any, used: Usage): Record<string, string> {
-  return Object.fromEntries(Object.keys(quota.spec?.hard ?? {}).sort().map((r) => [r, formatQuantity(used[r] ?? 0, quota.spec.hard[r])]));
-}
 
 const computeNames = new Set(['cpu', 'memory', 'requests.cpu', 'requests.memory', 'limits.cpu', 'limits.memory']);
 
@@ -215,7 +95,7 @@ export class QuotaAdmission implements Admission {
     for (const { kv, quota } of sorted) {
       const hard: Any = quota.spec?.hard ?? {};
       if (!scopesMatch(quota, def, obj)) continue;
-      const names = Object.keys(hard).filter((r) => defForResource(r) === def).sort();
+      const names = Object.keys(hard).filter((r) => countsKind(r, def)).sort();
       if (!names.length) continue;
       if (def.kind === 'Pod' && !def.group) {
         const missing = missingResources(quota, obj);

@@ -10,6 +10,7 @@ import { ExpiredError, KeyExistsError, KeyNotFoundError, RevisionConflictError, 
 import { apiVersionOf, storeKey, storePrefix, type ResourceDef } from './registry.js';
 import { nameErrors } from './validation.js';
 import { recordManagedFields, sameStoredObject } from './apply/index.js';
+import { formatTime } from '../../api/time.js';
 
 type Any = any;
 
@@ -42,7 +43,7 @@ export interface Admission {
   afterDelete?(def: ResourceDef, obj: KubeObject): Promise<void>;
 }
 
-const now = () => new Date().toISOString().replace(/\.\d{3}Z$/, 'Z');
+const now = () => formatTime();
 const randomSuffix = () => Array.from({ length: 5 }, () => 'bcdfghjklmnpqrstvwxz2456789'[Math.floor(Math.random() * 27)]).join('');
 
 /** A stored value as the kind's API version serves it (converted when the kind lives in another's storage). */
@@ -309,7 +310,7 @@ export class Rest {
         obj.metadata.finalizers = finalizers.length ? finalizers : undefined;
         if (!obj.metadata.finalizers) delete obj.metadata.finalizers;
         if (!obj.metadata.deletionTimestamp || (obj.metadata.deletionGracePeriodSeconds ?? 0) > grace) {
-          obj.metadata.deletionTimestamp = obj.metadata.deletionTimestamp && grace === 0 ? obj.metadata.deletionTimestamp : new Date(Date.now() + grace * 1000).toISOString().replace(/\.\d{3}Z$/, 'Z');
+          obj.metadata.deletionTimestamp = obj.metadata.deletionTimestamp && grace === 0 ? obj.metadata.deletionTimestamp : formatTime(Date.now() + grace * 1000);
           obj.metadata.deletionGracePeriodSeconds = grace;
         }
         if (grace > 0 || finalizers.length) {

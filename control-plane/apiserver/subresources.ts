@@ -10,6 +10,7 @@ import { podExec, podLog, type KubeletClientConfig } from './podproxy.js';
 import type { Rest } from './rest.js';
 import type { RequestInfo } from './server.js';
 import { sendJSON } from './server.js';
+import { formatTime } from '../../api/time.js';
 
 type Any = any;
 
@@ -37,7 +38,7 @@ async function binding({ rest, info, method, body, res }: SubresourceContext): P
   if (pod.spec.nodeName) throw conflict('pods', info.name!, `pod ${info.name} is already assigned to node "${pod.spec.nodeName}"`);
   pod.spec.nodeName = nodeName;
   const conditions: Any[] = (pod.status ??= {}).conditions ?? [];
-  const scheduled = { type: 'PodScheduled', status: 'True', lastProbeTime: null, lastTransitionTime: new Date().toISOString().replace(/\.\d{3}Z$/, 'Z') };
+  const scheduled = { type: 'PodScheduled', status: 'True', lastProbeTime: null, lastTransitionTime: formatTime() };
   pod.status.conditions = [...conditions.filter((c) => c.type !== 'PodScheduled'), scheduled];
   // Binding writes spec.nodeName and the PodScheduled condition together, as kube-apiserver's binding REST does.
   const stored = await rest.update(info.def, info.namespace, info.name!, { ...pod, status: undefined } as KubeObject, undefined);

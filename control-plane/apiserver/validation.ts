@@ -2,7 +2,7 @@
 // Each function returns the causes; the handler turns a non-empty list into a 422 Status.
 import { selectorMatches } from '../../api/labels.js';
 import { parseQuantity } from '../../api/quantity.js';
-import { parseSchedule, validTimeZone } from '../controllers/cron.js';
+import { parseSchedule, validTimeZone } from '../../api/cron.js';
 import type { KubeObject, StatusCause } from '../../api/types.js';
 
 type Any = any;

@@ -81,8 +81,6 @@ export function periodic(name: string, intervalMs: number, fn: () => Promise<voi
   };
 }
 
-export const nowISO = () => new Date().toISOString().replace(/\.\d{3}Z$/, 'Z');
-
 export function controllerOf(obj: { metadata: { ownerReferences?: { kind: string; uid: string; name: string; controller?: boolean }[] } }) {
   return obj.metadata.ownerReferences?.find((o) => o.controller);
 }

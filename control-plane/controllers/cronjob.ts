@@ -5,37 +5,15 @@
 // jobs beyond the history limits are deleted, oldest first.
 import { isAlreadyExists, isNotFound } from '../../api/errors.js';
 import { Resources } from '../../api/resources.js';
-import { objectKey, type KubeObject, type ObjectMeta } from '../../api/types.js';
+import { type CronJob, type Job, type KubeObject, objectKey, type ObjectMeta, type ObjectReference } from '../../api/types.js';
 import { controllerOf, queueController, type Controller, type ControllerContext } from './controller.js';
-import { CronError, localTimeZone, parseSchedule, type Schedule } from './cron.js';
-import { jobFinished, type Job, type JobSpec } from './job.js';
-
-interface JobRef {
-  apiVersion: string;
-  kind: string;
-  name: string;
-  namespace?: string;
-  uid: string;
-  resourceVersion?: string;
-}
-
-export interface CronJob extends KubeObject {
-  spec: {
-    schedule: string;
-    timeZone?: string;
-    startingDeadlineSeconds?: number;
-    concurrencyPolicy?: 'Allow' | 'Forbid' | 'Replace';
-    suspend?: boolean;
-    jobTemplate: { metadata?: ObjectMeta; spec: JobSpec };
-    successfulJobsHistoryLimit?: number;
-    failedJobsHistoryLimit?: number;
-  };
-  status?: { active?: JobRef[]; lastScheduleTime?: string; lastSuccessfulTime?: string };
-}
+import { CronError, localTimeZone, parseSchedule, type Schedule } from '../../api/cron.js';
+import { jobFinished } from './job.js';
+import { formatTime } from '../../api/time.js';
 
 const MAX_WAIT_MS = 24 * 3600_000;
 export const SCHEDULED_TIMESTAMP = 'batch.kubernetes.io/cronjob-scheduled-timestamp';
-const iso = (ms: number) => new Date(ms).toISOString().replace(/\.\d{3}Z$/, 'Z');
+const iso = (ms: number) => formatTime(ms);
 const succeededJob = (j: Job) => (j.status?.conditions ?? []).some((c) => c.type === 'Complete' && c.status === 'True');
 
 /** The job a CronJob starts for a scheduled time (also what `kubectl create job --from=cronjob/x` copies). */
@@ -192,7 +170,7 @@ export function cronJobController(ctx: ControllerContext, clock: () => number = 
     }
   }
 
-  const refs = (list: Job[]): JobRef[] => list.map((j) => ({ apiVersion: 'batch/v1', kind: 'Job', name: j.metadata.name!, namespace: j.metadata.namespace, uid: j.metadata.uid!, resourceVersion: j.metadata.resourceVersion }));
+  const refs = (list: Job[]): ObjectReference[] => list.map((j) => ({ apiVersion: 'batch/v1', kind: 'Job', name: j.metadata.name!, namespace: j.metadata.namespace, uid: j.metadata.uid!, resourceVersion: j.metadata.resourceVersion }));
 
   async function writeStatus(cj: CronJob, status: NonNullable<CronJob['status']>): Promise<void> {
     const out = { ...status };

@@ -6,8 +6,8 @@ import { Resources } from '../../api/resources.js';
 import { objectKey, type KubeObject, type Node, type Pod, type Toleration } from '../../api/types.js';
 import { templateHash } from './deployment.js';
 import { controllerOf, queueController, type Controller, type ControllerContext } from './controller.js';
-import { isActive, isReady } from './replicaset.js';
-import { tolerates } from '../scheduler/plugins.js';
+import { tolerates } from '../../api/taints.js';
+import { isPodActive, isPodReady } from '../../api/pods.js';
 
 type Any = any;
 const HASH = 'controller-revision-hash';
@@ -54,13 +54,13 @@ export function daemonSetController(ctx: ControllerContext): Controller {
     const hash = templateHash(ds.spec.template);
     const owned = pods.list().filter((p) => p.metadata.namespace === ds.metadata.namespace && controllerOf(p)?.uid === ds.metadata.uid);
     const byNode = new Map<string, Pod[]>();
-    for (const p of owned.filter(isActive)) {
+    for (const p of owned.filter(isPodActive)) {
       const n = nodeOf(p);
       if (n) (byNode.get(n) ?? byNode.set(n, []).get(n)!).push(p);
     }
     const eligible = nodes.list().filter((n) => shouldRun(ds, n));
     const maxUnavailable = Number(ds.spec.updateStrategy?.rollingUpdate?.maxUnavailable ?? 1) || 1;
-    let unavailable = eligible.filter((n) => !(byNode.get(n.metadata.name!) ?? []).some(isReady)).length;
+    let unavailable = eligible.filter((n) => !(byNode.get(n.metadata.name!) ?? []).some(isPodReady)).length;
     for (const n of eligible) {
       const name = n.metadata.name!;
       const here = byNode.get(name) ?? [];
@@ -75,8 +75,8 @@ export function daemonSetController(ctx: ControllerContext): Controller {
       for (const extra of here.slice(1)) await remove(ds, extra);
       const p = here[0];
       const onDelete = ds.spec.updateStrategy?.type === 'OnDelete';
-      if (!onDelete && p.metadata.labels?.[HASH] !== hash && (unavailable < maxUnavailable || !isReady(p))) {
-        if (isReady(p)) unavailable++;
+      if (!onDelete && p.metadata.labels?.[HASH] !== hash && (unavailable < maxUnavailable || !isPodReady(p))) {
+        if (isPodReady(p)) unavailable++;
         await remove(ds, p);
       }
     }
@@ -120,9 +120,9 @@ export function daemonSetController(ctx: ControllerContext): Controller {
       desiredNumberScheduled: eligible.length,
       currentNumberScheduled: scheduled.length,
       numberMisscheduled: [...byNode.keys()].filter((n) => !names.has(n)).length,
-      numberReady: scheduled.filter((n) => isReady(first(n))).length,
-      numberAvailable: scheduled.filter((n) => isReady(first(n))).length,
-      numberUnavailable: eligible.length - scheduled.filter((n) => isReady(first(n))).length,
+      numberReady: scheduled.filter((n) => isPodReady(first(n))).length,
+      numberAvailable: scheduled.filter((n) => isPodReady(first(n))).length,
+      numberUnavailable: eligible.length - scheduled.filter((n) => isPodReady(first(n))).length,
       updatedNumberScheduled: scheduled.filter((n) => first(n).metadata.labels?.[HASH] === hash).length,
       observedGeneration: ds.metadata.generation,
     };

@@ -5,7 +5,8 @@ import { isAlreadyExists, isNotFound } from '../../api/errors.js';
 import { selectorMatches } from '../../api/labels.js';
 import { Resources } from '../../api/resources.js';
 import { objectKey, type Condition, type Deployment, type Pod, type PodTemplateSpec, type ReplicaSet } from '../../api/types.js';
-import { controllerOf, nowISO, queueController, type Controller, type ControllerContext } from './controller.js';
+import { controllerOf, queueController, type Controller, type ControllerContext } from './controller.js';
+import { formatTime } from '../../api/time.js';
 
 const REVISION = 'deployment.kubernetes.io/revision';
 const HASH_LABEL = 'pod-template-hash';
@@ -190,7 +191,7 @@ export function deploymentController(ctx: ControllerContext): Controller {
     const available = all.reduce((a, rs) => a + availableOf(rs), 0);
     const updated = newRS?.status?.replicas ?? 0;
     const { unavailable } = resolveFenceposts(d);
-    const now = nowISO();
+    const now = formatTime();
     const prev = d.status?.conditions ?? [];
     const cond = (type: string, status: 'True' | 'False', reason: string, message: string): Condition => {
       const old = prev.find((c) => c.type === type);

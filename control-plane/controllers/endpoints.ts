@@ -6,7 +6,7 @@ import { matches, fromLabelSelector } from '../../api/labels.js';
 import { Resources } from '../../api/resources.js';
 import { objectKey, splitKey, type EndpointAddress, type EndpointPort, type Endpoints, type EndpointSlice, type Pod, type Service, type SliceEndpoint } from '../../api/types.js';
 import { queueController, type Controller, type ControllerContext } from './controller.js';
-import { isReady } from './replicaset.js';
+import { isPodReady } from '../../api/pods.js';
 
 const SLICE_MANAGER = 'endpointslice-controller.k8s.io';
 
@@ -51,8 +51,8 @@ export function desiredSubsets(svc: Service, pods: Pod[]): Endpoints['subsets'] 
   const subsets: NonNullable<Endpoints['subsets']> = [];
   const byIP = (a: EndpointAddress, b: EndpointAddress) => (a.ip < b.ip ? -1 : 1);
   for (const { ports, pods: group } of groupByPorts(svc, pods.filter((p) => !p.metadata.deletionTimestamp)).values()) {
-    const ready = group.filter((p) => notReadyOK || isReady(p)).map(address).sort(byIP);
-    const notReady = group.filter((p) => !(notReadyOK || isReady(p))).map(address).sort(byIP);
+    const ready = group.filter((p) => notReadyOK || isPodReady(p)).map(address).sort(byIP);
+    const notReady = group.filter((p) => !(notReadyOK || isPodReady(p))).map(address).sort(byIP);
     subsets.push({ ...(ready.length ? { addresses: ready } : {}), ...(notReady.length ? { notReadyAddresses: notReady } : {}), ports });
   }
   return subsets;
@@ -62,7 +62,7 @@ function sliceEndpoints(svc: Service, group: Pod[]): SliceEndpoint[] {
   return group
     .map((p) => {
       const terminating = !!p.metadata.deletionTimestamp;
-      const serving = isReady(p) || !!svc.spec.publishNotReadyAddresses;
+      const serving = isPodReady(p) || !!svc.spec.publishNotReadyAddresses;
       return {
         addresses: [p.status!.podIP!],
         conditions: { ready: serving && !terminating, serving, terminating },

@@ -8,37 +8,10 @@
 // pods deleted by hand while the job runs are therefore not counted as failures.
 import { isAlreadyExists, isNotFound } from '../../api/errors.js';
 import { Resources } from '../../api/resources.js';
-import { objectKey, type Condition, type KubeObject, type LabelSelector, type Pod, type PodTemplateSpec } from '../../api/types.js';
-import { controllerOf, nowISO, queueController, type Controller, type ControllerContext } from './controller.js';
-import { isReady } from './replicaset.js';
-
-export interface JobSpec {
-  parallelism?: number;
-  completions?: number | null;
-  backoffLimit?: number;
-  activeDeadlineSeconds?: number;
-  ttlSecondsAfterFinished?: number;
-  suspend?: boolean;
-  completionMode?: 'NonIndexed' | 'Indexed';
-  selector?: LabelSelector;
-  template: PodTemplateSpec;
-}
-export interface JobStatus {
-  active?: number;
-  ready?: number;
-  terminating?: number;
-  succeeded?: number;
-  failed?: number;
-  startTime?: string;
-  completionTime?: string;
-  completedIndexes?: string;
-  conditions?: Condition[];
-  uncountedTerminatedPods?: Record<string, string[]>;
-}
-export interface Job extends KubeObject {
-  spec: JobSpec;
-  status?: JobStatus;
-}
+import { type Condition, type Job, type JobStatus, type KubeObject, type LabelSelector, objectKey, type Pod, type PodTemplateSpec } from '../../api/types.js';
+import { controllerOf, queueController, type Controller, type ControllerContext } from './controller.js';
+import { formatTime } from '../../api/time.js';
+import { isPodReady } from '../../api/pods.js';
 
 export const JOB_NAME = 'batch.kubernetes.io/job-name';
 export const CONTROLLER_UID = 'batch.kubernetes.io/controller-uid';
@@ -120,7 +93,7 @@ export function jobController(ctx: ControllerContext, clock: () => number = Date
     if (e && e.names.size > 0 && clock() - e.at < 30_000) return;
     expected.delete(key);
 
-    const now = nowISO();
+    const now = formatTime();
     const spec = job.spec;
     const indexed = spec.completionMode === 'Indexed';
     let active = owned.filter((p) => !terminal(p) && !p.metadata.deletionTimestamp);
@@ -186,7 +159,7 @@ export function jobController(ctx: ControllerContext, clock: () => number = Date
     const status: JobStatus = {
       ...st,
       active: active.length,
-      ready: active.filter(isReady).length,
+      ready: active.filter(isPodReady).length,
       terminating: terminating.length,
       succeeded,
       failed,

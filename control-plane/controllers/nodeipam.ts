@@ -1,20 +1,10 @@
 // Node IPAM: gives every node a podCIDR (a /24 by default) from the cluster CIDR, as kube-controller-manager's
 // range allocator does with --allocate-node-cidrs. Allocations are derived from the nodes themselves, so a restart
 // loses nothing.
+import { nextFreeSubnet } from '../../api/net.js';
 import { Resources } from '../../api/resources.js';
 import { objectKey, type Node } from '../../api/types.js';
-import { intToIp, parseCIDR } from '../apiserver/admission.js';
 import { queueController, type Controller, type ControllerContext } from './controller.js';
-
-export function nextFreeCIDR(clusterCIDR: string, maskSize: number, used: Set<string>): string | undefined {
-  const { base, size } = parseCIDR(clusterCIDR);
-  const block = 2 ** (32 - maskSize);
-  for (let n = base; n + block <= base + size; n += block) {
-    const cidr = `${intToIp(n)}/${maskSize}`;
-    if (!used.has(cidr)) return cidr;
-  }
-  return undefined;
-}
 
 export function nodeIpamController(ctx: ControllerContext): Controller {
   const { client, informers, config, recorder } = ctx;
@@ -29,7 +19,7 @@ export function nodeIpamController(ctx: ControllerContext): Controller {
     if (!node || node.spec?.podCIDR) return;
     const used = new Set<string>([...nodes.list().map((n) => n.spec?.podCIDR).filter((x): x is string => !!x)]);
     for (const [n, cidr] of assigned) if (n !== name) used.add(cidr);
-    const cidr = assigned.get(name) ?? nextFreeCIDR(config.clusterCIDR, config.nodeCIDRMaskSize, used);
+    const cidr = assigned.get(name) ?? nextFreeSubnet(config.clusterCIDR, config.nodeCIDRMaskSize, used);
     if (!cidr) {
       recorder.record(node, 'Warning', 'CIDRNotAvailable', `Node ${name} status is now: CIDRNotAvailable`);
       throw new Error(`no podCIDR left in ${config.clusterCIDR}`);

@@ -6,7 +6,8 @@ import { isNotFound } from '../../api/errors.js';
 import { logger } from '../../api/log.js';
 import { Resources } from '../../api/resources.js';
 import type { Condition, Lease, Node, Pod, Taint } from '../../api/types.js';
-import { nowISO, periodic, type Controller, type ControllerContext } from './controller.js';
+import { periodic, type Controller, type ControllerContext } from './controller.js';
+import { formatTime } from '../../api/time.js';
 
 const log = logger('node-lifecycle-controller');
 const UNREACHABLE = 'node.kubernetes.io/unreachable';
@@ -47,7 +48,7 @@ export function nodeLifecycleController(ctx: ControllerContext): Controller {
       const silentFor = Date.now() - Math.max(lastHeartbeat(node, lease), startedAt);
       let ready = node.status?.conditions?.find((c) => c.type === 'Ready');
       if (silentFor > grace && ready?.status !== 'Unknown') {
-        const now = nowISO();
+        const now = formatTime();
         const conditions = (node.status?.conditions ?? []).map((c) => ({ ...c, status: 'Unknown' as const, reason: 'NodeStatusUnknown', message: 'Kubelet stopped posting node status.', lastTransitionTime: now }));
         if (!conditions.some((c) => c.type === 'Ready')) conditions.push({ type: 'Ready', status: 'Unknown', reason: 'NodeStatusNeverUpdated', message: 'Kubelet never posted node status.', lastTransitionTime: now, lastHeartbeatTime: now });
         await client.patch(Resources.nodes, undefined, name, 'strategic', { status: { conditions } }, 'status');
@@ -66,7 +67,7 @@ export function nodeLifecycleController(ctx: ControllerContext): Controller {
     const current = node.spec?.taints ?? [];
     const managed = (t: Taint) => (t.key === UNREACHABLE || t.key === NOT_READY) && (t.effect === 'NoSchedule' || t.effect === 'NoExecute');
     const keep = current.filter((t) => !managed(t) || want.some((w) => w.key === t.key && w.effect === t.effect));
-    const add = want.filter((w) => !current.some((t) => t.key === w.key && t.effect === w.effect)).map((t) => ({ ...t, timeAdded: nowISO() }));
+    const add = want.filter((w) => !current.some((t) => t.key === w.key && t.effect === w.effect)).map((t) => ({ ...t, timeAdded: formatTime() }));
     if (!add.length && keep.length === current.length) return;
     const taints = [...keep, ...add];
     if (add.length) taintedAt.set(name, Date.now());
@@ -77,7 +78,7 @@ export function nodeLifecycleController(ctx: ControllerContext): Controller {
     for (const p of pods.list().filter((p) => p.spec.nodeName === nodeName)) {
       const conds = p.status?.conditions ?? [];
       if (!conds.some((c) => c.type === 'Ready' && c.status === 'True')) continue;
-      const now = nowISO();
+      const now = formatTime();
       const conditions = conds.map((c) => (c.type === 'Ready' || c.type === 'ContainersReady' ? { ...c, status: 'False' as const, lastTransitionTime: now } : c));
       await client.patch(Resources.pods, p.metadata.namespace, p.metadata.name!, 'merge', { status: { conditions } }, 'status').catch((e) => (isNotFound(e) ? undefined : Promise.reject(e)));
     }

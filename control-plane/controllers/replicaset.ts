@@ -6,16 +6,15 @@ import { selectorMatches } from '../../api/labels.js';
 import { Resources } from '../../api/resources.js';
 import { objectKey, splitKey, type Pod, type ReplicaSet } from '../../api/types.js';
 import { controllerOf, queueController, type Controller, type ControllerContext } from './controller.js';
+import { isPodActive, isPodReady } from '../../api/pods.js';
 
 const log = logger('replicaset-controller');
 const BURST = 500;
 
-export const isActive = (p: Pod) => !p.metadata.deletionTimestamp && p.status?.phase !== 'Succeeded' && p.status?.phase !== 'Failed';
-export const isReady = (p: Pod) => !!p.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True');
 
 /** Which pods to delete first when scaling down: unscheduled, then pending, then not ready, then the newest. */
 export function deletionOrder(pods: Pod[]): Pod[] {
-  const rank = (p: Pod) => [p.spec.nodeName ? 1 : 0, p.status?.phase === 'Pending' ? 0 : 1, isReady(p) ? 1 : 0];
+  const rank = (p: Pod) => [p.spec.nodeName ? 1 : 0, p.status?.phase === 'Pending' ? 0 : 1, isPodReady(p) ? 1 : 0];
   return [...pods].sort((a, b) => {
     const ra = rank(a);
     const rb = rank(b);
@@ -74,7 +73,7 @@ export function replicaSetController(ctx: ControllerContext): Controller {
       return;
     }
     const owned = pods.list().filter((p) => p.metadata.namespace === rs.metadata.namespace && controllerOf(p)?.uid === rs.metadata.uid);
-    const active = owned.filter(isActive);
+    const active = owned.filter(isPodActive);
     if (!rs.metadata.deletionTimestamp && satisfied(key)) {
       const want = rs.spec.replicas ?? 1;
       const diff = want - active.length;
@@ -133,8 +132,8 @@ export function replicaSetController(ctx: ControllerContext): Controller {
   }
 
   async function updateStatus(rs: ReplicaSet, owned: Pod[]): Promise<void> {
-    const active = owned.filter(isActive);
-    const ready = active.filter(isReady);
+    const active = owned.filter(isPodActive);
+    const ready = active.filter(isPodReady);
     const status = {
       replicas: active.length,
       fullyLabeledReplicas: active.filter((p) => selectorMatches({ matchLabels: rs.spec.template.metadata?.labels ?? {} }, p.metadata.labels)).length,

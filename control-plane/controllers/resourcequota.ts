@@ -5,8 +5,8 @@
 import { isConflict, isNotFound } from '../../api/errors.js';
 import { Resources } from '../../api/resources.js';
 import type { KubeObject, Pod } from '../../api/types.js';
-import { computeUsed, formatUsed } from '../apiserver/quota.js';
 import { queueController, type Controller, type ControllerContext } from './controller.js';
+import { computeUsed, formatUsed } from '../../api/quota.js';
 
 const terminal = (p: Pod) => p.status?.phase === 'Succeeded' || p.status?.phase === 'Failed';
 

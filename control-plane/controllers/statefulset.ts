@@ -9,40 +9,17 @@
 import { isAlreadyExists, isNotFound } from '../../api/errors.js';
 import { selectorMatches } from '../../api/labels.js';
 import { Resources } from '../../api/resources.js';
-import { objectKey, type KubeObject, type LabelSelector, type Pod, type PodSpec, type PodTemplateSpec } from '../../api/types.js';
+import { type KubeObject, type LabelSelector, objectKey, type Pod, type PodSpec, type PodTemplateSpec, type StatefulSet } from '../../api/types.js';
 import { controllerOf, queueController, type Controller, type ControllerContext } from './controller.js';
 import { templateHash } from './deployment.js';
-import { isReady } from './replicaset.js';
-
-export interface StatefulSet extends KubeObject {
-  spec: {
-    replicas?: number;
-    selector: LabelSelector;
-    template: PodTemplateSpec;
-    serviceName?: string;
-    podManagementPolicy?: 'OrderedReady' | 'Parallel';
-    updateStrategy?: { type?: 'RollingUpdate' | 'OnDelete'; rollingUpdate?: { partition?: number } };
-    minReadySeconds?: number;
-  };
-  status?: {
-    observedGeneration?: number;
-    replicas: number;
-    readyReplicas?: number;
-    currentReplicas?: number;
-    updatedReplicas?: number;
-    availableReplicas?: number;
-    currentRevision?: string;
-    updateRevision?: string;
-    collisionCount?: number;
-  };
-}
+import { isPodReady } from '../../api/pods.js';
 
 export const REVISION_LABEL = 'controller-revision-hash';
 export const POD_NAME_LABEL = 'statefulset.kubernetes.io/pod-name';
 export const POD_INDEX_LABEL = 'apps.kubernetes.io/pod-index';
 
 const terminal = (p: Pod) => p.status?.phase === 'Succeeded' || p.status?.phase === 'Failed';
-const runningAndReady = (p: Pod) => p.status?.phase === 'Running' && isReady(p);
+const runningAndReady = (p: Pod) => p.status?.phase === 'Running' && isPodReady(p);
 
 /** The ordinal in `<set>-<ordinal>`, or undefined for a pod not named like one of the set's. */
 export function ordinalOf(setName: string, podName: string): number | undefined {

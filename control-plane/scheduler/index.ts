@@ -10,6 +10,7 @@ import { Resources } from '../../api/resources.js';
 import { objectKey, splitKey, type Node, type Pod } from '../../api/types.js';
 import { runWorkers, WorkQueue } from '../../api/workqueue.js';
 import { filters, scorers, type NodeInfo } from './plugins.js';
+import { formatTime } from '../../api/time.js';
 
 const log = logger('scheduler');
 export const SCHEDULER_NAME = 'default-scheduler';
@@ -102,7 +103,7 @@ export async function startScheduler(client: ApiClient): Promise<{ close(): Prom
       unschedulable.add(key);
       log.info({ pod: key, why: result.message }, 'unschedulable');
       recorder.record(pod, 'Warning', 'FailedScheduling', result.message!);
-      const cond = { type: 'PodScheduled', status: 'False', reason: 'Unschedulable', message: result.message, lastProbeTime: null, lastTransitionTime: new Date().toISOString().replace(/\.\d{3}Z$/, 'Z') };
+      const cond = { type: 'PodScheduled', status: 'False', reason: 'Unschedulable', message: result.message, lastProbeTime: null, lastTransitionTime: formatTime() };
       const existing = pod.status?.conditions?.find((c) => c.type === 'PodScheduled');
       if (existing?.message !== result.message)
         await client.patch(Resources.pods, namespace, name, 'strategic', { status: { conditions: [cond] } }, 'status').catch((e) => (isNotFound(e) ? undefined : Promise.reject(e)));

@@ -3,6 +3,7 @@
 import { matches, fromLabelSelector } from '../../api/labels.js';
 import { milliCPU, parseQuantity } from '../../api/quantity.js';
 import type { Node, Pod, Taint, Toleration } from '../../api/types.js';
+import { tolerates } from '../../api/taints.js';
 
 type Any = any;
 
@@ -21,14 +22,6 @@ export interface Scorer {
   weight: number;
   /** 0..100 */
   score(pod: Pod, n: NodeInfo, all: NodeInfo[]): number;
-}
-
-export function tolerates(tols: Toleration[] | undefined, taint: Taint): boolean {
-  return (tols ?? []).some((t) => {
-    if (t.effect && t.effect !== taint.effect) return false;
-    if (t.operator === 'Exists') return !t.key || t.key === taint.key;
-    return t.key === taint.key && (t.value ?? '') === (taint.value ?? '');
-  });
 }
 
 export function podRequests(pod: Pod): { cpu: number; memory: number } {

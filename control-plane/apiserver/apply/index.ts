@@ -12,6 +12,7 @@ import { currentWrite, withWriteContext } from './context.js';
 import { applyConfig, ConflictError, decodeManagedFields, encodeManagedFields, recordUpdate, resetFilter, type Managers, type TrackingContext } from './managers.js';
 import { kindSchema } from './schema.js';
 import { deepEqual } from './typed.js';
+import { formatTime } from '../../../api/time.js';
 
 export { requestWriteContext, withWriteContext, managerFromUserAgent } from './context.js';
 export { ConflictError } from './managers.js';
@@ -21,7 +22,7 @@ type Any = any;
 /** Writes through these subresources change no ownership (kube-apiserver writes them to storage directly). */
 const untracked = new Set(['binding', 'eviction', 'finalize']);
 
-const nowSeconds = () => new Date().toISOString().replace(/\.\d{3}Z$/, 'Z');
+const nowSeconds = () => formatTime();
 
 export function trackingContext(def: ResourceDef, subresource: string | undefined): TrackingContext {
   return {

@@ -1,11 +1,12 @@
 import t from 'tap';
-import { fromCore, toCore } from './eventsv1.js';
-import { formatQuantity, podResources, scopesMatch, usageOf } from './quota.js';
-import { findByPlural } from './registry.js';
+import { podResources } from './pods.js';
+import { formatQuantity } from './quantity.js';
+import { countsKind, kindForQuotaResource, scopesMatch, usageOf } from './quota.js';
+import { Resources } from './resources.js';
 
-const pods = findByPlural('', 'v1', 'pods')!;
-const services = findByPlural('', 'v1', 'services')!;
-const pod = (containers: unknown[], extra: Record<string, unknown> = {}) => ({ metadata: { name: 'p' }, spec: { containers, ...extra }, status: { phase: 'Running' } });
+const pods = Resources.pods;
+const services = Resources.services;
+const pod = (containers: any[], extra: Record<string, unknown> = {}) => ({ metadata: { name: 'p' }, spec: { containers, ...extra }, status: { phase: 'Running' } });
 const c = (requests: Record<string, string>, limits: Record<string, string> = {}) => ({ name: 'c', image: 'x', resources: { requests, limits } });
 
 t.test('quantities print as Kubernetes prints them', async (t) => {
@@ -45,14 +46,11 @@ t.test('quota scopes select pods', async (t) => {
   t.notOk(scopesMatch({ spec: { scopes: ['BestEffort'] } }, services, { metadata: {} }), 'scoped quotas track pods only');
 });
 
-t.test('events.k8s.io/v1 and core/v1 events convert both ways', async (t) => {
-  const core = { apiVersion: 'v1', kind: 'Event', metadata: { name: 'e', namespace: 'default' }, involvedObject: { kind: 'Pod', name: 'p' }, reason: 'Pulled', message: 'pulled it', type: 'Normal', source: { component: 'kubelet', host: 'n1' }, count: 3, firstTimestamp: '2026-01-01T00:00:00Z', lastTimestamp: '2026-01-01T00:01:00Z', reportingComponent: 'kubelet', reportingInstance: 'n1' };
-  const ev = fromCore(core) as any;
-  t.equal(ev.apiVersion, 'events.k8s.io/v1');
-  t.same(ev.regarding, core.involvedObject);
-  t.equal(ev.note, 'pulled it');
-  t.equal(ev.deprecatedCount, 3);
-  t.same(ev.deprecatedSource, core.source);
-  t.equal(ev.reportingController, 'kubelet');
-  t.same(toCore(ev), core, 'round trip');
+t.test('quota resource names count their kinds', async (t) => {
+  t.equal(kindForQuotaResource('count/deployments.apps'), Resources.deployments);
+  t.equal(kindForQuotaResource('requests.memory'), Resources.pods);
+  t.equal(kindForQuotaResource('configmaps'), Resources.configmaps);
+  t.equal(kindForQuotaResource('count/events.events.k8s.io'), undefined, 'a view of another kind is not counted twice');
+  t.ok(countsKind('services.nodeports', Resources.services));
+  t.notOk(countsKind('cpu', Resources.services));
 });

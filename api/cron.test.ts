@@ -1,7 +1,5 @@
 import t from 'tap';
 import { parseSchedule } from './cron.js';
-import { mostRecentSchedule } from './cronjob.js';
-import { formatIndexes, parseIndexes } from './job.js';
 
 const at = (s: string) => new Date(s);
 const next = (spec: string, after: string, tz = 'UTC') => parseSchedule(spec, tz).next(at(after))?.toISOString();
@@ -50,21 +48,4 @@ t.test('errors read like the cron library kube-apiserver validates with', async 
   t.throws(() => parseSchedule('0 0 * * 7', 'UTC'), /end of range \(7\) above maximum \(6\)/);
   t.throws(() => parseSchedule('@fortnightly', 'UTC'), /unrecognized descriptor: @fortnightly/);
   t.throws(() => parseSchedule('* * * * *', 'Mars/Olympus'), /unknown time zone Mars\/Olympus/);
-});
-
-t.test('most recent scheduled time and missed runs', async (t) => {
-  const every5 = parseSchedule('*/5 * * * *', 'UTC');
-  const since = Date.parse('2026-03-01T10:00:00Z');
-  t.same(mostRecentSchedule(every5, since, Date.parse('2026-03-01T10:04:59Z')), { time: undefined, missed: 0 });
-  t.same(mostRecentSchedule(every5, since, Date.parse('2026-03-01T10:05:00Z')), { time: Date.parse('2026-03-01T10:05:00Z'), missed: 0 });
-  t.same(mostRecentSchedule(every5, since, Date.parse('2026-03-01T10:17:00Z')), { time: Date.parse('2026-03-01T10:15:00Z'), missed: 2 });
-  const long = mostRecentSchedule(parseSchedule('* * * * *', 'UTC'), since, Date.parse('2026-03-09T10:00:30Z'));
-  t.equal(long.time, Date.parse('2026-03-09T10:00:00Z'), 'the latest run even after very many missed');
-  t.ok(long.missed > 100);
-});
-
-t.test('completed index sets', async (t) => {
-  t.equal(formatIndexes([4, 0, 1, 2, 7, 8]), '0-2,4,7-8');
-  t.same([...parseIndexes('0-2,4,7-8')], [0, 1, 2, 4, 7, 8]);
-  t.equal(formatIndexes([]), '');
 });
