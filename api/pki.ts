@@ -92,6 +92,85 @@ export async function issueCert(ca: KeyPair, req: CertRequest): Promise<KeyPair>
   return { certPem: cert.toString('pem') + '\n', keyPem: await exportKey(keys.privateKey) };
 }
 
+// ---- certificate signing requests (certificates.k8s.io) ----
+
+export interface CSRSubject {
+  commonName: string;
+  organizations: string[];
+  ips: string[];
+  dnsNames: string[];
+}
+
+/** A new key and a PKCS#10 request for it (what a kubelet sends to get its client or serving certificate). */
+export async function createCSR(req: { commonName: string; organizations?: string[]; ips?: string[]; dnsNames?: string[] }): Promise<{ csrPem: string; keyPem: string }> {
+  const keys = (await webcrypto.subtle.generateKey(alg, true, ['sign', 'verify'])) as unknown as CryptoKeyPair;
+  const sans = [...(req.dnsNames ?? []).map((v) => ({ type: 'dns' as const, value: v })), ...(req.ips ?? []).map((v) => ({ type: 'ip' as const, value: v }))];
+  const csr = await x509.Pkcs10CertificateRequestGenerator.create({
+    name: dn(req.commonName, req.organizations),
+    keys,
+    signingAlgorithm: alg,
+    extensions: sans.length ? [new x509.SubjectAlternativeNameExtension(sans, false)] : [],
+  });
+  return { csrPem: csr.toString('pem') + '\n', keyPem: await exportKey(keys.privateKey) };
+}
+
+/** The request's subjectAltName extension (2.5.29.17), if it has one. */
+function csrSANs(csr: x509.Pkcs10CertificateRequest): x509.SubjectAlternativeNameExtension | undefined {
+  const ext = csr.getExtension('2.5.29.17');
+  return ext ? new x509.SubjectAlternativeNameExtension(ext.rawData) : undefined;
+}
+
+/** Subject and SANs of a PKCS#10 request; throws when it is not one or its self-signature does not verify. */
+export async function parseCSR(pem: string): Promise<CSRSubject> {
+  const csr = new x509.Pkcs10CertificateRequest(pem);
+  if (!(await csr.verify())) throw new Error('the certificate request signature does not verify');
+  const names = csrSANs(csr)?.names.toJSON() ?? [];
+  return {
+    commonName: csr.subjectName.getField('CN')[0] ?? '',
+    organizations: csr.subjectName.getField('O'),
+    ips: names.filter((n) => n.type === 'ip').map((n) => n.value),
+    dnsNames: names.filter((n) => n.type === 'dns').map((n) => n.value),
+  };
+}
+
+/** Signs a verified request with the CA for client and/or server use, copying its subject and SANs. */
+export async function signCSR(ca: KeyPair, csrPem: string, o: { client?: boolean; server?: boolean; durationSeconds?: number; now?: number }): Promise<string> {
+  const csr = new x509.Pkcs10CertificateRequest(csrPem);
+  if (!(await csr.verify())) throw new Error('the certificate request signature does not verify');
+  const caCert = new x509.X509Certificate(ca.certPem);
+  const usages: string[] = [];
+  if (o.server) usages.push(x509.ExtendedKeyUsage.serverAuth);
+  if (o.client) usages.push(x509.ExtendedKeyUsage.clientAuth);
+  const extensions: x509.Extension[] = [
+    new x509.BasicConstraintsExtension(false, undefined, true),
+    new x509.KeyUsagesExtension(x509.KeyUsageFlags.digitalSignature | x509.KeyUsageFlags.keyEncipherment, true),
+    new x509.ExtendedKeyUsageExtension(usages, false),
+    await x509.AuthorityKeyIdentifierExtension.create(caCert, false),
+  ];
+  const san = csrSANs(csr);
+  if (san) extensions.push(new x509.SubjectAlternativeNameExtension(san.names.toJSON(), false));
+  const now = o.now ?? Date.now();
+  // The CA never signs past its own expiry (kube's signer caps the duration the same way).
+  const notAfter = Math.min(now + (o.durationSeconds ?? 365 * 24 * 3600) * 1000, caCert.notAfter.getTime());
+  const cert = await x509.X509CertificateGenerator.create({
+    serialNumber: serial(),
+    subject: csr.subjectName,
+    issuer: caCert.subject,
+    notBefore: new Date(now - 5 * 60_000),
+    notAfter: new Date(notAfter),
+    publicKey: csr.publicKey,
+    signingKey: await importKey(ca.keyPem),
+    signingAlgorithm: alg,
+    extensions,
+  });
+  return cert.toString('pem') + '\n';
+}
+
+/** When a certificate stops being valid (for rotation before expiry). */
+export function certificateNotAfter(certPem: string): Date {
+  return new x509.X509Certificate(certPem).notAfter;
+}
+
 /** Loads DIR/ca.crt + DIR/ca.key, creating them the first time. */
 export async function ensureCA(dir: string): Promise<KeyPair> {
   const crt = path.join(dir, 'ca.crt');

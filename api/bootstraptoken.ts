@@ -1,0 +1,95 @@
+// Bootstrap tokens and kubeadm's discovery protocol (k8s.io/cluster-bootstrap): the "abcdef.0123456789abcdef" token
+// format, the kube-system Secret that holds it, the detached JWS (HS256, keyed by the token) over the cluster-info
+// kubeconfig, and the CA public-key pin (`--discovery-token-ca-cert-hash sha256:…`). The server side signs, a joining
+// node verifies: both use this file.
+import { createHash, createHmac, randomInt, timingSafeEqual, X509Certificate } from 'node:crypto';
+import { formatTime } from './time.js';
+
+export const TOKEN_PATTERN = /^([a-z0-9]{6})\.([a-z0-9]{16})$/;
+export const TOKEN_SECRET_TYPE = 'bootstrap.kubernetes.io/token';
+export const TOKEN_SECRET_PREFIX = 'bootstrap-token-';
+/** The group every bootstrap token authenticates into, besides any extra groups the Secret lists. */
+export const BOOTSTRAPPERS_GROUP = 'system:bootstrappers';
+export const JWS_KEY_PREFIX = 'jws-kubeconfig-';
+
+export interface BootstrapToken {
+  id: string;
+  secret: string;
+}
+
+export function parseToken(token: string): BootstrapToken | undefined {
+  const m = TOKEN_PATTERN.exec(token.trim());
+  return m ? { id: m[1], secret: m[2] } : undefined;
+}
+
+export function formatToken(t: BootstrapToken): string {
+  return `${t.id}.${t.secret}`;
+}
+
+const ALPHABET = 'abcdefghijklmnopqrstuvwxyz0123456789';
+const random = (n: number) => Array.from({ length: n }, () => ALPHABET[randomInt(ALPHABET.length)]).join('');
+
+export function generateToken(): BootstrapToken {
+  return { id: random(6), secret: random(16) };
+}
+
+const b64url = (b: Buffer | string) => Buffer.from(b).toString('base64url');
+
+/** Detached JWS (compact form with an empty payload: "header..signature") over `payload`, HS256 keyed by the token. */
+export function signDetached(payload: string, token: BootstrapToken): string {
+  const header = b64url(JSON.stringify({ alg: 'HS256', kid: token.id }));
+  const sig = createHmac('sha256', formatToken(token)).update(`${header}.${b64url(payload)}`).digest();
+  return `${header}..${b64url(sig)}`;
+}
+
+/** Whether `jws` is the detached signature of `payload` made with this token. */
+export function verifyDetached(jws: string, payload: string, token: BootstrapToken): boolean {
+  const [header, empty, sig] = jws.split('.');
+  if (header === undefined || empty !== '' || sig === undefined) return false;
+  let h: { alg?: string; kid?: string };
+  try {
+    h = JSON.parse(Buffer.from(header, 'base64url').toString('utf8'));
+  } catch {
+    return false;
+  }
+  if (h.alg !== 'HS256' || h.kid !== token.id) return false;
+  const want = createHmac('sha256', formatToken(token)).update(`${header}.${b64url(payload)}`).digest();
+  const got = Buffer.from(sig, 'base64url');
+  return got.length === want.length && timingSafeEqual(got, want);
+}
+
+/** "sha256:<hex>" of the CA certificate's SubjectPublicKeyInfo, as kubeadm pins it. */
+export function caCertHash(caPem: string): string {
+  const spki = new X509Certificate(caPem).publicKey.export({ type: 'spki', format: 'der' });
+  return `sha256:${createHash('sha256').update(spki).digest('hex')}`;
+}
+
+/** The Secret in kube-system that makes a token valid (bootstrap.kubernetes.io/token). */
+export function tokenSecret(t: BootstrapToken, o: { ttlSeconds?: number; description?: string; groups?: string[]; now?: number } = {}) {
+  const data: Record<string, string> = {
+    'token-id': t.id,
+    'token-secret': t.secret,
+    'usage-bootstrap-authentication': 'true',
+    'usage-bootstrap-signing': 'true',
+    'auth-extra-groups': (o.groups ?? ['system:bootstrappers:kubeadm:default-node-token']).join(','),
+  };
+  if (o.ttlSeconds) data.expiration = formatTime((o.now ?? Date.now()) + o.ttlSeconds * 1000);
+  if (o.description) data.description = o.description;
+  return {
+    apiVersion: 'v1',
+    kind: 'Secret',
+    type: TOKEN_SECRET_TYPE,
+    metadata: { name: `${TOKEN_SECRET_PREFIX}${t.id}`, namespace: 'kube-system' },
+    stringData: data,
+  };
+}
+
+/** A token Secret's data, decoded from base64 (what the API returns). */
+export function decodeSecretData(secret: { data?: Record<string, string> }): Record<string, string> {
+  return Object.fromEntries(Object.entries(secret.data ?? {}).map(([k, v]) => [k, Buffer.from(v, 'base64').toString('utf8')]));
+}
+
+/** Whether a token Secret's expiration (RFC 3339) has passed. */
+export function expired(data: Record<string, string>, now = Date.now()): boolean {
+  return !!data.expiration && Date.parse(data.expiration) <= now;
+}
