@@ -2,19 +2,19 @@
 //   GET /containerLogs/{namespace}/{pod}/{container}   container logs from the CRI log files (follow, tail, …)
 //   GET /exec/{namespace}/{pod}[/{uid}]/{container}    WebSocket upgrade → CRI Exec (see exec.ts)
 //   GET /healthz
-// Clients authenticate with a certificate signed by the cluster CA (the one in the agent's kubeconfig) and must be in
-// system:masters — the API server's kubelet-client certificate is. The serving certificate is the node's own,
-// signed by a CA the node makes for itself (kube-apiserver does not verify it unless told to, nor do we).
+// Callers authenticate and are authorized as auth.ts says (certificates or reviewed tokens, SubjectAccessReview).
+// No request, however malformed, may take the agent down: every path answers with a Status. The serving certificate
+// is the node's own, signed by a CA the node makes for itself.
 import fs from 'node:fs';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import https from 'node:https';
 import path from 'node:path';
 import type { Duplex } from 'node:stream';
-import type { TLSSocket } from 'node:tls';
 import { badRequest, StatusError } from '../../api/errors.js';
 import { logger } from '../../api/log.js';
 import { createCA, issueCert, type KeyPair } from '../../api/pki.js';
 import type { Container as CriContainer, CriClient } from './cri/client.js';
+import { KubeletAuth, type Reviewer } from './auth.js';
 import { parseExecOptions, rejectUpgrade, serveExec } from './exec.js';
 import { parseLogOptions, readContainerLog } from './logs.js';
 import { kubeletPort } from './node.js';
@@ -36,6 +36,8 @@ export interface KubeletServerOptions {
   bindAddress?: string;
   /** Default 10250; 0 picks a free port (tests). */
   port?: number;
+  /** Reviews tokens and access through the API (TokenReview, SubjectAccessReview); without it only system:masters may call. */
+  reviewer?: Reviewer;
 }
 
 export interface KubeletServer {
@@ -61,15 +63,6 @@ async function servingCertificate(dataDir: string, nodeName: string, nodeIP: str
   fs.writeFileSync(crt, chain.certPem);
   fs.writeFileSync(sansFile, sans);
   return chain;
-}
-
-/** Who is calling: 401 without a certificate from the cluster CA, 403 outside system:masters. */
-function authorize(req: IncomingMessage): void {
-  const sock = req.socket as TLSSocket;
-  if (!sock.authorized) throw new StatusError(401, 'Unauthorized', 'Unauthorized');
-  const subject = sock.getPeerCertificate()?.subject as unknown as Record<string, string | string[]> | undefined;
-  const groups = ([] as string[]).concat(subject?.O ?? []);
-  if (!groups.includes('system:masters')) throw new StatusError(403, 'Forbidden', `user "${subject?.CN ?? ''}" is not allowed to use the kubelet API`);
 }
 
 const attemptOf = (c: CriContainer) => c.metadata?.attempt ?? 0;
@@ -151,8 +144,23 @@ interface Route {
   container?: string;
 }
 
+/** The request's URL; a malformed one is the client's mistake (400), never an exception that escapes. */
+function requestURL(req: IncomingMessage): URL {
+  try {
+    return new URL(`https://kubelet${req.url?.startsWith('/') ? req.url : `/${req.url ?? ''}`}`);
+  } catch {
+    throw badRequest('malformed request URI');
+  }
+}
+
 function route(pathname: string): Route | undefined {
-  const segs = pathname.split('/').filter(Boolean).map(decodeURIComponent);
+  const segs = pathname.split('/').filter(Boolean).map((s) => {
+    try {
+      return decodeURIComponent(s);
+    } catch {
+      throw badRequest(`malformed escape in the request path: ${s}`);
+    }
+  });
   if (segs.length === 1 && segs[0] === 'healthz') return { kind: 'healthz' };
   if (segs[0] === 'containerLogs' && segs.length === 4) return { kind: 'logs', ns: segs[1], pod: segs[2], container: segs[3] };
   if (segs[0] === 'exec' && segs.length === 4) return { kind: 'exec', ns: segs[1], pod: segs[2], container: segs[3] };
@@ -168,13 +176,18 @@ export async function startKubeletServer(opts: KubeletServerOptions): Promise<Ku
   const server = https.createServer({ cert: serving.certPem, key: serving.keyPem, ca: opts.clientCA, requestCert: true, rejectUnauthorized: false });
   const sockets = new Set<Duplex>();
 
+  const auth = new KubeletAuth(opts.nodeName, opts.reviewer);
+  /** Authenticates and authorizes the request for its path; throws 401/403 StatusErrors. */
+  const admit = async (req: IncomingMessage, url: URL) => auth.authorize(await auth.authenticate(req), req.method ?? 'GET', url.pathname);
+
   server.on('request', (req: IncomingMessage, res: ServerResponse) => {
-    const url = new URL(req.url ?? '/', 'https://kubelet');
-    const r = route(url.pathname);
+    res.on('error', () => res.destroy());
     (async () => {
-      if (r?.kind === 'healthz') return void res.writeHead(200, { 'content-type': 'text/plain' }).end('ok');
-      authorize(req);
-      if (!r) throw notFoundPath();
+      const url = requestURL(req);
+      if (url.pathname === '/healthz') return void res.writeHead(200, { 'content-type': 'text/plain' }).end('ok');
+      await admit(req, url);
+      const r = route(url.pathname);
+      if (!r || r.kind === 'healthz') throw notFoundPath();
       if (req.method !== 'GET' && req.method !== 'POST') throw new StatusError(405, 'MethodNotAllowed', 'the server does not allow this method on the requested resource');
       if (r.kind === 'logs') return serveLogs(runtime, r.ns!, r.pod!, r.container!, url.searchParams, req, res);
       // exec without an upgrade: validate as for a real one so the error the client sees is the useful one.
@@ -194,10 +207,10 @@ export async function startKubeletServer(opts: KubeletServerOptions): Promise<Ku
     sockets.add(socket);
     socket.on('close', () => sockets.delete(socket));
     socket.on('error', () => socket.destroy());
-    const url = new URL(req.url ?? '/', 'https://kubelet');
-    const r = route(url.pathname);
     (async () => {
-      authorize(req);
+      const url = requestURL(req);
+      await admit(req, url);
+      const r = route(url.pathname);
       if (r?.kind !== 'exec') throw notFoundPath();
       const execOpts = parseExecOptions(url.searchParams);
       const id = await execTarget(runtime, r.ns!, r.pod!, r.container!, r.uid);
