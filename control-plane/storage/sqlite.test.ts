@@ -56,3 +56,12 @@ t.test('a watcher whose handler throws does not fail the write that fed it', asy
   t.equal(errors[0]?.message, 'handler bug', 'the watcher ends with the error');
   t.equal((await store.get('/k/a'))?.value, '1');
 });
+
+t.test('the database and its directory are readable by the owner only', async (t) => {
+  const file = path.join(tmp, 'modes', 'state.db');
+  const s = new SqliteStore(file);
+  t.teardown(() => s.close());
+  await s.create('/k/a', 'secret');
+  t.equal(fs.statSync(path.dirname(file)).mode & 0o777, 0o700);
+  for (const f of [file, `${file}-wal`]) t.equal(fs.statSync(f).mode & 0o777, 0o600, path.basename(f));
+});

@@ -45,7 +45,13 @@ export class SqliteStore implements Store {
   private compactTimer?: NodeJS.Timeout;
 
   constructor(file: string) {
-    if (file !== ':memory:') fs.mkdirSync(path.dirname(file), { recursive: true });
+    if (file !== ':memory:') {
+      // Secrets live here: the directory is 0700 and the database 0600 (SQLite gives its -wal and -shm files the
+      // database's mode).
+      fs.mkdirSync(path.dirname(file), { recursive: true, mode: 0o700 });
+      fs.closeSync(fs.openSync(file, 'a', 0o600));
+      fs.chmodSync(file, 0o600);
+    }
     this.db = new Database(file);
     this.db.pragma('journal_mode = WAL');
     this.db.pragma('synchronous = FULL');
