@@ -1,3 +1,4 @@
+// Client-side discovery parsing: preferred group versions, resources without subresources, verbs.
 import t from 'tap';
 import { preferredGroupVersions, resourcesOf, supportsVerbs } from './discovery.js';
 

@@ -1,4 +1,5 @@
 // kube-controller-manager: every controller in one process, sharing one set of informers, each with its own queue.
+// Each controller is a folder: actions.ts decides (a pure compute… of observed objects), controller.ts acts on it.
 import type { ApiClient } from '../../api/client.js';
 import { EventRecorder } from '../../api/events.js';
 import { InformerFactory } from '../../api/informer.js';

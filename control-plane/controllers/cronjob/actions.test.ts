@@ -1,3 +1,4 @@
+// computeCronJobActions on plain objects: scheduled runs, concurrency policies, history limits, deadlines.
 import t from 'tap';
 import { parseSchedule } from '../../../api/cron.js';
 import type { CronJob, Job } from '../../../api/types.js';

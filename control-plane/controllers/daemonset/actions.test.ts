@@ -1,3 +1,4 @@
+// computeDaemonSetActions on plain objects: placement by taints and node selector, extras, the rolling update limit.
 import t from 'tap';
 import type { DaemonSet, Node, Pod, Taint } from '../../../api/types.js';
 import { templateHash } from '../podtemplate.js';

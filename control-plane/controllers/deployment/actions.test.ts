@@ -1,3 +1,4 @@
+// computeDeploymentActions and computeDeploymentStatus on plain objects: a rollout step by step, Recreate, history.
 import t from 'tap';
 import type { Deployment, Pod, ReplicaSet } from '../../../api/types.js';
 import { computeDeploymentActions, computeDeploymentStatus, resolveFenceposts, REVISION, type DeploymentActions } from './actions.js';

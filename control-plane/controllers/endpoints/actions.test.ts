@@ -1,3 +1,4 @@
+// computeEndpoints on plain objects: ready and not-ready addresses, named ports, publishNotReadyAddresses, terminating.
 import t from 'tap';
 import type { Endpoints, Pod, Service } from '../../../api/types.js';
 import { selectedPods } from '../servicepods.js';

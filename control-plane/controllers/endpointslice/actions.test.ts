@@ -1,3 +1,4 @@
+// computeEndpointSlices on plain objects: endpoint conditions, slices per port list, reuse and cleanup.
 import t from 'tap';
 import type { EndpointSlice, Pod, Service } from '../../../api/types.js';
 import { computeEndpointSlices, sliceEndpoints } from './actions.js';

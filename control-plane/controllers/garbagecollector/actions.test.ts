@@ -1,3 +1,4 @@
+// computeGarbageCollection on plain objects: background, foreground with blockOwnerDeletion, orphan.
 import t from 'tap';
 import { Resources } from '../../../api/resources.js';
 import type { KubeObject, OwnerReference } from '../../../api/types.js';

@@ -1,3 +1,4 @@
+// computeJobActions on plain objects: NonIndexed and Indexed completion, backoffLimit, back-off, deadline, suspend, TTL.
 import t from 'tap';
 import type { Job, Pod } from '../../../api/types.js';
 import { COMPLETION_INDEX, computeJobActions, formatIndexes, parseIndexes, type JobActions, type JobObserved } from './actions.js';

@@ -15,8 +15,6 @@ import type { Condition, Job, JobStatus, Pod } from '../../../api/types.js';
 import { controllerRef } from '../controller.js';
 import { podFromTemplate } from '../podtemplate.js';
 
-export const JOB_NAME = 'batch.kubernetes.io/job-name';
-export const CONTROLLER_UID = 'batch.kubernetes.io/controller-uid';
 export const COMPLETION_INDEX = 'batch.kubernetes.io/job-completion-index';
 const BACKOFF_BASE_MS = 10_000;
 const BACKOFF_MAX_MS = 6 * 60_000;

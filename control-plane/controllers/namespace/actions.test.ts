@@ -1,3 +1,4 @@
+// computeNamespaceActions on plain objects: contents deleted, then the namespace finalized.
 import t from 'tap';
 import { Resources } from '../../../api/resources.js';
 import type { KubeObject, Namespace } from '../../../api/types.js';

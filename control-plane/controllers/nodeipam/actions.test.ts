@@ -1,3 +1,4 @@
+// computeNodeCIDR on plain objects: the first free block, blocks handed out but not yet seen, exhaustion.
 import t from 'tap';
 import type { Node } from '../../../api/types.js';
 import { computeNodeCIDR } from './actions.js';

@@ -1,3 +1,4 @@
+// computeNodeActions on plain objects: Ready → not-ready / unreachable taints, a silent node, NoExecute eviction.
 import t from 'tap';
 import type { Condition, Lease, Node, Pod, Taint, Toleration } from '../../../api/types.js';
 import { applyTaints, computeNodeActions, NOT_READY, UNREACHABLE, type NodeObserved } from './actions.js';

@@ -1,3 +1,4 @@
+// computeReplicaSetActions on plain objects: the create/delete diff, deletion order, pending expectations, status.
 import t from 'tap';
 import type { Pod, ReplicaSet } from '../../../api/types.js';
 import { BURST, computeReplicaSetActions, deletionOrder } from './actions.js';

@@ -1,3 +1,4 @@
+// computeQuotaStatus on plain objects: hard and used, written only on change.
 import t from 'tap';
 import { computeQuotaStatus, hardStale, type ResourceQuota } from './actions.js';
 

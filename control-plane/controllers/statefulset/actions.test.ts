@@ -1,3 +1,4 @@
+// computeStatefulSetActions on plain objects: ordered creation and deletion, rolling update by revision, adoption.
 import t from 'tap';
 import type { Pod, StatefulSet } from '../../../api/types.js';
 import { templateHash } from '../podtemplate.js';
