@@ -82,3 +82,8 @@ export function isConflict(e: unknown): boolean {
 export function isAlreadyExists(e: unknown): boolean {
   return e instanceof StatusError && e.reason === 'AlreadyExists';
 }
+
+/** Resolves to undefined when the request failed with NotFound (the object is already gone); other errors stay. */
+export function ignoreNotFound<T>(p: Promise<T>): Promise<T | undefined> {
+  return p.catch((e) => (isNotFound(e) ? undefined : Promise.reject(e)));
+}

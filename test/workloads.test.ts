@@ -8,7 +8,7 @@ import { Resources } from '../api/resources.js';
 import { formatMicroTime, formatTime } from '../api/time.js';
 import type { CronJob, Job, KubeObject, Pod, StatefulSet } from '../api/types.js';
 import { serverDefaults } from '../control-plane/config.js';
-import { cronJobController } from '../control-plane/controllers/cronjob.js';
+import { cronJobController } from '../control-plane/controllers/cronjob/controller.js';
 import { startServer, type TestServer } from './server-fixture.js';
 import { until } from './until.js';
 

@@ -71,3 +71,23 @@ export interface StatefulSet extends KubeObject {
     collisionCount?: number;
   };
 }
+
+export interface DaemonSet extends KubeObject {
+  spec: {
+    selector: LabelSelector;
+    template: PodTemplateSpec;
+    updateStrategy?: { type?: 'RollingUpdate' | 'OnDelete'; rollingUpdate?: { maxUnavailable?: number | string; maxSurge?: number | string } };
+    minReadySeconds?: number;
+    revisionHistoryLimit?: number;
+  };
+  status?: {
+    desiredNumberScheduled: number;
+    currentNumberScheduled: number;
+    numberMisscheduled: number;
+    numberReady: number;
+    numberAvailable?: number;
+    numberUnavailable?: number;
+    updatedNumberScheduled?: number;
+    observedGeneration?: number;
+  };
+}

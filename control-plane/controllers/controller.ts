@@ -2,7 +2,8 @@
 // success forgets, failure requeues with back-off (level-triggered, as pkg/controller does it).
 import type { ApiClient } from '../../api/client.js';
 import type { EventRecorder } from '../../api/events.js';
-import type { InformerFactory } from '../../api/informer.js';
+import type { EventHandlers, InformerFactory } from '../../api/informer.js';
+import { objectKey, type KubeObject, type OwnerReference } from '../../api/types.js';
 import { runWorkers, WorkQueue } from '../../api/workqueue.js';
 import type { ServerConfig } from '../config.js';
 
@@ -81,6 +82,36 @@ export function periodic(name: string, intervalMs: number, fn: () => Promise<voi
   };
 }
 
-export function controllerOf(obj: { metadata: { ownerReferences?: { kind: string; uid: string; name: string; controller?: boolean }[] } }) {
+export function controllerOf(obj: { metadata: { ownerReferences?: OwnerReference[] } }): OwnerReference | undefined {
   return obj.metadata.ownerReferences?.find((o) => o.controller);
+}
+
+/** The objects, in the owner's namespace, that the owner controls. */
+export function controlledBy<T extends KubeObject>(objs: T[], owner: KubeObject): T[] {
+  return objs.filter((o) => o.metadata.namespace === owner.metadata.namespace && controllerOf(o)?.uid === owner.metadata.uid);
+}
+
+/** The reference a controller puts on what it creates (metav1.NewControllerRef): it controls it and blocks its deletion. */
+export function controllerRef(owner: KubeObject, apiVersion: string, kind: string): OwnerReference {
+  return { apiVersion, kind, name: owner.metadata.name!, uid: owner.metadata.uid!, controller: true, blockOwnerDeletion: true };
+}
+
+/** The queue key ("namespace/name") of the object's controller when that controller is of this kind. */
+export function controllerKey(obj: KubeObject, kind: string): string | undefined {
+  const ref = controllerOf(obj);
+  return ref?.kind === kind ? `${obj.metadata.namespace}/${ref.name}` : undefined;
+}
+
+/** Handlers that enqueue the object itself on every add, update and delete. */
+export function enqueueObject<T extends KubeObject>(queue: WorkQueue): EventHandlers<T> {
+  return { onAdd: (o) => queue.add(objectKey(o)), onUpdate: (_old, o) => queue.add(objectKey(o)), onDelete: (o) => queue.add(objectKey(o)) };
+}
+
+/** Handlers that enqueue the object's controller, when it is of this kind, on every add, update and delete. */
+export function enqueueController<T extends KubeObject>(queue: WorkQueue, kind: string): EventHandlers<T> {
+  const add = (o: T) => {
+    const key = controllerKey(o, kind);
+    if (key) queue.add(key);
+  };
+  return { onAdd: add, onUpdate: (_old, o) => add(o), onDelete: add };
 }

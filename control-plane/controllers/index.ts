@@ -1,22 +1,24 @@
 // kube-controller-manager: every controller in one process, sharing one set of informers, each with its own queue.
+// Each controller is a folder: actions.ts decides (a pure compute… of observed objects), controller.ts acts on it.
 import type { ApiClient } from '../../api/client.js';
 import { EventRecorder } from '../../api/events.js';
 import { InformerFactory } from '../../api/informer.js';
 import { logger } from '../../api/log.js';
 import type { ServerConfig } from '../config.js';
 import type { Controller, ControllerContext } from './controller.js';
-import { daemonSetController } from './daemonset.js';
-import { deploymentController } from './deployment.js';
-import { endpointsController } from './endpoints.js';
-import { garbageCollector } from './garbagecollector.js';
-import { namespaceController } from './namespace.js';
-import { nodeIpamController } from './nodeipam.js';
-import { nodeLifecycleController } from './nodelifecycle.js';
-import { replicaSetController } from './replicaset.js';
-import { cronJobController } from './cronjob.js';
-import { jobController } from './job.js';
-import { resourceQuotaController } from './resourcequota.js';
-import { statefulSetController } from './statefulset.js';
+import { cronJobController } from './cronjob/controller.js';
+import { daemonSetController } from './daemonset/controller.js';
+import { deploymentController } from './deployment/controller.js';
+import { endpointsController } from './endpoints/controller.js';
+import { endpointSliceController } from './endpointslice/controller.js';
+import { garbageCollector } from './garbagecollector/controller.js';
+import { jobController } from './job/controller.js';
+import { namespaceController } from './namespace/controller.js';
+import { nodeIpamController } from './nodeipam/controller.js';
+import { nodeLifecycleController } from './nodelifecycle/controller.js';
+import { replicaSetController } from './replicaset/controller.js';
+import { resourceQuotaController } from './resourcequota/controller.js';
+import { statefulSetController } from './statefulset/controller.js';
 
 const log = logger('controller-manager');
 
@@ -32,6 +34,7 @@ export async function startControllers(client: ApiClient, config: ServerConfig):
     cronJobController({ ...ctx, recorder: new EventRecorder(client, 'cronjob-controller') }),
     resourceQuotaController(ctx),
     endpointsController(ctx),
+    endpointSliceController(ctx),
     nodeIpamController({ ...ctx, recorder: new EventRecorder(client, 'node-controller') }),
     nodeLifecycleController({ ...ctx, recorder: new EventRecorder(client, 'node-controller') }),
     garbageCollector(ctx),

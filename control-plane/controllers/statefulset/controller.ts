@@ -1,0 +1,73 @@
+// pkg/controller/statefulset StatefulSetController: pods with stable names `<set>-0 … <set>-(N-1)`, created,
+// deleted and replaced in the order computeStatefulSetActions decides (OrderedReady or Parallel).
+import { isAlreadyExists, isNotFound } from '../../../api/errors.js';
+import { Resources } from '../../../api/resources.js';
+import { objectKey, type OwnerReference, type Pod, type StatefulSet } from '../../../api/types.js';
+import { controllerOf, enqueueObject, queueController, type Controller, type ControllerContext } from '../controller.js';
+import { computeStatefulSetActions, ordinalOf } from './actions.js';
+
+export function statefulSetController(ctx: ControllerContext, clock: () => number = Date.now): Controller {
+  const { client, informers, recorder } = ctx;
+  const sets = informers.for<StatefulSet>(Resources.statefulsets);
+  const pods = informers.for<Pod>(Resources.pods);
+  const c = queueController('statefulset-controller', 2, sync);
+  sets.addHandlers(enqueueObject(c.queue));
+  const onPod = (p: Pod) => {
+    const ref = controllerOf(p);
+    if (ref?.kind === 'StatefulSet') c.queue.add(`${p.metadata.namespace}/${ref.name}`);
+    // An orphan named like a set's pod may be adopted by it.
+    else if (!ref) for (const s of sets.list()) if (s.metadata.namespace === p.metadata.namespace && ordinalOf(s.metadata.name!, p.metadata.name!) !== undefined) c.queue.add(objectKey(s));
+  };
+  pods.addHandlers({ onAdd: onPod, onUpdate: (_o, p) => onPod(p), onDelete: onPod });
+
+  async function sync(key: string): Promise<void> {
+    const set = sets.get(key);
+    if (!set) return;
+    const inNamespace = pods.list().filter((p) => p.metadata.namespace === set.metadata.namespace);
+    const actions = computeStatefulSetActions({ statefulSet: set, pods: inNamespace, now: clock() });
+    for (const step of actions.steps) {
+      if (step.type === 'adopt') await adopt(step.pod, step.ownerReferences);
+      else if (step.type === 'create') await createPod(set, step.pod);
+      else await deletePod(set, step.pod);
+    }
+    if (actions.requeueAfterMs !== undefined) c.queue.addAfter(key, actions.requeueAfterMs);
+    if (actions.status) {
+      try {
+        await client.updateStatus(Resources.statefulsets, { ...set, status: actions.status });
+      } catch (e) {
+        if (!isNotFound(e)) throw e;
+      }
+    }
+  }
+
+  async function adopt(p: Pod, ownerReferences: OwnerReference[]): Promise<void> {
+    try {
+      await client.patch<Pod>(Resources.pods, p.metadata.namespace, p.metadata.name!, 'merge', { metadata: { ownerReferences, resourceVersion: p.metadata.resourceVersion } });
+    } catch (e) {
+      if (!isNotFound(e)) throw e;
+    }
+  }
+
+  async function createPod(set: StatefulSet, pod: Pod): Promise<void> {
+    const podName = pod.metadata.name!;
+    try {
+      await client.create<Pod>(Resources.pods, set.metadata.namespace, pod);
+      recorder.record(set, 'Normal', 'SuccessfulCreate', `create Pod ${podName} in StatefulSet ${set.metadata.name} successful`);
+    } catch (e) {
+      if (isAlreadyExists(e)) return; // the informer has not caught up yet
+      recorder.record(set, 'Warning', 'FailedCreate', `create Pod ${podName} in StatefulSet ${set.metadata.name} failed error: ${(e as Error).message}`);
+      throw e;
+    }
+  }
+
+  async function deletePod(set: StatefulSet, p: Pod): Promise<void> {
+    try {
+      await client.delete(Resources.pods, p.metadata.namespace, p.metadata.name!, { preconditions: { uid: p.metadata.uid } });
+      recorder.record(set, 'Normal', 'SuccessfulDelete', `delete Pod ${p.metadata.name} in StatefulSet ${set.metadata.name} successful`);
+    } catch (e) {
+      if (!isNotFound(e)) throw e;
+    }
+  }
+
+  return c;
+}
