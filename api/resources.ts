@@ -29,6 +29,13 @@ export const Resources = {
   cronjobs: r('batch', 'v1', 'cronjobs', 'CronJob', true),
   resourcequotas: r('', 'v1', 'resourcequotas', 'ResourceQuota', true),
   limitranges: r('', 'v1', 'limitranges', 'LimitRange', true),
+  roles: r('rbac.authorization.k8s.io', 'v1', 'roles', 'Role', true),
+  rolebindings: r('rbac.authorization.k8s.io', 'v1', 'rolebindings', 'RoleBinding', true),
+  clusterroles: r('rbac.authorization.k8s.io', 'v1', 'clusterroles', 'ClusterRole', false),
+  clusterrolebindings: r('rbac.authorization.k8s.io', 'v1', 'clusterrolebindings', 'ClusterRoleBinding', false),
+  certificatesigningrequests: r('certificates.k8s.io', 'v1', 'certificatesigningrequests', 'CertificateSigningRequest', false),
+  tokenreviews: r('authentication.k8s.io', 'v1', 'tokenreviews', 'TokenReview', false),
+  subjectaccessreviews: r('authorization.k8s.io', 'v1', 'subjectaccessreviews', 'SubjectAccessReview', false),
   /** events.k8s.io/v1 view of the same stored events as core/v1. */
   eventsV1: r('events.k8s.io', 'v1', 'events', 'Event', true),
 } as const;

@@ -5,3 +5,5 @@ export * from './types/apps.js';
 export * from './types/batch.js';
 export * from './types/discovery.js';
 export * from './types/coordination.js';
+export * from './types/rbac.js';
+export * from './types/certificates.js';

@@ -5,7 +5,7 @@
 import { createHash, createPrivateKey, createPublicKey, generateKeyPairSync, randomUUID, sign, verify, type KeyObject } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
-import type { UserInfo } from '../authorization/rbac/types.js';
+import type { UserInfo } from '../../../api/types.js';
 
 export const DEFAULT_ISSUER = 'https://kubernetes.default.svc.cluster.local';
 export const SA_USER_PREFIX = 'system:serviceaccount:';

@@ -3,7 +3,7 @@
 // which authenticate joining nodes as system:bootstrap:<token-id> in system:bootstrappers until they expire.
 import { timingSafeEqual } from 'node:crypto';
 import { BOOTSTRAPPERS_GROUP, decodeSecretData, expired, parseToken, TOKEN_SECRET_PREFIX, TOKEN_SECRET_TYPE } from '../../../api/bootstraptoken.js';
-import type { UserInfo } from '../authorization/rbac/types.js';
+import type { UserInfo } from '../../../api/types.js';
 
 export class TokenFileError extends Error {
   override name = 'TokenFileError';

@@ -1,6 +1,6 @@
 import t from 'tap';
 import type { Pod } from '../../../../api/types.js';
-import type { Attributes } from '../rbac/types.js';
+import type { Attributes } from '../../../../api/types.js';
 import { authorizeNode, nodeNameOf } from './authorizer.js';
 import { NodeGraph, podReferences } from './graph.js';
 

@@ -5,7 +5,7 @@
 // may write to Node and Pod objects is narrowed further by the NodeRestriction admission plugin.
 import { bootstrapClusterRoles } from '../rbac/policy.js';
 import { ruleAllows } from '../rbac/rules.js';
-import type { Attributes, PolicyRule, UserInfo } from '../rbac/types.js';
+import type { Attributes, PolicyRule, UserInfo } from '../../../../api/types.js';
 import type { NodeGraph, ReferencedKind } from './graph.js';
 
 export const NODES_GROUP = 'system:nodes';

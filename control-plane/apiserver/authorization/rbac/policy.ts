@@ -2,7 +2,7 @@
 // the user-facing roles (cluster-admin, admin/edit/view built by aggregation), the system:* roles of every component,
 // one system:controller:* role per controller (for controllers running with their own service accounts), and the
 // bindings that give them to the components' identities. Manifests written for Kubernetes rely on these names.
-import type { ClusterRole, ClusterRoleBinding, PolicyRule, Role, RoleBinding, Subject } from './types.js';
+import type { ClusterRole, ClusterRoleBinding, PolicyRule, Role, RoleBinding, Subject } from '../../../../api/types.js';
 
 const RW = ['get', 'list', 'watch', 'create', 'update', 'patch', 'delete', 'deletecollection'];
 const READ = ['get', 'list', 'watch'];

@@ -1,7 +1,8 @@
 import t from 'tap';
 import { bootstrapClusterRoleBindings, bootstrapClusterRoles, group, serviceAccount, user } from './policy.js';
-import { aggregatedRules, authorize, formatRule, rulesFor, ruleAllows, uncoveredRules, type RBACSource } from './rules.js';
-import type { Attributes, ClusterRole, PolicyRule, Role, RoleBinding, UserInfo } from './types.js';
+import { aggregatedRules } from '../../../../api/rbac.js';
+import { authorize, formatRule, rulesFor, ruleAllows, uncoveredRules, type RBACSource } from './rules.js';
+import type { Attributes, ClusterRole, PolicyRule, Role, RoleBinding, UserInfo } from '../../../../api/types.js';
 
 /** An in-memory source with the bootstrap policy (aggregated roles filled as the aggregation controller would). */
 function source(extra: { roles?: Role[]; clusterRoles?: ClusterRole[]; bindings?: RoleBinding[]; clusterBindings?: RoleBinding[] } = {}): RBACSource {

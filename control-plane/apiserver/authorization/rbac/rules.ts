@@ -1,8 +1,7 @@
 // RBAC evaluation (pkg/apis/rbac/v1/evaluation_helpers.go, plugin/pkg/auth/authorizer/rbac/rbac.go and
 // pkg/registry/rbac/validation): whether a rule allows a request, whether a binding's subject is the user, the rules
-// a user holds in a namespace, escalation checks (a user may only grant what they hold), and aggregation of roles.
-import { matches, fromLabelSelector } from '../../../../api/labels.js';
-import type { Attributes, ClusterRole, PolicyRule, Role, RoleBinding, Subject, UserInfo } from './types.js';
+// a user holds in a namespace, and escalation checks (a user may only grant what they hold).
+import type { Attributes, ClusterRole, PolicyRule, Role, RoleBinding, Subject, UserInfo } from '../../../../api/types.js';
 
 const has = (list: string[] | undefined, v: string) => !!list && (list.includes('*') || list.includes(v));
 
@@ -168,29 +167,6 @@ export function formatRule(r: PolicyRule): string {
   if (r.nonResourceURLs?.length) parts.push(`NonResourceURLs:[${q(r.nonResourceURLs)}]`);
   parts.push(`Verbs:[${q(r.verbs)}]`);
   return `{${parts.join(', ')}}`;
-}
-
-// ---- aggregation ----
-
-/** The rules of an aggregated ClusterRole: every rule of every role its selectors pick, first occurrence kept. */
-export function aggregatedRules(role: ClusterRole, all: Iterable<ClusterRole>): PolicyRule[] {
-  const selectors = (role.aggregationRule?.clusterRoleSelectors ?? []).map((s) => fromLabelSelector(s));
-  const out: PolicyRule[] = [];
-  const seen = new Set<string>();
-  const candidates = [...all].filter((r) => r.metadata.name !== role.metadata.name).sort((a, b) => (a.metadata.name! < b.metadata.name! ? -1 : 1));
-  for (const sel of selectors) {
-    if (!sel) continue;
-    for (const r of candidates) {
-      if (!matches(sel, r.metadata.labels)) continue;
-      for (const rule of r.rules ?? []) {
-        const key = JSON.stringify(rule);
-        if (seen.has(key)) continue;
-        seen.add(key);
-        out.push(rule);
-      }
-    }
-  }
-  return out;
 }
 
 export type { ClusterRole, Role, RoleBinding };

@@ -1,5 +1,6 @@
-// rbac.authorization.k8s.io/v1 object shapes (k8s.io/api/rbac/v1/types.go), as the authorizer reads them.
-import type { KubeObject, LabelSelector } from '../../../../api/types.js';
+// rbac.authorization.k8s.io/v1 kinds (k8s.io/api/rbac/v1/types.go), and the user and request attributes authorizers
+// judge (k8s.io/apiserver user.Info and authorizer.Attributes).
+import type { KubeObject, LabelSelector } from './meta.js';
 
 export interface PolicyRule {
   verbs: string[];
