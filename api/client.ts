@@ -16,6 +16,8 @@ export interface ClientConfig {
   key?: Buffer | string;
   token?: string;
   userAgent?: string;
+  /** Skip verifying the server's certificate: only for kubeadm-style discovery, which checks what it reads by other means. */
+  insecureSkipTLSVerify?: boolean;
 }
 
 export interface ListOptions {
@@ -79,14 +81,29 @@ export interface RawResponse {
 }
 
 export class ApiClient {
-  readonly config: ClientConfig;
-  private readonly agent: https.Agent;
+  config: ClientConfig;
+  private agent: https.Agent;
   private readonly base: URL;
 
   constructor(config: ClientConfig) {
     this.config = config;
     this.base = new URL(config.server);
-    this.agent = new https.Agent({ ca: config.ca, cert: config.cert, key: config.key, keepAlive: true, maxSockets: 32 });
+    this.agent = ApiClient.agentFor(config);
+  }
+
+  private static agentFor(c: ClientConfig): https.Agent {
+    return new https.Agent({ ca: c.ca || undefined, cert: c.cert, key: c.key, keepAlive: true, maxSockets: 32, rejectUnauthorized: !c.insecureSkipTLSVerify });
+  }
+
+  /**
+   * Switches to a new client certificate (a rotated kubelet certificate). The old connections are closed, so every
+   * request from now on — and every watch, which reconnects and resumes — presents the new one.
+   */
+  setClientCertificate(cert: string | Buffer, key: string | Buffer): void {
+    const old = this.agent;
+    this.config = { ...this.config, cert, key };
+    this.agent = ApiClient.agentFor(this.config);
+    old.destroy();
   }
 
   static fromKubeconfig(file: string, userAgent?: string): ApiClient {
