@@ -4,7 +4,7 @@ import { isNotFound } from '../../api/errors.js';
 import { logger } from '../../api/log.js';
 import { Resources } from '../../api/resources.js';
 import type { KubeObject, Namespace } from '../../api/types.js';
-import { registry } from '../apiserver/registry.js';
+import { kinds as registry } from '../apiserver/registry/kinds.js';
 import { queueController, type Controller, type ControllerContext } from './controller.js';
 
 const log = logger('namespace-controller');

@@ -2,12 +2,12 @@
 // writes (the FieldsV1 shapes below are the ones a Kubernetes 1.32 cluster shows for these objects).
 import t from 'tap';
 import type { KubeObject } from '../../../api/types.js';
-import { registry, type ResourceDef } from '../registry.js';
+import { kinds as registry, type ResourceDef } from '../registry/kinds.js';
 import { FieldSet, keyPE, pathString, valuePE } from './fieldset.js';
 import { applyConfig, ConflictError, decodeManagedFields, encodeManagedFields, recordUpdate, type Managers } from './managers.js';
 import { kindSchema } from './schema.js';
 import { merge, toFieldSet } from './typed.js';
-import { trackingContext } from './index.js';
+import { trackingContext } from './fieldmanager.js';
 
 type Any = any;
 const def = (kind: string): ResourceDef => registry.find((d) => d.kind === kind)!;

@@ -7,7 +7,7 @@
 //     conflict unless forced, in which case ownership moves to the applier.
 import { StatusError } from '../../../api/errors.js';
 import type { KubeObject, StatusCause } from '../../../api/types.js';
-import type { Schema } from '../openapi/index.js';
+import type { Schema } from '../openapi/dsl.js';
 import { fieldPE, FieldSet, pathString, type Path } from './fieldset.js';
 import { compare, ensureNamedFieldsAreMembers, materialize, merge, removeItems, toFieldSet, type Comparison } from './typed.js';
 

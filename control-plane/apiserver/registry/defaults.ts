@@ -1,7 +1,7 @@
-// Defaulting, as kube-apiserver fills unset fields before validation and storage, so every client reads the same
-// complete object (and `kubectl apply` sees no difference when it re-applies the same file).
-import type { KubeObject } from '../../api/types.js';
-import { qosClass } from '../../api/pods.js';
+// Defaulting, as kube-apiserver fills unset fields before validation and storage (pkg/apis/<group>/v1/defaults.go),
+// so every client reads the same complete object (and `kubectl apply` sees no difference when it re-applies a file).
+import type { KubeObject } from '../../../api/types.js';
+import { qosClass } from '../../../api/pods.js';
 
 type Any = any;
 

@@ -1,16 +1,16 @@
-// Generic REST semantics over the store, for every kind in the registry: create (generateName, uid, defaults,
-// validation), get, list (selectors, limit/continue, at a revision), update with optimistic concurrency, the four
-// patch types, graceful deletion with finalizers and propagation policies, and watch with bookmarks and 410 Expired.
+// The generic store (kube: k8s.io/apiserver/pkg/registry/generic/registry/store.go): REST semantics over the
+// key-value storage for every served kind, knowing none of them — create (generateName, uid, defaults, validation),
+// get, list (selectors, limit/continue, at a revision), update with optimistic concurrency, graceful deletion with
+// finalizers and propagation policies, and watch with bookmarks and 410 Expired. What differs per kind is its strategy.
 import { randomUUID } from 'node:crypto';
-import { alreadyExists, badRequest, conflict, invalid, notFound, StatusError } from '../../api/errors.js';
-import { fieldMatches, matches, parseFieldSelector, parseSelector, type FieldRequirement, type Selector } from '../../api/labels.js';
-import { jsonPatch, mergePatch, strategicMergePatch } from '../../api/patch.js';
-import type { KubeObject, Status, StatusCause } from '../../api/types.js';
-import { ExpiredError, KeyExistsError, KeyNotFoundError, RevisionConflictError, type Store, type StoreEvent, type Watch } from '../storage/store.js';
-import { apiVersionOf, storeKey, storePrefix, type ResourceDef } from './registry.js';
-import { nameErrors } from './validation.js';
-import { recordManagedFields, sameStoredObject } from './apply/index.js';
-import { formatTime } from '../../api/time.js';
+import { alreadyExists, badRequest, conflict, invalid, notFound, StatusError } from '../../../api/errors.js';
+import { fieldMatches, matches, parseFieldSelector, parseSelector, type FieldRequirement, type Selector } from '../../../api/labels.js';
+import type { KubeObject, Status, StatusCause } from '../../../api/types.js';
+import { formatTime } from '../../../api/time.js';
+import { ExpiredError, KeyExistsError, KeyNotFoundError, RevisionConflictError, type Store, type StoreEvent, type Watch } from '../../storage/store.js';
+import { deepEqual } from '../equality.js';
+import { apiVersionOf, storeKey, storePrefix, type ResourceDef } from './kinds.js';
+import type { Strategy } from './strategy.js';
 
 type Any = any;
 
@@ -36,11 +36,45 @@ export interface WatchEventOut {
   object: KubeObject | Status;
 }
 
-/** Hooks a kind can add to the generic flow (allocation of service IPs, binding pods…). */
-export interface Admission {
-  beforeCreate?(def: ResourceDef, obj: KubeObject): Promise<void>;
-  beforeUpdate?(def: ResourceDef, obj: KubeObject, old: KubeObject): Promise<void>;
-  afterDelete?(def: ResourceDef, obj: KubeObject): Promise<void>;
+/** What admission sees of a write (kube's admission.Attributes). */
+export interface WriteAttributes {
+  operation: 'CREATE' | 'UPDATE';
+  def: ResourceDef;
+  object: KubeObject;
+  /** The stored object an update replaces. */
+  oldObject?: KubeObject;
+  dryRun: boolean;
+}
+
+/** Admission, handed to the store: may change the object about to be stored, or refuse it by throwing. */
+export type Admit = (attributes: WriteAttributes) => Promise<void>;
+
+/** Records managedFields on `obj`, written over `live` (undefined on create), for the request's field manager. */
+export type ManagedFieldsUpdate = (live: KubeObject | undefined, obj: KubeObject) => void;
+
+export interface WriteOptions {
+  dryRun?: boolean;
+  /** Without one the object keeps the managedFields it had (the server's own writes: binding, eviction, finalize). */
+  managedFields?: ManagedFieldsUpdate;
+}
+
+export interface UpdateOptions extends WriteOptions {
+  /** The endpoint's strategy: the kind's own (the default), its /status one, namespaces' /finalize one. */
+  strategy?: Strategy;
+}
+
+/** The object an update stores, computed from the stored one (kube's rest.UpdatedObjectInfo). */
+export type UpdatedObject = (live: KubeObject) => KubeObject;
+
+export interface DeleteResult {
+  object: KubeObject;
+  /** Still there, waiting for finalizers or a grace period: the API answers 202. */
+  pending: boolean;
+}
+
+/** The handlers' check that a body names the object of the URL (kube's checkName), for every endpoint that takes one. */
+export function checkName(body: KubeObject | undefined, name: string): void {
+  if (body?.metadata?.name && body.metadata.name !== name) throw badRequest(`the name of the object (${body.metadata.name}) does not match the name on the URL (${name})`);
 }
 
 const now = () => formatTime();
@@ -62,7 +96,7 @@ function encode(obj: KubeObject, def?: ResourceDef): string {
 
 /** Empty maps and lists in metadata vanish, as Go's omitempty drops them (`kubectl label x a-` leaves no `labels: {}`). */
 function omitEmpty(meta: Any): void {
-  // managedFields is left to recordManagedFields: an empty list in a request is the signal to clear them.
+  // managedFields is left to the field manager: an empty list in a request is the signal to clear them.
   for (const f of ['labels', 'annotations', 'finalizers', 'ownerReferences']) {
     const v = meta[f];
     if (v && typeof v === 'object' && Object.keys(v).length === 0) delete meta[f];
@@ -80,43 +114,57 @@ function specOf(obj: KubeObject): string {
   return JSON.stringify(rest);
 }
 
-export class Rest {
-  constructor(
-    private readonly store: Store,
-    private readonly admission: Admission = {},
-  ) {}
+/** An object with the managedFields it had: the stored one's on update, its own on create. */
+function keepManagedFields(live: KubeObject | undefined, obj: KubeObject): void {
+  const entries = live ? live.metadata.managedFields : obj.metadata.managedFields;
+  if (Array.isArray(entries) && entries.length) obj.metadata.managedFields = entries;
+  else delete obj.metadata.managedFields;
+}
 
-  private qualified(def: ResourceDef): string {
-    return def.group ? `${def.plural}.${def.group}` : def.plural;
-  }
+/** Same stored content, whatever the key order, resourceVersion aside: such a write changes nothing. */
+function sameStoredObject(a: KubeObject, b: KubeObject): boolean {
+  const strip = (o: KubeObject) => ({ ...o, metadata: { ...o.metadata, resourceVersion: undefined } });
+  return deepEqual(strip(a), strip(b));
+}
+
+/** An object whose deletion has begun and that waits for something before it goes. */
+function terminating(strategy: Strategy, obj: KubeObject): boolean {
+  const m = obj.metadata;
+  return !!m.deletionTimestamp && ((m.finalizers ?? []).length > 0 || (m.deletionGracePeriodSeconds ?? 0) > 0 || strategy.awaitsFinalization(obj));
+}
+
+export class GenericStore {
+  constructor(
+    private readonly storage: Store,
+    private readonly admit: Admit = async () => {},
+  ) {}
 
   private notFound(def: ResourceDef, name: string): StatusError {
     return notFound(def.plural, name, def.group);
   }
 
-  private async checkNamespace(def: ResourceDef, namespace: string | undefined, creating: boolean): Promise<void> {
+  /** A namespaced object is created in an existing namespace that is not being deleted. */
+  private async checkNamespace(def: ResourceDef, namespace: string | undefined): Promise<void> {
     if (!def.namespaced) return;
     if (!namespace) throw badRequest('the server could not find the requested resource: a namespace is required');
-    const kv = await this.store.get(`/registry/core/namespaces/${namespace}`);
+    const kv = await this.storage.get(`/registry/core/namespaces/${namespace}`);
     if (!kv) throw notFound('namespaces', namespace);
-    if (creating && (JSON.parse(kv.value) as Any).status?.phase === 'Terminating')
+    if ((JSON.parse(kv.value) as Any).status?.phase === 'Terminating')
       throw new StatusError(403, 'Forbidden', `${def.plural} "${''}" is forbidden: unable to create new content in namespace ${namespace} because it is being terminated`, { kind: def.plural });
   }
 
-  private validate(def: ResourceDef, obj: KubeObject, old?: KubeObject): void {
-    const causes: StatusCause[] = [];
-    if (!old) causes.push(...nameErrors(def.kind, obj.metadata.name ?? ''));
-    causes.push(...(def.validate?.(obj, old) ?? []));
+  private check(def: ResourceDef, obj: KubeObject, causes: StatusCause[]): void {
     if (causes.length) throw invalid(def.kind, obj.metadata.name ?? '', causes, def.group);
   }
 
   async get(def: ResourceDef, namespace: string | undefined, name: string): Promise<KubeObject> {
-    const kv = await this.store.get(storeKey(def, namespace, name));
+    const kv = await this.storage.get(storeKey(def, namespace, name));
     if (!kv) throw this.notFound(def, name);
     return decode(kv, def);
   }
 
-  async create(def: ResourceDef, namespace: string | undefined, body: KubeObject, dryRun = false): Promise<KubeObject> {
+  async create(def: ResourceDef, namespace: string | undefined, body: KubeObject, opts: WriteOptions = {}): Promise<KubeObject> {
+    const { strategy } = def;
     const obj = structuredClone(body);
     obj.apiVersion = apiVersionOf(def);
     obj.kind = def.kind;
@@ -129,23 +177,23 @@ export class Rest {
     } else delete meta.namespace;
     if (!meta.name && meta.generateName) meta.name = meta.generateName + randomSuffix();
     if (!meta.name) throw invalid(def.kind, '', [{ reason: 'FieldValueRequired', field: 'metadata.name', message: 'Required value: name or generateName is required' }], def.group);
-    await this.checkNamespace(def, meta.namespace, true);
+    await this.checkNamespace(def, meta.namespace);
     meta.uid = randomUUID();
     meta.creationTimestamp = now();
     delete meta.resourceVersion;
     delete meta.deletionTimestamp;
     delete meta.deletionGracePeriodSeconds;
-    if (def.hasSpec) meta.generation = 1;
+    if (strategy.tracksGeneration) meta.generation = 1;
     else delete meta.generation;
     omitEmpty(meta);
-    if (def.subresources.includes('status') && def.kind !== 'Namespace' && def.kind !== 'Service') delete (obj as Any).status;
-    def.defaults?.(obj);
-    recordManagedFields(def, undefined, obj);
-    this.validate(def, obj);
-    await this.admission.beforeCreate?.(def, obj);
-    if (dryRun) return obj;
+    strategy.prepareForCreate(obj);
+    strategy.defaults(obj);
+    (opts.managedFields ?? keepManagedFields)(undefined, obj);
+    this.check(def, obj, strategy.validate(obj));
+    await this.admit({ operation: 'CREATE', def, object: obj, dryRun: !!opts.dryRun });
+    if (opts.dryRun) return obj;
     try {
-      const rev = await this.store.create(storeKey(def, meta.namespace, meta.name), encode(obj, def));
+      const rev = await this.storage.create(storeKey(def, meta.namespace, meta.name), encode(obj, def));
       meta.resourceVersion = String(rev);
       return obj;
     } catch (e) {
@@ -155,42 +203,35 @@ export class Rest {
   }
 
   /**
-   * PUT. `subresource` "status" changes only status; the main resource keeps the stored status. An empty
-   * resourceVersion in the body means "unconditional" (as kube-apiserver allows for these kinds).
+   * Stores what `updated` makes of the stored object. A resourceVersion in it must be the stored one (an empty one
+   * means "unconditional", as kube-apiserver allows for these kinds); an unconditional update is tried again when
+   * another write comes in between.
    */
-  async update(def: ResourceDef, namespace: string | undefined, name: string, body: KubeObject, subresource?: string, dryRun = false): Promise<KubeObject> {
-    if (body?.metadata?.name && body.metadata.name !== name) throw badRequest(`the name of the object (${body.metadata.name}) does not match the name on the URL (${name})`);
+  async update(def: ResourceDef, namespace: string | undefined, name: string, updated: UpdatedObject, opts: UpdateOptions = {}): Promise<KubeObject> {
+    const strategy = opts.strategy ?? def.strategy;
     const key = storeKey(def, namespace, name);
-    const kv = await this.store.get(key);
-    if (!kv) throw this.notFound(def, name);
-    const old = decode(kv, def);
-    const wanted = body.metadata?.resourceVersion;
-    if (wanted && wanted !== old.metadata.resourceVersion) throw conflict(this.qualified(def).split('.')[0], name, 'the object has been modified; please apply your changes to the latest version and try again', def.group);
-    const obj = this.merge(def, old, body, subresource);
-    return this.write(def, key, obj, old, kv.modRevision, dryRun);
-  }
-
-  /** What a write may change: status only for /status; everything but status for the main resource. */
-  private merge(def: ResourceDef, old: KubeObject, body: KubeObject, subresource?: string): KubeObject {
-    let obj: Any;
-    if (subresource === 'status') {
-      obj = structuredClone(old);
-      obj.status = structuredClone((body as Any).status);
-    } else if (subresource === 'finalize') {
-      // Only the namespace controller's finalizer list changes here.
-      obj = structuredClone(old);
-      obj.spec = { ...(obj.spec ?? {}), finalizers: (body as Any).spec?.finalizers ?? [] };
-    } else {
-      obj = structuredClone(body);
-      obj.metadata ??= {};
-      if (def.subresources.includes('status') && def.kind !== 'Namespace') {
-        if ((old as Any).status === undefined) delete obj.status;
-        else obj.status = structuredClone((old as Any).status);
+    for (let attempt = 0; ; attempt++) {
+      const kv = await this.storage.get(key);
+      if (!kv) throw this.notFound(def, name);
+      const old = decode(kv, def);
+      const body = updated(old);
+      const wanted = body.metadata?.resourceVersion;
+      if (wanted && wanted !== old.metadata.resourceVersion) throw conflict(def.plural, name, 'the object has been modified; please apply your changes to the latest version and try again', def.group);
+      const obj = this.prepareForUpdate(def, strategy, body, old);
+      try {
+        return await this.write(def, strategy, key, obj, old, kv.modRevision, opts);
+      } catch (e) {
+        if (!wanted && e instanceof StatusError && e.reason === 'Conflict' && attempt < 5) continue;
+        throw e;
       }
     }
+  }
+
+  /** What the endpoint may change, then the fields the server owns. */
+  private prepareForUpdate(def: ResourceDef, strategy: Strategy, body: KubeObject, old: KubeObject): KubeObject {
+    const obj = strategy.prepareForUpdate(body, old);
     obj.apiVersion = apiVersionOf(def);
     obj.kind = def.kind;
-    // Fields the server owns.
     const m = obj.metadata;
     m.name = old.metadata.name;
     m.namespace = old.metadata.namespace;
@@ -206,138 +247,89 @@ export class Rest {
     return obj;
   }
 
-  private async write(def: ResourceDef, key: string, obj: KubeObject, old: KubeObject, modRevision: number, dryRun: boolean): Promise<KubeObject> {
-    def.defaults?.(obj);
-    recordManagedFields(def, old, obj);
-    if (def.hasSpec && specOf(obj) !== specOf(old)) obj.metadata.generation = (old.metadata.generation ?? 1) + 1;
-    this.validate(def, obj, old);
-    await this.admission.beforeUpdate?.(def, obj, old);
-    if (dryRun) return obj;
+  private async write(def: ResourceDef, strategy: Strategy, key: string, obj: KubeObject, old: KubeObject, modRevision: number, opts: WriteOptions): Promise<KubeObject> {
+    strategy.defaults(obj);
+    (opts.managedFields ?? keepManagedFields)(old, obj);
+    if (strategy.tracksGeneration && specOf(obj) !== specOf(old)) obj.metadata.generation = (old.metadata.generation ?? 1) + 1;
+    this.check(def, obj, strategy.validateUpdate(obj, old));
+    await this.admit({ operation: 'UPDATE', def, object: obj, oldObject: old, dryRun: !!opts.dryRun });
+    if (opts.dryRun) return obj;
     // A terminating object whose last finalizer is gone is deleted now.
-    if (obj.metadata.deletionTimestamp && !(obj.metadata.finalizers ?? []).length && !this.awaitsKubelet(def, obj)) {
-      await this.store.delete(key, modRevision).catch((e) => this.storeError(def, obj.metadata.name!, e));
-      await this.admission.afterDelete?.(def, obj);
+    if (obj.metadata.deletionTimestamp && !(obj.metadata.finalizers ?? []).length && !strategy.awaitsFinalization(obj)) {
+      await this.storage.delete(key, modRevision).catch((e) => this.storageError(def, obj.metadata.name!, e));
       return obj;
     }
     if (sameStoredObject(obj, old)) return old; // no-op writes keep their resourceVersion, as in Kubernetes
     try {
-      const rev = await this.store.update(key, encode(obj, def), modRevision);
+      const rev = await this.storage.update(key, encode(obj, def), modRevision);
       obj.metadata.resourceVersion = String(rev);
       return obj;
     } catch (e) {
-      return this.storeError(def, obj.metadata.name!, e);
+      return this.storageError(def, obj.metadata.name!, e);
     }
   }
 
-  private storeError(def: ResourceDef, name: string, e: unknown): never {
+  private storageError(def: ResourceDef, name: string, e: unknown): never {
     if (e instanceof RevisionConflictError) throw conflict(def.plural, name, 'the object has been modified; please apply your changes to the latest version and try again', def.group);
     if (e instanceof KeyNotFoundError) throw this.notFound(def, name);
     throw e;
   }
 
-  /** A pod bound to a node stays until its kubelet confirms the containers are gone (grace period 0). */
-  private awaitsKubelet(def: ResourceDef, obj: KubeObject): boolean {
-    if (def.kind === 'Namespace') return ((obj as Any).spec?.finalizers ?? []).length > 0;
-    return def.kind === 'Pod' && !!(obj as Any).spec?.nodeName && (obj.metadata.deletionGracePeriodSeconds ?? 0) > 0;
-  }
-
-  async patch(def: ResourceDef, namespace: string | undefined, name: string, contentType: string, patch: unknown, subresource?: string, dryRun = false, checkFields?: (patched: KubeObject) => void): Promise<KubeObject> {
+  /**
+   * Deletes at once, or — with finalizers, a grace period or a strategy that makes it wait — marks the object
+   * deleted (deletionTimestamp, deletionGracePeriodSeconds) and leaves it to whoever finishes the deletion.
+   */
+  async delete(def: ResourceDef, namespace: string | undefined, name: string, opts: DeleteOptions = {}): Promise<DeleteResult> {
+    const { strategy } = def;
     const key = storeKey(def, namespace, name);
     for (let attempt = 0; ; attempt++) {
-      const kv = await this.store.get(key);
-      if (!kv) throw this.notFound(def, name);
-      const old = decode(kv, def);
-      let patched: Any;
-      if (contentType.startsWith('application/merge-patch+json')) patched = mergePatch(old, patch);
-      else if (contentType.startsWith('application/json-patch+json')) patched = jsonPatch(old, patch);
-      else if (contentType.startsWith('application/strategic-merge-patch+json')) patched = strategicMergePatch(old, patch);
-      else throw new StatusError(415, 'UnsupportedMediaType', `the body of the request was in an unknown format - accepted media types include: application/json-patch+json, application/merge-patch+json, application/strategic-merge-patch+json`);
-      if (!patched || typeof patched !== 'object' || typeof patched.metadata !== 'object' || patched.metadata === null) throw badRequest('the patch removed the object\'s metadata');
-      checkFields?.(patched);
-      const wanted = patched.metadata.resourceVersion;
-      if (wanted && wanted !== old.metadata.resourceVersion) throw conflict(def.plural, name, 'the object has been modified; please apply your changes to the latest version and try again', def.group);
-      if (patched.metadata.uid && patched.metadata.uid !== old.metadata.uid)
-        throw conflict(def.plural, name, `Precondition failed: UID in precondition: ${patched.metadata.uid}, UID in object meta: ${old.metadata.uid}`, def.group);
-      const obj = this.merge(def, old, patched, subresource);
-      try {
-        return await this.write(def, key, obj, old, kv.modRevision, dryRun);
-      } catch (e) {
-        // A patch carries no resourceVersion of its own: retry on a concurrent write.
-        if (!wanted && e instanceof StatusError && e.reason === 'Conflict' && attempt < 5) continue;
-        throw e;
-      }
-    }
-  }
-
-  async delete(def: ResourceDef, namespace: string | undefined, name: string, opts: DeleteOptions = {}): Promise<KubeObject> {
-    const key = storeKey(def, namespace, name);
-    for (let attempt = 0; ; attempt++) {
-      const kv = await this.store.get(key);
+      const kv = await this.storage.get(key);
       if (!kv) throw this.notFound(def, name);
       const obj = decode(kv, def);
       const pre = opts.preconditions ?? {};
       if (pre.uid && pre.uid !== obj.metadata.uid) throw conflict(def.plural, name, `Precondition failed: UID in precondition: ${pre.uid}, UID in object meta: ${obj.metadata.uid}`, def.group);
       if (pre.resourceVersion && pre.resourceVersion !== obj.metadata.resourceVersion)
         throw conflict(def.plural, name, `Precondition failed: ResourceVersion in precondition: ${pre.resourceVersion}, ResourceVersion in object meta: ${obj.metadata.resourceVersion}`, def.group);
-      if (opts.dryRun?.length) return obj;
+      if (opts.dryRun?.length) return { object: obj, pending: terminating(strategy, obj) };
       const policy = opts.propagationPolicy ?? (opts.orphanDependents ? 'Orphan' : undefined);
       const finalizers = [...(obj.metadata.finalizers ?? [])];
       if (policy === 'Foreground' && !finalizers.includes('foregroundDeletion')) finalizers.push('foregroundDeletion');
       if (policy === 'Orphan' && !finalizers.includes('orphan')) finalizers.push('orphan');
-      let grace = 0;
-      if (def.kind === 'Pod' && (obj as Any).spec?.nodeName && (obj as Any).status?.phase !== 'Succeeded' && (obj as Any).status?.phase !== 'Failed') {
-        grace = opts.gracePeriodSeconds ?? (obj as Any).spec?.terminationGracePeriodSeconds ?? 30;
-        if (obj.metadata.deletionGracePeriodSeconds !== undefined) grace = Math.min(grace, obj.metadata.deletionGracePeriodSeconds);
+      const grace = strategy.gracePeriod(obj, opts.gracePeriodSeconds ?? undefined);
+      const marked = structuredClone(obj);
+      const m = marked.metadata;
+      if (finalizers.length) m.finalizers = finalizers;
+      else delete m.finalizers;
+      if (!m.deletionTimestamp || (m.deletionGracePeriodSeconds ?? 0) > grace) {
+        m.deletionTimestamp = m.deletionTimestamp && grace === 0 ? m.deletionTimestamp : formatTime(Date.now() + grace * 1000);
+        m.deletionGracePeriodSeconds = grace;
       }
-      if (def.kind === 'Namespace') {
-        // The namespace controller empties it, then removes the "kubernetes" finalizer.
-        const ns = obj as Any;
-        if ((ns.spec?.finalizers ?? []).length) {
-          if (ns.status?.phase !== 'Terminating' || !obj.metadata.deletionTimestamp) {
-            ns.status = { ...(ns.status ?? {}), phase: 'Terminating' };
-            obj.metadata.deletionTimestamp ??= now();
-            obj.metadata.deletionGracePeriodSeconds ??= 0;
-            obj.metadata.finalizers = finalizers.length ? finalizers : undefined;
-            if (!obj.metadata.finalizers) delete obj.metadata.finalizers;
-            const rev = await this.tryUpdate(def, key, obj, kv.modRevision);
-            if (rev === undefined) continue;
-            obj.metadata.resourceVersion = String(rev);
-          }
-          return obj;
-        }
-      }
-      if (finalizers.length || grace > 0) {
-        obj.metadata.finalizers = finalizers.length ? finalizers : undefined;
-        if (!obj.metadata.finalizers) delete obj.metadata.finalizers;
-        if (!obj.metadata.deletionTimestamp || (obj.metadata.deletionGracePeriodSeconds ?? 0) > grace) {
-          obj.metadata.deletionTimestamp = obj.metadata.deletionTimestamp && grace === 0 ? obj.metadata.deletionTimestamp : formatTime(Date.now() + grace * 1000);
-          obj.metadata.deletionGracePeriodSeconds = grace;
-        }
-        if (grace > 0 || finalizers.length) {
-          const rev = await this.tryUpdate(def, key, obj, kv.modRevision);
+      if (finalizers.length || grace > 0 || strategy.awaitsFinalization(marked)) {
+        strategy.prepareForDelete(marked);
+        if (!sameStoredObject(marked, obj)) {
+          const rev = await this.tryUpdate(def, key, marked, kv.modRevision);
           if (rev === undefined) continue;
-          obj.metadata.resourceVersion = String(rev);
-          return obj;
+          m.resourceVersion = String(rev);
         }
+        return { object: marked, pending: true };
       }
       try {
-        const rev = await this.store.delete(key, kv.modRevision);
+        const rev = await this.storage.delete(key, kv.modRevision);
         obj.metadata.resourceVersion = String(rev);
-        await this.admission.afterDelete?.(def, obj);
-        return obj;
+        return { object: obj, pending: false };
       } catch (e) {
         if ((e instanceof RevisionConflictError || e instanceof KeyNotFoundError) && attempt < 5) continue;
-        return this.storeError(def, name, e);
+        return this.storageError(def, name, e);
       }
     }
   }
 
   private async tryUpdate(def: ResourceDef, key: string, obj: KubeObject, rev: number): Promise<number | undefined> {
     try {
-      return await this.store.update(key, encode(obj, def), rev);
+      return await this.storage.update(key, encode(obj, def), rev);
     } catch (e) {
       if (e instanceof RevisionConflictError) return undefined;
-      return this.storeError(def, obj.metadata.name!, e);
+      return this.storageError(def, obj.metadata.name!, e);
     }
   }
 
@@ -345,10 +337,10 @@ export class Rest {
     const sel: Selector = parseSelector(q.labelSelector);
     const fsel: FieldRequirement[] = parseFieldSelector(q.fieldSelector);
     for (const r of fsel) {
-      const known = ['metadata.name', 'metadata.namespace', ...Object.keys(def.fields?.({ metadata: {} } as KubeObject) ?? {})];
+      const known = ['metadata.name', 'metadata.namespace', ...Object.keys(def.strategy.fields({ metadata: {} } as KubeObject))];
       if (!known.includes(r.field)) throw badRequest(`field label not supported: ${r.field}`);
     }
-    return (o) => matches(sel, o.metadata.labels) && fieldMatches(fsel, { 'metadata.name': o.metadata.name ?? '', 'metadata.namespace': o.metadata.namespace ?? '', ...(def.fields?.(o) ?? {}) });
+    return (o) => matches(sel, o.metadata.labels) && fieldMatches(fsel, { 'metadata.name': o.metadata.name ?? '', 'metadata.namespace': o.metadata.namespace ?? '', ...def.strategy.fields(o) });
   }
 
   async list(def: ResourceDef, namespace: string | undefined, q: ListQuery): Promise<{ items: KubeObject[]; resourceVersion: string; continue?: string; remainingItemCount?: number }> {
@@ -369,7 +361,7 @@ export class Rest {
     } else if (q.resourceVersion && q.resourceVersion !== '0') {
       const rv = Number(q.resourceVersion);
       if (!Number.isInteger(rv) || rv < 0) throw badRequest(`invalid resource version "${q.resourceVersion}"`);
-      const current = await this.store.currentRevision();
+      const current = await this.storage.currentRevision();
       if (q.resourceVersionMatch === 'Exact') revision = rv;
       else if (rv > current) throw new StatusError(504, 'Timeout', `Too large resource version: ${rv}, current: ${current}`, { causes: [{ reason: 'ResourceVersionTooLarge', message: 'Too large resource version' }], retryAfterSeconds: 1 });
     }
@@ -379,7 +371,7 @@ export class Rest {
     let lastKey: string | undefined;
     try {
       for (;;) {
-        const page = await this.store.list(prefix, { revision, startKey: start, limit: limit ? Math.max(limit - items.length, 100) : 0 });
+        const page = await this.storage.list(prefix, { revision, startKey: start, limit: limit ? Math.max(limit - items.length, 100) : 0 });
         revision = page.revision;
         for (const kv of page.items) {
           if (limit && items.length >= limit) {
@@ -440,7 +432,7 @@ export class Rest {
       else if (now) send({ type: 'ADDED', object: cur });
       else if (before) send({ type: 'DELETED', object: cur });
     };
-    const w: Watch = this.store.watch(storePrefix(def, namespace), from, onEvent, (err) => {
+    const w: Watch = this.storage.watch(storePrefix(def, namespace), from, onEvent, (err) => {
       if (err instanceof ExpiredError) send({ type: 'ERROR', object: new StatusError(410, 'Expired', `too old resource version: ${from} (${err.compacted})`).toStatus() });
       else send({ type: 'ERROR', object: new StatusError(500, 'InternalError', err.message).toStatus() });
       onEnd();
@@ -448,7 +440,7 @@ export class Rest {
     let bookmarks: NodeJS.Timeout | undefined;
     if (q.allowWatchBookmarks) {
       bookmarks = setInterval(async () => {
-        const rev = Math.max(lastRev, await this.store.currentRevision());
+        const rev = Math.max(lastRev, await this.storage.currentRevision());
         send({ type: 'BOOKMARK', object: { kind: def.kind, apiVersion: apiVersionOf(def), metadata: { resourceVersion: String(rev) } } });
       }, 30_000);
       bookmarks.unref();

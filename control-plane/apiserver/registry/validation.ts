@@ -1,9 +1,9 @@
-// Field validation with kube-apiserver's wording, so `kubectl` prints the same "is invalid" lines users know.
-// Each function returns the causes; the handler turns a non-empty list into a 422 Status.
-import { selectorMatches } from '../../api/labels.js';
-import { parseQuantity } from '../../api/quantity.js';
-import { parseSchedule, validTimeZone } from '../../api/cron.js';
-import type { KubeObject, StatusCause } from '../../api/types.js';
+// Field validation with kube-apiserver's wording (pkg/apis/<group>/validation), so `kubectl` prints the same "is
+// invalid" lines users know. Each function returns the causes; the store turns a non-empty list into a 422 Status.
+import { selectorMatches } from '../../../api/labels.js';
+import { parseQuantity } from '../../../api/quantity.js';
+import { parseSchedule, validTimeZone } from '../../../api/cron.js';
+import type { KubeObject, StatusCause } from '../../../api/types.js';
 
 type Any = any;
 
@@ -39,7 +39,7 @@ export function labelErrors(field: string, v: string): StatusCause[] {
   return [];
 }
 
-function dns1035Errors(field: string, v: string): StatusCause[] {
+export function dns1035Errors(field: string, v: string): StatusCause[] {
   if (v.length > 63) return [invalidValue(field, v, 'must be no more than 63 characters')];
   if (!dns1035Label.test(v))
     return [invalidValue(field, v, `a DNS-1035 label must consist of lower case alphanumeric characters or '-', start with an alphabetic character, and end with an alphanumeric character (e.g. 'my-name',  or 'abc-123', regex used for validation is '[a-z]([-a-z0-9]*[a-z0-9])?')`)];
@@ -58,13 +58,6 @@ export function labelMapErrors(field: string, labels: Record<string, unknown> | 
       out.push(invalidValue(field, v, `a valid label must be an empty string or consist of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric character (e.g. 'MyValue',  or 'my_value',  or '12345', regex used for validation is '(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?')`));
   }
   return out;
-}
-
-/** Name rules per kind: most are DNS subdomains; namespaces DNS labels; services DNS-1035 labels. */
-export function nameErrors(kind: string, name: string): StatusCause[] {
-  if (kind === 'Namespace') return labelErrors('metadata.name', name);
-  if (kind === 'Service') return dns1035Errors('metadata.name', name);
-  return subdomainErrors('metadata.name', name);
 }
 
 const isPort = (p: unknown) => Number.isInteger(p) && (p as number) >= 1 && (p as number) <= 65535;

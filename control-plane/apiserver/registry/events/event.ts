@@ -1,7 +1,9 @@
-// events.k8s.io/v1 Event: the same stored objects as core/v1 Events, in the newer shape. Both versions read and
-// write one storage (core's), converting field by field as kube-apiserver's conversion functions do.
-import type { KubeObject, StatusCause } from '../../api/types.js';
-import { required } from './validation.js';
+// events.k8s.io/v1 Event (kube: pkg/apis/events/v1 conversions, pkg/registry/events/event/strategy.go): the same
+// stored objects as core/v1 Events, in the newer shape. Both versions read and write one storage (core's),
+// converting field by field as kube-apiserver's conversion functions do.
+import type { KubeObject, StatusCause } from '../../../../api/types.js';
+import { strategy } from '../strategy.js';
+import { required } from '../validation.js';
 
 type Any = any;
 
@@ -82,3 +84,5 @@ export function fields(obj: KubeObject): Record<string, string> {
     reportingController: e.reportingController ?? '',
   };
 }
+
+export const eventsV1Strategy = strategy({ tracksGeneration: false, validate, fields });

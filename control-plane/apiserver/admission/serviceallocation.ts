@@ -1,13 +1,13 @@
-// Admission: what the API server itself decides on write. Services get a ClusterIP from the service CIDR and
-// NodePorts from the node-port range (kube-apiserver's allocators), and release them when deleted.
-import { StatusError } from '../../api/errors.js';
-import { formatIPv4, parseCIDR, parseIPv4, type CIDR } from '../../api/net.js';
-import type { KubeObject, Service } from '../../api/types.js';
-import type { Store } from '../storage/store.js';
-import type { Admission } from './rest.js';
-import type { ResourceDef } from './registry.js';
-import { invalidValue } from './validation.js';
-import { invalid } from '../../api/errors.js';
+// Service IP and NodePort allocation (kube: pkg/registry/core/service/ipallocator and portallocator), as a mutating
+// admission plugin: a Service gets a ClusterIP from the service CIDR and NodePorts from the node-port range. What is
+// in use is read from the stored Services, so a deleted Service frees its addresses.
+import { invalid, StatusError } from '../../../api/errors.js';
+import { formatIPv4, parseCIDR, parseIPv4, type CIDR } from '../../../api/net.js';
+import type { Service } from '../../../api/types.js';
+import type { Store } from '../../storage/store.js';
+import type { WriteAttributes } from '../registry/store.js';
+import { invalidValue } from '../registry/validation.js';
+import type { AdmissionPlugin } from './chain.js';
 
 /** Serializes async sections (allocation reads then writes). */
 class Mutex {
@@ -22,7 +22,8 @@ class Mutex {
   }
 }
 
-export class ServiceAllocator implements Admission {
+export class ServiceAllocation implements AdmissionPlugin {
+  readonly name = 'ServiceAllocation';
   private readonly lock = new Mutex();
   private readonly cidr: CIDR;
 
@@ -54,15 +55,11 @@ export class ServiceAllocator implements Admission {
     return n > this.cidr.base && n < this.cidr.base + this.cidr.size - 1;
   }
 
-  async beforeCreate(def: ResourceDef, obj: KubeObject): Promise<void> {
-    if (def.kind !== 'Service') return;
-    await this.lock.run(() => this.allocate(obj as Service, undefined));
-  }
-
-  async beforeUpdate(def: ResourceDef, obj: KubeObject, old: KubeObject): Promise<void> {
-    if (def.kind !== 'Service') return;
-    const s = obj as Service;
-    const o = old as Service;
+  async admit({ operation, def, object, oldObject }: WriteAttributes): Promise<void> {
+    if (def.kind !== 'Service' || def.group) return;
+    if (operation === 'CREATE') return this.lock.run(() => this.allocate(object as Service, undefined));
+    const s = object as Service;
+    const o = oldObject as Service;
     // Keep what was allocated unless the user set it; a type change may need NodePorts.
     s.spec.clusterIP ||= o.spec.clusterIP;
     s.spec.clusterIPs = s.spec.clusterIP && s.spec.clusterIP !== 'None' ? [s.spec.clusterIP] : s.spec.clusterIPs;

@@ -3,8 +3,9 @@
 // an applied configuration onto a live object, and the removal of a set of fields from a value.
 // `undefined` is an absent field; `null` is a value of its own (an explicit null is owned like any value).
 import { fieldName, fieldPE, FieldSet, indexPE, keyPE, valuePE, type Path, type PathElement } from './fieldset.js';
+import { deepEqual } from '../equality.js';
 import { deduce, typeOf, type TypeNode } from './schema.js';
-import type { Schema } from '../openapi/index.js';
+import type { Schema } from '../openapi/dsl.js';
 
 type Json = unknown;
 type Obj = Record<string, Json>;
@@ -98,19 +99,6 @@ export interface Comparison {
   added: FieldSet;
   modified: FieldSet;
   removed: FieldSet;
-}
-
-export function deepEqual(a: Json, b: Json): boolean {
-  if (a === b) return true;
-  if (typeof a !== typeof b || a === null || b === null || typeof a !== 'object') return false;
-  if (Array.isArray(a) !== Array.isArray(b)) return false;
-  if (Array.isArray(a)) {
-    const bl = b as Json[];
-    return a.length === bl.length && a.every((x, i) => deepEqual(x, bl[i]));
-  }
-  const ak = Object.keys(a as Obj).filter((k) => (a as Obj)[k] !== undefined);
-  const bk = Object.keys(b as Obj).filter((k) => (b as Obj)[k] !== undefined);
-  return ak.length === bk.length && ak.every((k) => deepEqual((a as Obj)[k], (b as Obj)[k]));
 }
 
 /** What changed from lhs to rhs, field by field. */

@@ -4,7 +4,9 @@
 //     strategic-merge "merge" strategy makes a list-map keyed by the merge key (a set without one); else atomic.
 //   - objects: structs (properties) and maps (additionalProperties) are granular unless x-kubernetes-map-type atomic.
 //   - free-form objects (RawExtension) and fields the schema does not know are "deduced" from their value.
-import { definition, schemaFor, type Schema } from '../openapi/index.js';
+import type { Schema } from '../openapi/dsl.js';
+import { extension, patchMetaOf, resolve } from '../openapi/navigator.js';
+import { schemaFor } from '../openapi/schemas.js';
 
 export type TypeNode =
   | { kind: 'scalar' }
@@ -24,28 +26,21 @@ export type TypeNode =
 
 const SCALAR: TypeNode = { kind: 'scalar' };
 const DEDUCED: TypeNode = { kind: 'deduced' };
-const refPrefix = '#/components/schemas/';
 const cache = new WeakMap<Schema, TypeNode>();
-
-function target(s: Schema): Schema {
-  const ref = (s.$ref as string | undefined) ?? ((s.allOf as Schema[] | undefined)?.[0]?.$ref as string | undefined);
-  if (!ref) return s;
-  return definition(ref.slice(refPrefix.length)) ?? {};
-}
 
 /** The merge type of a schema; undefined (an unknown field) is deduced from the value. */
 export function typeOf(s: Schema | undefined): TypeNode {
   if (!s) return DEDUCED;
   const hit = cache.get(s);
   if (hit) return hit;
-  const t = resolve(s);
+  const t = mergeType(s);
   cache.set(s, t);
   return t;
 }
 
-function resolve(s: Schema): TypeNode {
-  const d = target(s);
-  const ext = (k: string) => s[k] ?? d[k];
+function mergeType(s: Schema): TypeNode {
+  const d = resolve(s).schema;
+  const ext = (k: string) => extension(s, k);
   if (d['x-kubernetes-int-or-string'] || d.oneOf) return SCALAR;
   switch (d.type) {
     case 'string':
@@ -56,18 +51,17 @@ function resolve(s: Schema): TypeNode {
     case 'array': {
       const item = d.items as Schema | undefined;
       const listType = ext('x-kubernetes-list-type');
-      const strategy = String(ext('x-kubernetes-patch-strategy') ?? '');
-      const mergeKey = ext('x-kubernetes-patch-merge-key') as string | undefined;
+      const patch = patchMetaOf(s);
       let keys: string[] | undefined;
       let atomic = false;
       if (listType === 'atomic') atomic = true;
       else if (listType === 'map') keys = (ext('x-kubernetes-list-map-keys') as string[] | undefined) ?? [];
       else if (listType === 'set') keys = undefined;
-      else if (strategy.split(',').includes('merge')) keys = mergeKey ? [mergeKey] : undefined;
+      else if (patch.strategies.includes('merge')) keys = patch.mergeKey ? [patch.mergeKey] : undefined;
       else atomic = true;
       const keyDefaults = new Map<string, unknown>();
       if (keys && item) {
-        const props = (target(item).properties ?? {}) as Record<string, Schema>;
+        const props = (resolve(item).schema.properties ?? {}) as Record<string, Schema>;
         for (const k of keys) if (props[k]?.default !== undefined) keyDefaults.set(k, props[k].default);
       }
       return { kind: 'list', item, atomic, keys, keyDefaults };
@@ -80,7 +74,7 @@ function resolve(s: Schema): TypeNode {
       const implicit: string[] = [];
       for (const [name, f] of fields) {
         const dflt = f.default;
-        if (dflt && typeof dflt === 'object' && !Array.isArray(dflt) && Object.keys(dflt).length === 0 && target(f).type === 'object') implicit.push(name);
+        if (dflt && typeof dflt === 'object' && !Array.isArray(dflt) && Object.keys(dflt).length === 0 && resolve(f).schema.type === 'object') implicit.push(name);
       }
       return {
         kind: 'map',

@@ -1,36 +1,18 @@
-// pods/log and pods/exec: the API server finds the pod's node and relays to that node's kubelet on :10250, as
-// kube-apiserver does. Logs stream through (so `kubectl logs -f` follows); exec is an upgraded connection — the
-// client's WebSocket handshake goes on to the kubelet, and once it answers 101 the two sockets are piped together.
+// pods/log and pods/exec (kube: pkg/registry/core/pod/rest/log.go and subresources.go): the API server finds the
+// pod's node and relays to that node's kubelet on :10250. Logs stream through (so `kubectl logs -f` follows); exec is
+// an upgraded connection — the client's WebSocket handshake goes on to the kubelet, and once it answers 101 the two
+// sockets are piped together.
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import https from 'node:https';
 import type { Duplex } from 'node:stream';
-import { badRequest, StatusError } from '../../api/errors.js';
-import { logger } from '../../api/log.js';
-import type { Node, Pod } from '../../api/types.js';
-import { findByPlural } from './registry.js';
-import { sendJSON } from './server.js';
-import type { SubresourceContext } from './subresources.js';
+import { badRequest } from '../../../../api/errors.js';
+import { logger } from '../../../../api/log.js';
+import type { Pod } from '../../../../api/types.js';
+import { methodNotAllowed, type Subresource, type SubresourceRequest } from '../rest.js';
+import { kubeletAddress, kubeletConfig, kubeletError, kubeletRequest } from './kubelet-client.js';
 
 const log = logger('apiserver.podproxy');
 
-/** The API server's client identity towards kubelets (CN kube-apiserver-kubelet-client, O system:masters). */
-export interface KubeletClientConfig {
-  certPem: string;
-  keyPem: string;
-  /** Per-request timeout for reaching the kubelet and getting its answer's head; default 30 s. */
-  connectTimeoutMs?: number;
-}
-
-const DEFAULT_KUBELET_PORT = 10250;
-
 type ContainerStatus = NonNullable<NonNullable<Pod['status']>['containerStatuses']>[number];
-
-interface Target {
-  pod: Pod;
-  container: string;
-  host: string;
-  port: number;
-}
 
 /** The container a request names, or the pod's only one; kube-apiserver's wording for the mistakes. */
 export function resolveContainer(pod: Pod, wanted: string | null): string {
@@ -56,30 +38,6 @@ function containerStatus(pod: Pod, container: string): ContainerStatus | undefin
 const waitingMessage = (pod: Pod, container: string, reason: string | undefined) =>
   `container "${container}" in pod "${pod.metadata.name}" is waiting to start: ${reason || 'ContainerCreating'}`;
 
-/** The kubelet's address from the Node: its InternalIP and the port it advertises. */
-async function kubeletAddress(ctx: SubresourceContext, nodeName: string): Promise<{ host: string; port: number }> {
-  const nodes = findByPlural('', 'v1', 'nodes')!;
-  const node = (await ctx.rest.get(nodes, undefined, nodeName)) as Node;
-  const addresses = node.status?.addresses ?? [];
-  const host = addresses.find((a) => a.type === 'InternalIP')?.address ?? addresses.find((a) => a.type === 'Hostname')?.address;
-  if (!host) throw new StatusError(503, 'ServiceUnavailable', `node "${nodeName}" has no InternalIP address`);
-  const port = (node.status as { daemonEndpoints?: { kubeletEndpoint?: { Port?: number } } } | undefined)?.daemonEndpoints?.kubeletEndpoint?.Port || DEFAULT_KUBELET_PORT;
-  return { host, port };
-}
-
-function kubeletConfig(ctx: SubresourceContext): KubeletClientConfig {
-  if (!ctx.kubelet) throw new StatusError(503, 'ServiceUnavailable', 'this API server has no kubelet client credentials configured');
-  return ctx.kubelet;
-}
-
-function kubeletRequest(cfg: KubeletClientConfig, t: { host: string; port: number }, path: string, method: string, headers: Record<string, string> = {}) {
-  return https.request({ host: t.host, port: t.port, path, method, headers, cert: cfg.certPem, key: cfg.keyPem, rejectUnauthorized: false, agent: false, timeout: cfg.connectTimeoutMs ?? 30_000 });
-}
-
-/** The kubelet could not be reached or did not answer: the backend is unavailable, as for any proxied call. */
-const kubeletError = (t: { host: string; port: number }, path: string, e: Error) =>
-  new StatusError(503, 'ServiceUnavailable', `Get "https://${t.host}:${t.port}${path}": ${e.message}`);
-
 /** Relays a kubelet's non-upgrade answer (body streamed) to the client. */
 function relayResponse(up: IncomingMessage, res: ServerResponse): void {
   const headers: Record<string, string> = { 'cache-control': 'no-cache, private' };
@@ -101,12 +59,12 @@ const query = (q: URLSearchParams, drop: string[]) => {
 
 const enc = encodeURIComponent;
 
-export async function podLog(ctx: SubresourceContext): Promise<void> {
-  const { rest, info, method, req, res } = ctx;
-  if (method !== 'GET') throw new StatusError(405, 'MethodNotAllowed', 'the server does not allow this method on the requested resource');
-  const pod = (await rest.get(info.def, info.namespace, info.name!)) as Pod;
-  const container = resolveContainer(pod, info.query.get('container'));
-  const previous = info.query.get('previous') === 'true';
+async function serveLog(r: SubresourceRequest): Promise<void> {
+  const { store, def, namespace, name, method, query: q, req, res } = r;
+  if (method !== 'GET') throw methodNotAllowed();
+  const pod = (await store.get(def, namespace, name)) as Pod;
+  const container = resolveContainer(pod, q.get('container'));
+  const previous = q.get('previous') === 'true';
   if (!pod.spec.nodeName) {
     // Not on a node yet: no logs, as kube-apiserver answers.
     res.writeHead(200, { 'content-type': 'text/plain', 'content-length': 0 }).end();
@@ -115,10 +73,10 @@ export async function podLog(ctx: SubresourceContext): Promise<void> {
   const cs = containerStatus(pod, container);
   if (previous && cs && !cs.lastState?.terminated) throw badRequest(`previous terminated container "${container}" in pod "${pod.metadata.name}" not found`);
   if (!previous && cs?.state?.waiting && !cs.lastState?.terminated) throw badRequest(waitingMessage(pod, container, cs.state.waiting.reason));
-  const cfg = kubeletConfig(ctx);
-  const addr = await kubeletAddress(ctx, pod.spec.nodeName);
-  const path = `/containerLogs/${enc(info.namespace!)}/${enc(info.name!)}/${enc(container)}${query(info.query, ['container', 'insecureSkipTLSVerifyBackend', 'pretty'])}`;
-  await new Promise<void>((resolve) => {
+  const cfg = kubeletConfig(r.kubelet);
+  const addr = await kubeletAddress(store, pod.spec.nodeName);
+  const path = `/containerLogs/${enc(namespace!)}/${enc(name)}/${enc(container)}${query(q, ['container', 'insecureSkipTLSVerifyBackend', 'pretty'])}`;
+  await new Promise<void>((resolve, reject) => {
     const upstream = kubeletRequest(cfg, addr, path, 'GET');
     const gone = () => upstream.destroy();
     req.on('close', gone);
@@ -132,10 +90,9 @@ export async function podLog(ctx: SubresourceContext): Promise<void> {
       up.on('close', resolve);
     });
     upstream.on('error', (e) => {
-      if (!res.headersSent) {
-        const err = kubeletError(addr, path, e);
-        sendJSON(res, err.code, err.toStatus());
-      } else res.destroy();
+      // Before the answer began, the failure is the request's Status; after, the stream just ends.
+      if (!res.headersSent) return reject(kubeletError(addr, path, e));
+      res.destroy();
       resolve();
     });
     upstream.end();
@@ -176,20 +133,20 @@ function pipeSockets(a: Duplex, b: Duplex): void {
   b.pipe(a);
 }
 
-export async function podExec(ctx: SubresourceContext): Promise<void> {
-  const { rest, info, method, req, res } = ctx;
-  if (method !== 'GET' && method !== 'POST') throw new StatusError(405, 'MethodNotAllowed', 'the server does not allow this method on the requested resource');
-  const pod = (await rest.get(info.def, info.namespace, info.name!)) as Pod;
-  const container = resolveContainer(pod, info.query.get('container'));
+async function serveExec(r: SubresourceRequest): Promise<void> {
+  const { store, def, namespace, name, method, query: q, req, res } = r;
+  if (method !== 'GET' && method !== 'POST') throw methodNotAllowed();
+  const pod = (await store.get(def, namespace, name)) as Pod;
+  const container = resolveContainer(pod, q.get('container'));
   if (!pod.spec.nodeName) throw badRequest(`pod ${pod.metadata.name} does not have a host assigned`);
   const cs = containerStatus(pod, container);
   if (cs?.state?.waiting) throw badRequest(waitingMessage(pod, container, cs.state.waiting.reason));
   if (!(req as IncomingMessage & { upgrade?: boolean }).upgrade) throw badRequest('Upgrade request required');
-  const cfg = kubeletConfig(ctx);
-  const addr = await kubeletAddress(ctx, pod.spec.nodeName);
-  const path = `/exec/${enc(info.namespace!)}/${enc(info.name!)}/${enc(pod.metadata.uid ?? '')}/${enc(container)}${query(info.query, ['container', 'pretty'])}`;
+  const cfg = kubeletConfig(r.kubelet);
+  const addr = await kubeletAddress(store, pod.spec.nodeName);
+  const path = `/exec/${enc(namespace!)}/${enc(name)}/${enc(pod.metadata.uid ?? '')}/${enc(container)}${query(q, ['container', 'pretty'])}`;
   const client = req.socket as Duplex;
-  await new Promise<void>((resolve) => {
+  await new Promise<void>((resolve, reject) => {
     const upstream = kubeletRequest(cfg, addr, path, 'GET', upgradeHeaders(req));
     const gone = () => upstream.destroy();
     client.once('close', gone);
@@ -201,7 +158,7 @@ export async function podExec(ctx: SubresourceContext): Promise<void> {
       client.write(switchingHead(up));
       if (head.length) client.write(head);
       pipeSockets(client, kubeletSocket);
-      log.debug({ pod: `${info.namespace}/${info.name}`, container, node: pod.spec.nodeName }, 'exec stream relayed');
+      log.debug({ pod: `${namespace}/${name}`, container, node: pod.spec.nodeName }, 'exec stream relayed');
       resolve();
     });
     upstream.on('response', (up) => {
@@ -211,12 +168,12 @@ export async function podExec(ctx: SubresourceContext): Promise<void> {
       up.on('close', resolve);
     });
     upstream.on('error', (e) => {
-      if (!res.headersSent) {
-        const err = kubeletError(addr, path, e);
-        sendJSON(res, err.code, err.toStatus());
-      }
+      if (!res.headersSent) return reject(kubeletError(addr, path, e));
       resolve();
     });
     upstream.end();
   });
 }
+
+export const podLog: Subresource = { connect: true, serve: serveLog };
+export const podExec: Subresource = { connect: true, serve: serveExec };
