@@ -11,6 +11,7 @@ import { ensureCA, issueCert, kubeconfigYaml, writeClientKubeconfig, type KeyPai
 import type { ServerConfig } from './config.js';
 import { admissionChain } from './apiserver/admission/chain.js';
 import { LimitRanger } from './apiserver/admission/limitranger.js';
+import { NamespaceLifecycle } from './apiserver/admission/namespacelifecycle.js';
 import { ResourceQuota } from './apiserver/admission/resourcequota.js';
 import { ServiceAllocation } from './apiserver/admission/serviceallocation.js';
 import { bootstrap } from './apiserver/bootstrap.js';
@@ -81,10 +82,10 @@ export async function startServer(config: ServerConfig): Promise<RunningServer> 
 
     const store = await step('datastore', () => openStore(config));
     closers.push(() => store.close());
-    // Admission in kube-apiserver's order: limits fill pod defaults and services get their addresses (mutating), then
-    // limits are checked and quota charges the final object (validating).
-    const admit = admissionChain([new LimitRanger(store), new ServiceAllocation(store, config.serviceCIDR, config.nodePortRange), new ResourceQuota(store)]);
-    const registry = new GenericStore(store, admit);
+    // Admission plugins in kube-apiserver's order. Mutating, before validation: the namespace must exist, limits fill
+    // pod defaults, services get their addresses. Validating, after: limits are checked, quota charges the object.
+    const admission = admissionChain([new NamespaceLifecycle(store), new LimitRanger(store), new ServiceAllocation(store, config.serviceCIDR, config.nodePortRange), new ResourceQuota(store)]);
+    const registry = new GenericStore(store, admission);
 
     const server = createApiServer({
       cert: serving.certPem,

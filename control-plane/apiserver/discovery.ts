@@ -1,6 +1,7 @@
-// Discovery (/api, /apis, group-version resource lists) and OpenAPI v3 documents, built from the served kinds. kubectl
-// reads discovery to map kinds and short names to URLs, and the OpenAPI v3 PATCH operations to learn that the server
-// validates fields itself (the `fieldValidation` parameter), as kube-apiserver advertises.
+// Discovery (kube: k8s.io/apiserver/pkg/endpoints/discovery): /api, /apis, group-version resource lists, and the
+// OpenAPI v3 documents, built from the served kinds. kubectl reads discovery to map kinds and short names to URLs, and
+// the OpenAPI v3 PATCH operations to learn that the server validates fields itself (the `fieldValidation` parameter),
+// as kube-apiserver advertises.
 import { groupVersions, kinds, verbsFor } from './registry/kinds.js';
 import { openapiDocument as buildDocument, openapiIndex as buildIndex } from './openapi/index.js';
 

@@ -1,10 +1,10 @@
 // Admission (kube: k8s.io/apiserver/pkg/admission, interfaces.go and chain.go): an ordered list of plugins, each
-// mutating (Admit), validating (Validate) or both. A write passes every mutating plugin in order, then every validating
-// one; the first to refuse ends it. Plugins may look at the kind they admit; the store hands them every write.
+// mutating (Admit), validating (Validate) or both. A write passes every mutating plugin in order, is validated, then
+// passes every validating one; the first to refuse ends it. Plugins may look at the kind they admit.
 import { StatusError } from '../../../api/errors.js';
 import type { KubeObject } from '../../../api/types.js';
 import type { ResourceDef } from '../registry/kinds.js';
-import type { Admit, WriteAttributes } from '../registry/store.js';
+import type { Admission, WriteAttributes } from '../registry/store.js';
 
 export interface AdmissionPlugin {
   readonly name: string;
@@ -14,10 +14,15 @@ export interface AdmissionPlugin {
   validate?(a: WriteAttributes): Promise<void>;
 }
 
-export function admissionChain(plugins: readonly AdmissionPlugin[]): Admit {
-  return async (a) => {
-    for (const p of plugins) await p.admit?.(a);
-    for (const p of plugins) await p.validate?.(a);
+/** The store runs the mutating phase before it validates an object, the validating phase after. */
+export function admissionChain(plugins: readonly AdmissionPlugin[]): Admission {
+  return {
+    async admit(a) {
+      for (const p of plugins) await p.admit?.(a);
+    },
+    async validate(a) {
+      for (const p of plugins) await p.validate?.(a);
+    },
   };
 }
 

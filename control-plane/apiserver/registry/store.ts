@@ -46,8 +46,16 @@ export interface WriteAttributes {
   dryRun: boolean;
 }
 
-/** Admission, handed to the store: may change the object about to be stored, or refuse it by throwing. */
-export type Admit = (attributes: WriteAttributes) => Promise<void>;
+/**
+ * Admission, handed to the store (kube's admit and validation funcs): the mutating phase may change the object
+ * before it is validated; the validating phase sees the final object. Either refuses a write by throwing.
+ */
+export interface Admission {
+  admit(attributes: WriteAttributes): Promise<void>;
+  validate(attributes: WriteAttributes): Promise<void>;
+}
+
+const NO_ADMISSION: Admission = { admit: async () => {}, validate: async () => {} };
 
 /** Records managedFields on `obj`, written over `live` (undefined on create), for the request's field manager. */
 export type ManagedFieldsUpdate = (live: KubeObject | undefined, obj: KubeObject) => void;
@@ -136,21 +144,11 @@ function terminating(strategy: Strategy, obj: KubeObject): boolean {
 export class GenericStore {
   constructor(
     private readonly storage: Store,
-    private readonly admit: Admit = async () => {},
+    private readonly admission: Admission = NO_ADMISSION,
   ) {}
 
   private notFound(def: ResourceDef, name: string): StatusError {
     return notFound(def.plural, name, def.group);
-  }
-
-  /** A namespaced object is created in an existing namespace that is not being deleted. */
-  private async checkNamespace(def: ResourceDef, namespace: string | undefined): Promise<void> {
-    if (!def.namespaced) return;
-    if (!namespace) throw badRequest('the server could not find the requested resource: a namespace is required');
-    const kv = await this.storage.get(`/registry/core/namespaces/${namespace}`);
-    if (!kv) throw notFound('namespaces', namespace);
-    if ((JSON.parse(kv.value) as Any).status?.phase === 'Terminating')
-      throw new StatusError(403, 'Forbidden', `${def.plural} "${''}" is forbidden: unable to create new content in namespace ${namespace} because it is being terminated`, { kind: def.plural });
   }
 
   private check(def: ResourceDef, obj: KubeObject, causes: StatusCause[]): void {
@@ -177,7 +175,7 @@ export class GenericStore {
     } else delete meta.namespace;
     if (!meta.name && meta.generateName) meta.name = meta.generateName + randomSuffix();
     if (!meta.name) throw invalid(def.kind, '', [{ reason: 'FieldValueRequired', field: 'metadata.name', message: 'Required value: name or generateName is required' }], def.group);
-    await this.checkNamespace(def, meta.namespace);
+    if (def.namespaced && !meta.namespace) throw badRequest('the server could not find the requested resource: a namespace is required');
     meta.uid = randomUUID();
     meta.creationTimestamp = now();
     delete meta.resourceVersion;
@@ -189,8 +187,10 @@ export class GenericStore {
     strategy.prepareForCreate(obj);
     strategy.defaults(obj);
     (opts.managedFields ?? keepManagedFields)(undefined, obj);
+    const attributes: WriteAttributes = { operation: 'CREATE', def, object: obj, dryRun: !!opts.dryRun };
+    await this.admission.admit(attributes);
     this.check(def, obj, strategy.validate(obj));
-    await this.admit({ operation: 'CREATE', def, object: obj, dryRun: !!opts.dryRun });
+    await this.admission.validate(attributes);
     if (opts.dryRun) return obj;
     try {
       const rev = await this.storage.create(storeKey(def, meta.namespace, meta.name), encode(obj, def));
@@ -251,8 +251,10 @@ export class GenericStore {
     strategy.defaults(obj);
     (opts.managedFields ?? keepManagedFields)(old, obj);
     if (strategy.tracksGeneration && specOf(obj) !== specOf(old)) obj.metadata.generation = (old.metadata.generation ?? 1) + 1;
+    const attributes: WriteAttributes = { operation: 'UPDATE', def, object: obj, oldObject: old, dryRun: !!opts.dryRun };
+    await this.admission.admit(attributes);
     this.check(def, obj, strategy.validateUpdate(obj, old));
-    await this.admit({ operation: 'UPDATE', def, object: obj, oldObject: old, dryRun: !!opts.dryRun });
+    await this.admission.validate(attributes);
     if (opts.dryRun) return obj;
     // A terminating object whose last finalizer is gone is deleted now.
     if (obj.metadata.deletionTimestamp && !(obj.metadata.finalizers ?? []).length && !strategy.awaitsFinalization(obj)) {

@@ -1,3 +1,4 @@
+// events.k8s.io/v1 ⇄ core/v1 Event conversions, both ways and back.
 import t from 'tap';
 import { fromCore, toCore } from './event.js';
 
