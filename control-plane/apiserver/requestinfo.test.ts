@@ -82,8 +82,9 @@ t.test('a list or watch names the object its field selector pins down', async (t
   t.equal(info('DELETE', '/api/v1/namespaces/other/pods?fieldSelector=metadata.name=foo').verb, 'deletecollection', 'a delete of a collection stays one');
 });
 
-t.test('a malformed escape in the path is a 400', async (t) => {
+t.test('a malformed escape in an API path is a 400; other paths are not decoded', async (t) => {
   t.throws(() => info('GET', '/api/v1/namespaces/%ZZ/pods'), { code: 400 });
+  t.equal(info('GET', '/healthz/%ZZ').isResourceRequest, false);
 });
 
 t.test('namespaceScoped: a namespace as the scope of a resource, not a namespace itself', async (t) => {

@@ -34,18 +34,20 @@ const NAMESPACE_SUBRESOURCES = new Set(['status', 'finalize']);
 
 const VERBS: Record<string, string> = { POST: 'create', GET: 'get', HEAD: 'get', PUT: 'update', PATCH: 'patch', DELETE: 'delete' };
 
-/** Path segments, percent-decoded one by one (an encoded "/" stays inside its segment); empty ones skipped. */
-function splitPath(path: string): string[] {
-  return path
-    .split('/')
-    .filter(Boolean)
-    .map((s) => {
-      try {
-        return decodeURIComponent(s);
-      } catch {
-        throw badRequest(`malformed escape in the request path: ${s}`);
-      }
-    });
+/**
+ * The segments of an API path, percent-decoded one by one (an encoded "/" stays inside its segment), empty ones
+ * skipped; undefined for paths outside the API, which are left as they are.
+ */
+function apiPath(path: string): string[] | undefined {
+  const raw = path.split('/').filter(Boolean);
+  if (!API_PREFIXES.has(raw[0])) return undefined;
+  return raw.map((s) => {
+    try {
+      return decodeURIComponent(s);
+    } catch {
+      throw badRequest(`malformed escape in the request path: ${s}`);
+    }
+  });
 }
 
 /** A name a path segment may carry (kube's path.IsValidPathSegmentName). */
@@ -63,8 +65,8 @@ function selectedName(fieldSelector: string | null): string | undefined {
 
 export function requestInfo(method: string, url: URL): RequestInfo {
   const info: RequestInfo = { isResourceRequest: false, path: url.pathname, verb: method.toLowerCase(), apiPrefix: '', apiGroup: '', apiVersion: '', namespace: '', resource: '', subresource: '', name: '', parts: [] };
-  let parts = splitPath(url.pathname);
-  if (parts.length < 3 || !API_PREFIXES.has(parts[0])) return info;
+  let parts = apiPath(url.pathname);
+  if (!parts || parts.length < 3) return info;
   const prefix = parts[0];
   parts = parts.slice(1);
   let group = '';
