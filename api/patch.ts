@@ -1,7 +1,7 @@
-// The PATCH bodies Kubernetes accepts: JSON merge patch (RFC 7386), JSON patch (RFC 6902) and strategic merge patch,
-// whose lists merge by key where the Kubernetes types say so (containers by name, ports by containerPort…) and which
-// understands the directives kubectl's 3-way apply sends ($patch, $setElementOrder, $deleteFromPrimitiveList,
-// $retainKeys).
+// The PATCH bodies Kubernetes accepts: JSON merge patch (RFC 7386), JSON patch (RFC 6902) and strategic merge patch
+// (k8s.io/apimachinery/pkg/util/strategicpatch), whose lists merge where the type's schema says so
+// (x-kubernetes-patch-strategy "merge", by x-kubernetes-patch-merge-key) and which understands the directives
+// kubectl's 3-way apply sends ($patch, $setElementOrder, $deleteFromPrimitiveList, $retainKeys).
 import { badRequest, StatusError } from './errors.js';
 
 type Json = null | boolean | number | string | Json[] | { [k: string]: Json };
@@ -129,57 +129,44 @@ export function jsonPatch(target: unknown, ops: unknown): unknown {
 
 // ---- strategic merge patch ----
 
+/** The strategic-merge facts of one field, as the type's schema states them (kube's strategicpatch.PatchMeta). */
+export interface PatchMeta {
+  /** x-kubernetes-patch-strategy, split on commas: "merge", "retainKeys", "replace". */
+  strategies: string[];
+  /** x-kubernetes-patch-merge-key: the field the items of a merged list are matched by. */
+  mergeKey?: string;
+}
+
 /**
- * Merge keys of the Kubernetes types (the `patchMergeKey` struct tags), by the field path from the object root with
- * list indices left out. Lists not named here are replaced whole, as their types say; primitive lists named in
- * mergePrimitive are unions.
+ * What strategic merge patch needs to know of the type it patches (kube's LookupPatchMeta): for each field, its
+ * patch meta and the schema of its value (of its items, for a list). The API server answers it from the kind's
+ * OpenAPI schema; without one, every list is replaced and every map merged.
  */
-export function mergeKeyFor(path: string[]): string | undefined {
-  const last = path[path.length - 1];
-  const prev = path[path.length - 2];
-  switch (last) {
-    case 'containers':
-    case 'initContainers':
-    case 'ephemeralContainers':
-    case 'volumes':
-    case 'imagePullSecrets':
-    case 'env':
-    case 'containerStatuses':
-    case 'initContainerStatuses':
-    case 'resourceClaims':
-      return 'name';
-    case 'volumeMounts':
-      return 'mountPath';
-    case 'volumeDevices':
-      return 'devicePath';
-    case 'ports':
-      // container ports merge by containerPort; service ports by port.
-      return prev === 'spec' && path.length === 2 ? 'port' : path.includes('containers') || path.includes('initContainers') ? 'containerPort' : 'port';
-    case 'conditions':
-    case 'addresses':
-      return path[0] === 'subsets' ? undefined : 'type';
-    case 'ownerReferences':
-      return 'uid';
-    case 'hostAliases':
-      return 'ip';
-    case 'topologySpreadConstraints':
-      return 'topologyKey';
-    case 'podIPs':
-    case 'hostIPs':
-      return 'ip';
-    default:
-      return undefined;
+export interface PatchSchema {
+  field(name: string): { meta: PatchMeta; schema?: PatchSchema };
+}
+
+const NO_FIELD = { meta: { strategies: [] } as PatchMeta, schema: undefined };
+const fieldOf = (schema: PatchSchema | undefined, name: string) => schema?.field(name) ?? NO_FIELD;
+
+/** Directives only mean something to the merge: a value the patch sets whole is stored without them. */
+function withoutDirectives(v: Json): Json {
+  if (Array.isArray(v)) return v.map(withoutDirectives);
+  if (!isObj(v)) return v;
+  const out: Obj = {};
+  for (const [k, x] of Object.entries(v)) {
+    if (k === '$patch' || k === '$retainKeys' || k.startsWith('$setElementOrder/') || k.startsWith('$deleteFromPrimitiveList/')) continue;
+    out[k] = withoutDirectives(x);
   }
+  return out;
 }
 
-const mergePrimitive = new Set(['finalizers']);
-
-export function strategicMergePatch(target: unknown, patch: unknown): unknown {
+export function strategicMergePatch(target: unknown, patch: unknown, schema?: PatchSchema): unknown {
   if (!isObj(patch)) throw badRequest('strategic merge patch must be a JSON object');
-  return smpObject(isObj(target) ? clone(target) : {}, patch, []);
+  return smpObject(isObj(target) ? clone(target) : {}, patch, schema);
 }
 
-function smpObject(target: Obj, patch: Obj, path: string[]): Obj {
+function smpObject(target: Obj, patch: Obj, schema: PatchSchema | undefined): Obj {
   if (patch.$patch === 'replace') {
     const { $patch: _, ...rest } = patch;
     return clone(rest);
@@ -199,9 +186,10 @@ function smpObject(target: Obj, patch: Obj, path: string[]): Obj {
       delete target[k];
       continue;
     }
-    const sub = [...path, k];
-    if (isObj(v)) target[k] = smpObject(isObj(target[k]) ? (target[k] as Obj) : {}, v, sub);
-    else if (Array.isArray(v)) target[k] = smpList(Array.isArray(target[k]) ? (target[k] as Json[]) : [], v, sub);
+    const { meta, schema: sub } = fieldOf(schema, k);
+    if (meta.strategies.includes('replace')) target[k] = withoutDirectives(clone(v));
+    else if (isObj(v)) target[k] = smpObject(isObj(target[k]) ? (target[k] as Obj) : {}, v, sub);
+    else if (Array.isArray(v)) target[k] = smpList(Array.isArray(target[k]) ? (target[k] as Json[]) : [], v, meta, sub);
     else target[k] = v;
   }
   for (const [k, v] of Object.entries(patch)) {
@@ -209,7 +197,7 @@ function smpObject(target: Obj, patch: Obj, path: string[]): Obj {
     const field = k.slice('$setElementOrder/'.length);
     const list = target[field];
     if (!Array.isArray(list)) continue;
-    target[field] = reorder(list, v, mergeKeyFor([...path, field]));
+    target[field] = reorder(list, v, fieldOf(schema, field).meta.mergeKey);
   }
   if (Array.isArray(retain)) {
     const keep = new Set(retain as string[]);
@@ -218,17 +206,18 @@ function smpObject(target: Obj, patch: Obj, path: string[]): Obj {
   return target;
 }
 
-function smpList(target: Json[], patch: Json[], path: string[]): Json[] {
-  const field = path[path.length - 1];
-  const key = mergeKeyFor(path);
-  if (!key) {
-    if (mergePrimitive.has(field)) {
+/** A list merges when its strategy says "merge": maps by their merge key, primitives as a union; else it is replaced. */
+function smpList(target: Json[], patch: Json[], meta: PatchMeta, items: PatchSchema | undefined): Json[] {
+  const key = meta.mergeKey;
+  const merge = meta.strategies.includes('merge');
+  if (!merge || !key) {
+    if (merge) {
       const out = [...target];
       for (const v of patch) if (!out.some((x) => JSON.stringify(x) === JSON.stringify(v))) out.push(v);
       return out;
     }
     // A list without a merge key is replaced, minus any directive entries.
-    return clone(patch.filter((e) => !(isObj(e) && '$patch' in e)));
+    return withoutDirectives(clone(patch.filter((e) => !(isObj(e) && '$patch' in e)))) as Json[];
   }
   if (patch.some((e) => isObj(e) && e.$patch === 'replace')) return clone(patch.filter((e) => !(isObj(e) && e.$patch === 'replace')));
   const out = [...target];
@@ -242,8 +231,8 @@ function smpList(target: Json[], patch: Json[], path: string[]): Json[] {
       if (idx >= 0) out.splice(idx, 1);
       continue;
     }
-    if (idx >= 0) out[idx] = smpObject(out[idx] as Obj, item, path);
-    else out.push(smpObject({}, item, path));
+    if (idx >= 0) out[idx] = smpObject(out[idx] as Obj, item, items);
+    else out.push(smpObject({}, item, items));
   }
   return out;
 }

@@ -9,10 +9,13 @@ import { logger } from '../api/log.js';
 import { nthAddress } from '../api/net.js';
 import { ensureCA, issueCert, kubeconfigYaml, writeClientKubeconfig, type KeyPair } from '../api/pki.js';
 import type { ServerConfig } from './config.js';
-import { ServiceAllocator } from './apiserver/admission.js';
+import { admissionChain } from './apiserver/admission/chain.js';
+import { LimitRanger } from './apiserver/admission/limitranger.js';
+import { NamespaceLifecycle } from './apiserver/admission/namespacelifecycle.js';
+import { ResourceQuota } from './apiserver/admission/resourcequota.js';
+import { ServiceAllocation } from './apiserver/admission/serviceallocation.js';
 import { bootstrap } from './apiserver/bootstrap.js';
-import { composeAdmission, LimitRanger, QuotaAdmission } from './apiserver/quota.js';
-import { Rest } from './apiserver/rest.js';
+import { GenericStore } from './apiserver/registry/store.js';
 import { createApiServer } from './apiserver/server.js';
 import { startControllers } from './controllers/index.js';
 import { startScheduler } from './scheduler/index.js';
@@ -79,15 +82,16 @@ export async function startServer(config: ServerConfig): Promise<RunningServer> 
 
     const store = await step('datastore', () => openStore(config));
     closers.push(() => store.close());
-    const allocator = new ServiceAllocator(store, config.serviceCIDR, config.nodePortRange);
-    // Limits fill pod defaults first; quota then charges the final object; service allocation comes last.
-    const rest = new Rest(store, composeAdmission(new LimitRanger(store), new QuotaAdmission(store), allocator));
+    // Admission plugins in kube-apiserver's order. Mutating, before validation: the namespace must exist, limits fill
+    // pod defaults, services get their addresses. Validating, after: limits are checked, quota charges the object.
+    const admission = admissionChain([new NamespaceLifecycle(store), new LimitRanger(store), new ServiceAllocation(store, config.serviceCIDR, config.nodePortRange), new ResourceQuota(store)]);
+    const registry = new GenericStore(store, admission);
 
     const server = createApiServer({
       cert: serving.certPem,
       key: serving.keyPem,
       ca: ca.certPem,
-      rest,
+      store: registry,
       advertiseAddress: config.advertiseAddress,
       port: config.port,
       ready: async () => (await store.currentRevision()) > 0,
@@ -104,7 +108,7 @@ export async function startServer(config: ServerConfig): Promise<RunningServer> 
     const url = `https://${config.advertiseAddress}:${config.port}`;
     log.info({ url }, 'API server listening');
 
-    await step('bootstrap objects', () => bootstrap(rest, { serviceIP, advertiseAddress: config.advertiseAddress, port: config.port }));
+    await step('bootstrap objects', () => bootstrap(registry, { serviceIP, advertiseAddress: config.advertiseAddress, port: config.port }));
 
     const adminKubeconfig = path.join(config.dataDir, 'admin.kubeconfig');
     const admin = await issueCert(ca, { commonName: 'kubernetes-admin', organizations: ['system:masters'], client: true });

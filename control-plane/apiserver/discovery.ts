@@ -1,13 +1,14 @@
-// Discovery (/api, /apis, group-version resource lists) and OpenAPI v3 documents, built from the registry. kubectl
-// reads discovery to map kinds and short names to URLs, and the OpenAPI v3 PATCH operations to learn that the server
-// validates fields itself (the `fieldValidation` parameter), as kube-apiserver advertises.
-import { groupVersions, registry, verbsFor } from './registry.js';
+// Discovery (kube: k8s.io/apiserver/pkg/endpoints/discovery): /api, /apis, group-version resource lists, and the
+// OpenAPI v3 documents, built from the served kinds. kubectl reads discovery to map kinds and short names to URLs, and
+// the OpenAPI v3 PATCH operations to learn that the server validates fields itself (the `fieldValidation` parameter),
+// as kube-apiserver advertises.
+import { groupVersions, kinds, verbsFor } from './registry/kinds.js';
 import { openapiDocument as buildDocument, openapiIndex as buildIndex } from './openapi/index.js';
 
 function subresourceInfo(d: { kind: string }, sub: string): { kind: string; verbs: string[] } {
-  const kinds: Record<string, string> = { scale: 'Scale', binding: 'Binding', eviction: 'Eviction', log: 'Pod', exec: 'PodExecOptions', proxy: `${d.kind}ProxyOptions` };
+  const responseKinds: Record<string, string> = { scale: 'Scale', binding: 'Binding', eviction: 'Eviction', log: 'Pod', exec: 'PodExecOptions', proxy: `${d.kind}ProxyOptions` };
   const verbs = sub === 'status' || sub === 'scale' ? ['get', 'patch', 'update'] : sub === 'binding' || sub === 'eviction' ? ['create'] : sub === 'finalize' ? ['update'] : sub === 'log' ? ['get'] : ['create', 'get'];
-  return { kind: kinds[sub] ?? d.kind, verbs };
+  return { kind: responseKinds[sub] ?? d.kind, verbs };
 }
 
 export const AGGREGATED_DISCOVERY = 'application/json;g=apidiscovery.k8s.io;v=v2;as=APIGroupDiscoveryList';
@@ -32,7 +33,7 @@ export function aggregatedDiscovery(path: '/api' | '/apis') {
         .map(({ version }) => ({
           version,
           freshness: 'Current',
-          resources: registry
+          resources: kinds
             .filter((d) => d.group === group && d.version === version)
             .map((d) => ({
               resource: d.plural,
@@ -59,7 +60,7 @@ export function aggregatedDiscovery(path: '/api' | '/apis') {
 
 function resourceList(group: string, version: string) {
   const resources: Record<string, unknown>[] = [];
-  for (const d of registry.filter((r) => r.group === group && r.version === version)) {
+  for (const d of kinds.filter((r) => r.group === group && r.version === version)) {
     resources.push({
       name: d.plural,
       singularName: d.singular,

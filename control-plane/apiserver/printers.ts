@@ -2,7 +2,7 @@
 // whose extra columns have priority 1) prints what kubectl users know.
 import { formatLabelSelector } from '../../api/labels.js';
 import type { KubeObject } from '../../api/types.js';
-import { toCore as eventToCore } from './eventsv1.js';
+import { toCore as eventToCore } from './registry/events/event.js';
 
 type Any = any;
 

@@ -2,28 +2,9 @@
 // where PodSpec is expected, a fraction where an int32 is) makes the whole body undecodable — a 400 naming the
 // field, before defaulting or validation ever see the object.
 import { badRequest, type StatusError } from '../../api/errors.js';
-import { definition, schemaFor, type Schema } from './openapi/index.js';
-
-const refPrefix = '#/components/schemas/';
-
-function resolve(schema: Schema): { schema: Schema; name?: string } {
-  let name: string | undefined;
-  for (let depth = 0; depth < 32; depth++) {
-    const ref = schema.$ref;
-    if (typeof ref === 'string') {
-      name = ref.slice(refPrefix.length);
-      schema = definition(name) ?? {};
-      continue;
-    }
-    const allOf = schema.allOf as Schema[] | undefined;
-    if (allOf?.length === 1 && !schema.properties) {
-      schema = allOf[0];
-      continue;
-    }
-    break;
-  }
-  return { schema, name };
-}
+import type { Schema } from './openapi/dsl.js';
+import { resolve } from './openapi/navigator.js';
+import { schemaFor } from './openapi/schemas.js';
 
 /** The Go type name kube-apiserver's message would use: v1.PodSpec, []v1.Container, map[string]string, int32. */
 function goType(schema: Schema): string {

@@ -4,7 +4,7 @@
 // PATCH operation; client-side `apply` computes its strategic merge patch from the schemas when the PATCH operation
 // accepts application/strategic-merge-patch+json.
 import { createHash } from 'node:crypto';
-import { groupVersions, registry, type ResourceDef } from '../registry.js';
+import { groupVersions, kinds, type ResourceDef } from '../registry/kinds.js';
 import { refPrefix, type Schema } from './dsl.js';
 import { closure, definitionNameFor, refsIn } from './schemas.js';
 import { meta } from './meta.js';
@@ -115,9 +115,9 @@ interface Built {
 }
 const built = new Map<string, Built>();
 
-/** The document of one group-version, rebuilt only when the registry's entries for it change. */
+/** The document of one group-version, rebuilt only when the served kinds for it change. */
 function documentFor(group: string, version: string): Built {
-  const defs = registry.filter((d) => d.group === group && d.version === version);
+  const defs = kinds.filter((d) => d.group === group && d.version === version);
   const signature = defs.map((d) => `${d.plural}:${d.kind}:${d.namespaced}:${d.subresources.join(',')}`).join(';');
   const cached = built.get(`${group}/${version}`);
   if (cached?.signature === signature) return cached;

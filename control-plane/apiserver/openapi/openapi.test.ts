@@ -1,7 +1,7 @@
 // The schemas and documents without a server: unknown-field paths as kube-apiserver reports them, and the document
 // facts kubectl relies on (GVKs, fieldValidation, strategic-merge content type, merge keys, resolvable $refs).
 import t from 'tap';
-import { groupVersions, registry } from '../registry.js';
+import { groupVersions, kinds as registry } from '../registry/kinds.js';
 import { definition, openapiDocument, openapiIndex, schemaFor, unknownFields, type Schema } from './index.js';
 
 const pod = (container: Record<string, unknown>, extra: Record<string, unknown> = {}) => ({

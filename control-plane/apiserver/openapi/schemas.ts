@@ -91,3 +91,9 @@ export function closure(roots: string[]): Record<string, Schema> {
   for (const name of [...seen].sort()) out[name] = catalog.definitions.get(name)!;
   return out;
 }
+
+/** The schema of a kind (its top-level definition, with $refs into definition()), or undefined if it has none. */
+export function schemaFor(group: string, version: string, kind: string): Schema | undefined {
+  const name = definitionNameFor(group, version, kind);
+  return name ? definition(name) : undefined;
+}

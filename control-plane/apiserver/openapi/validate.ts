@@ -3,31 +3,14 @@
 // (`spec.template.spec.containers[0].imagePullPolicyy`). Maps (additionalProperties), free-form objects and
 // x-kubernetes-preserve-unknown-fields accept any keys.
 import { refPrefix, type Schema } from './dsl.js';
-import { definition, definitionNameFor } from './schemas.js';
-
-/** Follows $ref and the single-entry allOf wrapper kube-openapi puts around described references. */
-function resolve(schema: Schema): Schema {
-  for (let depth = 0; depth < 32; depth++) {
-    const ref = schema.$ref;
-    if (typeof ref === 'string') {
-      schema = definition(ref.slice(refPrefix.length)) ?? {};
-      continue;
-    }
-    const allOf = schema.allOf as Schema[] | undefined;
-    if (allOf?.length === 1 && !schema.properties) {
-      schema = allOf[0];
-      continue;
-    }
-    return schema;
-  }
-  return schema;
-}
+import { resolve } from './navigator.js';
+import { definitionNameFor } from './schemas.js';
 
 const join = (path: string, key: string) => (path ? `${path}.${key}` : key);
 
 function walk(schema: Schema, value: unknown, path: string, out: string[]): void {
   if (value === null || typeof value !== 'object') return;
-  const s = resolve(schema);
+  const s = resolve(schema).schema;
   if (s['x-kubernetes-preserve-unknown-fields'] === true) return;
   if (Array.isArray(value)) {
     const items = s.items as Schema | undefined;

@@ -1,0 +1,40 @@
+// patch (kube: k8s.io/apiserver/pkg/endpoints/handlers/patch.go): JSON patch, JSON merge patch and strategic merge
+// patch (its merge keys and strategies from the kind's OpenAPI schema) applied to the stored object; server-side
+// apply for application/apply-patch+yaml.
+import { badRequest, conflict, StatusError } from '../../../api/errors.js';
+import { jsonPatch, mergePatch, strategicMergePatch, type PatchSchema } from '../../../api/patch.js';
+import type { KubeObject } from '../../../api/types.js';
+import { decodeBody, readBody, sendJSON } from '../http.js';
+import { patchSchema } from '../openapi/navigator.js';
+import { schemaFor } from '../openapi/schemas.js';
+import { apply } from './apply.js';
+import { fieldValidation } from './decode.js';
+import { isDryRun, managedFields, strategyOf, type RequestScope } from './scope.js';
+
+type Any = any;
+
+function applyPatch(contentType: string, live: KubeObject, patch: unknown, schema: PatchSchema | undefined): unknown {
+  if (contentType.startsWith('application/merge-patch+json')) return mergePatch(live, patch);
+  if (contentType.startsWith('application/json-patch+json')) return jsonPatch(live, patch);
+  if (contentType.startsWith('application/strategic-merge-patch+json')) return strategicMergePatch(live, patch, schema);
+  throw new StatusError(415, 'UnsupportedMediaType', `the body of the request was in an unknown format - accepted media types include: application/json-patch+json, application/merge-patch+json, application/strategic-merge-patch+json`);
+}
+
+export async function patch(s: RequestScope): Promise<void> {
+  const { def, name } = s;
+  const contentType = s.req.headers['content-type'] ?? '';
+  if (contentType.startsWith('application/apply-patch')) return apply(s);
+  const body = decodeBody(await readBody(s.req), 'application/json');
+  const checkFields = fieldValidation(def, s.query, s.res);
+  const schema = patchSchema(schemaFor(def.group, def.version, def.kind));
+  const patched = (live: KubeObject): KubeObject => {
+    const obj = applyPatch(contentType, live, body, schema) as Any;
+    if (!obj || typeof obj !== 'object' || typeof obj.metadata !== 'object' || obj.metadata === null) throw badRequest('the patch removed the object\'s metadata');
+    checkFields(obj);
+    if (obj.metadata.uid && obj.metadata.uid !== live.metadata.uid)
+      throw conflict(def.plural, name!, `Precondition failed: UID in precondition: ${obj.metadata.uid}, UID in object meta: ${live.metadata.uid}`, def.group);
+    return obj;
+  };
+  const updated = await s.store.update(def, s.namespace, name!, patched, { dryRun: isDryRun(s), managedFields: managedFields(s), strategy: strategyOf(s) });
+  sendJSON(s.res, 200, updated);
+}

@@ -1,0 +1,36 @@
+// watch (kube: k8s.io/apiserver/pkg/endpoints/handlers/watch.go): the events of a collection, one JSON document per
+// line, until the client goes or the timeout (timeoutSeconds, 30 minutes by default) ends the stream.
+import { boolParam, intParam, listOptions, startStream } from '../http.js';
+import type { WatchEventOut } from '../registry/store.js';
+import { watchEventEncoder } from './response.js';
+import type { RequestScope } from './scope.js';
+
+export async function watch(s: RequestScope): Promise<void> {
+  const { req, res, query } = s;
+  // Capped at a day: setTimeout overflows (and fires at once) past 2^31 ms.
+  const timeout = Math.min(intParam(query, 'timeoutSeconds') ?? 1800, 86_400);
+  const encode = watchEventEncoder(s);
+  let ended = false;
+  const end = () => {
+    if (ended) return;
+    ended = true;
+    handle?.close();
+    clearTimeout(timer);
+    res.end();
+  };
+  const send = (e: WatchEventOut) => {
+    if (ended) return;
+    if (!res.headersSent) startStream(res);
+    res.write(JSON.stringify(encode(e)) + '\n');
+  };
+  let handle: { close(): void } | undefined;
+  const timer = setTimeout(end, Math.max(1, timeout) * 1000);
+  req.on('close', end);
+  res.on('error', end);
+  handle = await s.store.watch(s.def, s.namespace, { ...listOptions(query), allowWatchBookmarks: boolParam(query, 'allowWatchBookmarks'), sendInitialEvents: boolParam(query, 'sendInitialEvents') }, send, end);
+  if (ended) handle.close();
+  if (!res.headersSent && !ended) {
+    startStream(res);
+    res.flushHeaders();
+  }
+}

@@ -1,0 +1,97 @@
+// The generic store over a real SQLite storage, with the strategies of the kinds whose rules differ: status reset,
+// /status and /finalize writes, graceful pod deletion waiting for the kubelet, namespace deletion waiting for its
+// finalizers, and admission (NamespaceLifecycle and a recorder) seeing every write.
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import t from 'tap';
+import type { Tap } from '../../storage/conformance.js';
+import type { KubeObject } from '../../../api/types.js';
+import { SqliteStore } from '../../storage/sqlite.js';
+import { admissionChain } from '../admission/chain.js';
+import { NamespaceLifecycle } from '../admission/namespacelifecycle.js';
+import { finalizeStrategy } from './core/namespace.js';
+import { findByPlural } from './kinds.js';
+import { GenericStore, type WriteAttributes } from './store.js';
+
+type Any = any;
+
+const namespaces = findByPlural('', 'v1', 'namespaces')!;
+const pods = findByPlural('', 'v1', 'pods')!;
+const services = findByPlural('', 'v1', 'services')!;
+
+async function fixture(t: Tap) {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'kubets-registry-'));
+  const storage = new SqliteStore(path.join(dir, 'state.db'));
+  t.teardown(async () => {
+    await storage.close();
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+  const admitted: WriteAttributes[] = [];
+  const record = { name: 'record', admit: async (a: WriteAttributes) => void admitted.push(a) };
+  const store = new GenericStore(storage, admissionChain([new NamespaceLifecycle(storage), record]));
+  await store.create(namespaces, undefined, { metadata: { name: 'default' } });
+  return { store, admitted };
+}
+
+const pod = (name: string, extra: Any = {}): KubeObject => ({ metadata: { name }, spec: { containers: [{ name: 'c', image: 'busybox:1.35' }], ...extra }, status: { phase: 'Running' } }) as Any;
+
+t.test('a new pod gets the status the server gives it, a new service keeps its own', async (t) => {
+  const { store } = await fixture(t);
+  const p = (await store.create(pods, 'default', pod('p'))) as Any;
+  t.equal(p.status.phase, 'Pending', 'the client-set status is replaced');
+  t.equal(p.metadata.generation, 1);
+  const s = (await store.create(services, 'default', { metadata: { name: 's' }, spec: { ports: [{ port: 80 }] }, status: { loadBalancer: { ingress: [{ ip: '1.2.3.4' }] } } } as Any)) as Any;
+  t.same(s.status, { loadBalancer: { ingress: [{ ip: '1.2.3.4' }] } });
+});
+
+t.test('the main resource keeps the stored status; /status changes only the status', async (t) => {
+  const { store } = await fixture(t);
+  await store.create(pods, 'default', pod('p'));
+  const put = (await store.update(pods, 'default', 'p', (live) => ({ ...live, metadata: { ...live.metadata, labels: { a: 'b' } }, status: { phase: 'Failed' } }) as Any)) as Any;
+  t.equal(put.status.phase, 'Pending');
+  t.same(put.metadata.labels, { a: 'b' });
+  const status = (await store.update(pods, 'default', 'p', (live) => ({ ...live, metadata: { ...live.metadata, labels: {} }, status: { phase: 'Running' } }) as Any, { strategy: pods.statusStrategy })) as Any;
+  t.equal(status.status.phase, 'Running');
+  t.same(status.metadata.labels, { a: 'b' }, 'labels are not the status endpoint\'s to change');
+  t.equal(status.metadata.generation, 1, 'a status write is no new generation');
+});
+
+t.test('a bound pod waits for its kubelet; the kubelet\'s delete with grace 0 ends it', async (t) => {
+  const { store } = await fixture(t);
+  await store.create(pods, 'default', pod('p', { nodeName: 'n1', terminationGracePeriodSeconds: 20 }));
+  const first = await store.delete(pods, 'default', 'p');
+  t.equal(first.pending, true);
+  t.equal(first.object.metadata.deletionGracePeriodSeconds, 20);
+  const again = await store.delete(pods, 'default', 'p');
+  t.equal(again.object.metadata.resourceVersion, first.object.metadata.resourceVersion, 'asking again changes nothing');
+  const last = await store.delete(pods, 'default', 'p', { gracePeriodSeconds: 0 });
+  t.equal(last.pending, false);
+  await t.rejects(store.get(pods, 'default', 'p'), { code: 404 });
+  await store.create(pods, 'default', pod('q'));
+  t.equal((await store.delete(pods, 'default', 'q')).pending, false, 'a pod on no node goes at once');
+});
+
+t.test('a namespace turns Terminating and goes once /finalize leaves no finalizer', async (t) => {
+  const { store } = await fixture(t);
+  await store.create(namespaces, undefined, { metadata: { name: 'team' } });
+  const { object, pending } = await store.delete(namespaces, undefined, 'team');
+  t.equal(pending, true);
+  t.equal((object as Any).status.phase, 'Terminating');
+  t.same((await store.get(namespaces, undefined, 'team') as Any).spec.finalizers, ['kubernetes']);
+  await t.rejects(store.create(pods, 'team', pod('p')), { code: 403 }, 'no new content in a terminating namespace');
+  await store.update(namespaces, undefined, 'team', (live) => ({ ...live, spec: { finalizers: [] }, status: { phase: 'Active' } }) as Any, { strategy: finalizeStrategy });
+  await t.rejects(store.get(namespaces, undefined, 'team'), { code: 404 });
+});
+
+t.test('admission sees every write, with the stored object on update', async (t) => {
+  const { store, admitted } = await fixture(t);
+  admitted.length = 0;
+  await store.create(pods, 'default', pod('p'));
+  await store.update(pods, 'default', 'p', (live) => ({ ...live, metadata: { ...live.metadata, labels: { x: 'y' } } }));
+  t.same(admitted.map((a) => [a.operation, a.def.plural, a.object.metadata.name, a.oldObject?.metadata.labels]), [
+    ['CREATE', 'pods', 'p', undefined],
+    ['UPDATE', 'pods', 'p', undefined],
+  ]);
+  t.same(admitted[1].object.metadata.labels, { x: 'y' });
+});

@@ -1,0 +1,17 @@
+// The subresources with storage of their own, by name (kube: the "<resource>/<subresource>" entries of the storage
+// maps in pkg/registry/*/rest): a kind serves those its discovery entry lists.
+import { scale } from './apps/scale.js';
+import { namespaceFinalize } from './core/namespace-finalize.js';
+import { podBinding } from './core/pod-binding.js';
+import { podEviction } from './core/pod-eviction.js';
+import { podExec, podLog } from './core/pod-kubelet.js';
+import type { Subresource } from './rest.js';
+
+export const subresources: Readonly<Record<string, Subresource>> = {
+  binding: podBinding,
+  eviction: podEviction,
+  log: podLog,
+  exec: podExec,
+  scale,
+  finalize: namespaceFinalize,
+};

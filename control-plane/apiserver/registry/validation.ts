@@ -1,0 +1,360 @@
+// Field validation with kube-apiserver's wording (pkg/apis/<group>/validation), so `kubectl` prints the same "is
+// invalid" lines users know. Each function returns the causes; the store turns a non-empty list into a 422 Status.
+import { selectorMatches } from '../../../api/labels.js';
+import { parseQuantity } from '../../../api/quantity.js';
+import { parseSchedule, validTimeZone } from '../../../api/cron.js';
+import type { KubeObject, StatusCause } from '../../../api/types.js';
+
+type Any = any;
+
+export const required = (field: string): StatusCause => ({ reason: 'FieldValueRequired', field, message: 'Required value' });
+export const invalidValue = (field: string, value: unknown, detail: string): StatusCause => ({
+  reason: 'FieldValueInvalid',
+  field,
+  message: `Invalid value: ${JSON.stringify(value)}: ${detail}`,
+});
+const notSupported = (field: string, value: unknown, supported: string[]): StatusCause => ({
+  reason: 'FieldValueNotSupported',
+  field,
+  message: `Unsupported value: ${JSON.stringify(value)}: supported values: ${supported.map((s) => `"${s}"`).join(', ')}`,
+});
+const duplicate = (field: string, value: unknown): StatusCause => ({ reason: 'FieldValueDuplicate', field, message: `Duplicate value: ${JSON.stringify(value)}` });
+const forbidden = (field: string, detail: string): StatusCause => ({ reason: 'FieldValueForbidden', field, message: `Forbidden: ${detail}` });
+
+const dns1123Label = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
+const dns1123Subdomain = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
+const dns1035Label = /^[a-z]([-a-z0-9]*[a-z0-9])?$/;
+
+export function subdomainErrors(field: string, v: string): StatusCause[] {
+  if (v.length > 253) return [invalidValue(field, v, 'must be no more than 253 characters')];
+  if (!dns1123Subdomain.test(v))
+    return [invalidValue(field, v, `a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, '-' or '.', and must start and end with an alphanumeric character (e.g. 'example.com', regex used for validation is '[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*')`)];
+  return [];
+}
+
+export function labelErrors(field: string, v: string): StatusCause[] {
+  if (v.length > 63) return [invalidValue(field, v, 'must be no more than 63 characters')];
+  if (!dns1123Label.test(v))
+    return [invalidValue(field, v, `a lowercase RFC 1123 label must consist of lower case alphanumeric characters or '-', and must start and end with an alphanumeric character (e.g. 'my-name',  or '123-abc', regex used for validation is '[a-z0-9]([-a-z0-9]*[a-z0-9])?')`)];
+  return [];
+}
+
+export function dns1035Errors(field: string, v: string): StatusCause[] {
+  if (v.length > 63) return [invalidValue(field, v, 'must be no more than 63 characters')];
+  if (!dns1035Label.test(v))
+    return [invalidValue(field, v, `a DNS-1035 label must consist of lower case alphanumeric characters or '-', start with an alphabetic character, and end with an alphanumeric character (e.g. 'my-name',  or 'abc-123', regex used for validation is '[a-z]([-a-z0-9]*[a-z0-9])?')`)];
+  return [];
+}
+
+const qualifiedName = /^([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]$/;
+export function labelMapErrors(field: string, labels: Record<string, unknown> | undefined): StatusCause[] {
+  const out: StatusCause[] = [];
+  for (const [k, v] of Object.entries(labels ?? {})) {
+    const [prefix, name] = k.includes('/') ? [k.slice(0, k.indexOf('/')), k.slice(k.indexOf('/') + 1)] : ['', k];
+    if ((prefix && !dns1123Subdomain.test(prefix)) || !qualifiedName.test(name) || name.length > 63)
+      out.push(invalidValue(field, k, `name part must consist of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric character (e.g. 'MyName',  or 'my.name',  or '123-abc', regex used for validation is '([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]')`));
+    if (typeof v !== 'string') out.push(invalidValue(`${field}`, v, 'label values must be strings'));
+    else if (v !== '' && (v.length > 63 || !qualifiedName.test(v)))
+      out.push(invalidValue(field, v, `a valid label must be an empty string or consist of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric character (e.g. 'MyValue',  or 'my_value',  or '12345', regex used for validation is '(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?')`));
+  }
+  return out;
+}
+
+const isPort = (p: unknown) => Number.isInteger(p) && (p as number) >= 1 && (p as number) <= 65535;
+const quantity = /^[+-]?(\d+(\.\d*)?|\.\d+)(([KMGTPE]i)|[numkMGTPE]|[eE][+-]?\d+)?$/;
+
+function containerErrors(c: Any, path: string, names: Set<string>): StatusCause[] {
+  const out: StatusCause[] = [];
+  if (!c || typeof c !== 'object') return [required(path)];
+  if (!c.name) out.push(required(`${path}.name`));
+  else {
+    out.push(...labelErrors(`${path}.name`, c.name));
+    if (names.has(c.name)) out.push(duplicate(`${path}.name`, c.name));
+    names.add(c.name);
+  }
+  if (!c.image || typeof c.image !== 'string' || !c.image.trim()) out.push(required(`${path}.image`));
+  (c.ports ?? []).forEach((p: Any, i: number) => {
+    if (!isPort(p.containerPort)) out.push(invalidValue(`${path}.ports[${i}].containerPort`, p.containerPort, 'must be between 1 and 65535, inclusive'));
+    if (p.protocol && !['TCP', 'UDP', 'SCTP'].includes(p.protocol)) out.push(notSupported(`${path}.ports[${i}].protocol`, p.protocol, ['SCTP', 'TCP', 'UDP']));
+  });
+  for (const kind of ['requests', 'limits'] as const) {
+    for (const [r, q] of Object.entries(c.resources?.[kind] ?? {})) {
+      if (typeof q !== 'string' && typeof q !== 'number') out.push(invalidValue(`${path}.resources.${kind}[${r}]`, q, 'must be a quantity'));
+      else if (typeof q === 'string' && !quantity.test(q)) out.push(invalidValue(`${path}.resources.${kind}[${r}]`, q, "quantities must match the regular expression '^([+-]?[0-9.]+)([eEinumkKMGTP]*[-+]?[0-9]*)$'"));
+    }
+  }
+  return out;
+}
+
+export function podSpecErrors(spec: Any, path: string): StatusCause[] {
+  if (!spec || typeof spec !== 'object') return [required(path)];
+  const out: StatusCause[] = [];
+  const names = new Set<string>();
+  if (!Array.isArray(spec.containers) || spec.containers.length === 0) out.push(required(`${path}.containers`));
+  else spec.containers.forEach((c: Any, i: number) => out.push(...containerErrors(c, `${path}.containers[${i}]`, names)));
+  (spec.initContainers ?? []).forEach((c: Any, i: number) => out.push(...containerErrors(c, `${path}.initContainers[${i}]`, names)));
+  if (spec.restartPolicy && !['Always', 'OnFailure', 'Never'].includes(spec.restartPolicy)) out.push(notSupported(`${path}.restartPolicy`, spec.restartPolicy, ['Always', 'OnFailure', 'Never']));
+  if (spec.dnsPolicy && !['ClusterFirst', 'ClusterFirstWithHostNet', 'Default', 'None'].includes(spec.dnsPolicy))
+    out.push(notSupported(`${path}.dnsPolicy`, spec.dnsPolicy, ['ClusterFirst', 'ClusterFirstWithHostNet', 'Default', 'None']));
+  const volNames = new Set<string>();
+  (spec.volumes ?? []).forEach((v: Any, i: number) => {
+    if (!v.name) out.push(required(`${path}.volumes[${i}].name`));
+    else if (volNames.has(v.name)) out.push(duplicate(`${path}.volumes[${i}].name`, v.name));
+    volNames.add(v.name);
+  });
+  return out;
+}
+
+function metaLabels(obj: Any): StatusCause[] {
+  return labelMapErrors('metadata.labels', obj.metadata?.labels);
+}
+
+export function pod(obj: KubeObject, old?: KubeObject): StatusCause[] {
+  const p = obj as Any;
+  const out = [...metaLabels(p), ...podSpecErrors(p.spec, 'spec')];
+  if (old) {
+    // A pod's containers and their images are the only things that may change after creation (besides metadata).
+    const o = old as Any;
+    if ((o.spec?.nodeName ?? '') !== '' && p.spec?.nodeName !== o.spec.nodeName) out.push(forbidden('spec.nodeName', 'pod updates may not change fields other than `spec.containers[*].image`,`spec.initContainers[*].image`,`spec.activeDeadlineSeconds`,`spec.tolerations` (only additions to existing tolerations),`spec.terminationGracePeriodSeconds` (allow it to be set to 1 if it was previously negative)'));
+    if ((p.spec?.containers ?? []).length !== (o.spec?.containers ?? []).length) out.push(forbidden('spec', 'pod updates may not add or remove containers'));
+  }
+  return out;
+}
+
+function templateErrors(spec: Any, path: string): StatusCause[] {
+  const out: StatusCause[] = [];
+  if (!spec?.selector) out.push(required(`${path}.selector`));
+  else if (!spec.selector.matchLabels && !spec.selector.matchExpressions) out.push(invalidValue(`${path}.selector`, spec.selector, 'empty selector is invalid for deployment'));
+  if (!spec?.template) {
+    out.push(required(`${path}.template`));
+    return out;
+  }
+  out.push(...labelMapErrors(`${path}.template.metadata.labels`, spec.template.metadata?.labels));
+  if (spec.selector && !selectorMatches(spec.selector, spec.template.metadata?.labels))
+    out.push(invalidValue(`${path}.template.metadata.labels`, spec.template.metadata?.labels ?? {}, '`selector` does not match template `labels`'));
+  out.push(...podSpecErrors(spec.template.spec, `${path}.template.spec`));
+  if (spec.replicas !== undefined && (!Number.isInteger(spec.replicas) || spec.replicas < 0)) out.push(invalidValue(`${path}.replicas`, spec.replicas, 'must be greater than or equal to 0'));
+  return out;
+}
+
+function selectorImmutable(obj: Any, old: Any | undefined): StatusCause[] {
+  if (old && JSON.stringify(obj.spec?.selector) !== JSON.stringify(old.spec?.selector))
+    return [invalidValue('spec.selector', obj.spec?.selector, 'field is immutable')];
+  return [];
+}
+
+export function deployment(obj: KubeObject, old?: KubeObject): StatusCause[] {
+  const d = obj as Any;
+  const out = [...metaLabels(d), ...templateErrors(d.spec, 'spec'), ...selectorImmutable(d, old)];
+  if (d.spec?.template?.spec?.restartPolicy && d.spec.template.spec.restartPolicy !== 'Always')
+    out.push(notSupported('spec.template.spec.restartPolicy', d.spec.template.spec.restartPolicy, ['Always']));
+  const strategy = d.spec?.strategy?.type;
+  if (strategy && !['RollingUpdate', 'Recreate'].includes(strategy)) out.push(notSupported('spec.strategy.type', strategy, ['Recreate', 'RollingUpdate']));
+  return out;
+}
+
+export function replicaSet(obj: KubeObject, old?: KubeObject): StatusCause[] {
+  return [...metaLabels(obj), ...templateErrors((obj as Any).spec, 'spec'), ...selectorImmutable(obj, old)];
+}
+
+export function daemonSet(obj: KubeObject, old?: KubeObject): StatusCause[] {
+  return [...metaLabels(obj), ...templateErrors((obj as Any).spec, 'spec'), ...selectorImmutable(obj, old)];
+}
+
+export function statefulSet(obj: KubeObject, old?: KubeObject): StatusCause[] {
+  const s = obj as Any;
+  const spec = s.spec ?? {};
+  const out = [...metaLabels(s), ...templateErrors(spec, 'spec'), ...selectorImmutable(s, old)];
+  if (spec.template?.spec?.restartPolicy && spec.template.spec.restartPolicy !== 'Always') out.push(notSupported('spec.template.spec.restartPolicy', spec.template.spec.restartPolicy, ['Always']));
+  if (!['OrderedReady', 'Parallel'].includes(spec.podManagementPolicy)) out.push(notSupported('spec.podManagementPolicy', spec.podManagementPolicy, ['OrderedReady', 'Parallel']));
+  if (!['RollingUpdate', 'OnDelete'].includes(spec.updateStrategy?.type)) out.push(notSupported('spec.updateStrategy.type', spec.updateStrategy?.type, ['OnDelete', 'RollingUpdate']));
+  const partition = spec.updateStrategy?.rollingUpdate?.partition;
+  if (partition !== undefined && (!Number.isInteger(partition) || partition < 0)) out.push(invalidValue('spec.updateStrategy.rollingUpdate.partition', partition, 'must be greater than or equal to 0'));
+  // There is no persistent volume support in this cluster: say so rather than run pods without their storage.
+  if (Array.isArray(spec.volumeClaimTemplates) && spec.volumeClaimTemplates.length)
+    out.push(forbidden('spec.volumeClaimTemplates', 'persistent volumes are not supported by this cluster (no PersistentVolumeClaims or storage provisioner); use emptyDir or hostPath volumes in the pod template'));
+  if (old) {
+    const mutable = ['replicas', 'ordinals', 'template', 'updateStrategy', 'persistentVolumeClaimRetentionPolicy', 'minReadySeconds'];
+    const rest = (o: Any) => JSON.stringify(Object.fromEntries(Object.entries(o.spec ?? {}).filter(([k]) => !mutable.includes(k)).sort(([a], [b]) => a.localeCompare(b))));
+    if (rest(s) !== rest(old))
+      out.push(forbidden('spec', "updates to statefulset spec for fields other than 'replicas', 'ordinals', 'template', 'updateStrategy', 'persistentVolumeClaimRetentionPolicy' and 'minReadySeconds' are forbidden"));
+  }
+  return out;
+}
+
+function nonNegative(out: StatusCause[], field: string, v: unknown): void {
+  if (v !== undefined && v !== null && (!Number.isInteger(v) || (v as number) < 0)) out.push(invalidValue(field, v, 'must be greater than or equal to 0'));
+}
+
+/** A Job's spec, also as a CronJob's jobTemplate (where the selector is not generated yet). */
+function jobSpecErrors(spec: Any, path: string, generated: boolean): StatusCause[] {
+  const out: StatusCause[] = [];
+  if (!spec?.template) return [required(`${path}.template`)];
+  out.push(...labelMapErrors(`${path}.template.metadata.labels`, spec.template.metadata?.labels));
+  out.push(...podSpecErrors(spec.template.spec, `${path}.template.spec`));
+  const rp = spec.template.spec?.restartPolicy;
+  if (rp !== 'Never' && rp !== 'OnFailure') out.push(notSupported(`${path}.template.spec.restartPolicy`, rp ?? '', ['OnFailure', 'Never']));
+  for (const f of ['parallelism', 'completions', 'backoffLimit', 'activeDeadlineSeconds', 'ttlSecondsAfterFinished']) nonNegative(out, `${path}.${f}`, spec[f]);
+  if (spec.activeDeadlineSeconds === 0) out.push(invalidValue(`${path}.activeDeadlineSeconds`, 0, 'must be greater than 0'));
+  if (spec.completionMode !== undefined && !['NonIndexed', 'Indexed'].includes(spec.completionMode)) out.push(notSupported(`${path}.completionMode`, spec.completionMode, ['NonIndexed', 'Indexed']));
+  if (spec.completionMode === 'Indexed' && (spec.completions === undefined || spec.completions === null)) out.push(required(`${path}.completions`));
+  if (generated) {
+    if (!spec.selector) out.push(required(`${path}.selector`));
+    else if (!selectorMatches(spec.selector, spec.template.metadata?.labels))
+      out.push(invalidValue(`${path}.template.metadata.labels`, spec.template.metadata?.labels ?? {}, '`selector` does not match template `labels`'));
+  }
+  return out;
+}
+
+export function job(obj: KubeObject, old?: KubeObject): StatusCause[] {
+  const j = obj as Any;
+  const out = [...metaLabels(j), ...jobSpecErrors(j.spec, 'spec', true), ...selectorImmutable(j, old)];
+  const uid = j.metadata?.uid;
+  const sel = j.spec?.selector?.matchLabels?.['batch.kubernetes.io/controller-uid'];
+  if (j.spec?.manualSelector !== true && sel !== undefined && sel !== uid) out.push(invalidValue('spec.selector', j.spec.selector, '`selector` not auto-generated'));
+  if (old) {
+    const o = old as Any;
+    for (const f of ['completions', 'completionMode', 'backoffLimitPerIndex', 'podFailurePolicy', 'successPolicy', 'manualSelector'])
+      if (f !== 'completions' && JSON.stringify(j.spec?.[f]) !== JSON.stringify(o.spec?.[f])) out.push(invalidValue(`spec.${f}`, j.spec?.[f] ?? null, 'field is immutable'));
+    if (j.spec?.completions !== o.spec?.completions && !(j.spec?.completionMode === 'Indexed' && j.spec?.completions === j.spec?.parallelism)) out.push(invalidValue('spec.completions', j.spec?.completions ?? null, 'field is immutable'));
+    // The pod template may only change while the job is suspended (for queueing systems), as in Kubernetes.
+    if (JSON.stringify(j.spec?.template) !== JSON.stringify(o.spec?.template) && !o.spec?.suspend) out.push(invalidValue('spec.template', j.spec?.template, 'field is immutable'));
+  }
+  return out;
+}
+
+export function cronJob(obj: KubeObject): StatusCause[] {
+  const c = obj as Any;
+  const spec = c.spec ?? {};
+  const out = [...metaLabels(c)];
+  const name = c.metadata?.name ?? '';
+  // Job names add an 11-character suffix to the CronJob's name, and must stay DNS labels.
+  if (name.length > 52) out.push(invalidValue('metadata.name', name, 'must be no more than 52 characters'));
+  if (!spec.schedule) out.push(required('spec.schedule'));
+  else if (/^(CRON_)?TZ=/.test(String(spec.schedule).trim())) out.push(invalidValue('spec.schedule', spec.schedule, 'cannot use TZ or CRON_TZ in schedule, use timeZone field instead'));
+  else {
+    try {
+      parseSchedule(String(spec.schedule), 'UTC');
+    } catch (e) {
+      out.push(invalidValue('spec.schedule', spec.schedule, (e as Error).message));
+    }
+  }
+  if (spec.timeZone !== undefined && spec.timeZone !== null && !validTimeZone(spec.timeZone)) out.push(invalidValue('spec.timeZone', spec.timeZone, `unknown time zone ${spec.timeZone}`));
+  if (!['Allow', 'Forbid', 'Replace'].includes(spec.concurrencyPolicy)) out.push(notSupported('spec.concurrencyPolicy', spec.concurrencyPolicy, ['Allow', 'Forbid', 'Replace']));
+  for (const f of ['startingDeadlineSeconds', 'successfulJobsHistoryLimit', 'failedJobsHistoryLimit']) nonNegative(out, `spec.${f}`, spec[f]);
+  if (!spec.jobTemplate) out.push(required('spec.jobTemplate'));
+  else out.push(...jobSpecErrors(spec.jobTemplate.spec, 'spec.jobTemplate.spec', false));
+  return out;
+}
+
+const quotaScopes = ['Terminating', 'NotTerminating', 'BestEffort', 'NotBestEffort', 'PriorityClass', 'CrossNamespacePodAffinity'];
+
+export function resourceQuota(obj: KubeObject): StatusCause[] {
+  const q = obj as Any;
+  const out = [...metaLabels(q)];
+  for (const [r, v] of Object.entries(q.spec?.hard ?? {})) {
+    if (!/^([a-z0-9.-]+\/)?[a-zA-Z0-9._/-]+$/.test(r)) out.push(invalidValue(`spec.hard[${r}]`, r, 'must be a standard resource for quota'));
+    if ((typeof v !== 'string' && typeof v !== 'number') || (typeof v === 'string' && !quantity.test(v))) out.push(invalidValue(`spec.hard[${r}]`, v, "quantities must match the regular expression '^([+-]?[0-9.]+)([eEinumkKMGTP]*[-+]?[0-9]*)$'"));
+    else if (String(v).startsWith('-')) out.push(invalidValue(`spec.hard[${r}]`, v, 'must be greater than or equal to 0'));
+  }
+  ((q.spec?.scopes ?? []) as unknown[]).forEach((s, i) => {
+    if (!quotaScopes.includes(s as string)) out.push(notSupported(`spec.scopes[${i}]`, s, quotaScopes));
+  });
+  return out;
+}
+
+export function limitRange(obj: KubeObject): StatusCause[] {
+  const l = obj as Any;
+  const out = [...metaLabels(l)];
+  const types = ['Container', 'Pod', 'PersistentVolumeClaim'];
+  ((l.spec?.limits ?? []) as Any[]).forEach((item, i) => {
+    const path = `spec.limits[${i}]`;
+    if (!types.includes(item?.type)) {
+      out.push(notSupported(`${path}.type`, item?.type, types));
+      return;
+    }
+    const q = (m: Any, r: string) => parseQuantity(m?.[r]);
+    for (const kind of ['max', 'min', 'default', 'defaultRequest', 'maxLimitRequestRatio'])
+      for (const [r, v] of Object.entries(item[kind] ?? {}))
+        if ((typeof v !== 'string' && typeof v !== 'number') || Number.isNaN(parseQuantity(v as string))) out.push(invalidValue(`${path}.${kind}[${r}]`, v, 'must be a quantity'));
+    if (item.type === 'Pod') {
+      if (Object.keys(item.default ?? {}).length) out.push(forbidden(`${path}.default`, "may not be specified when `type` is 'Pod'"));
+      if (Object.keys(item.defaultRequest ?? {}).length) out.push(forbidden(`${path}.defaultRequest`, "may not be specified when `type` is 'Pod'"));
+    }
+    const names = new Set([...Object.keys(item.max ?? {}), ...Object.keys(item.min ?? {}), ...Object.keys(item.default ?? {}), ...Object.keys(item.defaultRequest ?? {})]);
+    for (const r of names) {
+      const [min, max, dflt, dreq] = [item.min, item.max, item.default, item.defaultRequest].map((m) => (m?.[r] !== undefined ? q(m, r) : undefined));
+      if (min !== undefined && max !== undefined && min > max) out.push(invalidValue(`${path}.min[${r}]`, item.min[r], `min value ${item.min[r]} is greater than max value ${item.max[r]}`));
+      if (dreq !== undefined && min !== undefined && min > dreq) out.push(invalidValue(`${path}.defaultRequest[${r}]`, item.defaultRequest[r], `min value ${item.min[r]} is greater than default request value ${item.defaultRequest[r]}`));
+      if (dreq !== undefined && max !== undefined && dreq > max) out.push(invalidValue(`${path}.defaultRequest[${r}]`, item.defaultRequest[r], `default request value ${item.defaultRequest[r]} is greater than max value ${item.max[r]}`));
+      if (dreq !== undefined && dflt !== undefined && dreq > dflt) out.push(invalidValue(`${path}.defaultRequest[${r}]`, item.defaultRequest[r], `default request value ${item.defaultRequest[r]} is greater than default limit value ${item.default[r]}`));
+      if (dflt !== undefined && min !== undefined && min > dflt) out.push(invalidValue(`${path}.default[${r}]`, item.default[r], `min value ${item.min[r]} is greater than default value ${item.default[r]}`));
+      if (dflt !== undefined && max !== undefined && dflt > max) out.push(invalidValue(`${path}.default[${r}]`, item.default[r], `default value ${item.default[r]} is greater than max value ${item.max[r]}`));
+    }
+  });
+  return out;
+}
+
+export function service(obj: KubeObject, old?: KubeObject): StatusCause[] {
+  const s = obj as Any;
+  const out = [...metaLabels(s)];
+  const spec = s.spec ?? {};
+  const types = ['ClusterIP', 'ExternalName', 'LoadBalancer', 'NodePort'];
+  if (!types.includes(spec.type)) out.push(notSupported('spec.type', spec.type, types));
+  const ports: Any[] = spec.ports ?? [];
+  if (spec.type !== 'ExternalName' && spec.clusterIP !== 'None' && ports.length === 0) out.push(required('spec.ports'));
+  const seen = new Set<string>();
+  const names = new Set<string>();
+  ports.forEach((p, i) => {
+    const path = `spec.ports[${i}]`;
+    if (!isPort(p.port)) out.push(invalidValue(`${path}.port`, p.port, 'must be between 1 and 65535, inclusive'));
+    if (!['TCP', 'UDP', 'SCTP'].includes(p.protocol)) out.push(notSupported(`${path}.protocol`, p.protocol, ['SCTP', 'TCP', 'UDP']));
+    if (ports.length > 1 && !p.name) out.push(required(`${path}.name`));
+    if (p.name) {
+      if (names.has(p.name)) out.push(duplicate(`${path}.name`, p.name));
+      names.add(p.name);
+    }
+    const k = `${p.port}/${p.protocol}`;
+    if (seen.has(k)) out.push(duplicate(path, { port: p.port, protocol: p.protocol }));
+    seen.add(k);
+    if (typeof p.targetPort === 'number' && !isPort(p.targetPort)) out.push(invalidValue(`${path}.targetPort`, p.targetPort, 'must be between 1 and 65535, inclusive'));
+    if (p.nodePort !== undefined && spec.type === 'ClusterIP') out.push(forbidden(`${path}.nodePort`, 'may not be used when `type` is \'ClusterIP\''));
+  });
+  if (old) {
+    const oldIP = (old as Any).spec?.clusterIP;
+    if (oldIP && spec.clusterIP && spec.clusterIP !== oldIP) out.push(invalidValue('spec.clusterIPs[0]', spec.clusterIP, 'may not change once set'));
+  }
+  return out;
+}
+
+export function namespace(obj: KubeObject): StatusCause[] {
+  return metaLabels(obj);
+}
+
+export function node(obj: KubeObject): StatusCause[] {
+  const out = metaLabels(obj);
+  const effects = ['NoSchedule', 'PreferNoSchedule', 'NoExecute'];
+  ((obj as Any).spec?.taints ?? []).forEach((t: Any, i: number) => {
+    if (!t.key) out.push(required(`spec.taints[${i}].key`));
+    if (!effects.includes(t.effect)) out.push(notSupported(`spec.taints[${i}].effect`, t.effect, effects));
+  });
+  return out;
+}
+
+export function endpoints(obj: KubeObject): StatusCause[] {
+  return metaLabels(obj);
+}
+
+export function endpointSlice(obj: KubeObject): StatusCause[] {
+  const e = obj as Any;
+  const out = metaLabels(e);
+  if (!['IPv4', 'IPv6', 'FQDN'].includes(e.addressType)) out.push(notSupported('addressType', e.addressType, ['FQDN', 'IPv4', 'IPv6']));
+  return out;
+}
+
+export function event(obj: KubeObject): StatusCause[] {
+  const e = obj as Any;
+  const out: StatusCause[] = [];
+  if (!e.involvedObject) out.push(required('involvedObject'));
+  return out;
+}
