@@ -75,7 +75,7 @@ t.test('startProxy refuses modes kubets does not implement', async (t) => {
 
 t.test('startProxy wires informers to the proxier and serves both ports', async (t) => {
   const { FakeExec } = await import('./iptables/fakeexec.js');
-  const { makeService, makeSlice } = await import('./fixtures.js');
+  const { makeService, makeSlice } = await import('../../test/fixtures/proxy.js');
   const objects: Record<string, unknown[]> = {
     services: [makeService('web', { clusterIP: '10.96.0.50', ports: [{ name: 'http', port: 80 }] })],
     endpointslices: [makeSlice('web', [{ ip: '10.244.1.5' }], [{ name: 'http', port: 8080 }])],

@@ -5,7 +5,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import t from 'tap';
 import { hostExec, netnsExec } from '../exec.js';
-import { makeService, makeSlice } from '../fixtures.js';
+import { makeService, makeSlice } from '../../../test/fixtures/proxy.js';
 import { cleanupLeftovers } from './cleanup.js';
 import { IptablesProxier } from './proxier.js';
 

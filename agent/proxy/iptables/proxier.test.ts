@@ -1,5 +1,5 @@
 import t from 'tap';
-import { makeService, makeSlice } from '../fixtures.js';
+import { makeService, makeSlice } from '../../../test/fixtures/proxy.js';
 import { ProxyMetrics } from '../metrics.js';
 import { jumpRules, servicePortEndpointChain as sep, serviceExternalChain as ext, servicePortPolicyClusterChain as svcChain, servicePortPolicyLocalChain as svl } from './chains.js';
 import { cleanupLeftovers } from './cleanup.js';
