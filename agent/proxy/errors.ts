@@ -2,6 +2,7 @@
 // can't run, and leftovers of another mode that could not be removed.
 
 export class UnsupportedProxyModeError extends Error {
+  override readonly name = 'UnsupportedProxyModeError';
   readonly code = 'ERR_PROXY_MODE';
   constructor(
     readonly mode: string,
@@ -13,6 +14,7 @@ export class UnsupportedProxyModeError extends Error {
 
 /** The mode exists but can't run here (a missing kernel module); the message says which modes can. */
 export class ProxyModeUnavailableError extends Error {
+  override readonly name = 'ProxyModeUnavailableError';
   readonly code = 'ERR_PROXY_MODE_UNAVAILABLE';
   constructor(
     readonly mode: string,
@@ -23,6 +25,7 @@ export class ProxyModeUnavailableError extends Error {
 }
 
 export class CleanupError extends Error {
+  override readonly name = 'CleanupError';
   readonly code = 'ERR_PROXY_CLEANUP';
   constructor(
     readonly mode: string,

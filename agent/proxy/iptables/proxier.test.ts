@@ -1,5 +1,6 @@
 import t from 'tap';
 import { makeService, makeSlice } from '../../../test/fixtures/proxy.js';
+import { until } from '../../../test/until.js';
 import { ProxyMetrics } from '../metrics.js';
 import { jumpRules, servicePortEndpointChain as sep, serviceExternalChain as ext, servicePortPolicyClusterChain as svcChain, servicePortPolicyLocalChain as svl } from './chains.js';
 import { cleanupLeftovers } from './cleanup.js';
@@ -254,9 +255,9 @@ t.test('the runner drives syncs: events after the synced signals reach iptables 
   p.onServiceAdd(web());
   p.onServiceSynced();
   p.onEndpointSlicesSynced();
-  while (fake.restores().length === 0) await new Promise((r) => setTimeout(r, 5));
+  await until('the first restore', () => fake.restores().length > 0, 5000, 5);
   p.onEndpointSliceAdd(webSlice(['10.244.1.5']));
-  while (!fake.lastRestore().includes('10.244.1.5:8080')) await new Promise((r) => setTimeout(r, 5));
+  await until('the endpoint in a restore', () => fake.lastRestore().includes('10.244.1.5:8080'), 5000, 5);
   t.pass('both changes were programmed');
 });
 

@@ -22,6 +22,9 @@ export class FakeExec {
     this.calls.push({ file, args, input: opts?.input });
     const ok = (stdout = ''): ExecResult => ({ exitCode: 0, stdout, stderr: '' });
     if (file === 'conntrack') return { exitCode: 1, stdout: '', stderr: 'conntrack v1.4.7 (conntrack-tools): 0 flow entries have been deleted.\n' };
+    // A node without iptables rules (the iptables cleanup run at start-up looks for them).
+    if (file === 'iptables' && args.includes('-C')) return { exitCode: 1, stdout: '', stderr: 'iptables: Bad rule (does a matching rule exist in that chain?).\n' };
+    if (file === 'iptables-save') return ok(`*${args[args.indexOf('-t') + 1]}\nCOMMIT\n`);
     if (file !== 'nft') return ok();
     if (args[0] === '-f') {
       if (this.failRun) return { exitCode: 1, stdout: '', stderr: '/dev/stdin:2:1-30: Error: Could not process rule: No such file or directory\n' };
