@@ -7,7 +7,7 @@ import { ProxyModeUnavailableError, startProxy, UnsupportedProxyModeError } from
 import type { KernelProbe } from './modes.js';
 import { FakeExec } from './iptables/fakeexec.js';
 import { FakeExec as NftFakeExec } from './nftables/fakeexec.js';
-import { makeService, makeSlice } from '../../test/fixtures/proxy.js';
+import { makeService, makeSlice, staticApiClient } from '../../test/fixtures/proxy.js';
 import { ProxyMetrics } from './metrics.js';
 import { MetricsServer, parseBindAddress } from './server.js';
 
@@ -82,18 +82,9 @@ t.test('startProxy refuses modes it can not run: unknown ones, and ipvs on a ker
   t.match((ipvs as Error).message, /^proxy mode "ipvs" needs kernel module ip_vs, .*; modes that work here: iptables, nftables$/);
 });
 
-/** An API client that lists one Service and its EndpointSlice, then holds the watch open until closed. */
-function fakeClient(): ApiClient {
-  const objects: Record<string, unknown[]> = {
-    services: [makeService('web', { clusterIP: '10.96.0.50', ports: [{ name: 'http', port: 80 }] })],
-    endpointslices: [makeSlice('web', [{ ip: '10.244.1.5' }], [{ name: 'http', port: 8080 }])],
-  };
-  return {
-    list: async (ref: { plural: string }) => ({ apiVersion: 'v1', kind: 'List', metadata: { resourceVersion: '1' }, items: objects[ref.plural] ?? [] }),
-    watch: (_ref: unknown, _ns: unknown, _opts: unknown, _on: unknown, signal?: AbortSignal) =>
-      new Promise<void>((resolve) => signal?.addEventListener('abort', () => resolve(), { once: true })),
-  } as unknown as ApiClient;
-}
+/** An API client that lists one Service and its EndpointSlice. */
+const fakeClient = () =>
+  staticApiClient([makeService('web', { clusterIP: '10.96.0.50', ports: [{ name: 'http', port: 80 }] })], [makeSlice('web', [{ ip: '10.244.1.5' }], [{ name: 'http', port: 8080 }])]);
 
 t.test('startProxy wires informers to the proxier and serves both ports', async (t) => {
   const client = fakeClient();
