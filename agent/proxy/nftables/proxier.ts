@@ -88,6 +88,11 @@ class ElementStore {
     this.leftover.delete(key);
   }
 
+  /** The element is still wanted and known to be right. */
+  keep(key: string): void {
+    this.leftover.delete(key);
+  }
+
   /** Deletes what this sync did not ensure; what remains is the next sync's leftover candidates. */
   cleanup(tx: Transaction): void {
     for (const key of this.leftover) {
@@ -96,6 +101,27 @@ class ElementStore {
     }
     this.leftover = new Set(this.elements.keys());
   }
+}
+
+/** A service port's names, computed once per ServicePortInfo (a new one comes with every change to the Service). */
+interface ServiceNames {
+  portName: PortName;
+  clusterPolicyChain: string;
+  localPolicyChain: string;
+  externalTrafficChain: string;
+}
+
+/** An endpoint's names, computed once per EndpointInfo (a new one comes with every change to the endpoints). */
+interface EndpointNames {
+  chain: string;
+  affinitySet: string;
+}
+
+/** What the last write of a service port put in the table: replayed, not recomputed, while it doesn't change. */
+interface Written {
+  chains: string[];
+  affinitySets: string[];
+  elements: [ElementStore, string][];
 }
 
 const verdictMap = 'ipv4_addr . inet_proto . inet_service : verdict';
@@ -117,6 +143,10 @@ export class NftablesProxier extends BaseProxier {
   /** The base chains are deleted and recreated once per process, so changed hooks or priorities take effect. */
   private baseChainsRecreated = false;
   private readonly matchAllNodePorts: boolean;
+  // Hashing every name on every sync would make a one-service change cost as much as the whole table.
+  private readonly serviceNames = new WeakMap<ServicePortInfo, ServiceNames>();
+  private readonly endpointNames = new WeakMap<EndpointInfo, EndpointNames>();
+  private readonly written = new WeakMap<ServicePortInfo, Written>();
 
   constructor(protected override readonly opts: NftablesProxierOptions) {
     super('nftables', opts, log);
@@ -126,6 +156,8 @@ export class NftablesProxier extends BaseProxier {
 
   protected async writeRules({ full, start, services, endpoints }: SyncContext): Promise<void> {
     await this.deleteStaleChains(start);
+    // Nothing changed since the last successful sync: the table is as it should be.
+    if (!full && services.updatedServices.size === 0 && endpoints.updatedServices.size === 0) return this.comeBackForStaleChains();
 
     const tx = this.nft.transaction();
     if (full) {
@@ -169,7 +201,11 @@ export class NftablesProxier extends BaseProxier {
     }
     this.knownChains = new Set([...activeChains, ...this.staleChains.keys()]);
     this.knownAffinitySets = activeAffinitySets;
-    // Come back to delete the stale chains even if nothing else changes.
+    this.comeBackForStaleChains();
+  }
+
+  /** Asks for a sync to delete the stale chains even if nothing else changes. */
+  private comeBackForStaleChains(): void {
     if (this.staleChains.size > 0) this.runner.retryAfter(this.staleChainDelayMs());
   }
 
@@ -276,26 +312,38 @@ export class NftablesProxier extends BaseProxier {
    * service changed — an unchanged service's chains are already right and are only marked as in use.
    */
   private writeService(tx: Transaction, svc: ServicePortInfo, changed: boolean, activeChains: Set<string>, activeAffinitySets: Set<string>): void {
-    const protocol = svc.protocol.toLowerCase();
-    const portName: PortName = { namespace: svc.serviceName.split('/')[0]!, name: svc.serviceName.split('/')[1]!, port: svc.portName, protocol };
-    const base = servicePortChainNameBase(portName);
-    const clusterPolicyChain = clusterPolicyChainPrefix + base;
-    const localPolicyChain = localPolicyChainPrefix + base;
-    const externalTrafficChain = externalChainPrefix + base;
-    const endpointChain = (ep: EndpointInfo) => endpointChainPrefix + servicePortEndpointChainNameBase(portName, ep.endpoint);
-    const affinitySet = (ep: EndpointInfo) => affinitySetPrefix + servicePortEndpointChainNameBase(portName, ep.endpoint);
+    const last = changed ? undefined : this.written.get(svc);
+    if (last) {
+      for (const c of last.chains) activeChains.add(c);
+      for (const a of last.affinitySets) activeAffinitySets.add(a);
+      for (const [store, key] of last.elements) store.keep(key);
+      return;
+    }
+    const record: Written = { chains: [], affinitySets: [], elements: [] };
+    this.written.set(svc, record);
+    const { portName, clusterPolicyChain, localPolicyChain, externalTrafficChain } = this.namesOf(svc);
+    const protocol = portName.protocol;
+    const endpointChain = (ep: EndpointInfo) => this.endpointNamesOf(portName, ep).chain;
+    const affinitySet = (ep: EndpointInfo) => this.endpointNamesOf(portName, ep).affinitySet;
     const ensureChain = (chain: string) => {
+      record.chains.push(chain);
       if (activeChains.has(chain)) return;
       activeChains.add(chain);
       if (!changed) return;
       tx.addChain(chain);
       tx.flushChain(chain);
     };
+    const ensure = (store: ElementStore, key: string, value?: string, comment?: string) => {
+      store.ensure(tx, key, value, comment);
+      record.elements.push([store, key]);
+    };
 
     const { clusterEndpoints, localEndpoints, allReachable, hasAnyEndpoints } = categorizeEndpoints(this.endpointsMap.get(svc.name) ?? [], svc);
     for (const ep of allReachable) {
       ensureChain(endpointChain(ep));
-      if (svc.stickyMaxAgeSeconds) activeAffinitySets.add(affinitySet(ep));
+      if (!svc.stickyMaxAgeSeconds) continue;
+      activeAffinitySets.add(affinitySet(ep));
+      record.affinitySets.push(affinitySet(ep));
     }
     const usesClusterPolicyChain = clusterEndpoints.length > 0 && usesClusterEndpoints(svc);
     if (usesClusterPolicyChain) ensureChain(clusterPolicyChain);
@@ -314,20 +362,20 @@ export class NftablesProxier extends BaseProxier {
     const internalVerdict = hasAnyEndpoints ? 'drop' : `goto ${rejectChain}`;
     const externalVerdict = internalVerdict;
 
-    this.clusterIPs.ensure(tx, svc.clusterIP);
+    ensure(this.clusterIPs, svc.clusterIP);
     const clusterIPKey = joinKey(svc.clusterIP, protocol, svc.port);
-    if (hasInternalEndpoints) this.serviceIPs.ensure(tx, clusterIPKey, `goto ${internalTrafficChain}`);
-    else this.noEndpointServices.ensure(tx, clusterIPKey, internalVerdict, svc.name);
+    if (hasInternalEndpoints) ensure(this.serviceIPs, clusterIPKey, `goto ${internalTrafficChain}`);
+    else ensure(this.noEndpointServices, clusterIPKey, internalVerdict, svc.name);
 
     for (const ip of [...svc.externalIPs, ...svc.loadBalancerIPs]) {
       const key = joinKey(ip, protocol, svc.port);
-      if (hasAnyEndpoints) this.serviceIPs.ensure(tx, key, `goto ${externalTrafficChain}`);
-      if (!hasExternalEndpoints) this.noEndpointServices.ensure(tx, key, externalVerdict, svc.name);
+      if (hasAnyEndpoints) ensure(this.serviceIPs, key, `goto ${externalTrafficChain}`);
+      if (!hasExternalEndpoints) ensure(this.noEndpointServices, key, externalVerdict, svc.name);
     }
     if (svc.nodePort !== 0) {
       const key = joinKey(protocol, svc.nodePort);
-      if (hasAnyEndpoints) this.serviceNodePorts.ensure(tx, key, `goto ${externalTrafficChain}`);
-      if (!hasExternalEndpoints) this.noEndpointNodePorts.ensure(tx, key, externalVerdict, svc.name);
+      if (hasAnyEndpoints) ensure(this.serviceNodePorts, key, `goto ${externalTrafficChain}`);
+      if (!hasExternalEndpoints) ensure(this.noEndpointNodePorts, key, externalVerdict, svc.name);
     }
 
     if (!changed) return;
@@ -368,6 +416,28 @@ export class NftablesProxier extends BaseProxier {
       if (svc.stickyMaxAgeSeconds) tx.addRule(chain, `update @${affinitySet(ep)} { ip saddr }`);
       tx.addRule(chain, `meta l4proto ${protocol} dnat to ${ep.endpoint}`);
     }
+  }
+
+  private namesOf(svc: ServicePortInfo): ServiceNames {
+    let names = this.serviceNames.get(svc);
+    if (!names) {
+      const [namespace, name] = svc.serviceName.split('/') as [string, string];
+      const portName: PortName = { namespace, name, port: svc.portName, protocol: svc.protocol.toLowerCase() };
+      const base = servicePortChainNameBase(portName);
+      names = { portName, clusterPolicyChain: clusterPolicyChainPrefix + base, localPolicyChain: localPolicyChainPrefix + base, externalTrafficChain: externalChainPrefix + base };
+      this.serviceNames.set(svc, names);
+    }
+    return names;
+  }
+
+  private endpointNamesOf(portName: PortName, ep: EndpointInfo): EndpointNames {
+    let names = this.endpointNames.get(ep);
+    if (!names) {
+      const base = servicePortEndpointChainNameBase(portName, ep.endpoint);
+      names = { chain: endpointChainPrefix + base, affinitySet: affinitySetPrefix + base };
+      this.endpointNames.set(ep, names);
+    }
+    return names;
   }
 
   /** A client in an endpoint's affinity set goes back to it; the rest pick an endpoint at random. */
