@@ -9,7 +9,7 @@ import { Resources } from '../api/resources.js';
 import type { Node } from '../api/types.js';
 import { agentDefaults } from '../agent/config.js';
 import { containerdPaths } from '../agent/containerd/config.js';
-import type { ProxyMode } from '../agent/proxy/modes.js';
+import { checkProxyMode, type ProxyMode } from '../agent/proxy/modes.js';
 import { buildImages } from './images/build.js';
 import { VAR_LIB_CNI } from './down.js';
 import { sleep } from '../api/informer.js';
@@ -66,6 +66,8 @@ export async function upLab(spec: LabSpec, opts: LabUpOptions = {}): Promise<Lab
   const progress = opts.onProgress ?? (() => {});
   const deadline = Date.now() + (opts.timeoutSeconds ?? 300) * 1000;
   validateSpec(spec);
+  // The nodes share this kernel: a proxy mode it can't run would only fail later, on every agent.
+  await checkProxyMode(opts.proxyMode ?? agentDefaults.proxyMode);
   await checkPrerequisites(spec);
   const paths = labPaths(spec);
   fs.mkdirSync(spec.root, { recursive: true, mode: 0o755 });
