@@ -1,6 +1,6 @@
 // kube-proxy in nftables mode (pkg/proxy/nftables/proxier.go). The shared plumbing (base.ts) records changes and runs
 // one serialized sync; this mode's part writes one `nft -f` transaction for the `ip kube-proxy` table. A full sync
-// (start-up, after a failure, hourly) recreates the base chains and flushes every map; a partial sync rewrites only
+// (start-up, after a failure, hourly) rewrites the fixed chains and every map from scratch; a partial sync rewrites only
 // the chains of Services whose ports or endpoints changed and writes only the map elements that differ from what the
 // last sync wrote (kept in memory: the kernel is listed on full syncs only). Chains that fell out of use are flushed
 // at once and deleted by a later sync, a second or more afterwards: kernels before 6.2 only notice a moment later
