@@ -1,4 +1,6 @@
 // The agent's one typed config, computed once from flags by the CLI and passed down to every node subsystem.
+import type { ProxyMode } from './proxy/modes.js';
+
 export interface AgentConfig {
   /** Node name as registered in the API (e.g. "worker1"). */
   nodeName: string;
@@ -26,8 +28,8 @@ export interface AgentConfig {
   cgroupParent: string;
   /** Image used for the pod sandbox ("pause") container. */
   sandboxImage: string;
-  /** kube-proxy mode. */
-  proxyMode: 'iptables';
+  /** kube-proxy mode: iptables (default), nftables, or ipvs (where the kernel has it). */
+  proxyMode: ProxyMode;
   clusterCIDR: string;
   serviceCIDR: string;
   clusterDNS: string;
@@ -40,7 +42,7 @@ export interface AgentConfig {
 export const agentDefaults = {
   cniBinDir: '/usr/lib/cni',
   sandboxImage: 'kubets.local/pause:3.9',
-  proxyMode: 'iptables',
+  proxyMode: 'iptables' as ProxyMode,
   clusterCIDR: '10.244.0.0/16',
   serviceCIDR: '10.96.0.0/12',
   clusterDNS: '10.96.0.10',

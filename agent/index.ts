@@ -9,7 +9,7 @@ import { CriClient } from './kubelet/cri/client.js';
 import { registerNode, startLease, startNodeStatus, startPodManagement, waitForPodCIDR } from './kubelet/index.js';
 import { startKubeletServer } from './kubelet/server.js';
 import { startNetwork } from './network/index.js';
-import { startProxy } from './proxy/index.js';
+import { checkProxyMode, startProxy } from './proxy/index.js';
 
 const log = logger('agent');
 
@@ -68,6 +68,9 @@ export async function startAgent(config: AgentConfig, opts: AgentOptions = {}): 
     return part;
   };
   const fatal = opts.onFatal ?? ((err: Error) => log.error({ err: err.message }, 'agent cannot continue'));
+
+  // 0. A proxy mode this kernel can't run stops start-up before anything is started, as kube-proxy's does.
+  await step('check proxy mode', () => checkProxyMode(config.proxyMode));
 
   // 1. The container runtime: our own containerd child, or the one at the configured socket.
   let socket = config.containerdSocket;

@@ -7,6 +7,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { AgentConfig } from '../agent/config.js';
 import { agentDefaults } from '../agent/config.js';
+import { isProxyMode, proxyModes, type ProxyMode } from '../agent/proxy/modes.js';
 import type { ServerConfig } from '../control-plane/config.js';
 import { serverDefaults } from '../control-plane/config.js';
 
@@ -100,6 +101,12 @@ function parseLabels(text: string | undefined): Record<string, string> {
   return out;
 }
 
+function parseProxyModeFlag(value: string | boolean | undefined): ProxyMode {
+  const mode = String(value ?? agentDefaults.proxyMode);
+  if (!isProxyMode(mode)) throw new UsageError(`--proxy-mode "${mode}": want one of ${proxyModes.join(', ')}`);
+  return mode;
+}
+
 const agentCmd: Command = {
   summary: 'Run the node agent: kubelet on containerd (CRI), CNI bridge networking and kube-proxy',
   usage: 'kubets agent --node-name NAME --node-ip IP --kubeconfig FILE --data-dir DIR [flags]',
@@ -137,7 +144,7 @@ const agentCmd: Command = {
     'register-with-taints': 'key[=value]:Effect,… taints to register with',
     'node-labels': 'k=v,… labels to register with',
     'sandbox-image': `pause image (default ${agentDefaults.sandboxImage})`,
-    'proxy-mode': `kube-proxy mode (default ${agentDefaults.proxyMode})`,
+    'proxy-mode': `kube-proxy mode: ${proxyModes.join(', ')} (default ${agentDefaults.proxyMode})`,
     'cluster-cidr': `pod network (default ${agentDefaults.clusterCIDR})`,
     'service-cidr': `service range (default ${agentDefaults.serviceCIDR})`,
     'cluster-dns': `DNS server IP given to pods (default ${agentDefaults.clusterDNS})`,
@@ -147,7 +154,7 @@ const agentCmd: Command = {
     for (const f of ['node-name', 'node-ip', 'kubeconfig', 'data-dir']) if (!v[f]) throw new UsageError(`--${f} is required`);
     const dataDir = path.resolve(String(v['data-dir']));
     const nodeName = String(v['node-name']);
-    if (v['proxy-mode'] && v['proxy-mode'] !== 'iptables') throw new UsageError(`--proxy-mode "${v['proxy-mode']}": this build supports "iptables"`);
+    const proxyMode = parseProxyModeFlag(v['proxy-mode']);
     const config: AgentConfig = {
       ...agentDefaults,
       nodeName,
@@ -163,7 +170,7 @@ const agentCmd: Command = {
       nodeLabels: parseLabels(v['node-labels'] as string | undefined),
       cgroupParent: String(v['cgroup-parent'] ?? `/kubets-${nodeName}`),
       sandboxImage: String(v['sandbox-image'] ?? agentDefaults.sandboxImage),
-      proxyMode: 'iptables',
+      proxyMode,
       clusterCIDR: String(v['cluster-cidr'] ?? agentDefaults.clusterCIDR),
       serviceCIDR: String(v['service-cidr'] ?? agentDefaults.serviceCIDR),
       clusterDNS: String(v['cluster-dns'] ?? agentDefaults.clusterDNS),
@@ -178,14 +185,18 @@ const agentCmd: Command = {
 
 const labCmd: Command = {
   summary: 'A one-machine lab: master + worker1..3 as network namespaces on the kubets0 bridge',
-  usage: 'kubets lab up | down | status | kubeconfig',
-  options: { timeout: { type: 'string' } },
-  help: { timeout: 'seconds `lab up` waits for all nodes to be Ready (default 300)' },
+  usage: 'kubets lab up [--proxy-mode MODE] | down | status | kubeconfig',
+  options: { timeout: { type: 'string' }, 'proxy-mode': { type: 'string' } },
+  help: {
+    timeout: 'seconds `lab up` waits for all nodes to be Ready (default 300)',
+    'proxy-mode': `kube-proxy mode of every node's agent: ${proxyModes.join(', ')} (default ${agentDefaults.proxyMode})`,
+  },
   async run(v, pos) {
     const lab = await import('../lab/index.js');
     switch (pos[0]) {
       case 'up': {
-        await lab.labUp({ onProgress: (m: string) => process.stdout.write(`${m}\n`), timeoutSeconds: v.timeout ? Number(v.timeout) : undefined });
+        const proxyMode = parseProxyModeFlag(v['proxy-mode']);
+        await lab.labUp({ onProgress: (m: string) => process.stdout.write(`${m}\n`), timeoutSeconds: v.timeout ? Number(v.timeout) : undefined, proxyMode });
         process.stdout.write(`\nlab is up. Try:\n  export KUBECONFIG=${lab.labKubeconfigPath()}\n  kubectl get nodes -o wide\n`);
         return;
       }

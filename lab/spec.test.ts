@@ -29,6 +29,7 @@ t.test('agent command line: private netns dir, own CNI cache, control-plane tain
   const worker = agentScript(defaultLabSpec, defaultLabSpec.nodes[2]);
   t.notMatch(worker, /register-with-taints/);
   t.match(worker, /'--proxy-mode' 'iptables'$/);
+  t.match(agentScript(defaultLabSpec, defaultLabSpec.nodes[2], 'nftables'), /'--proxy-mode' 'nftables'$/, '`lab up --proxy-mode` reaches every agent');
 });
 
 t.test('mount points under a dir are read from mountinfo, unescaped, deepest first', async (t) => {

@@ -7,7 +7,9 @@ import { ApiClient, loadKubeconfig } from '../api/client.js';
 import { ensureCA, writeClientKubeconfig } from '../api/pki.js';
 import { Resources } from '../api/resources.js';
 import type { Node } from '../api/types.js';
+import { agentDefaults } from '../agent/config.js';
 import { containerdPaths } from '../agent/containerd/config.js';
+import { checkProxyMode, type ProxyMode } from '../agent/proxy/modes.js';
 import { buildImages } from './images/build.js';
 import { VAR_LIB_CNI } from './down.js';
 import { sleep } from '../api/informer.js';
@@ -22,6 +24,8 @@ export interface LabUpOptions {
   onProgress?: (msg: string) => void;
   /** How long to wait for the control plane and for every node to be Ready (default 300 s). */
   timeoutSeconds?: number;
+  /** kube-proxy mode every node's agent runs (default iptables). */
+  proxyMode?: ProxyMode;
 }
 
 export interface LabNodeInfo {
@@ -62,6 +66,8 @@ export async function upLab(spec: LabSpec, opts: LabUpOptions = {}): Promise<Lab
   const progress = opts.onProgress ?? (() => {});
   const deadline = Date.now() + (opts.timeoutSeconds ?? 300) * 1000;
   validateSpec(spec);
+  // The nodes share this kernel: a proxy mode it can't run would only fail later, on every agent.
+  await checkProxyMode(opts.proxyMode ?? agentDefaults.proxyMode);
   await checkPrerequisites(spec);
   const paths = labPaths(spec);
   fs.mkdirSync(spec.root, { recursive: true, mode: 0o755 });
@@ -109,7 +115,7 @@ export async function upLab(spec: LabSpec, opts: LabUpOptions = {}): Promise<Lab
     const np = paths.node(node.name);
     for (const d of [np.dir, np.cniConfDir, np.cniCache]) fs.mkdirSync(d, { recursive: true });
     await writeClientKubeconfig(np.kubeconfig, ca, apiURL, `system:node:${node.name}`, ['system:nodes']);
-    const agent = await startRecorded('agent', node.name, ['ip', 'netns', 'exec', netnsName(spec, node.name), 'sh', '-c', agentScript(spec, node)], np.agentLog);
+    const agent = await startRecorded('agent', node.name, ['ip', 'netns', 'exec', netnsName(spec, node.name), 'sh', '-c', agentScript(spec, node, opts.proxyMode)], np.agentLog);
     agents.set(node.name, agent);
     progress(`${node.name}: agent starting (pid ${agent.pid}, log ${np.agentLog})`);
   }
@@ -146,7 +152,7 @@ export function ensureCniMountPoint(rec: StateRecorder): void {
  * network-namespace mounts of this node's containerd out of the host's view, and the node's own CNI cache is bound
  * over /var/lib/cni; both vanish with the node's mount namespace when its processes end.
  */
-export function agentScript(spec: LabSpec, node: LabNodeSpec): string {
+export function agentScript(spec: LabSpec, node: LabNodeSpec, proxyMode: ProxyMode = agentDefaults.proxyMode): string {
   const np = labPaths(spec).node(node.name);
   const args = [
     process.execPath,
@@ -162,7 +168,7 @@ export function agentScript(spec: LabSpec, node: LabNodeSpec): string {
     '--cni-conf-dir', np.cniConfDir,
     '--cgroup-parent', cgroupParent(spec, node.name),
     ...(node.controlPlane ? ['--register-with-taints', CONTROL_PLANE_TAINT, '--node-labels', CONTROL_PLANE_LABEL] : []),
-    '--proxy-mode', 'iptables',
+    '--proxy-mode', proxyMode,
   ];
   return nodeScript(spec, node, args);
 }

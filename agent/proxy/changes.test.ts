@@ -1,6 +1,6 @@
 import t from 'tap';
 import { categorizeEndpoints, EndpointsChangeTracker, lastChangeTriggerTimeAnnotation, type EndpointsMap } from './endpointschange.js';
-import { makeService, makeSlice } from './fixtures.js';
+import { makeService, makeSlice } from '../../test/fixtures/proxy.js';
 import { ServiceChangeTracker, servicePorts, type ServicePortMap } from './servicechange.js';
 
 t.test('service ports are keyed ns/name:port, unnamed ports without the colon; headless and ExternalName are skipped', async (t) => {

@@ -1,37 +1,36 @@
-// kube-proxy's entry point: pick the backend for the configured mode, feed it Services and EndpointSlices from
-// informers, run its sync loop, and serve :10249 (/proxyMode, /metrics, /healthz) and :10256 (/healthz, /livez).
+// kube-proxy's entry point: check the configured mode can run here, remove the other modes' rules, pick the mode's
+// backend, feed it Services and EndpointSlices from informers, run its sync loop, and serve :10249 (/proxyMode,
+// /metrics, /healthz), :10256 (/healthz, /livez) and the health check node ports of Local-policy services.
 import type { AgentConfig } from '../config.js';
 import type { ApiClient } from '../../api/client.js';
 import { Informer } from '../../api/informer.js';
 import { logger } from '../../api/log.js';
 import { Resources } from '../../api/resources.js';
 import type { EndpointSlice, Service } from '../../api/types.js';
+import { cleanupOtherModes } from './cleanup.js';
 import { hostExec } from './exec.js';
 import { ProxyHealthServer } from './healthcheck.js';
 import { IptablesProxier } from './iptables/proxier.js';
 import { ProxyMetrics } from './metrics.js';
+import { checkProxyMode, type KernelProbe } from './modes.js';
+import { NftablesProxier } from './nftables/proxier.js';
 import { MetricsServer } from './server.js';
+import { ServiceHealthServer } from './servicehealth.js';
 import type { Exec, Provider } from './types.js';
 
 export type { Exec, Provider } from './types.js';
-export { cleanupLeftovers } from './iptables/cleanup.js';
+export { cleanupAllModes as cleanupLeftovers } from './cleanup.js';
+export { CleanupError, ProxyModeUnavailableError, UnsupportedProxyModeError } from './errors.js';
 export { hostExec, netnsExec } from './exec.js';
+export { checkProxyMode, implementedProxyModes, proxyModes, type ProxyMode } from './modes.js';
 
 const log = logger('proxy');
 
-/** The proxy modes kubets implements. */
-export const supportedProxyModes = ['iptables'] as const;
-
-export class UnsupportedProxyModeError extends Error {
-  readonly code = 'ERR_PROXY_MODE';
-  constructor(readonly mode: string) {
-    super(`proxy mode ${JSON.stringify(mode)} is not supported; supported: ${supportedProxyModes.join(', ')}`);
-  }
-}
-
 export interface ProxyOptions {
-  /** Runs iptables, iptables-restore, conntrack and sysctl (default: on this host, in this network namespace). */
+  /** Runs iptables, iptables-restore, nft, conntrack and sysctl (default: on this host, in this network namespace). */
   exec?: Exec;
+  /** Answers the mode check's questions about the kernel (default: this host's). */
+  kernelProbe?: KernelProbe;
   /** Retry interval after a failed sync, and half the health timeout (kube-proxy's syncPeriod). Default 30 s. */
   syncPeriodMs?: number;
   /** Least time between syncs. Default 1 s. */
@@ -43,21 +42,32 @@ export interface RunningProxy {
 }
 
 export async function startProxy(config: AgentConfig, client: ApiClient, opts: ProxyOptions = {}): Promise<RunningProxy> {
-  const mode: string = config.proxyMode ?? 'iptables';
-  if (!(supportedProxyModes as readonly string[]).includes(mode)) throw new UnsupportedProxyModeError(mode);
+  const mode = await checkProxyMode(config.proxyMode ?? 'iptables', opts.kernelProbe);
+  const exec = opts.exec ?? hostExec;
   const syncPeriodMs = opts.syncPeriodMs ?? 30_000;
+
+  // A node switching modes must not keep the previous mode's rules: they would still capture Service traffic.
+  await cleanupOtherModes(mode, exec).catch((e: Error) => log.warn({ mode, err: e.message }, 'could not remove the other proxy modes\' rules'));
 
   const metrics = new ProxyMetrics({ processMetrics: true });
   const health = new ProxyHealthServer({ bindAddress: config.proxyHealthzBindAddress, healthTimeoutMs: 2 * syncPeriodMs });
-  const proxier: Provider = new IptablesProxier({
-    exec: opts.exec ?? hostExec,
+  // nftables mode answers NodePorts (and their health checks) on the node's primary IP only, as kube-proxy's does.
+  const nodePortAddresses = mode === 'nftables' ? [config.nodeIP] : [];
+  const serviceHealth = new ServiceHealthServer({ addresses: nodePortAddresses, proxyHealth: health });
+  const common = {
+    exec,
     nodeName: config.nodeName,
     clusterCIDR: config.clusterCIDR,
     syncPeriodMs,
     minSyncPeriodMs: opts.minSyncPeriodMs,
     metrics,
     health,
-  });
+    serviceHealth,
+  };
+  const proxier: Provider =
+    mode === 'nftables'
+      ? new NftablesProxier({ ...common, nodePortAddresses, serviceCIDRs: [config.serviceCIDR] })
+      : new IptablesProxier(common);
   const metricsServer = new MetricsServer({ bindAddress: config.proxyMetricsBindAddress, proxyMode: mode, registry: metrics.registry });
 
   const services = new Informer<Service>(client, Resources.services);
@@ -79,7 +89,7 @@ export async function startProxy(config: AgentConfig, client: ApiClient, opts: P
     closed = true;
     await Promise.all([services.close(), slices.close()]);
     await proxier.close();
-    await Promise.all([metricsServer.close(), health.close()]);
+    await Promise.all([metricsServer.close(), health.close(), serviceHealth.close()]);
   };
 
   try {

@@ -14,6 +14,18 @@ export class ProxyMetrics {
     buckets: exponential(0.001, 2, 15),
     registers: [this.registry],
   });
+  readonly syncFullProxyRulesDuration = new Histogram({
+    name: 'kubeproxy_sync_full_proxy_rules_duration_seconds',
+    help: 'SyncProxyRules latency in seconds for full resyncs',
+    buckets: exponential(0.001, 2, 15),
+    registers: [this.registry],
+  });
+  readonly syncPartialProxyRulesDuration = new Histogram({
+    name: 'kubeproxy_sync_partial_proxy_rules_duration_seconds',
+    help: 'SyncProxyRules latency in seconds for partial resyncs',
+    buckets: exponential(0.001, 2, 15),
+    registers: [this.registry],
+  });
   readonly syncProxyRulesLastTimestamp = new Gauge({
     name: 'kubeproxy_sync_proxy_rules_last_timestamp_seconds',
     help: 'The last time proxy rules were successfully synced',
@@ -33,6 +45,16 @@ export class ProxyMetrics {
   readonly iptablesRestoreFailuresTotal = new Counter({
     name: 'kubeproxy_sync_proxy_rules_iptables_restore_failures_total',
     help: 'Cumulative proxy iptables restore failures',
+    registers: [this.registry],
+  });
+  readonly nftablesSyncFailuresTotal = new Counter({
+    name: 'kubeproxy_sync_proxy_rules_nftables_sync_failures_total',
+    help: 'Cumulative proxy nftables sync failures',
+    registers: [this.registry],
+  });
+  readonly nftablesCleanupFailuresTotal = new Counter({
+    name: 'kubeproxy_sync_proxy_rules_nftables_cleanup_failures_total',
+    help: 'Cumulative proxy nftables cleanup failures',
     registers: [this.registry],
   });
   readonly serviceChangesTotal = new Counter({

@@ -1,10 +1,8 @@
 import t from 'tap';
+import { until } from '../../test/until.js';
 import { BoundedFrequencyRunner } from './runner.js';
 
-const tick = (ms = 5) => new Promise((r) => setTimeout(r, ms));
-async function until(cond: () => boolean): Promise<void> {
-  while (!cond()) await tick();
-}
+const tick = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 t.test('requests before loop() wait for it; bursts coalesce; runs never overlap; no request is lost', async (t) => {
   let runs = 0;
@@ -27,12 +25,12 @@ t.test('requests before loop() wait for it; bursts coalesce; runs never overlap;
   await tick(20);
   t.equal(runs, 0, 'nothing runs before loop()');
   runner.loop();
-  await until(() => runs === 1);
+  await until('the first run', () => runs === 1, 5000, 5);
   for (let i = 0; i < 10; i++) runner.run();
   await tick(20);
   t.equal(runs, 1, 'no second run while the first is in flight');
   release!();
-  await until(() => runs === 2);
+  await until('the second run', () => runs === 2, 5000, 5);
   t.equal(maxActive, 1, 'never concurrent');
   release!();
   await tick(20);
@@ -47,7 +45,7 @@ t.test('retryAfter schedules another run; close stops everything', async (t) => 
   }, { minIntervalMs: 1, maxIntervalMs: 3_600_000 });
   runner.run();
   runner.loop();
-  await until(() => runs === 2);
+  await until('the second run', () => runs === 2, 5000, 5);
   await runner.close();
   runner.run();
   await tick(20);
@@ -59,6 +57,6 @@ t.test('maxInterval runs the function periodically without requests', async (t) 
   const runner = new BoundedFrequencyRunner('test', async () => void runs++, { minIntervalMs: 1, maxIntervalMs: 10 });
   t.teardown(() => runner.close());
   runner.loop();
-  await until(() => runs >= 3);
+  await until('three periodic runs', () => runs >= 3, 5000, 5);
   t.pass('ran periodically');
 });

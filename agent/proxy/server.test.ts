@@ -1,8 +1,13 @@
 import t from 'tap';
 import type { ApiClient } from '../../api/client.js';
 import { agentDefaults, type AgentConfig } from '../config.js';
+import { until } from '../../test/until.js';
 import { ProxyHealthServer } from './healthcheck.js';
-import { startProxy, UnsupportedProxyModeError } from './index.js';
+import { ProxyModeUnavailableError, startProxy, UnsupportedProxyModeError } from './index.js';
+import type { KernelProbe } from './modes.js';
+import { FakeExec } from './iptables/fakeexec.js';
+import { FakeExec as NftFakeExec } from './nftables/fakeexec.js';
+import { makeService, makeSlice, staticApiClient } from '../../test/fixtures/proxy.js';
 import { ProxyMetrics } from './metrics.js';
 import { MetricsServer, parseBindAddress } from './server.js';
 
@@ -66,33 +71,49 @@ t.test('bind addresses', async (t) => {
   t.throws(() => parseBindAddress('10249'));
 });
 
-t.test('startProxy refuses modes kubets does not implement', async (t) => {
-  const config = { ...agentDefaults, proxyMode: 'ipvs', nodeName: 'n', nodeIP: '127.0.0.1' } as unknown as AgentConfig;
-  const err = await startProxy(config, {} as ApiClient).then(() => undefined, (e: unknown) => e);
-  t.ok(err instanceof UnsupportedProxyModeError);
-  t.match((err as Error).message, 'proxy mode "ipvs" is not supported; supported: iptables');
+t.test('startProxy refuses modes it can not run: unknown ones, and ipvs on a kernel without ip_vs', async (t) => {
+  const config = (proxyMode: string) => ({ ...agentDefaults, proxyMode, nodeName: 'n', nodeIP: '127.0.0.1' }) as unknown as AgentConfig;
+  const unknown = await startProxy(config('userspace'), {} as ApiClient).then(() => undefined, (e: unknown) => e);
+  t.ok(unknown instanceof UnsupportedProxyModeError);
+  t.match((unknown as Error).message, 'proxy mode "userspace" is not supported; supported: iptables, nftables, ipvs');
+  const noIPVS: KernelProbe = { release: () => '6.1.0-test', exists: async () => false, readFile: async () => undefined, modprobe: async () => false };
+  const ipvs = await startProxy(config('ipvs'), {} as ApiClient, { kernelProbe: noIPVS }).then(() => undefined, (e: unknown) => e);
+  t.ok(ipvs instanceof ProxyModeUnavailableError);
+  t.match((ipvs as Error).message, /^proxy mode "ipvs" needs kernel module ip_vs, .*; modes that work here: iptables, nftables$/);
 });
 
+/** An API client that lists one Service and its EndpointSlice. */
+const fakeClient = () =>
+  staticApiClient([makeService('web', { clusterIP: '10.96.0.50', ports: [{ name: 'http', port: 80 }] })], [makeSlice('web', [{ ip: '10.244.1.5' }], [{ name: 'http', port: 8080 }])]);
+
 t.test('startProxy wires informers to the proxier and serves both ports', async (t) => {
-  const { FakeExec } = await import('./iptables/fakeexec.js');
-  const { makeService, makeSlice } = await import('./fixtures.js');
-  const objects: Record<string, unknown[]> = {
-    services: [makeService('web', { clusterIP: '10.96.0.50', ports: [{ name: 'http', port: 80 }] })],
-    endpointslices: [makeSlice('web', [{ ip: '10.244.1.5' }], [{ name: 'http', port: 8080 }])],
-  };
-  // Lists once, then holds the watch open until the informer closes it.
-  const client = {
-    list: async (ref: { plural: string }) => ({ apiVersion: 'v1', kind: 'List', metadata: { resourceVersion: '1' }, items: objects[ref.plural] ?? [] }),
-    watch: (_ref: unknown, _ns: unknown, _opts: unknown, _on: unknown, signal?: AbortSignal) =>
-      new Promise<void>((resolve) => signal?.addEventListener('abort', () => resolve(), { once: true })),
-  } as unknown as ApiClient;
+  const client = fakeClient();
   const fake = new FakeExec();
   const config = { ...agentDefaults, nodeName: 'worker1', nodeIP: '127.0.0.1', proxyMetricsBindAddress: '127.0.0.1:0', proxyHealthzBindAddress: '127.0.0.1:0' } as unknown as AgentConfig;
   const proxy = await startProxy(config, client, { exec: fake.exec, minSyncPeriodMs: 1 });
   t.teardown(() => proxy.close());
-  while (!fake.lastRestore().includes('--to-destination 10.244.1.5:8080')) await new Promise((r) => setTimeout(r, 5));
+  await until('the listed objects programmed', () => fake.lastRestore().includes('--to-destination 10.244.1.5:8080'), 5000, 5);
   t.pass('the listed Service and EndpointSlice were programmed');
   await proxy.close();
   await proxy.close();
   t.pass('close is idempotent');
+});
+
+t.test('each mode first removes the other modes\' rules, then programs its own', async (t) => {
+  const base = { ...agentDefaults, nodeName: 'worker1', nodeIP: '127.0.0.1', proxyMetricsBindAddress: '127.0.0.1:0', proxyHealthzBindAddress: '127.0.0.1:0' };
+
+  const ipt = new FakeExec();
+  const iptProxy = await startProxy(base as unknown as AgentConfig, fakeClient(), { exec: ipt.exec, minSyncPeriodMs: 1 });
+  t.teardown(() => iptProxy.close());
+  t.same(ipt.commands('nft').slice(0, 2), [['delete', 'table', 'ip', 'kube-proxy'], ['delete', 'table', 'ip6', 'kube-proxy']], 'iptables mode deletes the kube-proxy nft table');
+  await until('iptables rules', () => ipt.lastRestore().includes('--to-destination 10.244.1.5:8080'), 5000, 5);
+  await iptProxy.close();
+
+  const nft = new NftFakeExec();
+  const nftProxy = await startProxy({ ...base, nodeIP: '192.0.2.10', proxyMode: 'nftables' } as unknown as AgentConfig, fakeClient(), { exec: nft.exec, minSyncPeriodMs: 1 });
+  t.teardown(() => nftProxy.close());
+  t.same(nft.commands('iptables-save'), [['-t', 'nat'], ['-t', 'filter']], 'nftables mode looks for the iptables KUBE- chains');
+  t.notOk(nft.commands('nft').some((a) => a[0] === 'delete'), 'and leaves its own table alone');
+  await until('nftables rules', () => nft.lastRun().includes('dnat to 10.244.1.5:8080'), 5000, 5);
+  t.match(nft.lastRun(), 'add element ip kube-proxy nodeport-ips { 192.0.2.10 }', 'NodePorts on the node IP only');
 });

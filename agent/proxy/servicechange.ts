@@ -19,7 +19,14 @@ export interface ServicePortInfo {
   loadBalancerIPs: string[];
   externalPolicyLocal: boolean;
   internalPolicyLocal: boolean;
+  /** ClientIP session affinity: how long a client sticks to its endpoint, in seconds; 0 without affinity. */
+  stickyMaxAgeSeconds: number;
+  /** The health check node port of a LoadBalancer Service with externalTrafficPolicy Local; else 0. */
+  healthCheckNodePort: number;
 }
+
+/** The API's default for sessionAffinityConfig.clientIP.timeoutSeconds (3 hours). */
+export const defaultStickyMaxAgeSeconds = 10_800;
 
 export type ServicePortMap = Map<string, ServicePortInfo>;
 
@@ -55,6 +62,9 @@ export function servicePorts(svc: Service): ServicePortMap {
       loadBalancerIPs: spec.type === 'LoadBalancer' ? (svc.status?.loadBalancer?.ingress ?? []).map((i) => i.ip ?? '').filter(v4) : [],
       externalPolicyLocal: false,
       internalPolicyLocal: spec.internalTrafficPolicy === 'Local',
+      stickyMaxAgeSeconds: spec.sessionAffinity === 'ClientIP' ? (spec.sessionAffinityConfig?.clientIP?.timeoutSeconds ?? defaultStickyMaxAgeSeconds) : 0,
+      // Only a LoadBalancer with the Local policy is health-checked, as kube-proxy's NeedsHealthCheck.
+      healthCheckNodePort: spec.type === 'LoadBalancer' && spec.externalTrafficPolicy === 'Local' ? (spec.healthCheckNodePort ?? 0) : 0,
     };
     // Only traffic to an external destination (NodePort, external or LB IP) is subject to externalTrafficPolicy.
     info.externalPolicyLocal = spec.externalTrafficPolicy === 'Local' && externallyAccessible(info);

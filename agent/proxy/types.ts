@@ -1,4 +1,4 @@
-// The one interface every kube-proxy backend (iptables today) implements, shaped like kube-proxy's pkg/proxy
+// The one interface every kube-proxy backend (iptables, nftables) implements, shaped like kube-proxy's pkg/proxy
 // types.go: cheap event handlers that only record changes, a `synced` signal per resource so nothing is programmed
 // from partial state, `sync()` to ask for a (rate-limited) sync, and `syncLoop()` to run the periodic loop.
 import type { EndpointSlice, Service } from '../../api/types.js';

@@ -176,6 +176,9 @@ export interface ServiceSpec {
   externalTrafficPolicy?: 'Cluster' | 'Local';
   internalTrafficPolicy?: 'Cluster' | 'Local';
   sessionAffinity?: 'None' | 'ClientIP';
+  sessionAffinityConfig?: { clientIP?: { timeoutSeconds?: number } };
+  /** For LoadBalancer Services with externalTrafficPolicy Local: the node port load balancers health-check. */
+  healthCheckNodePort?: number;
   ipFamilies?: string[];
   ipFamilyPolicy?: string;
   publishNotReadyAddresses?: boolean;

@@ -1,7 +1,7 @@
 // kube-proxy's iptables chain names and the jump rules that hook them into the built-in chains. Per-service chain
 // names are kube-proxy's: a prefix plus the first 16 characters of base32(sha256(servicePortName + protocol)), so
 // `iptables-save` on a kubets node reads like one on a Kubernetes node.
-import { createHash } from 'node:crypto';
+import { sha256Base32 } from '../hash.js';
 import type { Table } from './iptables.js';
 
 export const kubeServicesChain = 'KUBE-SERVICES';
@@ -19,28 +19,8 @@ export const externalChainPrefix = 'KUBE-EXT-';
 export const endpointChainPrefix = 'KUBE-SEP-';
 const firewallChainPrefix = 'KUBE-FW-';
 
-const base32Alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567';
-
-/** RFC 4648 base32 (standard alphabet); padding is never reached by the 16-character prefixes used here. */
-export function base32(bytes: Uint8Array): string {
-  let out = '';
-  let bits = 0;
-  let value = 0;
-  for (const b of bytes) {
-    value = (value << 8) | b;
-    bits += 8;
-    while (bits >= 5) {
-      out += base32Alphabet[(value >>> (bits - 5)) & 31];
-      bits -= 5;
-    }
-    value &= (1 << bits) - 1;
-  }
-  if (bits > 0) out += base32Alphabet[(value << (5 - bits)) & 31];
-  return out.padEnd(Math.ceil(out.length / 8) * 8, '=');
-}
-
 function hash16(s: string): string {
-  return base32(createHash('sha256').update(s).digest()).slice(0, 16);
+  return sha256Base32(s).slice(0, 16);
 }
 
 /** `protocol` is lower case ("tcp"), as kube-proxy hashes it. */

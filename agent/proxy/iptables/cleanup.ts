@@ -1,6 +1,7 @@
 // Removes everything the iptables proxier programs, as kube-proxy's CleanupLeftovers (`kube-proxy --cleanup`): unlink
 // the jumps from the built-in chains, then flush and delete our chains in one restore per table. Chains we did not
 // create are never touched. Every step is attempted; failures are reported together at the end.
+import { CleanupError } from '../errors.js';
 import type { Exec } from '../types.js';
 import {
   firewallJumpRules,
@@ -21,13 +22,6 @@ const ownedChains: Record<Table, string[]> = {
   nat: [kubeServicesChain, kubeNodePortsChain, kubePostroutingChain, kubeMarkMasqChain],
   filter: [kubeServicesChain, kubeExternalServicesChain, kubeForwardChain, kubeNodePortsChain, kubeFirewallChain],
 };
-
-export class CleanupError extends Error {
-  readonly code = 'ERR_PROXY_CLEANUP';
-  constructor(readonly errors: Error[]) {
-    super(`iptables cleanup failed: ${errors.map((e) => e.message).join('; ')}`);
-  }
-}
 
 export async function cleanupLeftovers(exec: Exec): Promise<void> {
   const ipt = new Iptables(exec);
@@ -51,5 +45,5 @@ export async function cleanupLeftovers(exec: Exec): Promise<void> {
       errors.push(e as Error);
     }
   }
-  if (errors.length > 0) throw new CleanupError(errors);
+  if (errors.length > 0) throw new CleanupError('iptables', errors);
 }

@@ -1,5 +1,6 @@
 import t from 'tap';
-import { makeService, makeSlice } from '../fixtures.js';
+import { makeService, makeSlice } from '../../../test/fixtures/proxy.js';
+import { until } from '../../../test/until.js';
 import { ProxyMetrics } from '../metrics.js';
 import { jumpRules, servicePortEndpointChain as sep, serviceExternalChain as ext, servicePortPolicyClusterChain as svcChain, servicePortPolicyLocalChain as svl } from './chains.js';
 import { cleanupLeftovers } from './cleanup.js';
@@ -254,9 +255,9 @@ t.test('the runner drives syncs: events after the synced signals reach iptables 
   p.onServiceAdd(web());
   p.onServiceSynced();
   p.onEndpointSlicesSynced();
-  while (fake.restores().length === 0) await new Promise((r) => setTimeout(r, 5));
+  await until('the first restore', () => fake.restores().length > 0, 5000, 5);
   p.onEndpointSliceAdd(webSlice(['10.244.1.5']));
-  while (!fake.lastRestore().includes('10.244.1.5:8080')) await new Promise((r) => setTimeout(r, 5));
+  await until('the endpoint in a restore', () => fake.lastRestore().includes('10.244.1.5:8080'), 5000, 5);
   t.pass('both changes were programmed');
 });
 
@@ -279,4 +280,24 @@ t.test('cleanup removes jumps and owned chains only', async (t) => {
   const nat = fake.restores()[0]!;
   t.equal(nat, ['*nat', ':KUBE-MARK-MASQ - [0:0]', ':KUBE-SERVICES - [0:0]', ':KUBE-SVC-AAAAAAAAAAAAAAAA - [0:0]', '-X KUBE-MARK-MASQ', '-X KUBE-SERVICES', '-X KUBE-SVC-AAAAAAAAAAAAAAAA', 'COMMIT', ''].join('\n'));
   t.equal(fake.restores().length, 1, 'the filter table had none of our chains');
+});
+
+t.test('ClientIP session affinity: the recent match remembers each client per endpoint chain', async (t) => {
+  const fake = new FakeExec();
+  const p = newProxier(fake);
+  p.onServiceAdd(makeService('sticky', { sessionAffinity: 'ClientIP', sessionAffinityConfig: { clientIP: { timeoutSeconds: 600 } }, clusterIP: '10.96.0.40', ports: [{ port: 80 }] }));
+  p.onEndpointSliceAdd(makeSlice('sticky', [{ ip: '10.244.1.5' }, { ip: '10.244.2.6' }], [{ port: 80 }]));
+  p.onServiceSynced();
+  p.onEndpointSlicesSynced();
+  await p.syncProxyRules();
+  const name = 'default/sticky';
+  const [SVC, SEP1, SEP2] = [svcChain(name, 'tcp'), sep(name, 'tcp', '10.244.1.5:80'), sep(name, 'tcp', '10.244.2.6:80')];
+  const lines = fake.lastRestore().split('\n');
+  t.same(lines.filter((l) => l.startsWith(`-A ${SVC} `)).slice(1), [
+    `-A ${SVC} -m comment --comment ${name} -m recent --name ${SEP1} --rcheck --seconds 600 --reap -j ${SEP1}`,
+    `-A ${SVC} -m comment --comment ${name} -m recent --name ${SEP2} --rcheck --seconds 600 --reap -j ${SEP2}`,
+    `-A ${SVC} -m comment --comment "${name} -> 10.244.1.5:80" -m statistic --mode random --probability 0.5000000000 -j ${SEP1}`,
+    `-A ${SVC} -m comment --comment "${name} -> 10.244.2.6:80" -j ${SEP2}`,
+  ]);
+  t.ok(lines.includes(`-A ${SEP1} -m comment --comment ${name} -m recent --name ${SEP1} --set -m tcp -p tcp -j DNAT --to-destination 10.244.1.5:80`));
 });

@@ -1,15 +1,11 @@
-// kube-proxy in iptables mode. Event handlers only record changes; one serialized sync (driven by the
-// bounded-frequency runner) applies them to the service and endpoint maps, builds kube-proxy's whole ruleset —
-// chains in `nat` and `filter`, per-service KUBE-SVC/SVL/EXT/SEP chains — and applies it in one
-// `iptables-restore --noflush` transaction. Jumps from the built-in chains are ensured (-C, then -I) on full syncs.
-// Nothing is written until both Services and EndpointSlices have been listed; a failed sync is retried as a full sync.
-import type { EndpointSlice, Service } from '../../../api/types.js';
+// kube-proxy in iptables mode. The shared plumbing (base.ts) records changes and runs one serialized sync; this
+// mode's part builds kube-proxy's whole ruleset — chains in `nat` and `filter`, per-service KUBE-SVC/SVL/EXT/SEP
+// chains, ClientIP affinity with the `recent` match — and applies it in one `iptables-restore --noflush`
+// transaction. Jumps from the built-in chains are ensured (-C, then -I) on full syncs.
 import { logger } from '../../../api/log.js';
-import { categorizeEndpoints, EndpointsChangeTracker, type EndpointsMap, type EndpointsUpdateResult } from '../endpointschange.js';
-import type { ProxyMetrics } from '../metrics.js';
-import { BoundedFrequencyRunner } from '../runner.js';
-import { externallyAccessible, ServiceChangeTracker, usesClusterEndpoints, usesLocalEndpoints, type ServicePortInfo, type ServicePortMap, type ServiceUpdateResult } from '../servicechange.js';
-import type { Exec, Provider, SyncHealthReporter } from '../types.js';
+import { BaseProxier, type ProxierOptions, type SyncContext } from '../base.js';
+import { categorizeEndpoints, type EndpointInfo } from '../endpointschange.js';
+import { externallyAccessible, usesClusterEndpoints, usesLocalEndpoints, type ServicePortInfo } from '../servicechange.js';
 import {
   firewallJumpRules,
   isServiceChainName,
@@ -31,26 +27,9 @@ import { chainsFromSave, Iptables } from './iptables.js';
 
 const log = logger('proxy-iptables');
 
-export interface IptablesProxierOptions {
-  exec: Exec;
-  nodeName: string;
-  /** Pod CIDR of the whole cluster: traffic from outside it to a ClusterIP is masqueraded. */
-  clusterCIDR: string;
-  /** Masquerade every ClusterIP connection, not only those from outside the cluster CIDR. */
-  masqueradeAll?: boolean;
-  /** Bit of the packet mark used to flag traffic for SNAT (kube-proxy's default: 14 → 0x4000). */
-  masqueradeBit?: number;
+export interface IptablesProxierOptions extends ProxierOptions {
   /** Answer NodePorts on 127.0.0.1 too (sets route_localnet=1 and installs kube-proxy's localnet guard). Default true. */
   localhostNodePorts?: boolean;
-  /** Least time between syncs (kube-proxy's --iptables-min-sync-period). Default 1 s. */
-  minSyncPeriodMs?: number;
-  /** Retry interval after a failed sync (kube-proxy's --iptables-sync-period). Default 30 s. */
-  syncPeriodMs?: number;
-  /** Longest time between full syncs. Default 1 h. */
-  fullSyncPeriodMs?: number;
-  metrics?: ProxyMetrics;
-  health?: SyncHealthReporter;
-  now?: () => number;
 }
 
 /** kube-proxy formats 1/n with ten decimals ("0.3333333333"). */
@@ -68,147 +47,26 @@ class LineBuffer {
 
 const quote = (s: string) => `"${s}"`;
 
-export class IptablesProxier implements Provider {
-  private readonly exec: Exec;
+export class IptablesProxier extends BaseProxier {
   private readonly iptables: Iptables;
-  private readonly serviceChanges = new ServiceChangeTracker();
-  private readonly endpointsChanges: EndpointsChangeTracker;
-  private readonly svcPortMap: ServicePortMap = new Map();
-  private readonly endpointsMap: EndpointsMap = new Map();
-  private readonly runner: BoundedFrequencyRunner;
-  private readonly now: () => number;
-  private readonly masqueradeMark: string;
   private readonly localhostNodePorts: boolean;
-  private readonly syncPeriodMs: number;
-  private readonly fullSyncPeriodMs: number;
-  private servicesSynced = false;
-  private endpointSlicesSynced = false;
-  private needFullSync = true;
-  private lastFullSync = -Infinity;
-  /** Serializes syncs: the runner never overlaps itself, but tests and callers may call syncProxyRules directly. */
-  private syncing: Promise<void> = Promise.resolve();
-  private closed = false;
 
-  constructor(private readonly opts: IptablesProxierOptions) {
-    this.exec = opts.exec;
+  constructor(protected override readonly opts: IptablesProxierOptions) {
+    super('iptables', opts, log);
     this.iptables = new Iptables(opts.exec);
-    this.endpointsChanges = new EndpointsChangeTracker(opts.nodeName);
-    this.now = opts.now ?? Date.now;
-    // kube-proxy prints the mark with %#08x: 1<<14 → "0x004000".
-    this.masqueradeMark = `0x${(1 << (opts.masqueradeBit ?? 14)).toString(16).padStart(6, '0')}`;
     this.localhostNodePorts = opts.localhostNodePorts ?? true;
-    this.syncPeriodMs = opts.syncPeriodMs ?? 30_000;
-    this.fullSyncPeriodMs = opts.fullSyncPeriodMs ?? 3_600_000;
-    this.runner = new BoundedFrequencyRunner('iptables-sync', () => this.syncProxyRules(), {
-      minIntervalMs: opts.minSyncPeriodMs ?? 1000,
-      maxIntervalMs: this.fullSyncPeriodMs,
-      now: this.now,
+  }
+
+  protected async writeRules({ full }: SyncContext): Promise<void> {
+    if (full) await this.ensureBaseline();
+    const existingNatChains = chainsFromSave(await this.iptables.save('nat'));
+    const ruleset = this.buildRuleset(existingNatChains);
+    await this.iptables.restore(ruleset.data).catch((e: unknown) => {
+      this.opts.metrics?.iptablesRestoreFailuresTotal.inc();
+      throw e;
     });
-  }
-
-  // ---- Provider: event handlers record changes and ask for a sync ----
-
-  onServiceAdd(service: Service): void {
-    this.onServiceUpdate(undefined, service);
-  }
-  onServiceUpdate(oldService: Service | undefined, service: Service | undefined): void {
-    if (this.serviceChanges.update(oldService, service) && this.initialized()) this.sync();
-  }
-  onServiceDelete(service: Service): void {
-    this.onServiceUpdate(service, undefined);
-  }
-  onServiceSynced(): void {
-    this.servicesSynced = true;
-    this.sync();
-  }
-
-  onEndpointSliceAdd(slice: EndpointSlice): void {
-    if (this.endpointsChanges.endpointSliceUpdate(slice, false) && this.initialized()) this.sync();
-  }
-  onEndpointSliceUpdate(_oldSlice: EndpointSlice, slice: EndpointSlice): void {
-    if (this.endpointsChanges.endpointSliceUpdate(slice, false) && this.initialized()) this.sync();
-  }
-  onEndpointSliceDelete(slice: EndpointSlice): void {
-    if (this.endpointsChanges.endpointSliceUpdate(slice, true) && this.initialized()) this.sync();
-  }
-  onEndpointSlicesSynced(): void {
-    this.endpointSlicesSynced = true;
-    this.sync();
-  }
-
-  sync(): void {
-    if (this.closed) return;
-    this.opts.health?.queuedUpdate();
-    this.opts.metrics?.syncProxyRulesLastQueuedTimestamp.set(this.now() / 1000);
-    this.runner.run();
-  }
-
-  syncLoop(): void {
-    // Healthy while starting up, as kube-proxy: the first sync may wait for the informers.
-    this.opts.health?.updated();
-    this.runner.loop();
-  }
-
-  async close(): Promise<void> {
-    this.closed = true;
-    await this.runner.close();
-    await this.syncing;
-  }
-
-  /** Both Services and EndpointSlices have been listed: rules may be written. */
-  initialized(): boolean {
-    return this.servicesSynced && this.endpointSlicesSynced;
-  }
-
-  /** Runs one sync now (serialized with any other). The runner calls this; tests call it directly. */
-  syncProxyRules(): Promise<void> {
-    const run = this.syncing.then(() => this.syncProxyRulesLocked());
-    this.syncing = run.catch(() => undefined);
-    return run;
-  }
-
-  // ---- the sync ----
-
-  private async syncProxyRulesLocked(): Promise<void> {
-    if (!this.initialized()) {
-      log.debug('not syncing iptables until Services and EndpointSlices have been received');
-      return;
-    }
-    const start = this.now();
-    const doFullSync = this.needFullSync || start - this.lastFullSync > this.fullSyncPeriodMs;
-    const serviceResult = this.serviceChanges.applyTo(this.svcPortMap);
-    const endpointsResult = this.endpointsChanges.applyTo(this.endpointsMap);
-    this.opts.metrics?.serviceChangesTotal.inc(serviceResult.updatedServices.size);
-    this.opts.metrics?.endpointChangesTotal.inc(endpointsResult.updatedServices.size);
-    try {
-      if (doFullSync) await this.ensureBaseline();
-      const existingNatChains = chainsFromSave(await this.iptables.save('nat'));
-      const ruleset = this.buildRuleset(existingNatChains);
-      await this.iptables.restore(ruleset.data).catch((e: unknown) => {
-        this.opts.metrics?.iptablesRestoreFailuresTotal.inc();
-        throw e;
-      });
-      this.needFullSync = false;
-      if (doFullSync) this.lastFullSync = start;
-      this.opts.health?.updated();
-      const m = this.opts.metrics;
-      if (m) {
-        m.iptablesRulesTotal.set({ table: 'filter' }, ruleset.filterRules);
-        m.iptablesRulesTotal.set({ table: 'nat' }, ruleset.natRules);
-        m.syncProxyRulesLastTimestamp.set(this.now() / 1000);
-        for (const t of endpointsResult.lastChangeTriggerTimes) m.networkProgrammingDuration.observe(Math.max(0, this.now() - t.getTime()) / 1000);
-      }
-      log.debug({ services: this.svcPortMap.size, fullSync: doFullSync }, 'synced iptables rules');
-    } catch (e) {
-      // The changes were consumed; only a full rewrite is known to be right now, so retry as one.
-      this.needFullSync = true;
-      log.error({ err: (e as Error).message, retryInMs: this.syncPeriodMs }, 'iptables sync failed; retrying');
-      this.runner.retryAfter(this.syncPeriodMs);
-      return;
-    } finally {
-      this.opts.metrics?.syncProxyRulesDuration.observe((this.now() - start) / 1000);
-    }
-    await this.cleanStaleConntrack(serviceResult, endpointsResult);
+    this.opts.metrics?.iptablesRulesTotal.set({ table: 'filter' }, ruleset.filterRules);
+    this.opts.metrics?.iptablesRulesTotal.set({ table: 'nat' }, ruleset.natRules);
   }
 
   /** What a full sync ensures before the restore: our chains exist and are jumped to; route_localnet is set. */
@@ -361,12 +219,12 @@ export class IptablesProxier implements Provider {
     if (usesClusterPolicyChain) {
       natChains.write(`:${clusterPolicyChain} - [0:0]`);
       activeNatChains.add(clusterPolicyChain);
-      this.writeServiceToEndpointRules(natRules, svc, clusterPolicyChain, clusterEndpoints.map((e) => e.endpoint), protocol);
+      this.writeServiceToEndpointRules(natRules, svc, clusterPolicyChain, clusterEndpoints, protocol);
     }
     if (usesLocalPolicyChain) {
       natChains.write(`:${localPolicyChain} - [0:0]`);
       activeNatChains.add(localPolicyChain);
-      this.writeServiceToEndpointRules(natRules, svc, localPolicyChain, localEndpoints.map((e) => e.endpoint), protocol);
+      this.writeServiceToEndpointRules(natRules, svc, localPolicyChain, localEndpoints, protocol);
     }
 
     for (const ep of allReachable) {
@@ -375,46 +233,26 @@ export class IptablesProxier implements Provider {
       activeNatChains.add(chain);
       // Hairpin: a pod reaching itself through the service must be masqueraded, or it would answer itself directly.
       natRules.write('-A', chain, '-m', 'comment', '--comment', name, '-s', `${ep.ip}/32`, '-j', kubeMarkMasqChain);
-      natRules.write('-A', chain, '-m', 'comment', '--comment', name, ...proto, '-j', 'DNAT', '--to-destination', ep.endpoint);
+      // ClientIP affinity: remember the client's address under this endpoint's chain name.
+      const affinity = svc.stickyMaxAgeSeconds ? ['-m', 'recent', '--name', chain, '--set'] : [];
+      natRules.write('-A', chain, '-m', 'comment', '--comment', name, ...affinity, ...proto, '-j', 'DNAT', '--to-destination', ep.endpoint);
     }
-  }
-
-  /** Random load balancing: rule i of n matches with probability 1/(n-i), so every endpoint gets 1/n overall. */
-  private writeServiceToEndpointRules(natRules: LineBuffer, svc: ServicePortInfo, chain: string, endpoints: string[], protocol: string): void {
-    endpoints.forEach((endpoint, i) => {
-      const statistic = i < endpoints.length - 1 ? ['-m', 'statistic', '--mode', 'random', '--probability', probability(endpoints.length - i)] : [];
-      natRules.write('-A', chain, '-m', 'comment', '--comment', quote(`${svc.name} -> ${endpoint}`), ...statistic, '-j', servicePortEndpointChain(svc.name, protocol, endpoint));
-    });
   }
 
   /**
-   * UDP has no connection to end: conntrack entries keep sending datagrams to an endpoint that is gone, or to the
-   * REJECT verdict recorded while a service had no endpoints. Flush those, as kube-proxy does. Housekeeping only:
-   * failures are logged, the rules are already right.
+   * A client seen within the affinity timeout goes back to its endpoint; the rest are balanced at random: rule i of
+   * n matches with probability 1/(n-i), so every endpoint gets 1/n overall.
    */
-  private async cleanStaleConntrack(services: ServiceUpdateResult, endpoints: EndpointsUpdateResult): Promise<void> {
-    const deletions: string[][] = [];
-    for (const ip of services.deletedUDPClusterIPs) deletions.push(['--orig-dst', ip, '-p', 'udp']);
-    for (const spn of endpoints.newlyActiveServicePorts) {
-      const svc = this.svcPortMap.get(spn);
-      if (svc?.protocol !== 'UDP') continue;
-      for (const ip of [svc.clusterIP, ...svc.externalIPs, ...svc.loadBalancerIPs]) deletions.push(['--orig-dst', ip, '-p', 'udp']);
-      if (svc.nodePort) deletions.push(['-p', 'udp', '--dport', String(svc.nodePort)]);
-    }
-    for (const { servicePortName, endpoint } of endpoints.staleEndpoints) {
-      const svc = this.svcPortMap.get(servicePortName);
-      if (svc?.protocol !== 'UDP') continue;
-      for (const ip of [svc.clusterIP, ...svc.externalIPs, ...svc.loadBalancerIPs]) deletions.push(['--orig-dst', ip, '-p', 'udp', '--dst-nat', endpoint.ip]);
-      if (svc.nodePort) deletions.push(['-p', 'udp', '--dport', String(svc.nodePort), '--dst-nat', endpoint.ip]);
-    }
-    for (const args of deletions) {
-      try {
-        const r = await this.exec('conntrack', ['-D', ...args]);
-        // conntrack exits 1 when nothing matched.
-        if (r.exitCode !== 0 && !/0 flow entries/.test(r.stderr)) log.warn({ args, err: r.stderr.trim() }, 'conntrack cleanup failed');
-      } catch (e) {
-        log.warn({ args, err: (e as Error).message }, 'conntrack cleanup failed');
+  private writeServiceToEndpointRules(natRules: LineBuffer, svc: ServicePortInfo, chain: string, endpoints: EndpointInfo[], protocol: string): void {
+    if (svc.stickyMaxAgeSeconds) {
+      for (const ep of endpoints) {
+        const sep = servicePortEndpointChain(svc.name, protocol, ep.endpoint);
+        natRules.write('-A', chain, '-m', 'comment', '--comment', svc.name, '-m', 'recent', '--name', sep, '--rcheck', '--seconds', String(svc.stickyMaxAgeSeconds), '--reap', '-j', sep);
       }
     }
+    endpoints.forEach((ep, i) => {
+      const statistic = i < endpoints.length - 1 ? ['-m', 'statistic', '--mode', 'random', '--probability', probability(endpoints.length - i)] : [];
+      natRules.write('-A', chain, '-m', 'comment', '--comment', quote(`${svc.name} -> ${ep.endpoint}`), ...statistic, '-j', servicePortEndpointChain(svc.name, protocol, ep.endpoint));
+    });
   }
 }
