@@ -3,13 +3,10 @@
 // a response, or throws a StatusError) or passes the request on. Authentication runs now; authorization, impersonation,
 // audit and max-in-flight take their place in the list the server builds.
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { UserInfo } from '../../../api/types.js';
 import type { RequestInfo } from '../requestinfo.js';
 
-/** Who is making the request (kube's user.Info). */
-export interface UserInfo {
-  name: string;
-  groups: string[];
-}
+export type { UserInfo };
 
 export interface RequestContext {
   req: IncomingMessage;

@@ -6,7 +6,7 @@ import type { KubeObject } from '../../../api/types.js';
 import { decodeBody, readBody, sendJSON } from '../http.js';
 import { apiVersionOf } from '../registry/kinds.js';
 import { fieldValidation } from './decode.js';
-import { isDryRun, strategyOf, type RequestScope } from './scope.js';
+import { isDryRun, requester, strategyOf, type RequestScope } from './scope.js';
 
 function gvkString(apiVersion: unknown, kind: unknown): string {
   const av = typeof apiVersion === 'string' ? apiVersion : '';
@@ -58,9 +58,9 @@ export async function apply(s: RequestScope): Promise<void> {
       else delete o.metadata.managedFields;
     };
     try {
-      if (!live) return sendJSON(s.res, 201, await s.store.create(def, namespace, obj, { dryRun, managedFields }));
+      if (!live) return sendJSON(s.res, 201, await s.store.create(def, namespace, obj, { dryRun, managedFields, ...requester(s) }));
       obj.metadata.resourceVersion = live.metadata.resourceVersion;
-      return sendJSON(s.res, 200, await s.store.update(def, namespace, name, () => obj, { dryRun, managedFields, strategy: strategyOf(s) }));
+      return sendJSON(s.res, 200, await s.store.update(def, namespace, name, () => obj, { dryRun, managedFields, strategy: strategyOf(s), ...requester(s) }));
     } catch (e) {
       // Someone wrote in between (or created it first): apply again to what is there now.
       const raced = e instanceof StatusError && ((e.reason === 'Conflict' && !e.details?.causes) || e.reason === 'AlreadyExists');

@@ -2,11 +2,11 @@
 // recording the creator's fields, the store defaulting, validating, admitting and storing the object.
 import { sendJSON } from '../http.js';
 import { fieldValidation, readObject } from './decode.js';
-import { isDryRun, managedFields, type RequestScope } from './scope.js';
+import { isDryRun, managedFields, requester, type RequestScope } from './scope.js';
 
 export async function create(s: RequestScope): Promise<void> {
   const obj = await readObject(s);
   fieldValidation(s.def, s.query, s.res)(obj);
-  const created = await s.store.create(s.def, s.namespace, obj, { dryRun: isDryRun(s), managedFields: managedFields(s) });
+  const created = await s.store.create(s.def, s.namespace, obj, { dryRun: isDryRun(s), managedFields: managedFields(s), ...requester(s) });
   sendJSON(s.res, 201, created);
 }

@@ -5,7 +5,7 @@ import type { KubeObject } from '../../../api/types.js';
 import { decodeBody, intParam, listOptions, readBody, sendJSON } from '../http.js';
 import { apiVersionOf } from '../registry/kinds.js';
 import type { DeleteOptions } from '../registry/store.js';
-import type { RequestScope } from './scope.js';
+import { requester, type RequestScope } from './scope.js';
 
 function deleteOptions(body: unknown, q: URLSearchParams): DeleteOptions {
   if (body !== undefined && (!body || typeof body !== 'object' || Array.isArray(body))) throw badRequest('the body of a delete must be a DeleteOptions object');
@@ -32,7 +32,7 @@ async function readDeleteOptions(s: RequestScope): Promise<DeleteOptions> {
 
 export async function deleteObject(s: RequestScope): Promise<void> {
   const opts = await readDeleteOptions(s);
-  const { object, pending } = await s.store.delete(s.def, s.namespace, s.name!, opts);
+  const { object, pending } = await s.store.delete(s.def, s.namespace, s.name!, opts, requester(s));
   sendJSON(s.res, pending ? 202 : 200, object);
 }
 
@@ -40,6 +40,6 @@ export async function deleteCollection(s: RequestScope): Promise<void> {
   const opts = await readDeleteOptions(s);
   const list = await s.store.list(s.def, s.namespace, listOptions(s.query));
   const deleted: KubeObject[] = [];
-  for (const o of list.items) deleted.push(await s.store.delete(s.def, o.metadata.namespace, o.metadata.name!, opts).then((r) => r.object, () => o));
+  for (const o of list.items) deleted.push(await s.store.delete(s.def, o.metadata.namespace, o.metadata.name!, opts, requester(s)).then((r) => r.object, () => o));
   sendJSON(s.res, 200, { kind: `${s.def.kind}List`, apiVersion: apiVersionOf(s.def), metadata: {}, items: deleted });
 }

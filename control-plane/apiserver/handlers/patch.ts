@@ -9,7 +9,7 @@ import { patchSchema } from '../openapi/navigator.js';
 import { schemaFor } from '../openapi/schemas.js';
 import { apply } from './apply.js';
 import { fieldValidation } from './decode.js';
-import { isDryRun, managedFields, strategyOf, type RequestScope } from './scope.js';
+import { isDryRun, managedFields, requester, strategyOf, type RequestScope } from './scope.js';
 
 type Any = any;
 
@@ -35,6 +35,6 @@ export async function patch(s: RequestScope): Promise<void> {
       throw conflict(def.plural, name!, `Precondition failed: UID in precondition: ${obj.metadata.uid}, UID in object meta: ${live.metadata.uid}`, def.group);
     return obj;
   };
-  const updated = await s.store.update(def, s.namespace, name!, patched, { dryRun: isDryRun(s), managedFields: managedFields(s), strategy: strategyOf(s) });
+  const updated = await s.store.update(def, s.namespace, name!, patched, { dryRun: isDryRun(s), managedFields: managedFields(s), strategy: strategyOf(s), ...requester(s) });
   sendJSON(s.res, 200, updated);
 }

@@ -35,6 +35,9 @@ export type VerbHandler = (s: RequestScope) => Promise<void>;
 
 export const isDryRun = (s: RequestScope) => s.query.get('dryRun') === 'All';
 
+/** Who writes, and through which endpoint: what admission and strategies may judge by. */
+export const requester = (s: RequestScope) => ({ user: s.user, subresource: s.subresource });
+
 /** The request's writes recorded in managedFields under its manager (the handlers' fieldmanager.UpdateNoErrors). */
 export const managedFields = (s: RequestScope): ManagedFieldsUpdate => (live, obj) => s.fieldManager.update(live, obj, s.manager, s.subresource);
 

@@ -25,6 +25,7 @@ export async function serveSubresource(s: RequestScope): Promise<void> {
     req,
     res,
     kubelet: s.kubelet,
+    user: s.user,
   });
   if (answer) sendJSON(res, answer.code, answer.object);
 }

@@ -3,6 +3,7 @@
 // namespaces/finalize. The handlers decode the request and write the answer; connect subresources answer themselves.
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { StatusError } from '../../../api/errors.js';
+import type { UserInfo } from '../../../api/types.js';
 import type { KubeletClientConfig } from './core/kubelet-client.js';
 import type { ResourceDef } from './kinds.js';
 import type { GenericStore, ManagedFieldsUpdate } from './store.js';
@@ -23,6 +24,8 @@ export interface SubresourceRequest {
   res: ServerResponse;
   /** Credentials for reaching kubelets (pods/log, pods/exec). */
   kubelet?: KubeletClientConfig;
+  /** Who asks (for admission of the writes a subresource makes). */
+  user?: UserInfo;
 }
 
 export interface SubresourceResponse {

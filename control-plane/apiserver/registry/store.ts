@@ -5,7 +5,7 @@
 import { randomUUID } from 'node:crypto';
 import { alreadyExists, badRequest, conflict, invalid, notFound, StatusError } from '../../../api/errors.js';
 import { fieldMatches, matches, parseFieldSelector, parseSelector, type FieldRequirement, type Selector } from '../../../api/labels.js';
-import type { KubeObject, Status, StatusCause } from '../../../api/types.js';
+import type { KubeObject, Status, StatusCause, UserInfo } from '../../../api/types.js';
 import { formatTime } from '../../../api/time.js';
 import { ExpiredError, KeyExistsError, KeyNotFoundError, RevisionConflictError, type Store, type StoreEvent, type Watch } from '../../storage/store.js';
 import { deepEqual } from '../equality.js';
@@ -36,10 +36,17 @@ export interface WatchEventOut {
   object: KubeObject | Status;
 }
 
+/** Who asks for a write, and through which endpoint (kube's request context: user, RequestInfo.Subresource). */
+export interface Requester {
+  user?: UserInfo;
+  subresource?: string;
+}
+
 /** What admission sees of a write (kube's admission.Attributes). */
-export interface WriteAttributes {
-  operation: 'CREATE' | 'UPDATE';
+export interface WriteAttributes extends Requester {
+  operation: 'CREATE' | 'UPDATE' | 'DELETE';
   def: ResourceDef;
+  /** The object to store; for DELETE, the stored object being deleted. */
   object: KubeObject;
   /** The stored object an update replaces. */
   oldObject?: KubeObject;
@@ -60,7 +67,7 @@ const NO_ADMISSION: Admission = { admit: async () => {}, validate: async () => {
 /** Records managedFields on `obj`, written over `live` (undefined on create), for the request's field manager. */
 export type ManagedFieldsUpdate = (live: KubeObject | undefined, obj: KubeObject) => void;
 
-export interface WriteOptions {
+export interface WriteOptions extends Requester {
   dryRun?: boolean;
   /** Without one the object keeps the managedFields it had (the server's own writes: binding, eviction, finalize). */
   managedFields?: ManagedFieldsUpdate;
@@ -187,7 +194,7 @@ export class GenericStore {
     strategy.prepareForCreate(obj);
     strategy.defaults(obj);
     (opts.managedFields ?? keepManagedFields)(undefined, obj);
-    const attributes: WriteAttributes = { operation: 'CREATE', def, object: obj, dryRun: !!opts.dryRun };
+    const attributes: WriteAttributes = { operation: 'CREATE', def, object: obj, dryRun: !!opts.dryRun, user: opts.user, subresource: opts.subresource };
     await this.admission.admit(attributes);
     this.check(def, obj, strategy.validate(obj));
     await this.admission.validate(attributes);
@@ -251,7 +258,7 @@ export class GenericStore {
     strategy.defaults(obj);
     (opts.managedFields ?? keepManagedFields)(old, obj);
     if (strategy.tracksGeneration && specOf(obj) !== specOf(old)) obj.metadata.generation = (old.metadata.generation ?? 1) + 1;
-    const attributes: WriteAttributes = { operation: 'UPDATE', def, object: obj, oldObject: old, dryRun: !!opts.dryRun };
+    const attributes: WriteAttributes = { operation: 'UPDATE', def, object: obj, oldObject: old, dryRun: !!opts.dryRun, user: opts.user, subresource: opts.subresource };
     await this.admission.admit(attributes);
     this.check(def, obj, strategy.validateUpdate(obj, old));
     await this.admission.validate(attributes);
@@ -281,7 +288,7 @@ export class GenericStore {
    * Deletes at once, or — with finalizers, a grace period or a strategy that makes it wait — marks the object
    * deleted (deletionTimestamp, deletionGracePeriodSeconds) and leaves it to whoever finishes the deletion.
    */
-  async delete(def: ResourceDef, namespace: string | undefined, name: string, opts: DeleteOptions = {}): Promise<DeleteResult> {
+  async delete(def: ResourceDef, namespace: string | undefined, name: string, opts: DeleteOptions = {}, requester: Requester = {}): Promise<DeleteResult> {
     const { strategy } = def;
     const key = storeKey(def, namespace, name);
     for (let attempt = 0; ; attempt++) {
@@ -292,6 +299,7 @@ export class GenericStore {
       if (pre.uid && pre.uid !== obj.metadata.uid) throw conflict(def.plural, name, `Precondition failed: UID in precondition: ${pre.uid}, UID in object meta: ${obj.metadata.uid}`, def.group);
       if (pre.resourceVersion && pre.resourceVersion !== obj.metadata.resourceVersion)
         throw conflict(def.plural, name, `Precondition failed: ResourceVersion in precondition: ${pre.resourceVersion}, ResourceVersion in object meta: ${obj.metadata.resourceVersion}`, def.group);
+      await this.admission.validate({ operation: 'DELETE', def, object: obj, dryRun: !!opts.dryRun?.length, ...requester });
       if (opts.dryRun?.length) return { object: obj, pending: terminating(strategy, obj) };
       const policy = opts.propagationPolicy ?? (opts.orphanDependents ? 'Orphan' : undefined);
       const finalizers = [...(obj.metadata.finalizers ?? [])];

@@ -8,7 +8,7 @@ import { methodNotAllowed, success, type Subresource } from '../rest.js';
 type Any = any;
 
 export const podBinding: Subresource = {
-  async serve({ store, def, namespace, name, method, body }) {
+  async serve({ store, def, namespace, name, method, body, user }) {
     if (method !== 'POST') throw methodNotAllowed();
     const nodeName = (body as Any)?.target?.name;
     if (!nodeName) throw new StatusError(422, 'Invalid', 'Binding "" is invalid: target.name: Required value');
@@ -20,8 +20,8 @@ export const podBinding: Subresource = {
     const scheduled = { type: 'PodScheduled', status: 'True', lastProbeTime: null, lastTransitionTime: formatTime() };
     pod.status.conditions = [...conditions.filter((c) => c.type !== 'PodScheduled'), scheduled];
     // The binding's own writes: no field manager records them, as kube-apiserver writes them to storage directly.
-    const stored = await store.update(def, namespace, name, () => ({ ...pod, status: undefined }) as KubeObject);
-    await store.update(def, namespace, name, () => ({ ...stored, status: pod.status }) as KubeObject, { strategy: def.statusStrategy });
+    const stored = await store.update(def, namespace, name, () => ({ ...pod, status: undefined }) as KubeObject, { user, subresource: 'binding' });
+    await store.update(def, namespace, name, () => ({ ...stored, status: pod.status }) as KubeObject, { strategy: def.statusStrategy, user, subresource: 'binding' });
     return { code: 201, object: success(201) };
   },
 };
