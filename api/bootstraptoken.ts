@@ -71,7 +71,7 @@ export function tokenSecret(t: BootstrapToken, o: { ttlSeconds?: number; descrip
     'token-secret': t.secret,
     'usage-bootstrap-authentication': 'true',
     'usage-bootstrap-signing': 'true',
-    'auth-extra-groups': (o.groups ?? ['system:bootstrappers:kubeadm:default-node-token']).join(','),
+    'auth-extra-groups': (o.groups ?? ['system:bootstrappers:kubets:default-node-token']).join(','),
   };
   if (o.ttlSeconds) data.expiration = formatTime((o.now ?? Date.now()) + o.ttlSeconds * 1000);
   if (o.description) data.description = o.description;

@@ -99,6 +99,11 @@ export class ApiClient {
    * Switches to a new client certificate (a rotated kubelet certificate). The old connections are closed, so every
    * request from now on — and every watch, which reconnects and resumes — presents the new one.
    */
+  /** Switches to a new bearer token (a refreshed service-account token); the next request carries it. */
+  setToken(token: string): void {
+    this.config = { ...this.config, token };
+  }
+
   setClientCertificate(cert: string | Buffer, key: string | Buffer): void {
     const old = this.agent;
     this.config = { ...this.config, cert, key };

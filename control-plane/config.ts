@@ -18,6 +18,16 @@ export interface ServerConfig {
   runControllers: boolean;
   /** Seconds without a Lease renewal before a node is marked NotReady. */
   nodeMonitorGracePeriodSeconds: number;
+  /** --token-auth-file: static bearer tokens in kube-apiserver's CSV format. */
+  tokenAuthFile?: string;
+  /** --encryption-provider-config: an EncryptionConfiguration for data at rest. */
+  encryptionProviderConfig?: string;
+  /** --service-account-issuer (default https://kubernetes.default.svc.cluster.local). */
+  serviceAccountIssuer?: string;
+  /** --etcd-cafile / --etcd-certfile / --etcd-keyfile: TLS to an etcd datastore given with https:// endpoints. */
+  etcdCAFile?: string;
+  etcdCertFile?: string;
+  etcdKeyFile?: string;
 }
 
 export const serverDefaults = {

@@ -5,20 +5,35 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { ApiClient } from '../api/client.js';
+import { isNotFound } from '../api/errors.js';
 import { logger } from '../api/log.js';
 import { nthAddress } from '../api/net.js';
 import { ensureCA, issueCert, kubeconfigYaml, writeClientKubeconfig, type KeyPair } from '../api/pki.js';
+import type { ClusterRole, KubeObject, Pod, Role, RoleBinding } from '../api/types.js';
 import type { ServerConfig } from './config.js';
 import { admissionChain } from './apiserver/admission/chain.js';
 import { LimitRanger } from './apiserver/admission/limitranger.js';
 import { NamespaceLifecycle } from './apiserver/admission/namespacelifecycle.js';
 import { ResourceQuota } from './apiserver/admission/resourcequota.js';
 import { ServiceAllocation } from './apiserver/admission/serviceallocation.js';
-import { bootstrap } from './apiserver/bootstrap.js';
+import { NodeRestriction } from './apiserver/admission/noderestriction.js';
+import { RBACEscalation } from './apiserver/admission/rbacescalation.js';
+import { ServiceAccountAdmission } from './apiserver/admission/serviceaccount.js';
+import { anonymousPath, Authenticator } from './apiserver/authentication/index.js';
+import { DEFAULT_ISSUER, loadOrCreateSigningKey, ServiceAccountTokens } from './apiserver/authentication/serviceaccount.js';
+import { parseTokenFile } from './apiserver/authentication/tokens.js';
+import { ClusterAuthorizer } from './apiserver/authorization/index.js';
+import { NodeGraph } from './apiserver/authorization/node/graph.js';
+import { PolicyIndex } from './apiserver/authorization/rbac/index.js';
+import { bootstrapClusterRoleBindings, bootstrapClusterRoles, bootstrapRoleBindings, bootstrapRoles, joinPolicy } from './apiserver/authorization/rbac/policy.js';
+import { bootstrap, publishClusterInfo, reconcilePolicy } from './apiserver/bootstrap.js';
+import { ObjectCache } from './apiserver/registry/cache.js';
+import { findByPlural } from './apiserver/registry/kinds.js';
 import { GenericStore } from './apiserver/registry/store.js';
 import { createApiServer } from './apiserver/server.js';
 import { startControllers } from './controllers/index.js';
 import { startScheduler } from './scheduler/index.js';
+import { EncryptingStore, loadEncryptionConfig } from './storage/encryption.js';
 import { openStore } from './storage/index.js';
 
 const log = logger('server');
@@ -80,21 +95,80 @@ export async function startServer(config: ServerConfig): Promise<RunningServer> 
     // The API server's identity towards kubelets (pods/log, pods/exec), as kube-apiserver's --kubelet-client-certificate.
     const kubeletClient = await step('kubelet client certificate', () => kubeletClientCert(pki, ca));
 
-    const store = await step('datastore', () => openStore(config));
-    closers.push(() => store.close());
-    // Admission plugins in kube-apiserver's order. Mutating, before validation: the namespace must exist, limits fill
-    // pod defaults, services get their addresses. Validating, after: limits are checked, quota charges the object.
-    const admission = admissionChain([new NamespaceLifecycle(store), new LimitRanger(store), new ServiceAllocation(store, config.serviceCIDR, config.nodePortRange), new ResourceQuota(store)]);
+    const saKey = await step('service-account key', async () => loadOrCreateSigningKey(pki));
+    const serviceAccounts = new ServiceAccountTokens(saKey, config.serviceAccountIssuer ?? DEFAULT_ISSUER);
+    const staticTokens = config.tokenAuthFile ? await step('token file', async () => parseTokenFile(fs.readFileSync(config.tokenAuthFile!, 'utf8'))) : undefined;
+
+    const plain = await step('datastore', () => openStore(config));
+    closers.push(() => plain.close());
+    const store = config.encryptionProviderConfig ? await step('encryption at rest', async () => new EncryptingStore(plain, loadEncryptionConfig(config.encryptionProviderConfig!))) : plain;
+
+    // What the server decides with, from its own caches of the store: RBAC policy, and which pods each node runs.
+    let authorizer!: ClusterAuthorizer;
+    let policy!: PolicyIndex;
+    // Admission plugins in kube-apiserver's order. Mutating, before validation: the namespace must exist, the pod's
+    // service account and token volume, limits fill pod defaults, services get their addresses. Validating, after:
+    // what a node may write, RBAC escalation, limits are checked, quota charges the object.
+    const admission = admissionChain([
+      new NamespaceLifecycle(store),
+      new ServiceAccountAdmission(store),
+      new LimitRanger(store),
+      new ServiceAllocation(store, config.serviceCIDR, config.nodePortRange),
+      new NodeRestriction(store),
+      new RBACEscalation(() => authorizer, () => policy),
+      new ResourceQuota(store),
+    ]);
     const registry = new GenericStore(store, admission);
+    const caches = await step('caches', async () => {
+      const cache = <T extends KubeObject>(plural: string, group = '') => new ObjectCache<T>(registry, findByPlural(group, 'v1', plural)!);
+      const rbac = 'rbac.authorization.k8s.io';
+      const c = { clusterRoles: cache<ClusterRole>('clusterroles', rbac), roles: cache<Role>('roles', rbac), clusterBindings: cache<RoleBinding>('clusterrolebindings', rbac), bindings: cache<RoleBinding>('rolebindings', rbac), pods: cache<Pod>('pods') };
+      policy = new PolicyIndex(c.clusterRoles, c.roles, c.clusterBindings, c.bindings);
+      const graph = new NodeGraph();
+      c.pods.addHandlers({ onUpsert: (p) => graph.upsertPod(p), onDelete: (p) => graph.deletePod(p) });
+      authorizer = new ClusterAuthorizer(policy, graph);
+      for (const x of Object.values(c)) x.start();
+      return Object.values(c);
+    });
+    closers.push(() => caches.forEach((c) => c.close()));
+
+    const lookup = (plural: string) => (namespace: string | undefined, name: string) => registry.get(findByPlural('', 'v1', plural)!, namespace, name).catch((e) => (isNotFound(e) ? undefined : Promise.reject(e)));
+    const authenticator = new Authenticator({
+      staticTokens,
+      serviceAccounts,
+      lookups: { secret: lookup('secrets'), serviceAccount: lookup('serviceaccounts'), pod: lookup('pods') },
+      anonymousAllowed: anonymousPath,
+    });
+
+    const url = `https://${config.advertiseAddress}:${config.port}`;
+    await step('bootstrap objects', async () => {
+      await bootstrap(registry, { serviceIP, advertiseAddress: config.advertiseAddress, port: config.port });
+      const join = joinPolicy();
+      await reconcilePolicy(registry, { clusterRoles: bootstrapClusterRoles(), clusterRoleBindings: [...bootstrapClusterRoleBindings(), ...join.clusterRoleBindings], roles: [...bootstrapRoles(), ...join.roles], roleBindings: [...bootstrapRoleBindings(), ...join.roleBindings] });
+      await publishClusterInfo(registry, url, ca.certPem);
+    });
+    await step('caches synced', () => Promise.all(caches.map((c) => c.synced)));
 
     const server = createApiServer({
       cert: serving.certPem,
       key: serving.keyPem,
       ca: ca.certPem,
       store: registry,
+      authenticator,
+      authorizer,
       advertiseAddress: config.advertiseAddress,
       port: config.port,
-      ready: async () => (await store.currentRevision()) > 0,
+      serviceAccounts,
+      services: { authenticator, authorizer, rbac: policy, serviceAccounts },
+      checks: {
+        live: { etcd: async () => void (await store.currentRevision()) },
+        ready: {
+          'informer-sync': async () => {
+            if (!caches.every((c) => c.hasSynced())) throw new Error('caches not synced');
+          },
+          'poststarthook/rbac/bootstrap-roles': async () => {},
+        },
+      },
       kubeletClient,
     });
     await step(`listen on ${config.bindAddress}:${config.port}`, () => new Promise<void>((resolve, reject) => {
@@ -105,10 +179,7 @@ export async function startServer(config: ServerConfig): Promise<RunningServer> 
       server.close(() => r());
       server.closeAllConnections();
     }));
-    const url = `https://${config.advertiseAddress}:${config.port}`;
     log.info({ url }, 'API server listening');
-
-    await step('bootstrap objects', () => bootstrap(registry, { serviceIP, advertiseAddress: config.advertiseAddress, port: config.port }));
 
     const adminKubeconfig = path.join(config.dataDir, 'admin.kubeconfig');
     const admin = await issueCert(ca, { commonName: 'kubernetes-admin', organizations: ['system:masters'], client: true });
@@ -122,7 +193,7 @@ export async function startServer(config: ServerConfig): Promise<RunningServer> 
       await writeClientKubeconfig(schedKubeconfig, ca, loopback, 'system:kube-scheduler', []);
       const cmClient = ApiClient.fromKubeconfig(cmKubeconfig, 'kube-controller-manager/kubets');
       const schedClient = ApiClient.fromKubeconfig(schedKubeconfig, 'kube-scheduler/kubets');
-      const controllers = await step('controllers', () => startControllers(cmClient, config));
+      const controllers = await step('controllers', () => startControllers(cmClient, config, { ca }));
       closers.push(() => controllers.close());
       closers.push(() => cmClient.close());
       const scheduler = await step('scheduler', () => startScheduler(schedClient));

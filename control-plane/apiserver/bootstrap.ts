@@ -6,6 +6,8 @@ import type { KubeObject } from '../../api/types.js';
 import { findByPlural, type ResourceDef } from './registry/kinds.js';
 import type { GenericStore } from './registry/store.js';
 
+type Any = any;
+
 const resource = (plural: string, group = ''): ResourceDef => findByPlural(group, 'v1', plural)!;
 
 /**
@@ -39,4 +41,61 @@ export async function bootstrap(store: GenericStore, opts: { serviceIP: string; 
     endpoints: [{ addresses: [opts.advertiseAddress], conditions: { ready: true, serving: true, terminating: false } }],
     ports: [{ name: 'https', port: opts.port, protocol: 'TCP' }],
   }, true);
+}
+
+/**
+ * The bootstrap RBAC policy, reconciled at every start as kube-apiserver's rbac/bootstrap-roles post-start hook does:
+ * missing roles and bindings are created; those still marked rbac.authorization.kubernetes.io/autoupdate=true get
+ * back the rules and subjects they are missing (a user's additions stay).
+ */
+export async function reconcilePolicy(store: GenericStore, objects: { clusterRoles: KubeObject[]; clusterRoleBindings: KubeObject[]; roles: KubeObject[]; roleBindings: KubeObject[] }): Promise<void> {
+  const rbac = (plural: string) => findByPlural('rbac.authorization.k8s.io', 'v1', plural)!;
+  const sets: [ResourceDef, KubeObject[], 'rules' | 'subjects'][] = [
+    [rbac('clusterroles'), objects.clusterRoles, 'rules'],
+    [rbac('clusterrolebindings'), objects.clusterRoleBindings, 'subjects'],
+    [rbac('roles'), objects.roles, 'rules'],
+    [rbac('rolebindings'), objects.roleBindings, 'subjects'],
+  ];
+  for (const [def, list, field] of sets) {
+    for (const want of list) {
+      const ns = want.metadata.namespace;
+      const have = await store.get(def, ns, want.metadata.name!).catch((e) => (isNotFound(e) ? undefined : Promise.reject(e)));
+      if (!have) {
+        await store.create(def, ns, want).catch((e) => (isAlreadyExists(e) ? undefined : Promise.reject(e)));
+        continue;
+      }
+      if (have.metadata.annotations?.['rbac.authorization.kubernetes.io/autoupdate'] !== 'true') continue;
+      // Aggregated roles get their rules from the aggregation controller, not from here.
+      if (field === 'rules' && (want as { aggregationRule?: unknown }).aggregationRule) continue;
+      const current = ((have as Any)[field] ?? []) as unknown[];
+      const missing = ((want as Any)[field] ?? []).filter((x: unknown) => !current.some((c) => JSON.stringify(c) === JSON.stringify(x)));
+      if (!missing.length) continue;
+      await store.update(def, ns, want.metadata.name!, (cur) => ({ ...cur, [field]: [...(((cur as Any)[field] ?? []) as unknown[]), ...missing] }) as KubeObject);
+    }
+  }
+}
+
+/**
+ * kubeadm's discovery document: kube-public/cluster-info holds a kubeconfig naming the API server and its CA, which the
+ * bootstrap signer signs per token and a joining node reads anonymously.
+ */
+export async function publishClusterInfo(store: GenericStore, server: string, caPem: string): Promise<void> {
+  const kubeconfig = [
+    'apiVersion: v1',
+    'clusters:',
+    '- cluster:',
+    `    certificate-authority-data: ${Buffer.from(caPem).toString('base64')}`,
+    `    server: ${server}`,
+    '  name: ""',
+    'contexts: null',
+    'current-context: ""',
+    'kind: Config',
+    'preferences: {}',
+    'users: null',
+    '',
+  ].join('\n');
+  const def = resource('configmaps');
+  const have = await store.get(def, 'kube-public', 'cluster-info').catch((e) => (isNotFound(e) ? undefined : Promise.reject(e)));
+  if (!have) await store.create(def, 'kube-public', { metadata: { name: 'cluster-info', namespace: 'kube-public' }, data: { kubeconfig } }).catch((e) => (isAlreadyExists(e) ? undefined : Promise.reject(e)));
+  else if ((have as Any).data?.kubeconfig !== kubeconfig) await store.update(def, 'kube-public', 'cluster-info', (cur) => ({ ...cur, data: { ...((cur as Any).data ?? {}), kubeconfig } }) as KubeObject);
 }

@@ -7,7 +7,7 @@ import { openapiDocument as buildDocument, openapiIndex as buildIndex } from './
 
 function subresourceInfo(d: { kind: string }, sub: string): { kind: string; verbs: string[] } {
   const responseKinds: Record<string, string> = { scale: 'Scale', binding: 'Binding', eviction: 'Eviction', log: 'Pod', exec: 'PodExecOptions', proxy: `${d.kind}ProxyOptions` };
-  const verbs = sub === 'status' || sub === 'scale' ? ['get', 'patch', 'update'] : sub === 'binding' || sub === 'eviction' ? ['create'] : sub === 'finalize' ? ['update'] : sub === 'log' ? ['get'] : ['create', 'get'];
+  const verbs = sub === 'status' || sub === 'scale' ? ['get', 'patch', 'update'] : sub === 'binding' || sub === 'eviction' || sub === 'token' ? ['create'] : sub === 'finalize' ? ['update'] : sub === 'log' ? ['get'] : ['create', 'get'];
   return { kind: responseKinds[sub] ?? d.kind, verbs };
 }
 
@@ -47,7 +47,7 @@ export function aggregatedDiscovery(path: '/api' | '/apis') {
                 ? {
                     subresources: d.subresources.map((sub) => {
                       const { kind, verbs } = subresourceInfo(d, sub);
-                      const responseKind = sub === 'scale' ? { group: 'autoscaling', version: 'v1', kind } : { group: d.group, version: d.version, kind };
+                      const responseKind = sub === 'scale' ? { group: 'autoscaling', version: 'v1', kind } : sub === 'token' ? { group: 'authentication.k8s.io', version: 'v1', kind: 'TokenRequest' } : { group: d.group, version: d.version, kind };
                       return { subresource: sub, responseKind, verbs };
                     }),
                   }
@@ -72,7 +72,7 @@ function resourceList(group: string, version: string) {
     });
     for (const sub of d.subresources) {
       const { kind, verbs } = subresourceInfo(d, sub);
-      resources.push({ name: `${d.plural}/${sub}`, singularName: '', namespaced: d.namespaced, kind, verbs, ...(sub === 'scale' ? { group: 'autoscaling', version: 'v1' } : {}) });
+      resources.push({ name: `${d.plural}/${sub}`, singularName: '', namespaced: d.namespaced, kind: sub === 'token' ? 'TokenRequest' : kind, verbs, ...(sub === 'scale' ? { group: 'autoscaling', version: 'v1' } : sub === 'token' ? { group: 'authentication.k8s.io', version: 'v1' } : {}) });
     }
   }
   return { kind: 'APIResourceList', apiVersion: 'v1', groupVersion: group ? `${group}/${version}` : version, resources };

@@ -7,12 +7,19 @@ import type { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { StatusError } from '../../api/errors.js';
 import { logger } from '../../api/log.js';
+import type { Authenticator } from './authentication/index.js';
+import type { Authorizer } from './authorization/index.js';
 import { authentication } from './filters/authentication.js';
-import { withFilters, type Filter, type UserInfo } from './filters/chain.js';
+import { authorization } from './filters/authorization.js';
+import { withFilters, type Filter } from './filters/chain.js';
+import { impersonation } from './filters/impersonation.js';
+import { maxInFlight, requestTimeout, type InFlightLimits } from './filters/limits.js';
 import { resourceHandler } from './handlers/dispatch.js';
-import { isHealthCheck, nonResourceHandler } from './handlers/nonresource.js';
+import { nonResourceHandler, type HealthChecks } from './handlers/nonresource.js';
+import type { ServiceAccountTokens } from './authentication/serviceaccount.js';
 import { requestURL, sendStatus } from './http.js';
 import type { KubeletClientConfig } from './registry/core/kubelet-client.js';
+import type { ApiServices } from './registry/rest.js';
 import type { GenericStore } from './registry/store.js';
 import { requestInfo } from './requestinfo.js';
 
@@ -23,10 +30,15 @@ export interface ApiServerOptions {
   key: string;
   ca: string;
   store: GenericStore;
-  /** Static bearer tokens → users (e.g. for the bootstrap of other components). */
-  tokens?: Map<string, UserInfo>;
-  /** Answers /readyz once the store is reachable. */
-  ready?: () => Promise<boolean>;
+  authenticator: Authenticator;
+  authorizer: Authorizer;
+  inFlight?: InFlightLimits;
+  /** Named health checks: /healthz/<name>, /livez/<name>, /readyz/<name>, and the ?verbose listing. */
+  checks?: { live?: HealthChecks; ready?: HealthChecks };
+  /** The service-account issuer's discovery documents (/.well-known/openid-configuration, /openid/v1/jwks). */
+  serviceAccounts?: ServiceAccountTokens;
+  /** Services the review and token endpoints use (TokenReview, SubjectAccessReview, TokenRequest). */
+  services?: ApiServices;
   /** Address the `kubernetes` endpoint and discovery advertise. */
   advertiseAddress: string;
   port: number;
@@ -36,8 +48,8 @@ export interface ApiServerOptions {
 
 export function createApiServer(opts: ApiServerOptions): https.Server {
   // The filters a request meets, in order.
-  const filters: Filter[] = [authentication({ tokens: opts.tokens, anonymous: isHealthCheck })];
-  const resources = resourceHandler({ store: opts.store, kubelet: opts.kubeletClient });
+  const filters: Filter[] = [requestTimeout(), authentication(opts.authenticator), impersonation(opts.authorizer), maxInFlight(opts.inFlight), authorization(opts.authorizer)];
+  const resources = resourceHandler({ store: opts.store, kubelet: opts.kubeletClient, services: opts.services });
   const nonResources = nonResourceHandler(opts);
   const handler = withFilters(filters, (ctx) => (ctx.info.isResourceRequest ? resources(ctx) : nonResources(ctx)));
 

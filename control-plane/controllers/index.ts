@@ -1,10 +1,16 @@
-// kube-controller-manager: every controller in one process, sharing one set of informers, each with its own queue.
+// kube-controller-manager: every controller in one process, sharing one set of informers, each with its own queue and,
+// as with --use-service-account-credentials, its own identity (the service account kube-system/<controller>).
 // Each controller is a folder: actions.ts decides (a pure compute… of observed objects), controller.ts acts on it.
 import type { ApiClient } from '../../api/client.js';
 import { EventRecorder } from '../../api/events.js';
 import { InformerFactory } from '../../api/informer.js';
 import { logger } from '../../api/log.js';
+import type { KeyPair } from '../../api/pki.js';
 import type { ServerConfig } from '../config.js';
+import { bootstrapSigner, tokenCleaner } from './bootstrap/controller.js';
+import { certificateController } from './certificates/controller.js';
+import { ServiceAccountClients } from './clientbuilder.js';
+import { clusterRoleAggregationController } from './clusterroleaggregation/controller.js';
 import type { Controller, ControllerContext } from './controller.js';
 import { cronJobController } from './cronjob/controller.js';
 import { daemonSetController } from './daemonset/controller.js';
@@ -18,28 +24,54 @@ import { nodeIpamController } from './nodeipam/controller.js';
 import { nodeLifecycleController } from './nodelifecycle/controller.js';
 import { replicaSetController } from './replicaset/controller.js';
 import { resourceQuotaController } from './resourcequota/controller.js';
+import { rootCACertPublisher } from './rootcacert/controller.js';
+import { serviceAccountController } from './serviceaccount/controller.js';
 import { statefulSetController } from './statefulset/controller.js';
 
 const log = logger('controller-manager');
 
-export async function startControllers(client: ApiClient, config: ServerConfig): Promise<{ close(): Promise<void> }> {
+export interface ControllerManagerOptions {
+  /** The cluster CA: published as kube-root-ca.crt, and (with its key) the signer of approved CSRs. */
+  ca: KeyPair;
+}
+
+/** Each controller, the service account it runs as, and the event source it records as. */
+type Start = (ctx: ControllerContext) => Controller;
+const CONTROLLERS = (o: ControllerManagerOptions): [account: string, source: string, start: Start][] => [
+  ['deployment-controller', 'deployment-controller', deploymentController],
+  ['replicaset-controller', 'replicaset-controller', replicaSetController],
+  ['daemon-set-controller', 'daemonset-controller', daemonSetController],
+  ['statefulset-controller', 'statefulset-controller', statefulSetController],
+  ['job-controller', 'job-controller', jobController],
+  ['cronjob-controller', 'cronjob-controller', cronJobController],
+  ['resourcequota-controller', 'resourcequota-controller', resourceQuotaController],
+  ['endpoint-controller', 'endpoint-controller', endpointsController],
+  ['endpointslice-controller', 'endpoint-slice-controller', endpointSliceController],
+  ['node-controller', 'node-controller', nodeIpamController],
+  ['node-controller', 'node-controller', nodeLifecycleController],
+  ['generic-garbage-collector', 'garbage-collector-controller', garbageCollector],
+  ['namespace-controller', 'namespace-controller', namespaceController],
+  ['service-account-controller', 'service-account-controller', serviceAccountController],
+  ['root-ca-cert-publisher', 'root-ca-cert-publisher', (ctx) => rootCACertPublisher({ ...ctx, caPem: o.ca.certPem })],
+  ['certificate-controller', 'certificate-controller', (ctx) => certificateController({ ...ctx, ca: o.ca })],
+  ['bootstrap-signer', 'bootstrap-signer', bootstrapSigner],
+  ['token-cleaner', 'token-cleaner', tokenCleaner],
+  ['clusterrole-aggregation-controller', 'clusterrole-aggregation-controller', clusterRoleAggregationController],
+];
+
+export async function startControllers(client: ApiClient, config: ServerConfig, o: ControllerManagerOptions): Promise<{ close(): Promise<void> }> {
   const informers = new InformerFactory(client);
-  const ctx: ControllerContext = { client, informers, recorder: new EventRecorder(client, 'kube-controller-manager'), config };
-  const controllers: Controller[] = [
-    deploymentController({ ...ctx, recorder: new EventRecorder(client, 'deployment-controller') }),
-    replicaSetController({ ...ctx, recorder: new EventRecorder(client, 'replicaset-controller') }),
-    daemonSetController({ ...ctx, recorder: new EventRecorder(client, 'daemonset-controller') }),
-    statefulSetController({ ...ctx, recorder: new EventRecorder(client, 'statefulset-controller') }),
-    jobController({ ...ctx, recorder: new EventRecorder(client, 'job-controller') }),
-    cronJobController({ ...ctx, recorder: new EventRecorder(client, 'cronjob-controller') }),
-    resourceQuotaController(ctx),
-    endpointsController(ctx),
-    endpointSliceController(ctx),
-    nodeIpamController({ ...ctx, recorder: new EventRecorder(client, 'node-controller') }),
-    nodeLifecycleController({ ...ctx, recorder: new EventRecorder(client, 'node-controller') }),
-    garbageCollector(ctx),
-    namespaceController(ctx),
-  ];
+  const clients = new ServiceAccountClients(client);
+  const controllers: Controller[] = [];
+  try {
+    for (const [account, source, start] of CONTROLLERS(o)) {
+      const own = await clients.clientFor(account);
+      controllers.push(start({ client: own, informers, recorder: new EventRecorder(own, source), config }));
+    }
+  } catch (e) {
+    clients.close();
+    throw e;
+  }
   informers.start();
   await informers.waitForSync();
   const running = controllers.map((c) => c.run().catch((e) => log.error({ controller: c.name, err: (e as Error).message }, 'controller stopped')));
@@ -49,6 +81,7 @@ export async function startControllers(client: ApiClient, config: ServerConfig):
       for (const c of controllers) c.close();
       await Promise.all(running);
       await informers.close();
+      clients.close();
     },
   };
 }

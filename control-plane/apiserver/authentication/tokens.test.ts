@@ -16,7 +16,7 @@ t.test('bootstrap tokens authenticate joining nodes until they expire', async (t
   const s = tokenSecret({ id: 'abcdef', secret: '0123456789abcdef' }, { ttlSeconds: 600, now });
   const stored = { type: s.type, data: Object.fromEntries(Object.entries(s.stringData).map(([k, v]) => [k, Buffer.from(v).toString('base64')])) };
   const lookup = async (name: string) => (name === 'bootstrap-token-abcdef' ? stored : undefined);
-  t.same(await authenticateBootstrapToken('abcdef.0123456789abcdef', lookup, now), { user: { name: 'system:bootstrap:abcdef', groups: ['system:bootstrappers', 'system:bootstrappers:kubeadm:default-node-token', 'system:authenticated'] } });
+  t.same(await authenticateBootstrapToken('abcdef.0123456789abcdef', lookup, now), { user: { name: 'system:bootstrap:abcdef', groups: ['system:bootstrappers', 'system:bootstrappers:kubets:default-node-token', 'system:authenticated'] } });
   t.same(await authenticateBootstrapToken('abcdef.0123456789abcdeX'.toLowerCase(), lookup, now), { error: 'bootstrap token abcdef does not match its secret' });
   t.same(await authenticateBootstrapToken('abcdef.0123456789abcdef', lookup, now + 601_000), { error: 'bootstrap token abcdef expired at 2026-01-01T00:10:00Z' });
   t.same(await authenticateBootstrapToken('zzzzzz.0123456789abcdef', lookup, now), { error: 'no secret for bootstrap token zzzzzz' });

@@ -2,6 +2,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import t from 'tap';
 import { requestInfo } from '../requestinfo.js';
+import { Authenticator } from '../authentication/index.js';
 import { authentication } from './authentication.js';
 import { withFilters, type Filter, type RequestContext, type UserInfo } from './chain.js';
 
@@ -42,12 +43,13 @@ t.test('a filter may answer instead of passing on', async (t) => {
 t.test('authentication: bearer tokens name users; anonymous only where allowed; else 401', async (t) => {
   const tokens = new Map<string, UserInfo>([['s3cret', { name: 'kubelet', groups: ['system:nodes'] }]]);
   const users: (UserInfo | undefined)[] = [];
-  const run = withFilters([authentication({ tokens, anonymous: (p) => p === '/healthz' })], async (ctx) => {
+  const run = withFilters([authentication(new Authenticator({ staticTokens: tokens, anonymousAllowed: (p) => p === '/healthz' }))], async (ctx) => {
     users.push(ctx.user);
   });
   await run(context('/api/v1/pods', { authorization: 'Bearer s3cret' }));
   t.same(users.pop(), { name: 'kubelet', groups: ['system:nodes', 'system:authenticated'] });
   await run(context('/healthz'));
+  await t.rejects(run(context('/healthz', { authorization: 'Bearer wrong' })), { code: 401 }, 'a bad token is refused even where anonymous may go');
   t.same(users.pop(), { name: 'system:anonymous', groups: ['system:unauthenticated'] });
   await t.rejects(run(context('/api/v1/pods')), { code: 401, reason: 'Unauthorized' });
   await t.rejects(run(context('/api/v1/pods', { authorization: 'Bearer wrong' })), { code: 401 });

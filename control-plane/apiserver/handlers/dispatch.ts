@@ -8,7 +8,7 @@ import type { Handler } from '../filters/chain.js';
 import { negotiate } from '../http.js';
 import type { KubeletClientConfig } from '../registry/core/kubelet-client.js';
 import { findByPlural } from '../registry/kinds.js';
-import { methodNotAllowed } from '../registry/rest.js';
+import { methodNotAllowed, type ApiServices } from '../registry/rest.js';
 import type { GenericStore } from '../registry/store.js';
 import { namespaceScoped } from '../requestinfo.js';
 import { create } from './create.js';
@@ -18,6 +18,7 @@ import { list } from './list.js';
 import { patch } from './patch.js';
 import type { RequestScope, VerbHandler } from './scope.js';
 import { serveSubresource } from './subresource.js';
+import { review } from './review.js';
 import { update } from './update.js';
 import { watch } from './watch.js';
 
@@ -25,6 +26,7 @@ export interface ResourceHandlerOptions {
   store: GenericStore;
   /** Client certificate for reaching kubelets (pods/log, pods/exec). */
   kubelet?: KubeletClientConfig;
+  services?: ApiServices;
 }
 
 const notFound = (details?: { group: string; kind: string }) => new StatusError(404, 'NotFound', 'the server could not find the requested resource', details);
@@ -61,7 +63,9 @@ export function resourceHandler(opts: ResourceHandlerOptions): Handler {
       manager: managerOf(url.searchParams, req.headers['user-agent']),
       want: negotiate(req.headers.accept),
       kubelet: opts.kubelet,
+      services: opts.services,
     };
+    if (def.review) return review(s);
     if (subresource && subresource !== 'status') return serveSubresource(s);
     if (subresource === 'status' && !def.subresources.includes('status')) throw notFound();
     const routes = name === undefined ? onCollection : subresource ? onStatus : onObject;

@@ -6,9 +6,14 @@ import type { Handler } from '../filters/chain.js';
 import { sendJSON } from '../http.js';
 import { methodNotAllowed } from '../registry/rest.js';
 
+/** Named checks: each resolves when healthy and rejects with the reason when not. */
+export type HealthChecks = Record<string, () => Promise<void>>;
+
 export interface NonResourceOptions {
-  /** Answers /readyz once the store is reachable. */
-  ready?: () => Promise<boolean>;
+  /** Checks of /livez (liveness) and /readyz (readiness, which adds its own); /healthz runs them all. */
+  checks?: { live?: HealthChecks; ready?: HealthChecks };
+  /** The service-account issuer's OIDC discovery documents. */
+  serviceAccounts?: { openidConfiguration(): unknown; jwks(): unknown };
   /** Address and port discovery advertises. */
   advertiseAddress: string;
   port: number;
@@ -31,23 +36,56 @@ const clean = (path: string) => path.replace(/\/+$/, '') || '/';
 
 const under = (p: string, root: string) => p === root || p.startsWith(`${root}/`);
 
-/** /healthz, /livez, /readyz and their individual checks: what an unauthenticated client may ask. */
-export function isHealthCheck(path: string): boolean {
-  const p = clean(path);
-  return under(p, '/healthz') || under(p, '/livez') || under(p, '/readyz');
+/**
+ * kube-apiserver's health endpoints (k8s.io/apiserver/pkg/server/healthz): "ok", or one line per check with
+ * ?verbose or on failure ("[+]etcd ok", "[-]etcd failed: reason withheld"), and /<endpoint>/<check> for one check.
+ * ?exclude=<check> leaves checks out.
+ */
+async function runChecks(name: string, checks: HealthChecks, only: string, q: URLSearchParams): Promise<{ code: number; text: string }> {
+  if (only) {
+    const check = Object.hasOwn(checks, only) ? checks[only] : undefined;
+    if (!check) return { code: 404, text: '404 page not found\n' };
+    try {
+      await check();
+      return { code: 200, text: 'ok' };
+    } catch (e) {
+      return { code: 500, text: `internal server error: ${(e as Error).message}\n` };
+    }
+  }
+  const excluded = new Set(q.getAll('exclude'));
+  const lines: string[] = [];
+  let failed = false;
+  for (const [check, run] of Object.entries(checks)) {
+    if (excluded.has(check)) {
+      lines.push(`[+]${check} excluded: ok`);
+      continue;
+    }
+    try {
+      await run();
+      lines.push(`[+]${check} ok`);
+    } catch {
+      failed = true;
+      lines.push(`[-]${check} failed: reason withheld`);
+    }
+  }
+  if (!failed && !q.has('verbose')) return { code: 200, text: 'ok' };
+  return { code: failed ? 500 : 200, text: `${lines.join('\n')}\n${name} check ${failed ? 'failed' : 'passed'}\n` };
 }
 
 export function nonResourceHandler(opts: NonResourceOptions): Handler {
   return async ({ req, res, url }) => {
     const p = clean(url.pathname);
-    if (under(p, '/healthz') || under(p, '/livez')) {
-      res.writeHead(200, { 'content-type': 'text/plain' }).end('ok');
+    for (const root of ['/healthz', '/livez', '/readyz'] as const) {
+      if (!under(p, root)) continue;
+      const live = { ping: async () => {}, ...(opts.checks?.live ?? {}) };
+      const checks = root === '/livez' ? live : { ...live, ...(opts.checks?.ready ?? {}) };
+      const { code, text } = await runChecks(root.slice(1), checks, p.slice(root.length + 1), url.searchParams);
+      res.writeHead(code, { 'content-type': 'text/plain; charset=utf-8', 'x-content-type-options': 'nosniff', 'cache-control': 'no-cache, private' }).end(text);
       return;
     }
-    if (under(p, '/readyz')) {
-      const ok = opts.ready ? await opts.ready().catch(() => false) : true;
-      res.writeHead(ok ? 200 : 503, { 'content-type': 'text/plain' }).end(ok ? 'ok' : 'not ready');
-      return;
+    if (opts.serviceAccounts && (p === '/.well-known/openid-configuration' || p === '/openid/v1/jwks')) {
+      if (req.method !== 'GET' && req.method !== 'HEAD') throw methodNotAllowed();
+      return sendJSON(res, 200, p === '/openid/v1/jwks' ? opts.serviceAccounts.jwks() : opts.serviceAccounts.openidConfiguration(), p === '/openid/v1/jwks' ? 'application/jwk-set+json' : 'application/json');
     }
     const disco = discoveryFor(p, opts.advertiseAddress, opts.port);
     const readOnly = p === '/version' || under(p, '/openapi/v3') || disco !== undefined;

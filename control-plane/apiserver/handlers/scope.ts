@@ -5,6 +5,7 @@ import type { FieldManager } from '../fieldmanager/fieldmanager.js';
 import type { UserInfo } from '../filters/chain.js';
 import type { Wanted } from '../http.js';
 import type { KubeletClientConfig } from '../registry/core/kubelet-client.js';
+import type { ApiServices } from '../registry/rest.js';
 import type { ResourceDef } from '../registry/kinds.js';
 import type { GenericStore, ManagedFieldsUpdate } from '../registry/store.js';
 import type { Strategy } from '../registry/strategy.js';
@@ -29,6 +30,7 @@ export interface RequestScope {
   /** The output the client asked for. */
   want: Wanted;
   kubelet?: KubeletClientConfig;
+  services?: ApiServices;
 }
 
 export type VerbHandler = (s: RequestScope) => Promise<void>;

@@ -26,6 +26,7 @@ export async function serveSubresource(s: RequestScope): Promise<void> {
     res,
     kubelet: s.kubelet,
     user: s.user,
+    services: s.services,
   });
   if (answer) sendJSON(res, answer.code, answer.object);
 }

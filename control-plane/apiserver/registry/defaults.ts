@@ -37,10 +37,10 @@ export function podSpec(spec: Any): void {
   spec.enableServiceLinks ??= true;
   spec.preemptionPolicy ??= 'PreemptLowerPriority';
   spec.priority ??= 0;
-  if (spec.serviceAccountName === undefined && spec.serviceAccount === undefined) {
-    spec.serviceAccountName = 'default';
-    spec.serviceAccount = 'default';
-  }
+  // The deprecated serviceAccount field follows serviceAccountName; which account a pod uses is the ServiceAccount
+  // admission plugin's to decide ("default" when none is named).
+  if (spec.serviceAccountName === undefined && spec.serviceAccount !== undefined) spec.serviceAccountName = spec.serviceAccount;
+  else if (spec.serviceAccountName !== undefined) spec.serviceAccount = spec.serviceAccountName;
   for (const c of spec.containers ?? []) container(c);
   for (const c of spec.initContainers ?? []) container(c);
   for (const v of spec.volumes ?? []) {

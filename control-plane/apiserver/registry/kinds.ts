@@ -8,6 +8,7 @@ import { serviceStrategy } from './core/service.js';
 import * as defaults from './defaults.js';
 import * as eventsV1 from './events/event.js';
 import { statusStrategy, strategy, type Strategy } from './strategy.js';
+import { reviewKinds, type Review } from './reviews.js';
 import * as validation from './validation.js';
 
 type Any = any;
@@ -27,9 +28,12 @@ export interface ResourceDef extends ResourceRef {
    * conversions between this version's shape and the stored one.
    */
   storage?: { group: string; plural: string; toStorage(obj: KubeObject): KubeObject; fromStorage(obj: KubeObject): KubeObject };
+  /** A review kind: create-only, answered by this, nothing stored. */
+  review?: Review;
 }
 
-const verbsFor = (_d: ResourceDef) => ['create', 'delete', 'deletecollection', 'get', 'list', 'patch', 'update', 'watch'];
+/** The verbs a kind serves: every one for stored kinds, create alone for the reviews. */
+const verbsFor = (d: ResourceDef) => (d.review ? ['create'] : ['create', 'delete', 'deletecollection', 'get', 'list', 'patch', 'update', 'watch']);
 export { verbsFor, apiVersionOf };
 
 function def(d: Omit<ResourceDef, 'subresources' | 'strategy' | 'statusStrategy'> & { subresources?: string[]; strategy?: Strategy }): ResourceDef {
@@ -51,7 +55,7 @@ export const kinds: ResourceDef[] = [
   def({ group: '', version: 'v1', plural: 'events', singular: 'event', kind: 'Event', namespaced: true, shortNames: ['ev'], strategy: strategy({ tracksGeneration: false, validate: validation.event, fields: (o: Any) => ({ 'involvedObject.kind': o.involvedObject?.kind ?? '', 'involvedObject.name': o.involvedObject?.name ?? '', 'involvedObject.apiVersion': o.involvedObject?.apiVersion ?? '', 'involvedObject.resourceVersion': o.involvedObject?.resourceVersion ?? '', 'involvedObject.fieldPath': o.involvedObject?.fieldPath ?? '', reportingComponent: o.reportingComponent ?? '', 'involvedObject.namespace': o.involvedObject?.namespace ?? '', 'involvedObject.uid': o.involvedObject?.uid ?? '', reason: o.reason ?? '', type: o.type ?? '', source: o.source?.component ?? '' }) }) }),
   def({ group: '', version: 'v1', plural: 'configmaps', singular: 'configmap', kind: 'ConfigMap', namespaced: true, shortNames: ['cm'], strategy: strategy({ tracksGeneration: false }) }),
   def({ group: '', version: 'v1', plural: 'secrets', singular: 'secret', kind: 'Secret', namespaced: true, strategy: strategy({ tracksGeneration: false, defaults: defaults.secret, fields: (o: Any) => ({ type: o.type ?? '' }) }) }),
-  def({ group: '', version: 'v1', plural: 'serviceaccounts', singular: 'serviceaccount', kind: 'ServiceAccount', namespaced: true, shortNames: ['sa'], strategy: strategy({ tracksGeneration: false }) }),
+  def({ group: '', version: 'v1', plural: 'serviceaccounts', singular: 'serviceaccount', kind: 'ServiceAccount', namespaced: true, shortNames: ['sa'], subresources: ['token'], strategy: strategy({ tracksGeneration: false }) }),
   def({ group: 'apps', version: 'v1', plural: 'deployments', singular: 'deployment', kind: 'Deployment', namespaced: true, shortNames: ['deploy'], categories: ['all'], subresources: ['status', 'scale'], strategy: withStatus(defaults.deployment, validation.deployment) }),
   def({ group: 'apps', version: 'v1', plural: 'replicasets', singular: 'replicaset', kind: 'ReplicaSet', namespaced: true, shortNames: ['rs'], categories: ['all'], subresources: ['status', 'scale'], strategy: withStatus(defaults.replicaSet, validation.replicaSet) }),
   def({ group: 'apps', version: 'v1', plural: 'daemonsets', singular: 'daemonset', kind: 'DaemonSet', namespaced: true, shortNames: ['ds'], categories: ['all'], subresources: ['status'], strategy: withStatus(defaults.daemonSet, validation.daemonSet) }),
@@ -64,6 +68,9 @@ export const kinds: ResourceDef[] = [
   def({ group: '', version: 'v1', plural: 'limitranges', singular: 'limitrange', kind: 'LimitRange', namespaced: true, shortNames: ['limits'], strategy: strategy({ defaults: defaults.limitRange, validate: validation.limitRange }) }),
   def({ group: 'events.k8s.io', version: 'v1', plural: 'events', singular: 'event', kind: 'Event', namespaced: true, shortNames: ['ev'], strategy: eventsV1.eventsV1Strategy, storage: { group: '', plural: 'events', toStorage: eventsV1.toCore, fromStorage: eventsV1.fromCore } }),
 ];
+
+/** The review kinds: create-only, nothing stored (registry/reviews.ts). */
+kinds.push(...reviewKinds);
 
 export function findByPlural(group: string, version: string, plural: string): ResourceDef | undefined {
   return kinds.find((d) => d.group === group && d.version === version && d.plural === plural);

@@ -5,6 +5,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { StatusError } from '../../../api/errors.js';
 import type { UserInfo } from '../../../api/types.js';
 import type { KubeletClientConfig } from './core/kubelet-client.js';
+import type { ApiServices } from './services.js';
 import type { ResourceDef } from './kinds.js';
 import type { GenericStore, ManagedFieldsUpdate } from './store.js';
 
@@ -26,6 +27,7 @@ export interface SubresourceRequest {
   kubelet?: KubeletClientConfig;
   /** Who asks (for admission of the writes a subresource makes). */
   user?: UserInfo;
+  services?: ApiServices;
 }
 
 export interface SubresourceResponse {
@@ -38,6 +40,8 @@ export interface Subresource {
   connect?: boolean;
   serve(r: SubresourceRequest): Promise<SubresourceResponse | void>;
 }
+
+export type { ApiServices };
 
 /** The answer to a method an endpoint does not serve. */
 export const methodNotAllowed = () => new StatusError(405, 'MethodNotAllowed', 'the server does not allow this method on the requested resource');

@@ -5,6 +5,7 @@ import { namespaceFinalize } from './core/namespace-finalize.js';
 import { podBinding } from './core/pod-binding.js';
 import { podEviction } from './core/pod-eviction.js';
 import { podExec, podLog } from './core/pod-kubelet.js';
+import { serviceAccountToken } from './core/serviceaccount-token.js';
 import type { Subresource } from './rest.js';
 
 export const subresources: Readonly<Record<string, Subresource>> = {
@@ -14,4 +15,5 @@ export const subresources: Readonly<Record<string, Subresource>> = {
   exec: podExec,
   scale,
   finalize: namespaceFinalize,
+  token: serviceAccountToken,
 };

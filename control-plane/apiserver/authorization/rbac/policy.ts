@@ -373,3 +373,40 @@ export function bootstrapRoleBindings(): RoleBinding[] {
     binding('kube-system', 'system::extension-apiserver-authentication-reader', [user('system:kube-controller-manager'), user('system:kube-scheduler')], 'extension-apiserver-authentication-reader'),
   ];
 }
+
+/** The group every token made by `kubets token create` authenticates into, besides system:bootstrappers. */
+export const JOIN_GROUP = 'system:bootstrappers:kubets:default-node-token';
+
+/**
+ * What joining nodes need, as kubeadm init sets it up: bootstrap tokens may post CSRs for node client certificates
+ * (auto-approved), nodes may renew their own, anyone may read kube-public/cluster-info (kubeadm's discovery), and
+ * kube-proxy's service account has system:node-proxier.
+ */
+export function joinPolicy(): { clusterRoleBindings: ClusterRoleBinding[]; roles: Role[]; roleBindings: RoleBinding[] } {
+  const binding = (name: string, role: string, subjects: Subject[]) => ({ ...clusterBinding(name, role, subjects), metadata: { name } });
+  return {
+    clusterRoleBindings: [
+      binding('kubets:kubelet-bootstrap', 'system:node-bootstrapper', [group(JOIN_GROUP)]),
+      binding('kubets:node-autoapprove-bootstrap', 'system:certificates.k8s.io:certificatesigningrequests:nodeclient', [group(JOIN_GROUP)]),
+      binding('kubets:node-autoapprove-certificate-rotation', 'system:certificates.k8s.io:certificatesigningrequests:selfnodeclient', [group('system:nodes')]),
+      binding('kubets:node-proxier', 'system:node-proxier', [serviceAccount('kube-system', 'kube-proxy')]),
+    ],
+    roles: [
+      {
+        apiVersion: 'rbac.authorization.k8s.io/v1',
+        kind: 'Role',
+        metadata: { name: 'kubets:bootstrap-signer-clusterinfo', namespace: 'kube-public' },
+        rules: [rule([''], ['configmaps'], ['get'], ['cluster-info'])],
+      },
+    ],
+    roleBindings: [
+      {
+        apiVersion: 'rbac.authorization.k8s.io/v1',
+        kind: 'RoleBinding',
+        metadata: { name: 'kubets:bootstrap-signer-clusterinfo', namespace: 'kube-public' },
+        roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: 'kubets:bootstrap-signer-clusterinfo' },
+        subjects: [user('system:anonymous')],
+      },
+    ],
+  };
+}
