@@ -13,9 +13,9 @@ import type * as Tap from 'tap';
 import { importImages, shimPids, type ContainerdNodeConfig, type ImportedImage } from '../agent/containerd/index.js';
 import { writeConflist } from '../agent/network/cni.js';
 import { buildImages } from '../lab/images/build.js';
+import { until } from './until.js';
 
 const run = promisify(execFile);
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const ownerEntry = fileURLToPath(new URL('./containerd-owner.js', import.meta.url));
 
 export interface ContainerdNodeOptions {
@@ -92,7 +92,10 @@ export async function startContainerdNode(t: Tap.Test, opts: ContainerdNodeOptio
     if (!owner || owner.exitCode !== null || owner.signalCode !== null) return;
     const exited = new Promise((r) => owner!.once('exit', r));
     owner.kill('SIGTERM');
-    await Promise.race([exited, sleep(15_000)]);
+    // A containerd that does not stop in time is SIGKILLed by the teardown.
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([exited, new Promise((r) => (timer = setTimeout(r, 15_000)))]);
+    clearTimeout(timer);
   };
 
   t.teardown(async () => {
@@ -102,14 +105,12 @@ export async function startContainerdNode(t: Tap.Test, opts: ContainerdNodeOptio
     for (const dir of cgroupDirs()) {
       const tree = cgroupTree(dir);
       for (const d of tree) for (const p of readFileSync(join(d, 'cgroup.procs'), 'utf8').split('\n').filter(Boolean)) process.kill(Number(p), 'SIGKILL');
+      // A cgroup can be removed once the kernel has seen its killed processes exit.
       for (const d of tree.reverse()) {
-        for (let i = 0; i < 50 && existsSync(d); i++) {
-          try {
-            rmdirSync(d);
-          } catch {
-            await sleep(100);
-          }
-        }
+        await until(`cgroup ${d} removed`, () => {
+          if (existsSync(d)) rmdirSync(d);
+          return true;
+        }, 5_000, 100).catch(() => undefined);
       }
     }
     await run('ip', ['netns', 'delete', ns]).catch(() => undefined);
