@@ -17,7 +17,8 @@ export async function reservePorts(n: number, host = '127.0.0.1'): Promise<PortR
   const servers: net.Server[] = [];
   try {
     for (let i = 0; i < n; i++) {
-      const s = net.createServer();
+      // Whatever connects meanwhile is hung up on: an open connection would hold up release().
+      const s = net.createServer((c) => c.destroy());
       servers.push(s);
       await new Promise<void>((resolve, reject) => {
         s.once('error', reject);
