@@ -59,6 +59,15 @@ export const pidAlive = (pid: number): boolean => {
   }
 };
 
+/** fn(), or the fallback when it throws. */
+function orElse<T>(fn: () => T, fallback: T): T {
+  try {
+    return fn();
+  } catch {
+    return fallback;
+  }
+}
+
 /** A cgroup dir and all its descendants, parents first. */
 export function cgroupTree(dir: string): string[] {
   const out = [dir];
@@ -101,10 +110,15 @@ export async function startContainerdNode(t: Tap.Test, opts: ContainerdNodeOptio
   t.teardown(async () => {
     const shims = await shimPids(node.containerdSocket).catch(() => [] as number[]);
     await stopContainerd();
-    for (const pid of [...shims, containerdPid, owner?.pid ?? 0]) if (pid && pidAlive(pid)) process.kill(pid, 'SIGKILL');
+    // Processes may exit (and cgroups go) while this runs: a kill or read that finds nothing is fine.
+    const kill = (pid: number) => orElse(() => process.kill(pid, 'SIGKILL'), false);
+    const ours = [...shims, containerdPid, owner?.pid ?? 0].filter((pid) => pid && pidAlive(pid));
+    ours.forEach(kill);
+    // Nothing of ours may still write into the data dir when it is removed.
+    await until('our processes to exit', () => ours.every((pid) => !pidAlive(pid)), 10_000, 50).catch(() => undefined);
     for (const dir of cgroupDirs()) {
-      const tree = cgroupTree(dir);
-      for (const d of tree) for (const p of readFileSync(join(d, 'cgroup.procs'), 'utf8').split('\n').filter(Boolean)) process.kill(Number(p), 'SIGKILL');
+      const tree = orElse(() => cgroupTree(dir), []);
+      for (const d of tree) for (const p of orElse(() => readFileSync(join(d, 'cgroup.procs'), 'utf8'), '').split('\n').filter(Boolean)) kill(Number(p));
       // A cgroup can be removed once the kernel has seen its killed processes exit.
       for (const d of tree.reverse()) {
         await until(`cgroup ${d} removed`, () => {

@@ -1,6 +1,7 @@
-// A real etcd cluster for tests and benches: three members of Debian's /usr/bin/etcd on free loopback ports, each
-// with its own data dir under one temp dir. Members keep fsync on (durability is what they are there to show); short
-// heartbeat/election settings keep start-up and failover quick. Members can be stopped and restarted one at a time.
+// A real etcd cluster for tests and benches: three members of Debian's /usr/bin/etcd on loopback ports reserved
+// together (test/ports.ts), each with its own data dir under one temp dir. Members keep fsync on (durability is what
+// they are there to show); short heartbeat/election settings keep start-up and failover quick. Members can be stopped
+// and restarted one at a time.
 import fs from 'node:fs';
 import http from 'node:http';
 import os from 'node:os';

@@ -32,7 +32,9 @@ export function spawnOwned(cmd: string, args: string[], opts: SpawnOptions): Own
       resolve();
     };
     proc.once('exit', end);
-    proc.once('error', (e) => {
+    // 'error' without a pid: it never started, and no 'exit' follows.
+    proc.on('error', (e) => {
+      if (proc.pid !== undefined) return;
       out.spawnError = e;
       end();
     });

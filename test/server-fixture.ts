@@ -1,5 +1,5 @@
-// A real `kubets server` for tests: a child process on a free loopback port with its own data dir, reached with the
-// admin kubeconfig it writes. kubectl() runs the real kubectl against it.
+// A real `kubets server` for tests: a child process on a reserved loopback port (test/ports.ts) with its own data
+// dir, reached with the admin kubeconfig it writes. kubectl() runs the real kubectl against it.
 import { type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
