@@ -142,7 +142,8 @@ export async function startContainerdNode(t: Tap.Test, opts: ContainerdNodeOptio
   // namespaces never appear on the host) and the node's CNI cache at the path the plugins use.
   const q = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
   const script = `mount -t tmpfs ${opts.prefix}-netns /run/netns && mount --bind ${q(cniCache)} /var/lib/cni && exec ${q(process.execPath)} ${q(ownerEntry)}`;
-  owner = spawn('ip', ['netns', 'exec', ns, 'sh', '-c', script], { env: { ...process.env, KT_CONTAINERD_NODE: JSON.stringify(node) }, stdio: ['ignore', 'pipe', 'inherit'] });
+  // Its stdin is a pipe from this process: when this process dies without teardown, the owner sees the pipe close.
+  owner = spawn('ip', ['netns', 'exec', ns, 'sh', '-c', script], { env: { ...process.env, KT_CONTAINERD_NODE: JSON.stringify(node) }, stdio: ['pipe', 'pipe', 'inherit'] });
   const ready = await new Promise<{ pid: number }>((resolve, reject) => {
     let buf = '';
     owner!.stdout!.on('data', (d: Buffer) => {
