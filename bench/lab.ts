@@ -8,6 +8,7 @@ import { ApiClient } from '../api/client.js';
 import { Resources } from '../api/resources.js';
 import type { Pod } from '../api/types.js';
 import { labDown, labKubeconfigPath, labUp } from '../lab/index.js';
+import { until } from '../test/until.js';
 import { percentile } from './timing.js';
 
 const PODS = 30;
@@ -77,9 +78,8 @@ spec: {type: NodePort, selector: {app: bench-web}, ports: [{port: 80, nodePort: 
   const env = { KUBECONFIG: kubeconfig };
   const t0 = performance.now();
   await execa('kubectl', ['apply', '-f', '-'], { input: manifest, env });
-  const deadline = t0 + 180_000;
-  while (performance.now() < deadline && !(await get('http://192.168.56.11:31999/passwd'))) await new Promise((r) => setTimeout(r, 100));
-  console.log(`kubectl apply -> NodePort answering on worker1: ${((performance.now() - t0) / 1000).toFixed(2)} s`);
+  const answered = await until('the NodePort to answer', () => get('http://192.168.56.11:31999/passwd'), 180_000, 100).then(() => true, () => false);
+  console.log(`kubectl apply -> NodePort answering on worker1: ${answered ? `${((performance.now() - t0) / 1000).toFixed(2)} s` : 'no answer in 180 s'}`);
   await execa('kubectl', ['delete', '-f', '-', '--wait=false'], { input: manifest, env, reject: false });
 }
 

@@ -9,6 +9,7 @@ import { EtcdStore } from '../control-plane/storage/etcd.js';
 import { SqliteStore } from '../control-plane/storage/sqlite.js';
 import type { Store } from '../control-plane/storage/store.js';
 import { startEtcdCluster } from '../test/etcd-cluster.js';
+import { until } from '../test/until.js';
 import { percentile, timedPhase } from './timing.js';
 
 const { values } = parseArgs({ options: { seconds: { type: 'string', default: '3' }, concurrency: { type: 'string', default: '16' }, only: { type: 'string' } } });
@@ -79,8 +80,8 @@ async function benchStore(name: string, store: Store): Promise<Row[]> {
     sent.set(key, performance.now());
     await store.create(key, VALUE);
   });
-  const deadline = Date.now() + 10_000;
-  while (delivery.length < writes.ops && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+  // What has not arrived within 10 s shows as missing in the figures.
+  await until('every watched create delivered', () => delivery.length >= writes.ops, 10_000, 20).catch(() => undefined);
   w.close();
   rows.push(writes, { ...row(name, 'watch delivery', delivery, PHASE_MS), op: `watch delivery (${delivery.length}/${writes.ops} events)` });
   return rows;

@@ -1,6 +1,8 @@
-// Builds the lab's network for real (under test-only names and subnet: bridge ktlt0, namespaces ktlt-*, 192.168.57.0/24),
-// checks it, and checks that `down` leaves nothing behind — after a full run, a half-failed one, and without state.json.
+// Builds the lab's network for real, under test-only names and subnet (bridge ktlt<id>, namespaces ktlt-<id>-*, a free
+// 192.168.x.0/24, all chosen per run so runs never meet), checks it, and checks that `down` leaves nothing behind —
+// after a full run, a half-failed one, and without state.json.
 import t from 'tap';
+import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -15,23 +17,34 @@ import { newState, readState, StateRecorder } from './state.js';
 import { labStatusFor } from './status.js';
 import { VAR_LIB_CNI } from './down.js';
 import { ensureCniMountPoint, nodeScript } from './up.js';
+import { until } from '../test/until.js';
 
+const id = randomBytes(2).toString('hex');
 const root = fs.mkdtempSync(path.join(os.tmpdir(), 'ktlt-lab-'));
+const base: Omit<LabSpec, 'bridgeIP' | 'nodes'> = { root, bridge: `ktlt${id}`, prefixLength: 24, netnsPrefix: `ktlt-${id}-`, vethPrefix: `kl${id}-`, apiPort: 6443 };
+
+/** The third octet of a 192.168.x.0/24 that nothing on this host uses, tried in random order. */
+async function freeSubnet(): Promise<number> {
+  const candidates = Array.from({ length: 100 }, (_, i) => 100 + i).sort(() => Math.random() - 0.5);
+  for (const x of candidates) if (!(await subnetConflicts({ ...base, bridgeIP: `192.168.${x}.1`, nodes: [] })).length) return x;
+  throw new Error('no free 192.168.x.0/24 for the test lab on this host');
+}
+const subnet = await freeSubnet();
+/** An address in the test lab's subnet. */
+const ip = (host: number) => `192.168.${subnet}.${host}`;
+const escaped = (s: string) => s.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&');
+
 const spec: LabSpec = {
-  root,
-  bridge: 'ktlt0',
-  bridgeIP: '192.168.57.1',
-  prefixLength: 24,
-  netnsPrefix: 'ktlt-',
-  vethPrefix: 'ktlt-',
+  ...base,
+  bridgeIP: ip(1),
   nodes: [
-    { name: 'master', ip: '192.168.57.10', controlPlane: true },
-    { name: 'worker1', ip: '192.168.57.11', controlPlane: false },
-    { name: 'worker2', ip: '192.168.57.12', controlPlane: false },
-    { name: 'worker3', ip: '192.168.57.13', controlPlane: false },
+    { name: 'master', ip: ip(10), controlPlane: true },
+    { name: 'worker1', ip: ip(11), controlPlane: false },
+    { name: 'worker2', ip: ip(12), controlPlane: false },
+    { name: 'worker3', ip: ip(13), controlPlane: false },
   ],
-  apiPort: 6443,
 };
+const ns = (node: string) => netnsName(spec, node);
 const paths = labPaths(spec);
 const started: number[] = [];
 
@@ -45,7 +58,7 @@ async function leftovers(): Promise<string[]> {
   for (const n of spec.nodes) {
     if (netnsExists(netnsName(spec, n.name))) left.push(`netns ${netnsName(spec, n.name)}`);
     if (await linkExists(vethName(spec, n.name))) left.push(`link ${vethName(spec, n.name)}`);
-    for (const d of cgroupDirs(`ktlt-${n.name}`)) left.push(`cgroup ${d}`);
+    for (const d of cgroupDirs(ns(n.name))) left.push(`cgroup ${d}`);
   }
   if (await linkExists(spec.bridge)) left.push(`bridge ${spec.bridge}`);
   if (fs.existsSync(root)) left.push(root);
@@ -61,17 +74,11 @@ function startStray(args: string[]): number {
   return child.pid!;
 }
 
-async function waitFor(what: string, check: () => boolean | Promise<boolean>): Promise<void> {
-  for (let i = 0; i < 100; i++) {
-    if (await check()) return;
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  throw new Error(`gave up waiting for ${what}`);
-}
+const waitFor = (what: string, check: () => boolean | Promise<boolean>) => until(what, check, 10_000, 50);
 
 t.before(async () => {
   const conflicts = await subnetConflicts(spec);
-  if (conflicts.length) throw new Error(`test subnet 192.168.57.0/24 is in use on this host: ${conflicts.join('; ')}`);
+  if (conflicts.length) throw new Error(`test subnet ${ip(0)}/24 is in use on this host: ${conflicts.join('; ')}`);
   t.same(await leftovers().then((l) => l.filter((x) => x !== root)), [], 'no test lab objects exist before the test');
 });
 
@@ -95,12 +102,12 @@ t.test('up builds bridge, namespaces, veths, addresses and routes; down removes 
   const rec = new StateRecorder(paths.state, newState(spec));
   const progress: string[] = [];
   await createNetwork(spec, rec, (m) => progress.push(m));
-  t.equal(progress[0], 'network: bridge ktlt0 192.168.57.1/24');
+  t.equal(progress[0], `network: bridge ${spec.bridge} ${ip(1)}/24`);
   t.equal(progress.length, 5, 'one progress line per step');
 
   const [br] = await ipJSON(['addr', 'show', 'dev', spec.bridge]);
   t.ok(br.flags.includes('UP'), 'bridge is up');
-  t.same(br.addr_info.filter((a: any) => a.family === 'inet').map((a: any) => `${a.local}/${a.prefixlen}`), ['192.168.57.1/24']);
+  t.same(br.addr_info.filter((a: any) => a.family === 'inet').map((a: any) => `${a.local}/${a.prefixlen}`), [`${ip(1)}/24`]);
 
   for (const n of spec.nodes) {
     const ns = netnsName(spec, n.name);
@@ -114,32 +121,32 @@ t.test('up builds bridge, namespaces, veths, addresses and routes; down removes 
     t.same(eth0.addr_info.filter((a: any) => a.family === 'inet').map((a: any) => `${a.local}/${a.prefixlen}`), [`${n.ip}/24`]);
     t.ok(links.find((l: any) => l.ifname === 'lo').flags.includes('UP'), `${ns} lo up`);
     const routes = await ipJSON(['-n', ns, 'route', 'show', 'default']);
-    t.same(routes.map((r: any) => `${r.dst} via ${r.gateway} dev ${r.dev}`), ['default via 192.168.57.1 dev eth0']);
+    t.same(routes.map((r: any) => `${r.dst} via ${r.gateway} dev ${r.dev}`), [`default via ${ip(1)} dev eth0`]);
   }
 
   // Node to node across the bridge, and host to node.
-  await run('ip', ['netns', 'exec', 'ktlt-master', '/bin/busybox', 'ping', '-c', '1', '-W', '3', '192.168.57.13']);
-  await run('ip', ['netns', 'exec', 'ktlt-worker2', '/bin/busybox', 'ping', '-c', '1', '-W', '3', '192.168.57.11']);
-  await run('/bin/busybox', ['ping', '-c', '1', '-W', '3', '192.168.57.12']);
+  await run('ip', ['netns', 'exec', ns('master'), '/bin/busybox', 'ping', '-c', '1', '-W', '3', ip(13)]);
+  await run('ip', ['netns', 'exec', ns('worker2'), '/bin/busybox', 'ping', '-c', '1', '-W', '3', ip(11)]);
+  await run('/bin/busybox', ['ping', '-c', '1', '-W', '3', ip(12)]);
   t.pass('nodes reach each other and the host reaches them');
 
   // Prerequisite checks now see a lab, and see the subnet taken by a bridge that is not the one asked about.
   await t.rejects(checkPrerequisites(spec, { needKubets: false }), { code: 'LAB_ALREADY_UP' });
-  const other = { ...spec, bridge: 'ktlt9', netnsPrefix: 'ktlu-', vethPrefix: 'ktlu-', root: path.join(root, 'other') };
-  t.match((await subnetConflicts(other)).join('\n'), /route 192\.168\.57\.0\/24 dev ktlt0/);
+  const other = { ...spec, bridge: `ktlu${id}`, netnsPrefix: `ktlu-${id}-`, vethPrefix: `ku${id}-`, root: path.join(root, 'other') };
+  t.match((await subnetConflicts(other)).join('\n'), new RegExp(escaped(`route ${ip(0)}/24 dev ${spec.bridge}`)));
   await t.rejects(checkPrerequisites(other, { needKubets: false }), { code: 'LAB_SUBNET_IN_USE' });
 
   // A recorded "agent" in worker1's namespace, and what down must find without a record: a stray in master's
   // namespace (like containerd or a shim) and a "pod" process in worker2's cgroups (own netns in real life).
-  const agent = await startDetached(['ip', 'netns', 'exec', 'ktlt-worker1', 'sleep', '600'], paths.node('worker1').agentLog);
+  const agent = await startDetached(['ip', 'netns', 'exec', ns('worker1'), 'sleep', '600'], paths.node('worker1').agentLog);
   started.push(agent.pid);
   rec.update((s) => s.processes.push({ role: 'agent', node: 'worker1', pid: agent.pid, startTime: agent.startTime, log: paths.node('worker1').agentLog, command: ['sleep'] }));
-  const stray = startStray(['ip', 'netns', 'exec', 'ktlt-master', 'sleep', '600']);
-  const podCgroups = ['pids', 'memory'].map((h) => `/sys/fs/cgroup/${h}/ktlt-worker2/pod1/c1`);
+  const stray = startStray(['ip', 'netns', 'exec', ns('master'), 'sleep', '600']);
+  const podCgroups = ['pids', 'memory'].map((h) => `/sys/fs/cgroup/${h}/${ns('worker2')}/pod1/c1`);
   for (const d of podCgroups) fs.mkdirSync(d, { recursive: true });
   const pod = startStray(['sh', '-c', `${podCgroups.map((d) => `echo $$ > ${d}/cgroup.procs`).join(' && ')} && exec sleep 600`]);
   await waitFor('pod process to join its cgroups', () => fs.readFileSync(`${podCgroups[0]}/cgroup.procs`, 'utf8').includes(String(pod)));
-  await waitFor('stray to enter its namespace', async () => (await netnsPids('ktlt-master')).includes(stray));
+  await waitFor('stray to enter its namespace', async () => (await netnsPids(ns('master'))).includes(stray));
   // Mounts below the lab dir, nested (the inner one must go first).
   const mnt = path.join(paths.node('worker3').dir, 'mnt');
   fs.mkdirSync(mnt, { recursive: true });
@@ -153,15 +160,15 @@ t.test('up builds bridge, namespaces, veths, addresses and routes; down removes 
   t.same(st.processes.map((p) => [p.node, p.pid, p.alive]), [['worker1', agent.pid, true]]);
   t.same(st.nodes.map((n) => n.netnsExists && n.vethExists), [true, true, true, true]);
   t.equal(st.nodes.find((n) => n.name === 'master')!.processCount, 1);
-  t.match(st.summary, /bridge ktlt0: present/);
+  t.match(st.summary, new RegExp(escaped(`bridge ${spec.bridge}: present`)));
 
   const report = await teardownLab(spec);
   t.same(report.left, [], 'down reports nothing left');
   t.match(report.removed.join('\n'), /agent on worker1 \(pid \d+\) stopped/);
-  t.match(report.removed.join('\n'), /cgroups ktlt-worker2/);
+  t.match(report.removed.join('\n'), new RegExp(escaped(`cgroups ${ns('worker2')}`)));
   t.match(report.removed.join('\n'), /2 mount\(s\)/);
-  t.match(report.removed.join('\n'), /netns ktlt-master/);
-  t.match(report.removed.join('\n'), /link ktlt0/);
+  t.match(report.removed.join('\n'), new RegExp(escaped(`netns ${ns('master')}`)));
+  t.match(report.removed.join('\n'), new RegExp(escaped(`link ${spec.bridge}`)));
   t.same(await leftovers(), [], 'nothing of the lab is left');
   t.notOk(fs.existsSync(podCgroups[0]));
 
@@ -172,14 +179,14 @@ t.test('up builds bridge, namespaces, veths, addresses and routes; down removes 
 
 t.test('down after a half-failed up removes exactly what was made', async (t) => {
   // worker2's address is refused by the kernel: its namespace and veth exist, worker3's never do.
-  const broken: LabSpec = { ...spec, nodes: spec.nodes.map((n) => (n.name === 'worker2' ? { ...n, ip: '192.168.57.300' } : n)) };
+  const broken: LabSpec = { ...spec, nodes: spec.nodes.map((n) => (n.name === 'worker2' ? { ...n, ip: ip(300) } : n)) };
   fs.mkdirSync(root, { recursive: true });
   const rec = new StateRecorder(paths.state, newState(broken));
   await t.rejects(createNetwork(broken, rec), { code: 'LAB_COMMAND_FAILED' });
   const state = readState(paths.state)!;
-  t.same(state.netns, ['ktlt-master', 'ktlt-worker1', 'ktlt-worker2']);
-  t.ok(netnsExists('ktlt-worker2'));
-  t.notOk(netnsExists('ktlt-worker3'));
+  t.same(state.netns, [ns('master'), ns('worker1'), ns('worker2')]);
+  t.ok(netnsExists(ns('worker2')));
+  t.notOk(netnsExists(ns('worker3')));
 
   const report = await teardownLab(spec);
   t.same(report.left, []);
@@ -190,7 +197,7 @@ t.test('down without state.json falls back to the fixed names and still finds th
   fs.mkdirSync(root, { recursive: true });
   const rec = new StateRecorder(paths.state, newState(spec));
   await createNetwork(spec, rec);
-  const agent = await startDetached(['ip', 'netns', 'exec', 'ktlt-worker3', 'sleep', '600'], paths.node('worker3').agentLog);
+  const agent = await startDetached(['ip', 'netns', 'exec', ns('worker3'), 'sleep', '600'], paths.node('worker3').agentLog);
   started.push(agent.pid);
   t.equal(processStartTime(agent.pid), agent.startTime);
   rec.update((s) => s.processes.push({ role: 'agent', node: 'worker3', pid: agent.pid, startTime: agent.startTime, log: '', command: [] }));
@@ -215,18 +222,18 @@ t.test('a node process runs behind a private /run/netns and CNI cache that the h
   fs.mkdirSync(np.cniCache, { recursive: true });
   fs.writeFileSync(path.join(np.cniCache, 'ktlt-marker'), 'x');
   const script = nodeScript(spec, spec.nodes[1], ['sleep', '600']);
-  const p = await startDetached(['ip', 'netns', 'exec', 'ktlt-worker1', 'sh', '-c', script], np.agentLog);
+  const p = await startDetached(['ip', 'netns', 'exec', ns('worker1'), 'sh', '-c', script], np.agentLog);
   started.push(p.pid);
   rec.update((s) => s.processes.push({ role: 'agent', node: 'worker1', pid: p.pid, startTime: p.startTime, log: np.agentLog, command: ['sleep'] }));
   // Once sh has exec'ed sleep, both mounts are in place.
   await waitFor('the stand-in agent to start', () => fs.readFileSync(`/proc/${p.pid}/comm`, 'utf8').trim() === 'sleep');
   const inside = fs.readFileSync(`/proc/${p.pid}/mountinfo`, 'utf8');
-  t.match(inside, / \/run\/netns [^\n]* - tmpfs ktlt-netns /, 'tmpfs over /run/netns inside');
+  t.match(inside, new RegExp(` /run/netns [^\\n]* - tmpfs ${escaped(`${spec.netnsPrefix}netns`)} `), 'tmpfs over /run/netns inside');
   t.match(inside, / \/var\/lib\/cni /, 'CNI cache bound over /var/lib/cni inside');
-  t.ok((await netnsPids('ktlt-worker1')).includes(p.pid), 'runs in the node namespace');
-  t.notMatch(fs.readFileSync('/proc/self/mountinfo', 'utf8'), /ktlt-netns/, 'the host does not see the tmpfs');
+  t.ok((await netnsPids(ns('worker1'))).includes(p.pid), 'runs in the node namespace');
+  t.notMatch(fs.readFileSync('/proc/self/mountinfo', 'utf8'), new RegExp(escaped(`${spec.netnsPrefix}netns`)), 'the host does not see the tmpfs');
   t.notOk(fs.existsSync(path.join(VAR_LIB_CNI, 'ktlt-marker')), 'the host does not see the node CNI cache');
-  t.ok(netnsExists('ktlt-master'), "the host's /run/netns is untouched");
+  t.ok(netnsExists(ns('master')), "the host's /run/netns is untouched");
 
   const report = await teardownLab(spec);
   t.same(report.left, []);

@@ -13,9 +13,9 @@ import type * as Tap from 'tap';
 import { importImages, shimPids, type ContainerdNodeConfig, type ImportedImage } from '../agent/containerd/index.js';
 import { writeConflist } from '../agent/network/cni.js';
 import { buildImages } from '../lab/images/build.js';
+import { until } from './until.js';
 
 const run = promisify(execFile);
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const ownerEntry = fileURLToPath(new URL('./containerd-owner.js', import.meta.url));
 
 export interface ContainerdNodeOptions {
@@ -59,6 +59,15 @@ export const pidAlive = (pid: number): boolean => {
   }
 };
 
+/** fn(), or the fallback when it throws. */
+function orElse<T>(fn: () => T, fallback: T): T {
+  try {
+    return fn();
+  } catch {
+    return fallback;
+  }
+}
+
 /** A cgroup dir and all its descendants, parents first. */
 export function cgroupTree(dir: string): string[] {
   const out = [dir];
@@ -92,24 +101,30 @@ export async function startContainerdNode(t: Tap.Test, opts: ContainerdNodeOptio
     if (!owner || owner.exitCode !== null || owner.signalCode !== null) return;
     const exited = new Promise((r) => owner!.once('exit', r));
     owner.kill('SIGTERM');
-    await Promise.race([exited, sleep(15_000)]);
+    // A containerd that does not stop in time is SIGKILLed by the teardown.
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([exited, new Promise((r) => (timer = setTimeout(r, 15_000)))]);
+    clearTimeout(timer);
   };
 
   t.teardown(async () => {
     const shims = await shimPids(node.containerdSocket).catch(() => [] as number[]);
     await stopContainerd();
-    for (const pid of [...shims, containerdPid, owner?.pid ?? 0]) if (pid && pidAlive(pid)) process.kill(pid, 'SIGKILL');
+    // Processes may exit (and cgroups go) while this runs: a kill or read that finds nothing is fine.
+    const kill = (pid: number) => orElse(() => process.kill(pid, 'SIGKILL'), false);
+    const ours = [...shims, containerdPid, owner?.pid ?? 0].filter((pid) => pid && pidAlive(pid));
+    ours.forEach(kill);
+    // Nothing of ours may still write into the data dir when it is removed.
+    await until('our processes to exit', () => ours.every((pid) => !pidAlive(pid)), 10_000, 50).catch(() => undefined);
     for (const dir of cgroupDirs()) {
-      const tree = cgroupTree(dir);
-      for (const d of tree) for (const p of readFileSync(join(d, 'cgroup.procs'), 'utf8').split('\n').filter(Boolean)) process.kill(Number(p), 'SIGKILL');
+      const tree = orElse(() => cgroupTree(dir), []);
+      for (const d of tree) for (const p of orElse(() => readFileSync(join(d, 'cgroup.procs'), 'utf8'), '').split('\n').filter(Boolean)) kill(Number(p));
+      // A cgroup can be removed once the kernel has seen its killed processes exit.
       for (const d of tree.reverse()) {
-        for (let i = 0; i < 50 && existsSync(d); i++) {
-          try {
-            rmdirSync(d);
-          } catch {
-            await sleep(100);
-          }
-        }
+        await until(`cgroup ${d} removed`, () => {
+          if (existsSync(d)) rmdirSync(d);
+          return true;
+        }, 5_000, 100).catch(() => undefined);
       }
     }
     await run('ip', ['netns', 'delete', ns]).catch(() => undefined);
@@ -127,7 +142,8 @@ export async function startContainerdNode(t: Tap.Test, opts: ContainerdNodeOptio
   // namespaces never appear on the host) and the node's CNI cache at the path the plugins use.
   const q = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
   const script = `mount -t tmpfs ${opts.prefix}-netns /run/netns && mount --bind ${q(cniCache)} /var/lib/cni && exec ${q(process.execPath)} ${q(ownerEntry)}`;
-  owner = spawn('ip', ['netns', 'exec', ns, 'sh', '-c', script], { env: { ...process.env, KT_CONTAINERD_NODE: JSON.stringify(node) }, stdio: ['ignore', 'pipe', 'inherit'] });
+  // Its stdin is a pipe from this process: when this process dies without teardown, the owner sees the pipe close.
+  owner = spawn('ip', ['netns', 'exec', ns, 'sh', '-c', script], { env: { ...process.env, KT_CONTAINERD_NODE: JSON.stringify(node) }, stdio: ['pipe', 'pipe', 'inherit'] });
   const ready = await new Promise<{ pid: number }>((resolve, reject) => {
     let buf = '';
     owner!.stdout!.on('data', (d: Buffer) => {

@@ -12,7 +12,9 @@ const deploymentYaml = (name: string, replicas: number) => manifest({ name, repl
 
 let srv: TestServer;
 t.before(async () => {
-  srv = await startServer({ args: ['--node-monitor-grace-period', '4'] });
+  // Short enough for the NotReady test, long enough that a healthy node's 1 s lease renewals never miss it on a busy
+  // machine.
+  srv = await startServer({ args: ['--node-monitor-grace-period', '10'] });
 });
 t.teardown(() => srv?.destroy());
 
@@ -34,14 +36,15 @@ async function fakeNode(name: string, ip: string, taints: Node['spec']['taints']
   return () => clearInterval(timer);
 }
 
-/** Plays the kubelet for pods bound to our fake nodes: Running and Ready with an IP from the node's podCIDR. */
+let lastHost = 9;
+/** Plays the kubelet for pods bound to our fake nodes: Running and Ready with an IP of its own from the node's podCIDR. */
 async function runPods(): Promise<void> {
   const pods = await srv.client.list<Pod>(Resources.pods, 'default');
   for (const p of pods.items) {
     if (!p.spec.nodeName || p.status?.phase === 'Running') continue;
     const node = await srv.client.get<Node>(Resources.nodes, undefined, p.spec.nodeName);
     if (!node.spec.podCIDR) continue;
-    const ip = node.spec.podCIDR.replace(/0\/24$/, String(10 + Math.floor(Math.random() * 200)));
+    const ip = node.spec.podCIDR.replace(/0\/24$/, String(++lastHost));
     await srv.client.patch(Resources.pods, 'default', p.metadata.name!, 'merge', {
       status: { phase: 'Running', podIP: ip, podIPs: [{ ip }], conditions: [{ type: 'Ready', status: 'True' }, { type: 'ContainersReady', status: 'True' }, { type: 'PodScheduled', status: 'True' }], containerStatuses: [{ name: 'web', ready: true, restartCount: 0, image: 'busybox:1.35', imageID: '', state: { running: { startedAt: now() } } }] },
     }, 'status');
@@ -135,7 +138,7 @@ t.test('a node whose lease stops turns NotReady, is tainted, and its pods are re
   const node = await until(`${victim} NotReady`, async () => {
     const n = await srv.client.get<Node>(Resources.nodes, undefined, victim);
     return n.status?.conditions?.find((c) => c.type === 'Ready')?.status === 'Unknown' && (n.spec.taints ?? []).some((x) => x.key === 'node.kubernetes.io/unreachable' && x.effect === 'NoExecute') && n;
-  });
+  }, 60_000);
   t.ok(node);
   const table = await srv.kubectl(['get', 'node', victim]);
   t.match(table.stdout, new RegExp(`^${victim}\\s+NotReady\\s+`, 'm'));
@@ -143,7 +146,7 @@ t.test('a node whose lease stops turns NotReady, is tainted, and its pods are re
     await runPods();
     const l = (await srv.client.list<Pod>(Resources.pods, 'default')).items.filter((p) => !p.metadata.deletionTimestamp);
     return l.length === 3 && l.every((p) => p.spec.nodeName && p.spec.nodeName !== victim) && l;
-  }, 40_000);
+  }, 60_000);
   t.notOk(moved.some((p) => p.spec.nodeName === victim), 'no live pod left on the lost node');
   notReadyNode = victim;
 });

@@ -1,12 +1,14 @@
-// A real etcd cluster for tests and benches: three members of Debian's /usr/bin/etcd on free loopback ports, each
-// with its own data dir under one temp dir. Members keep fsync on (durability is what they are there to show); short
-// heartbeat/election settings keep start-up and failover quick. Members can be stopped and restarted one at a time.
-import { spawn, type ChildProcess } from 'node:child_process';
+// A real etcd cluster for tests and benches: three members of Debian's /usr/bin/etcd on loopback ports reserved
+// together (test/ports.ts), each with its own data dir under one temp dir. Members keep fsync on (durability is what
+// they are there to show); short heartbeat/election settings keep start-up and failover quick. Members can be stopped
+// and restarted one at a time.
 import fs from 'node:fs';
 import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
-import { freePort } from './server-fixture.js';
+import { bindConflict, reservePorts } from './ports.js';
+import { logSince, logSize, spawnOwned, stopOwned, type OwnedProcess } from './processes.js';
+import { until } from './until.js';
 
 export const ETCD_BIN = process.env.KUBETS_ETCD_BIN ?? '/usr/bin/etcd';
 
@@ -32,15 +34,17 @@ interface MemberState {
   name: string;
   clientPort: number;
   peerPort: number;
-  proc?: ChildProcess;
-  exited?: Promise<void>;
+  log: string;
+  child?: OwnedProcess;
+  /** Where this start's output begins in the member's log. */
+  logFrom: number;
 }
 
-// Members outlive nothing: if the test process exits without teardown, kill what it started.
-const running = new Set<ChildProcess>();
-process.on('exit', () => {
-  for (const p of running) if (p.exitCode === null && p.signalCode === null) p.kill('SIGKILL');
-});
+/** A member that could not bind one of its ports because another process took it. */
+class BindConflict extends Error {}
+
+/** Start-ups of a new cluster that lost a port to another process, tried again on other ports. */
+const BIND_ATTEMPTS = 5;
 
 function health(port: number): Promise<boolean> {
   return new Promise((resolve) => {
@@ -55,17 +59,34 @@ function health(port: number): Promise<boolean> {
 }
 
 export async function startEtcdCluster(opts: { members?: number } = {}): Promise<EtcdCluster> {
-  const n = opts.members ?? 3;
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await tryStartEtcdCluster(opts.members ?? 3);
+    } catch (e) {
+      if (!(e instanceof BindConflict) || attempt >= BIND_ATTEMPTS) throw e;
+    }
+  }
+}
+
+async function tryStartEtcdCluster(n: number): Promise<EtcdCluster> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'kubets-etcd-'));
   const token = `kubets-test-${process.pid}-${Date.now()}`;
-  const members: MemberState[] = [];
-  for (let i = 0; i < n; i++) members.push({ name: `m${i}`, clientPort: await freePort(), peerPort: await freePort() });
+  // Every port of the cluster at once, each distinct, held until the members are about to bind them.
+  const reserved = await reservePorts(2 * n);
+  const members: MemberState[] = Array.from({ length: n }, (_, i) => ({
+    name: `m${i}`,
+    clientPort: reserved.ports[2 * i],
+    peerPort: reserved.ports[2 * i + 1],
+    log: path.join(dir, `m${i}.log`),
+    logFrom: 0,
+  }));
   const initialCluster = members.map((m) => `${m.name}=http://127.0.0.1:${m.peerPort}`).join(',');
 
   const launch = (i: number) => {
     const m = members[i];
-    const log = fs.openSync(path.join(dir, `${m.name}.log`), 'a');
-    const proc = spawn(
+    m.logFrom = logSize(m.log);
+    const log = fs.openSync(m.log, 'a');
+    m.child = spawnOwned(
       ETCD_BIN,
       [
         '--name', m.name,
@@ -87,43 +108,39 @@ export async function startEtcdCluster(opts: { members?: number } = {}): Promise
       { stdio: ['ignore', log, log] },
     );
     fs.closeSync(log);
-    running.add(proc);
-    m.proc = proc;
-    m.exited = new Promise<void>((r) => proc.once('exit', () => {
-      running.delete(proc);
-      r();
-    }));
   };
 
-  const waitHealthy = async (which: number[]) => {
-    const deadline = Date.now() + 30_000;
-    for (;;) {
+  /**
+   * Waits until the given members answer /health. A member that exits fails the wait — unless it lost a port to
+   * another process: a new cluster then starts over on other ports, and a restarted member (whose ports are part of
+   * the cluster's membership) is started again on the same ones once they are free.
+   */
+  const waitHealthy = async (which: number[], restart: boolean) => {
+    const names = which.map((i) => members[i].name).join(',');
+    const outcome = await until(`etcd members ${names} in ${dir} healthy`, async () => {
       for (const i of which) {
-        const p = members[i].proc!;
-        if (p.exitCode !== null || p.signalCode !== null)
-          throw new Error(`etcd member ${members[i].name} exited: ${fs.readFileSync(path.join(dir, `${members[i].name}.log`), 'utf8').slice(-2000)}`);
+        const m = members[i];
+        if (m.child!.running()) continue;
+        const output = m.child!.spawnError?.message ?? logSince(m.log, m.logFrom);
+        if (!bindConflict(output)) return { failed: new Error(`etcd member ${m.name} exited: ${output.slice(-2000)}`) };
+        if (!restart) return { failed: new BindConflict(`etcd member ${m.name}: ${output.slice(-500)}`) };
+        launch(i);
+        return undefined;
       }
       const ok = await Promise.all(which.map((i) => health(members[i].clientPort)));
-      if (ok.every(Boolean)) return;
-      if (Date.now() > deadline) throw new Error(`etcd cluster in ${dir} not healthy after 30 s`);
-      await new Promise((r) => setTimeout(r, 100));
-    }
+      return ok.every(Boolean) && { failed: undefined };
+    }, 60_000, 100);
+    if (outcome.failed) throw outcome.failed;
   };
 
   const stopMember = async (i: number, signal: NodeJS.Signals = 'SIGTERM') => {
     const m = members[i];
-    const p = m.proc;
-    if (!p) return;
-    if (p.exitCode === null && p.signalCode === null) {
-      p.kill(signal);
-      const forced = setTimeout(() => p.kill('SIGKILL'), 10_000);
-      await m.exited;
-      clearTimeout(forced);
-    }
-    m.proc = undefined;
+    if (!m.child) return;
+    await stopOwned(m.child, signal, 10_000);
+    m.child = undefined;
   };
 
-  const isUp = (i: number) => members[i].proc !== undefined;
+  const isUp = (i: number) => members[i].child !== undefined;
   let closed = false;
   const cluster: EtcdCluster = {
     dir,
@@ -133,7 +150,7 @@ export async function startEtcdCluster(opts: { members?: number } = {}): Promise
     async startMember(i) {
       if (isUp(i)) return;
       launch(i);
-      await waitHealthy([i]);
+      await waitHealthy([i], true);
     },
     async stopAll(signal) {
       await Promise.all(members.map((_, i) => stopMember(i, signal)));
@@ -141,7 +158,7 @@ export async function startEtcdCluster(opts: { members?: number } = {}): Promise
     async startAll() {
       const down = members.map((_, i) => i).filter((i) => !isUp(i));
       for (const i of down) launch(i);
-      await waitHealthy(members.map((_, i) => i));
+      await waitHealthy(members.map((_, i) => i), true);
     },
     async close() {
       if (closed) return;
@@ -153,8 +170,9 @@ export async function startEtcdCluster(opts: { members?: number } = {}): Promise
     },
   };
   try {
+    await reserved.release();
     for (let i = 0; i < n; i++) launch(i);
-    await waitHealthy(members.map((_, i) => i));
+    await waitHealthy(members.map((_, i) => i), false);
   } catch (e) {
     await cluster.close();
     throw e;

@@ -33,6 +33,18 @@ async function namespace(name: string): Promise<void> {
   await ok(['create', 'namespace', name]);
 }
 
+/** A kubectl that keeps running (a watch), its output so far, and a wait until it has opened its watch. */
+function streaming(args: string[]) {
+  // -v=6 logs each request on stderr once it is answered; stdout stays what the user sees.
+  const proc = execa('kubectl', [...args, '-v=6'], { env: { KUBECONFIG: srv.kubeconfig }, reject: false, timeout: 60_000 });
+  const out = { stdout: '', stderr: '' };
+  proc.stdout!.on('data', (c: Buffer) => (out.stdout += c));
+  proc.stderr!.on('data', (c: Buffer) => (out.stderr += c));
+  // kubectl lists, then watches from the list's resourceVersion: from then on it sees every change.
+  const watchOpen = () => until(`kubectl ${args.join(' ')} watching`, () => /\] GET \S+[?&]watch=true\S* 200 OK/.test(out.stderr));
+  return { proc, out, watchOpen };
+}
+
 
 t.test('api-versions lists every served group version', async (t) => {
   const groups = await srv.client.request<{ groups: { versions: { groupVersion: string }[] }[] }>('GET', '/apis');
@@ -69,27 +81,23 @@ t.test('get -o yaml|json|name|jsonpath and --sort-by', async (t) => {
 t.test('get -w prints the header once, then a line per change', async (t) => {
   await namespace('watch');
   await ok(['create', 'configmap', 'anchor', '-n', 'watch']);
-  const env = { KUBECONFIG: srv.kubeconfig };
-  const plain = execa('kubectl', ['get', 'pods', '-n', 'watch', '-w'], { env, reject: false });
-  const events = execa('kubectl', ['get', 'pods', '-n', 'watch', '-w', '--output-watch-events'], { env, reject: false });
+  const plain = streaming(['get', 'pods', '-n', 'watch', '-w']);
+  const events = streaming(['get', 'pods', '-n', 'watch', '-w', '--output-watch-events']);
   t.teardown(() => {
-    plain.kill();
-    events.kill();
+    plain.proc.kill();
+    events.proc.kill();
   });
-  let plainOut = '';
-  let eventsOut = '';
-  plain.stdout!.on('data', (c: Buffer) => (plainOut += c));
-  events.stdout!.on('data', (c: Buffer) => (eventsOut += c));
-  // kubectl has opened its watch once a change made now shows up: give it the list-then-watch moment first.
-  await new Promise((r) => setTimeout(r, 1500));
+  await plain.watchOpen();
+  await events.watchOpen();
   await ok(['run', 'w1', '-n', 'watch', '--image=busybox:1.35', '--labels=app=w']);
   await ok(['label', 'pod', 'w1', '-n', 'watch', 'stage=two']);
   await ok(['delete', 'pod', 'w1', '-n', 'watch']);
-  await until('DELETED line', async () => /^DELETED\s+w1\s/m.test(eventsOut));
-  await until('plain lines', async () => plainOut.split('\n').filter((l) => l.startsWith('w1')).length >= 3);
-  plain.kill();
-  events.kill();
-  await Promise.all([plain, events]);
+  await until('DELETED line', async () => /^DELETED\s+w1\s/m.test(events.out.stdout));
+  await until('plain lines', async () => plain.out.stdout.split('\n').filter((l) => l.startsWith('w1')).length >= 3);
+  plain.proc.kill();
+  events.proc.kill();
+  await Promise.all([plain.proc, events.proc]);
+  const [plainOut, eventsOut] = [plain.out.stdout, events.out.stdout];
 
   const elines = eventsOut.trim().split('\n');
   t.match(elines[0], /^EVENT\s+NAME\s+READY\s+STATUS\s+RESTARTS\s+AGE$/);
@@ -298,12 +306,14 @@ t.test('wait --for=condition, --for=jsonpath and --for=delete', async (t) => {
   t.equal(timeout.exitCode, 1);
   t.equal(timeout.stderr.trim(), 'error: timed out waiting for the condition on deployments/wd');
 
-  const waiter = srv.kubectl(['wait', '--for=delete', 'pod/pw', '-n', 'wait', '--timeout=30s']);
-  await new Promise((r) => setTimeout(r, 1000));
+  const waiter = streaming(['wait', '--for=delete', 'pod/pw', '-n', 'wait', '--timeout=30s']);
+  t.teardown(() => waiter.proc.kill());
+  // The deletion comes while kubectl waits on its watch.
+  await waiter.watchOpen();
   await ok(['delete', 'pod', 'pw', '-n', 'wait', '--wait=false']);
-  const w = await waiter;
-  t.equal(w.exitCode, 0, w.stderr);
-  t.equal(w.stdout.trim(), 'pod/pw condition met');
+  const w = await waiter.proc;
+  t.equal(w.exitCode, 0, waiter.out.stderr);
+  t.equal(waiter.out.stdout.trim(), 'pod/pw condition met');
 });
 
 t.test('rollout restart, history --revision and undo --to-revision', async (t) => {

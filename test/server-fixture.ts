@@ -1,26 +1,27 @@
-// A real `kubets server` for tests: a child process on a free loopback port with its own data dir, reached with the
-// admin kubeconfig it writes. kubectl() runs the real kubectl against it.
-import { spawn, type ChildProcess } from 'node:child_process';
+// A real `kubets server` for tests: a child process on a reserved loopback port (test/ports.ts) with its own data
+// dir, reached with the admin kubeconfig it writes. kubectl() runs the real kubectl against it.
+import { type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { execa } from 'execa';
 import { ApiClient } from '../api/client.js';
+import { bindConflict, reservePorts } from './ports.js';
+import { logSince, logSize, spawnOwned, stopOwned, type OwnedProcess } from './processes.js';
+import { until } from './until.js';
 
 export const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 export const cliPath = path.join(repoRoot, 'dist/cli/kubets.js');
 
+/**
+ * A loopback port that was free a moment ago. Racy by nature (anything may take it before it is used): in-process
+ * servers should listen on port 0, and child processes get theirs from reservePorts with a retry on bind conflict.
+ */
 export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = net.createServer();
-    s.listen(0, '127.0.0.1', () => {
-      const port = (s.address() as net.AddressInfo).port;
-      s.close(() => resolve(port));
-    });
-    s.on('error', reject);
-  });
+  const r = await reservePorts(1);
+  await r.release();
+  return r.ports[0];
 }
 
 export interface TestServer {
@@ -36,45 +37,64 @@ export interface TestServer {
   destroy(): Promise<void>;
 }
 
+/** How often a start-up that lost its port to another process (between release and bind) is tried again. */
+const BIND_ATTEMPTS = 5;
+
 export async function startServer(opts: { dir?: string; port?: number; args?: string[] } = {}): Promise<TestServer> {
   const dir = opts.dir ?? fs.mkdtempSync(path.join(os.tmpdir(), 'kubets-test-'));
-  const port = opts.port ?? (await freePort());
   const kubeconfig = path.join(dir, 'admin.kubeconfig');
-  const log = fs.openSync(path.join(dir, 'server.log'), 'a');
-  const proc = spawn(process.execPath, [cliPath, 'server', '--data-dir', dir, '--port', String(port), '--bind-address', '127.0.0.1', '--advertise-address', '127.0.0.1', ...(opts.args ?? [])], {
-    stdio: ['ignore', log, log],
-    env: { ...process.env, KUBETS_LOG_LEVEL: process.env.KUBETS_LOG_LEVEL ?? 'warn' },
-  });
-  fs.closeSync(log);
-  const exited = new Promise<void>((r) => proc.once('exit', () => r()));
-  let client: ApiClient | undefined;
-  const deadline = Date.now() + 30_000;
-  for (;;) {
-    if (proc.exitCode !== null) throw new Error(`kubets server exited (${proc.exitCode}): ${fs.readFileSync(path.join(dir, 'server.log'), 'utf8').slice(-2000)}`);
-    if (fs.existsSync(kubeconfig)) {
-      try {
-        client ??= ApiClient.fromKubeconfig(kubeconfig);
-        // The kubernetes Service is the last bootstrap object: once it is there, start-up is complete.
-        await client.request('GET', '/api/v1/namespaces/default/services/kubernetes');
-        break;
-      } catch {
-        /* not serving yet */
-      }
-    }
-    if (Date.now() > deadline) throw new Error('kubets server did not come up in 30 s');
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  const stop = async (signal: NodeJS.Signals = 'SIGTERM') => {
+  const logFile = path.join(dir, 'server.log');
+  // The server writes the admin kubeconfig once it serves: one left by an earlier run in this dir must not count.
+  fs.rmSync(kubeconfig, { force: true });
+  const fail = (why: string, output: string): never => {
+    if (!opts.dir) fs.rmSync(dir, { recursive: true, force: true });
+    throw new Error(`${why}: ${output.slice(-2000)}`);
+  };
+  for (let attempt = 1; ; attempt++) {
+    // A port of our own choosing is held until just before the server starts; a given one (a restart) is reused.
+    const reserved = opts.port === undefined ? await reservePorts(1) : undefined;
+    const port = opts.port ?? reserved!.ports[0];
+    const logFrom = logSize(logFile);
+    const log = fs.openSync(logFile, 'a');
+    await reserved?.release();
+    const child = spawnOwned(process.execPath, [cliPath, 'server', '--data-dir', dir, '--port', String(port), '--bind-address', '127.0.0.1', '--advertise-address', '127.0.0.1', ...(opts.args ?? [])], {
+      stdio: ['ignore', log, log],
+      env: { ...process.env, KUBETS_LOG_LEVEL: process.env.KUBETS_LOG_LEVEL ?? 'warn' },
+    });
+    fs.closeSync(log);
+    let client: ApiClient | undefined;
+    const up = await until(`kubets server on 127.0.0.1:${port}`, async () => {
+      if (!child.running()) return { state: 'exited' as const };
+      if (!fs.existsSync(kubeconfig)) return undefined;
+      const c = (client ??= ApiClient.fromKubeconfig(kubeconfig));
+      // The kubernetes Service is the last bootstrap object: once it is there, start-up is complete.
+      await c.request('GET', '/api/v1/namespaces/default/services/kubernetes');
+      return { state: 'serving' as const, client: c };
+    }, 60_000, 100).catch((e: Error) => ({ state: 'timeout' as const, error: e }));
+    if (up.state === 'serving') return testServer(dir, port, kubeconfig, up.client, child);
     client?.close();
-    if (proc.exitCode === null && proc.signalCode === null) proc.kill(signal);
-    await exited;
+    if (up.state === 'timeout') {
+      await stopOwned(child, 'SIGKILL');
+      fail(up.error.message, logSince(logFile, logFrom));
+    }
+    const output = child.spawnError?.message ?? logSince(logFile, logFrom);
+    // Another process bound the port between release and bind: try again (a given port, once it is free again).
+    if (bindConflict(output) && attempt < BIND_ATTEMPTS) continue;
+    fail(`kubets server exited (${child.proc.exitCode ?? child.proc.signalCode})`, output);
+  }
+}
+
+function testServer(dir: string, port: number, kubeconfig: string, client: ApiClient, child: OwnedProcess): TestServer {
+  const stop = async (signal: NodeJS.Signals = 'SIGTERM') => {
+    client.close();
+    await stopOwned(child, signal);
   };
   return {
     dir,
     port,
     kubeconfig,
-    client: client!,
-    proc,
+    client,
+    proc: child.proc,
     async kubectl(args, o = {}) {
       const r = await execa('kubectl', args, { input: o.input, env: { KUBECONFIG: kubeconfig, ...(o.env ?? {}) }, reject: o.reject ?? false, timeout: 60_000 });
       return { stdout: String(r.stdout), stderr: String(r.stderr), exitCode: r.exitCode ?? -1 };

@@ -59,7 +59,11 @@ t.test('StatefulSet: ordered creation, stable identity, status and printing', as
   t.equal(first[0].metadata.labels?.['statefulset.kubernetes.io/pod-name'], 'web-0');
   t.equal(first[0].metadata.labels?.['apps.kubernetes.io/pod-index'], '0');
   t.match(first[0].metadata.labels?.['controller-revision-hash'], /^web-[a-z0-9]+$/);
-  await new Promise((r) => setTimeout(r, 500));
+  // Once status counts web-0, the controller has synced with web-0 in its cache, and held web-1 back.
+  await until('web-0 in status', async () => {
+    const s = await srv.client.get<StatefulSet>(Resources.statefulsets, 'default', 'web');
+    return s.status?.observedGeneration === s.metadata.generation && s.status?.replicas === 1;
+  });
   t.equal((await podsIn('default', 'app=web')).length, 1, 'no second pod before the first is ready');
   for (const n of ['web-0', 'web-1', 'web-2']) {
     await until(n, async () => (await podsIn('default', 'app=web')).some((p) => p.metadata.name === n));
@@ -172,7 +176,8 @@ t.test('Job: parallel pods until completions succeed; kubectl wait and get', asy
     return l.length === 3 && l.find((p) => !first.some((f) => f.metadata.name === p.metadata.name));
   });
   await setPod('default', first[1].metadata.name!, 'Succeeded');
-  await new Promise((r) => setTimeout(r, 300));
+  // Once status counts the second success, the controller has synced with it and decided how many pods to run.
+  await until('2 succeeded', async () => (await srv.client.get<Job>(Resources.jobs, 'default', 'calc')).status?.succeeded === 2);
   t.equal((await podsIn('default', 'job-name=calc')).length, 3, 'never more pods than completions need');
   await setPod('default', third.metadata.name!, 'Succeeded');
   const w = await wait;
@@ -289,11 +294,15 @@ t.test('CronJob: printing, validation, and kubectl create job --from', async (t)
 });
 
 t.test('CronJob: scheduled runs and concurrency policies (controller on a test clock)', async (t) => {
-  // A yearly schedule never fires on the server's own clock during the test; this controller's clock is moved.
+  // A yearly schedule never fires on the server's own clock during the test; this controller's clock is moved to
+  // New Year of the years after the CronJob was created.
   await kubectl(['apply', '-f', '-'], cronYaml('yearly', '0 0 1 1 *', 'Forbid'));
+  const year = new Date().getUTCFullYear() + 1;
+  const newYear = (n: number) => `${year + n}-01-01T00:00:00Z`;
+  const halfAMinuteInto = (n: number) => Date.parse(newYear(n)) + 30_000;
   const client = ApiClient.fromKubeconfig(srv.kubeconfig);
   const informers = new InformerFactory(client);
-  let clock = Date.parse('2027-01-01T00:00:30Z');
+  let clock = halfAMinuteInto(0);
   const controller = cronJobController({ client, informers, recorder: new EventRecorder(client, 'cronjob-controller'), config: { ...serverDefaults, dataDir: '', advertiseAddress: '127.0.0.1', extraSANs: [] } as any }, () => clock);
   informers.start();
   await informers.waitForSync();
@@ -309,17 +318,17 @@ t.test('CronJob: scheduled runs and concurrency policies (controller on a test c
     const l = await owned();
     return l.length === 1 && l[0];
   });
-  t.equal(first.metadata.name, `yearly-${Date.parse('2027-01-01T00:00:00Z') / 60_000}`);
-  t.equal(first.metadata.annotations?.['batch.kubernetes.io/cronjob-scheduled-timestamp'], '2027-01-01T00:00:00Z');
+  t.equal(first.metadata.name, `yearly-${Date.parse(newYear(0)) / 60_000}`);
+  t.equal(first.metadata.annotations?.['batch.kubernetes.io/cronjob-scheduled-timestamp'], newYear(0));
   const cj = await until('status', async () => {
     const c = await srv.client.get<CronJob>(Resources.cronjobs, 'default', 'yearly');
     return c.status?.active?.length === 1 && c;
   });
-  t.equal(cj.status?.lastScheduleTime, '2027-01-01T00:00:00Z');
+  t.equal(cj.status?.lastScheduleTime, newYear(0));
   t.match((await kubectl(['get', 'cj', 'yearly'])).stdout, /^yearly\s+0 0 1 1 \*\s+UTC\s+False\s+1\s+/m);
 
   // A year on, the first run is still active: Forbid skips the run.
-  clock = Date.parse('2028-01-01T00:00:30Z');
+  clock = halfAMinuteInto(1);
   await kubectl(['label', 'cronjob', 'yearly', 'tick=1']);
   await until('skip recorded', async () => /JobAlreadyActive/.test((await kubectl(['events', '--for', 'cronjob/yearly'])).stdout));
   t.equal((await owned()).length, 1, 'Forbid started nothing');
@@ -330,11 +339,11 @@ t.test('CronJob: scheduled runs and concurrency policies (controller on a test c
     const l = (await owned()).filter((j) => !j.metadata.deletionTimestamp);
     return l.length === 1 && l[0].metadata.name !== first.metadata.name && l[0];
   });
-  t.equal(replaced.metadata.name, `yearly-${Date.parse('2028-01-01T00:00:00Z') / 60_000}`);
+  t.equal(replaced.metadata.name, `yearly-${Date.parse(newYear(1)) / 60_000}`);
 
   // Allow: a further run starts beside the active one; finished runs beyond the history limit are deleted.
   await kubectl(['patch', 'cronjob', 'yearly', '--type=merge', '-p', '{"spec":{"concurrencyPolicy":"Allow"}}']);
-  clock = Date.parse('2029-01-01T00:00:30Z');
+  clock = halfAMinuteInto(2);
   await kubectl(['label', 'cronjob', 'yearly', 'tick=2', '--overwrite']);
   await until('two active', async () => (await srv.client.get<CronJob>(Resources.cronjobs, 'default', 'yearly')).status?.active?.length === 2);
   for (const j of await owned()) {
@@ -349,16 +358,18 @@ t.test('CronJob: scheduled runs and concurrency policies (controller on a test c
     const c = await srv.client.get<CronJob>(Resources.cronjobs, 'default', 'yearly');
     return !c.status?.active?.length && c.status?.lastSuccessfulTime ? c : undefined;
   });
-  t.equal(last.status?.lastScheduleTime, '2029-01-01T00:00:00Z');
+  t.equal(last.status?.lastScheduleTime, newYear(2));
 
-  // Suspended: the 2030 run does not start.
+  // Suspended: the next year's run does not start.
   await kubectl(['patch', 'cronjob', 'yearly', '--type=merge', '-p', '{"spec":{"suspend":true}}']);
-  clock = Date.parse('2030-01-01T00:00:30Z');
+  clock = halfAMinuteInto(3);
   await kubectl(['label', 'cronjob', 'yearly', 'tick=3', '--overwrite']);
   await until('suspended', async () => /^yearly\s+0 0 1 1 \*\s+UTC\s+True\s+0\s+/m.test((await kubectl(['get', 'cj', 'yearly'])).stdout));
-  await new Promise((r) => setTimeout(r, 500));
+  // A marker created after the tick: once the controller has started the marker's run, it has handled the tick too.
+  await kubectl(['apply', '-f', '-'], cronYaml('marker', '0 0 1 1 *'));
+  await until('the marker ran', async () => (await srv.client.list<Job>(Resources.jobs, 'default', { labelSelector: 'from=marker' })).items.length === 1);
   t.equal((await owned()).filter((j) => !j.metadata.deletionTimestamp).length, 1, 'no run while suspended');
-  t.equal((await srv.client.get<CronJob>(Resources.cronjobs, 'default', 'yearly')).status?.lastScheduleTime, '2029-01-01T00:00:00Z');
+  t.equal((await srv.client.get<CronJob>(Resources.cronjobs, 'default', 'yearly')).status?.lastScheduleTime, newYear(2));
 });
 
 t.test('ResourceQuota: usage, 403 exceeded quota, release on delete', async (t) => {

@@ -8,11 +8,11 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import t from 'tap';
 import { cgroupTree, pidAlive, startContainerdNode } from '../../test/containerd-node.js';
+import { until } from '../../test/until.js';
 import { CriClient } from '../kubelet/cri/client.js';
 import { importImages, shimPids } from './index.js';
 
 const run = promisify(execFile);
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 t.test('a node runtime: containerd, images, CNI bridge, a pod serving HTTP, and a clean exit', { timeout: 600_000 }, async (t) => {
   const podCIDR = '10.88.7.0/24';
@@ -50,7 +50,7 @@ t.test('a node runtime: containerd, images, CNI bridge, a pod serving HTTP, and 
   const busybox = await cri.imageStatus({ image: { image: 'busybox:1.35' } });
   t.same(busybox.image?.repo_tags, ['docker.io/library/busybox:1.35'], 'short image names resolve to the imported tag');
   const networkReady = async () => (await cri.status()).status?.conditions.find((c) => c.type === 'NetworkReady')?.status;
-  for (let i = 0; i < 50 && !(await networkReady()); i++) await sleep(200);
+  await until('CNI network ready', networkReady, 60_000);
   t.equal(await networkReady(), true, 'CNI network ready from our conflist');
 
   // ---- a pod ----
@@ -91,20 +91,13 @@ t.test('a node runtime: containerd, images, CNI bridge, a pod serving HTTP, and 
   const failing = await cri.execSync({ container_id: containerId, cmd: ['sh', '-c', 'echo oops >&2; exit 3'], timeout: 10 });
   t.same([failing.exit_code, failing.stderr.toString().trim()], [3, 'oops'], 'ExecSync reports exit code and stderr');
 
-  const fetchFrom = async (where: string): Promise<string> => {
-    let last = '';
-    for (let i = 0; i < 50; i++) {
-      try {
-        // (Debian's static busybox 1.35 wget segfaults with -T, so the time limit comes from execFile.)
-        const { stdout } = await run('ip', ['netns', 'exec', where, '/bin/busybox', 'wget', '-qO-', `http://${podIP}:8080/`], { timeout: 5000 });
-        return stdout.trim();
-      } catch (e) {
-        last = (e as Error).message;
-        await sleep(200);
-      }
-    }
-    return last;
-  };
+  // httpd answers once it has started listening; until then wget fails and is tried again.
+  const fetchFrom = (where: string): Promise<string> =>
+    until(`httpd on ${podIP} from ${where}`, async () => {
+      // (Debian's static busybox 1.35 wget segfaults with -T, so the time limit comes from execFile.)
+      const { stdout } = await run('ip', ['netns', 'exec', where, '/bin/busybox', 'wget', '-qO-', `http://${podIP}:8080/`], { timeout: 5000 });
+      return stdout.trim();
+    }, 60_000);
   t.equal(await fetchFrom(ns), 'hello-from-kubets', 'httpd answers on the pod IP from the node');
   t.equal(await fetchFrom(peer), 'hello-from-kubets', 'and from the other machine via a podCIDR route');
 
@@ -117,7 +110,7 @@ t.test('a node runtime: containerd, images, CNI bridge, a pod serving HTTP, and 
   t.same((await cri.listContainers()).containers, [], 'no containers');
   t.same((await cri.listPodSandbox()).items, [], 'no sandboxes');
   await t.rejects(cri.containerStatus({ container_id: containerId }), /NOT_FOUND \(5\)/, 'gRPC errors carry code and details');
-  for (let i = 0; i < 50 && (await shimPids(node.containerdSocket)).length; i++) await sleep(100);
+  await until('the shim to exit', async () => (await shimPids(node.containerdSocket)).length === 0, 30_000);
   t.same(await shimPids(node.containerdSocket), [], 'the shim exits with its last sandbox');
   const leases = readdirSync(join(ipamDir, 'kubets')).filter((f) => /^\d+\.\d+\.\d+\.\d+$/.test(f));
   t.same(leases, [], 'the pod IP lease is released');
@@ -128,7 +121,7 @@ t.test('a node runtime: containerd, images, CNI bridge, a pod serving HTTP, and 
   cri.close();
 
   await stopContainerd();
-  for (let i = 0; i < 50 && pidAlive(containerdPid); i++) await sleep(100);
+  await until('containerd to exit', () => !pidAlive(containerdPid), 30_000);
   t.notOk(pidAlive(containerdPid), 'containerd exited');
   t.notOk(readFileSync('/proc/self/mountinfo', 'utf8').includes(data), 'no mounts of this node remain on the host');
   const strays = readdirSync('/proc')

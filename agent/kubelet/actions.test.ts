@@ -1,7 +1,7 @@
 import t from 'tap';
 import { computePodActions, computePodGarbage, containerHash, formatDuration, backoffKey } from './actions.js';
 import { Backoff } from './backoff.js';
-import { FakeClock, instance, makePod, runtimeState, sandbox, testUID } from './fixtures.js';
+import { FakeClock, instance, makePod, runtimeState, sandbox, testUID } from '../../test/fixtures/kubelet.js';
 
 const ctx = (clock = new FakeClock()) => ({ backoff: new Backoff(clock) });
 const names = (a: { name: string }[]) => a.map((x) => x.name);

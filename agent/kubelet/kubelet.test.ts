@@ -10,13 +10,13 @@ import { promisify } from 'node:util';
 import t from 'tap';
 import type { Pod, PodStatus } from '../../api/types.js';
 import { startContainerdNode } from '../../test/containerd-node.js';
+import { until } from '../../test/until.js';
 import { shimPids } from '../containerd/index.js';
 import { CriClient } from './cri/client.js';
 import { PodManager } from './pods.js';
 import { Label } from './runtime.js';
 
 const run = promisify(execFile);
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 t.test('kubelet pod management on a real containerd', { timeout: 600_000 }, async (t) => {
   const { id, ns, data, node, cgroupParent } = await startContainerdNode(t, { prefix: 'kt-kl', podCIDR: '10.88.21.0/24' });
@@ -29,7 +29,7 @@ t.test('kubelet pod management on a real containerd', { timeout: 600_000 }, asyn
     cri.close();
   });
   const networkReady = async () => (await cri.status()).status?.conditions.find((c) => c.type === 'NetworkReady')?.status;
-  for (let i = 0; i < 50 && !(await networkReady()); i++) await sleep(200);
+  await until('CNI network ready', networkReady, 60_000);
 
   // ---- the kubelet, with a recording status writer instead of an API server ----
   const statuses = new Map<string, PodStatus[]>();
@@ -47,10 +47,7 @@ t.test('kubelet pod management on a real containerd', { timeout: 600_000 }, asyn
     },
   }).start();
   const latest = (uid: string) => statuses.get(uid)?.at(-1);
-  const waitFor = async (what: string, cond: () => boolean | Promise<boolean>, ms = 90_000) => {
-    for (const end = Date.now() + ms; Date.now() < end; await sleep(200)) if (await cond()) return true;
-    throw new Error(`timed out waiting for ${what}`);
-  };
+  const waitFor = (what: string, cond: () => boolean | Promise<boolean>) => until(what, cond, 90_000);
 
   const uid = `kl-web-${id}`;
   const web: Pod = {
@@ -148,6 +145,6 @@ t.test('kubelet pod management on a real containerd', { timeout: 600_000 }, asyn
   await waitFor('the orphan sandbox removed', async () => (await cri.listPodSandbox({})).items.length === 0);
   t.pass('the orphan sandbox was removed');
   await manager.close();
-  for (let i = 0; i < 50 && (await shimPids(node.containerdSocket)).length; i++) await sleep(100);
+  await until('the shims to exit', async () => (await shimPids(node.containerdSocket)).length === 0, 30_000);
   t.same(await shimPids(node.containerdSocket), [], 'no shims left');
 });

@@ -109,18 +109,26 @@ t.test('readContainerLog follows new lines until the container stops', async (t)
     {
       write: (c) => {
         seen.push(c.toString());
-        if (!appended) {
-          appended = true;
-          // A line written while following is seen; then the container exits with one more line.
-          setTimeout(() => fs.appendFileSync(file, '2024-05-01T10:00:01Z stdout F two\n'), 20);
-        } else if (seen.length === 2) {
+        if (seen.length === 2) {
+          // Then the container exits with one more line.
           fs.appendFileSync(file, '2024-05-01T10:00:02Z stdout F three\n');
           running = false;
         }
         return true;
       },
     },
-    { isRunning: async () => running, pollMs: 10, runningCheckEvery: 1 },
+    {
+      isRunning: async () => {
+        // Asked at the end of the file while following: a line written now is one written while following.
+        if (!appended) {
+          appended = true;
+          fs.appendFileSync(file, '2024-05-01T10:00:01Z stdout F two\n');
+        }
+        return running;
+      },
+      pollMs: 10,
+      runningCheckEvery: 1,
+    },
   );
   await done;
   t.same(seen, ['one\n', 'two\n', 'three\n']);
@@ -130,7 +138,9 @@ t.test('readContainerLog stops following when the client goes away', async (t) =
   const file = tmpLog(t, '2024-05-01T10:00:00Z stdout F one\n');
   const abort = new AbortController();
   const seen: string[] = [];
-  await readContainerLog(file, { ...plain, follow: true }, { write: (c) => (seen.push(c.toString()), setTimeout(() => abort.abort(), 10), true) }, { isRunning: async () => true, signal: abort.signal, pollMs: 10 });
+  // The client goes away while the reader follows the file (asked at its end whether the container still runs).
+  const isRunning = async () => (abort.abort(), true);
+  await readContainerLog(file, { ...plain, follow: true }, { write: (c) => (seen.push(c.toString()), true) }, { isRunning, signal: abort.signal, pollMs: 10, runningCheckEvery: 1 });
   t.same(seen, ['one\n']);
 });
 

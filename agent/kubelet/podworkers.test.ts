@@ -1,5 +1,6 @@
 import t from 'tap';
 import type { Pod } from '../../api/types.js';
+import { until } from '../../test/until.js';
 import { PodWorkers } from './podworkers.js';
 
 t.test('pod workers: one sync at a time per pod, updates coalesce to the newest object', async (t) => {
@@ -21,10 +22,12 @@ t.test('pod workers: one sync at a time per pod, updates coalesce to the newest 
   await new Promise((r) => setImmediate(r));
   t.same(seen, ['1'], 'busy: later updates wait');
   release();
-  await new Promise((r) => setTimeout(r, 10));
+  await until('a second sync', () => seen.length === 2, 5_000, 5);
   t.same(seen, ['1', '3'], 'then one sync with the newest object');
   workers.update('u1', undefined);
-  await new Promise((r) => setTimeout(r, 10));
+  await until('the worker dropped', () => !workers.has('u1'), 5_000, 5);
+  // The worker is serial: with the deletion synced, any further sync of the older updates would be in seen.
+  t.same(seen, ['1', '3', undefined], 'no sync of an older object after the newest; the deletion synced once');
   t.equal(workers.has('u1'), false, 'a finished pod drops its worker');
   await workers.close();
 });

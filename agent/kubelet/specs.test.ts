@@ -1,5 +1,5 @@
 import t from 'tap';
-import { makePod, testUID } from './fixtures.js';
+import { makePod, testUID } from '../../test/fixtures/kubelet.js';
 import { containerConfig, dnsConfigFor, parseResolvConf, sandboxConfig, type SpecOptions } from './specs.js';
 
 const opts: SpecOptions = { dataDir: '/var/lib/kt', cgroupParent: '/kubets-worker1', clusterDNS: '10.96.0.10', clusterDomain: 'cluster.local', nodeName: 'worker1', nodeIP: '192.168.56.11' };

@@ -1,6 +1,6 @@
 import t from 'tap';
 import type { Pod, PodStatus } from '../../api/types.js';
-import { instance, makePod, runtimeState, sandbox } from './fixtures.js';
+import { instance, makePod, runtimeState, sandbox } from '../../test/fixtures/kubelet.js';
 import { computePodStatus, criTime, podPhase, StatusManager, type StatusContext } from './status.js';
 
 const NOW = '2024-05-01T10:00:00Z';
