@@ -144,3 +144,15 @@ export async function ensureNodeKubeconfig(kubeconfigPath: string, nodeName: str
   log.info({ node: nodeName, kubeconfig: kubeconfigPath }, 'joined the cluster');
   return true;
 }
+
+/**
+ * The embedded kube-proxy's own credentials (k3s gives its agents a system:kube-proxy certificate the same way): a
+ * client certificate for system:kube-proxy through a CSR of the kube-apiserver-client signer, which the control plane
+ * approves for nodes. Kept in `file` and reused while valid.
+ */
+export async function ensureProxyKubeconfig(client: ApiClient, file: string, o: { signal?: AbortSignal } = {}): Promise<string> {
+  if (fs.existsSync(file)) return file;
+  const { certPem, keyPem } = await requestCertificate(client, { commonName: 'system:kube-proxy', organizations: [], signerName: SIGNERS.apiserverClient, usages: ['digital signature', 'client auth'], namePrefix: 'kube-proxy-csr-' }, o);
+  fs.writeFileSync(file, kubeconfigYaml({ server: client.config.server, caPem: String(client.config.ca), userName: 'system:kube-proxy', certPem, keyPem }), { mode: 0o600 });
+  return file;
+}

@@ -1,4 +1,5 @@
 // The agent's one typed config, computed once from flags by the CLI and passed down to every node subsystem.
+import type { JoinConfig } from './bootstrap.js';
 import type { ProxyMode } from './proxy/modes.js';
 
 export interface AgentConfig {
@@ -6,8 +7,14 @@ export interface AgentConfig {
   nodeName: string;
   /** The node's InternalIP; also the address NodePorts answer on. */
   nodeIP: string;
-  /** kubeconfig the agent uses to reach the API server. */
+  /** The node's kubeconfig; written by the join when absent (default DATA_DIR/kubelet.kubeconfig). */
   kubeconfig: string;
+  /** Joining with a bootstrap token when the node has no kubeconfig yet (kubeadm join's discovery + TLS bootstrap). */
+  join?: JoinConfig;
+  /** Renew the client certificate through CSRs before it expires, and get the :10250 serving certificate the same way. */
+  rotateCertificates: boolean;
+  /** Run kube-proxy inside the agent (k3s-style single process) with its own system:kube-proxy credentials. */
+  embeddedProxy: boolean;
   /** Where the agent keeps its state: containerd root/state, CNI config and IPAM data, pod logs. */
   dataDir: string;
   /** containerd's socket. With runContainerd the agent starts containerd itself and owns this path. */
@@ -43,10 +50,12 @@ export const agentDefaults = {
   cniBinDir: '/usr/lib/cni',
   sandboxImage: 'kubets.local/pause:3.9',
   proxyMode: 'iptables' as ProxyMode,
+  rotateCertificates: true,
+  embeddedProxy: true,
   clusterCIDR: '10.244.0.0/16',
   serviceCIDR: '10.96.0.0/12',
   clusterDNS: '10.96.0.10',
   clusterDomain: 'cluster.local',
-  proxyMetricsBindAddress: '0.0.0.0:10249',
+  proxyMetricsBindAddress: '127.0.0.1:10249',
   proxyHealthzBindAddress: '0.0.0.0:10256',
 } as const;

@@ -1,13 +1,17 @@
 // The node agent: a linear sequence of named start-up steps (k3s style), each wrapping its failure with the step's
 // name. Whatever a step started is released, in reverse order, by close() — or at once if a later step fails.
 // Closing the agent leaves pods running (containerd's shims keep them), as a kubelet restart does.
+import path from 'node:path';
 import { ApiClient, loadKubeconfig } from '../api/client.js';
 import { logger } from '../api/log.js';
 import type { AgentConfig } from './config.js';
 import { importImages, startContainerd } from './containerd/index.js';
 import { CriClient } from './kubelet/cri/client.js';
 import { registerNode, startLease, startNodeStatus, startPodManagement, waitForPodCIDR } from './kubelet/index.js';
+import { apiReviewer } from './kubelet/auth.js';
+import { requestServingCertificate, startClientCertificateRotation, startServingCertificateRotation } from './kubelet/certificates.js';
 import { startKubeletServer } from './kubelet/server.js';
+import { ensureNodeKubeconfig, ensureProxyKubeconfig } from './bootstrap.js';
 import { startNetwork } from './network/index.js';
 import { checkProxyMode, startProxy } from './proxy/index.js';
 
@@ -98,8 +102,11 @@ export async function startAgent(config: AgentConfig, opts: AgentOptions = {}): 
   // 3. The CRI client the kubelet drives containerd with.
   const cri = own('CRI client', await step('connect to the CRI', () => CriClient.connect(socket, { timeoutMs: 30_000 })));
 
-  // 4. The API client.
+  // 4. The node's credentials: kept from before, or obtained by joining with the bootstrap token.
+  await step('join the cluster', () => ensureNodeKubeconfig(config.kubeconfig, config.nodeName, config.join, { signal: opts.signal }));
   const client = own('API client', await step('load kubeconfig', async () => ApiClient.fromKubeconfig(config.kubeconfig, `kubets-agent/${config.nodeName}`)));
+  const clusterCA = String(loadKubeconfig(config.kubeconfig).ca);
+  if (config.rotateCertificates && loadKubeconfig(config.kubeconfig).cert) own('client certificate rotation', startClientCertificateRotation(client, config.kubeconfig, config.nodeName));
 
   // 5. The Node object.
   const node = await step('register node', () => registerNode(client, config, cri));
@@ -130,16 +137,24 @@ export async function startAgent(config: AgentConfig, opts: AgentOptions = {}): 
     ),
   );
 
-  // 10. The kubelet's HTTPS API on :10250 (logs, exec) for the API server.
-  own(
+  // 10. The kubelet's HTTPS API on :10250 (logs, exec) for the API server: a serving certificate from the cluster CA,
+  //     callers checked with TokenReview and SubjectAccessReview.
+  const servingOpts = { client, nodeName: config.nodeName, nodeIP: config.nodeIP, dataDir: config.dataDir, caPem: clusterCA, signal: opts.signal };
+  const serving = config.rotateCertificates ? await step('serving certificate', () => requestServingCertificate(servingOpts)) : undefined;
+  const kubeletServer = own(
     'kubelet server',
     await step('start kubelet server', () =>
-      startKubeletServer({ nodeName: config.nodeName, nodeIP: config.nodeIP, dataDir: config.dataDir, clientCA: loadKubeconfig(config.kubeconfig).ca, runtime: cri }),
+      startKubeletServer({ nodeName: config.nodeName, nodeIP: config.nodeIP, dataDir: config.dataDir, clientCA: clusterCA, runtime: cri, reviewer: apiReviewer(client), serving }),
     ),
   );
+  if (serving) own('serving certificate rotation', startServingCertificateRotation(servingOpts, (kp) => kubeletServer.setCertificate(kp)));
 
-  // 11. Services: kube-proxy.
-  own('proxy', await step('start proxy', () => startProxy(config, client)));
+  // 11. Services: kube-proxy, embedded, with its own system:kube-proxy identity.
+  if (config.embeddedProxy) {
+    const proxyKubeconfig = await step('kube-proxy credentials', () => ensureProxyKubeconfig(client, path.join(config.dataDir, 'kube-proxy.kubeconfig'), { signal: opts.signal }));
+    const proxyClient = own('kube-proxy API client', ApiClient.fromKubeconfig(proxyKubeconfig, `kube-proxy/${config.nodeName}`));
+    own('proxy', await step('start proxy', () => startProxy(config, proxyClient)));
+  }
 
   log.info({ node: config.nodeName, podCIDR }, 'agent running');
   return { close };

@@ -1,8 +1,12 @@
 // Bootstrap tokens and kubeadm's discovery protocol (k8s.io/cluster-bootstrap): the "abcdef.0123456789abcdef" token
 // format, the kube-system Secret that holds it, the detached JWS (HS256, keyed by the token) over the cluster-info
 // kubeconfig, and the CA public-key pin (`--discovery-token-ca-cert-hash sha256:…`). The server side signs, a joining
-// node verifies: both use this file.
+// node verifies: both use this file. At its end, what `kubets token` and the lab do with an admin kubeconfig.
 import { createHash, createHmac, randomInt, timingSafeEqual, X509Certificate } from 'node:crypto';
+import { ApiClient, loadKubeconfig } from './client.js';
+import { isNotFound } from './errors.js';
+import { Resources } from './resources.js';
+import type { KubeObject } from './types.js';
 import { formatTime } from './time.js';
 
 export const TOKEN_PATTERN = /^([a-z0-9]{6})\.([a-z0-9]{16})$/;
@@ -92,4 +96,70 @@ export function decodeSecretData(secret: { data?: Record<string, string> }): Rec
 /** Whether a token Secret's expiration (RFC 3339) has passed. */
 export function expired(data: Record<string, string>, now = Date.now()): boolean {
   return !!data.expiration && Date.parse(data.expiration) <= now;
+}
+
+// ---- admin operations (kubeadm token's counterpart) ----
+
+/** "24h", "90m", "3600s", "0" (never) → seconds. */
+export function parseTTL(text: string): number {
+  const m = /^(\d+)(h|m|s)?$/.exec(text.trim());
+  if (!m) throw new Error(`--ttl "${text}": want a duration such as 24h, 90m or 0 (never expires)`);
+  return Number(m[1]) * (m[2] === 'h' ? 3600 : m[2] === 'm' ? 60 : 1);
+}
+
+export async function createToken(kubeconfig: string, o: { ttlSeconds: number; description?: string; token?: string }): Promise<string> {
+  const token = o.token ? parseToken(o.token) : generateToken();
+  if (!token) throw new Error(`--token "${o.token}" is not of the form [a-z0-9]{6}.[a-z0-9]{16}`);
+  const client = ApiClient.fromKubeconfig(kubeconfig, 'kubets-token');
+  try {
+    await client.create(Resources.secrets, 'kube-system', tokenSecret(token, { ttlSeconds: o.ttlSeconds || undefined, description: o.description }) as unknown as KubeObject);
+  } finally {
+    client.close();
+  }
+  return formatToken(token);
+}
+
+/** The `kubets join` line for this cluster and token: the API server from the kubeconfig, the CA pinned by hash. */
+export function joinCommand(kubeconfig: string, token: string): string {
+  const c = loadKubeconfig(kubeconfig);
+  return `kubets join ${c.server} --token ${token} --discovery-token-ca-cert-hash ${caCertHash(String(c.ca))}`;
+}
+
+function humanTTL(seconds: number): string {
+  if (seconds >= 3600) return `${Math.floor(seconds / 3600)}h`;
+  if (seconds >= 60) return `${Math.floor(seconds / 60)}m`;
+  return `${Math.max(0, seconds)}s`;
+}
+
+export async function listTokens(kubeconfig: string, now = Date.now()): Promise<string> {
+  const client = ApiClient.fromKubeconfig(kubeconfig, 'kubets-token');
+  try {
+    const secrets = (await client.list<KubeObject & { type?: string; data?: Record<string, string> }>(Resources.secrets, 'kube-system', { fieldSelector: `type=${TOKEN_SECRET_TYPE}` })).items;
+    const rows = [['TOKEN', 'TTL', 'EXPIRES', 'USAGES', 'DESCRIPTION', 'EXTRA GROUPS']];
+    for (const s of secrets) {
+      const d = decodeSecretData(s);
+      if (expired(d, now)) continue;
+      const usages = ['authentication', 'signing'].filter((u) => d[`usage-bootstrap-${u}`] === 'true').join(',');
+      rows.push([`${d['token-id']}.${d['token-secret']}`, d.expiration ? humanTTL(Math.round((Date.parse(d.expiration) - now) / 1000)) : '<forever>', d.expiration ?? '<never>', usages, d.description || '<none>', d['auth-extra-groups'] || '<none>']);
+    }
+    const widths = rows[0].map((_, i) => Math.max(...rows.map((r) => r[i].length)));
+    return rows.map((r) => r.map((c, i) => (i === r.length - 1 ? c : c.padEnd(widths[i] + 3))).join('').trimEnd()).join('\n') + '\n';
+  } finally {
+    client.close();
+  }
+}
+
+export async function deleteToken(kubeconfig: string, idOrToken: string): Promise<string> {
+  const id = parseToken(idOrToken)?.id ?? (/^[a-z0-9]{6}$/.test(idOrToken) ? idOrToken : undefined);
+  if (!id) throw new Error(`"${idOrToken}" is neither a token id ([a-z0-9]{6}) nor a token`);
+  const client = ApiClient.fromKubeconfig(kubeconfig, 'kubets-token');
+  try {
+    await client.delete(Resources.secrets, 'kube-system', `${TOKEN_SECRET_PREFIX}${id}`);
+    return `bootstrap token "${id}" deleted`;
+  } catch (e) {
+    if (isNotFound(e)) throw new Error(`bootstrap token "${id}" not found`);
+    throw e;
+  } finally {
+    client.close();
+  }
 }

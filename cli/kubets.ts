@@ -109,11 +109,17 @@ function parseProxyModeFlag(value: string | boolean | undefined): ProxyMode {
 
 const agentCmd: Command = {
   summary: 'Run the node agent: kubelet on containerd (CRI), CNI bridge networking and kube-proxy',
-  usage: 'kubets agent --node-name NAME --node-ip IP --kubeconfig FILE --data-dir DIR [flags]',
+  usage: 'kubets agent --node-name NAME --node-ip IP --data-dir DIR (--kubeconfig FILE | --server URL --token T --discovery-token-ca-cert-hash sha256:H) [flags]',
   options: {
     'node-name': { type: 'string' },
     'node-ip': { type: 'string' },
     kubeconfig: { type: 'string' },
+    server: { type: 'string' },
+    token: { type: 'string' },
+    'discovery-token-ca-cert-hash': { type: 'string', multiple: true },
+    'no-rotate-certificates': { type: 'boolean' },
+    'disable-proxy': { type: 'boolean' },
+    'metrics-bind-address': { type: 'string' },
     'data-dir': { type: 'string' },
     'containerd-socket': { type: 'string' },
     'run-containerd': { type: 'boolean' },
@@ -133,7 +139,13 @@ const agentCmd: Command = {
   help: {
     'node-name': 'the Node name to register (required)',
     'node-ip': 'the node InternalIP (required)',
-    kubeconfig: 'kubeconfig for reaching the API server (required)',
+    kubeconfig: 'the node\'s kubeconfig; written by the join when absent (default DATA_DIR/kubelet.kubeconfig)',
+    server: 'API server to join, https://IP:6443 (with --token and --discovery-token-ca-cert-hash)',
+    token: 'bootstrap token to join with (kubets token create)',
+    'discovery-token-ca-cert-hash': 'sha256:… pin of the cluster CA\'s public key (repeatable)',
+    'no-rotate-certificates': 'keep the client certificate as it is and serve :10250 with a node-made certificate',
+    'disable-proxy': 'do not run kube-proxy in the agent (it runs as the kube-proxy DaemonSet)',
+    'metrics-bind-address': 'address:port of kube-proxy\'s metrics server (default 127.0.0.1:10249)',
     'data-dir': 'where the agent keeps containerd state, CNI config, pod logs (required)',
     'containerd-socket': 'containerd socket (default DATA_DIR/containerd/containerd.sock)',
     'run-containerd': 'start and supervise containerd as a child',
@@ -151,7 +163,9 @@ const agentCmd: Command = {
     'cluster-domain': `cluster domain (default ${agentDefaults.clusterDomain})`,
   },
   async run(v) {
-    for (const f of ['node-name', 'node-ip', 'kubeconfig', 'data-dir']) if (!v[f]) throw new UsageError(`--${f} is required`);
+    for (const f of ['node-name', 'node-ip', 'data-dir']) if (!v[f]) throw new UsageError(`--${f} is required`);
+    const joining = v.server !== undefined || v.token !== undefined || v['discovery-token-ca-cert-hash'] !== undefined;
+    if (joining && (!v.server || !v.token || !v['discovery-token-ca-cert-hash'])) throw new UsageError('joining needs all of --server, --token and --discovery-token-ca-cert-hash');
     const dataDir = path.resolve(String(v['data-dir']));
     const nodeName = String(v['node-name']);
     const proxyMode = parseProxyModeFlag(v['proxy-mode']);
@@ -159,7 +173,11 @@ const agentCmd: Command = {
       ...agentDefaults,
       nodeName,
       nodeIP: String(v['node-ip']),
-      kubeconfig: path.resolve(String(v.kubeconfig)),
+      kubeconfig: path.resolve(String(v.kubeconfig ?? path.join(dataDir, 'kubelet.kubeconfig'))),
+      join: joining ? { server: String(v.server), token: String(v.token), caCertHashes: v['discovery-token-ca-cert-hash'] as unknown as string[] } : undefined,
+      rotateCertificates: !v['no-rotate-certificates'],
+      embeddedProxy: !v['disable-proxy'],
+      proxyMetricsBindAddress: String(v['metrics-bind-address'] ?? agentDefaults.proxyMetricsBindAddress),
       dataDir,
       containerdSocket: String(v['containerd-socket'] ?? path.join(dataDir, 'containerd', 'containerd.sock')),
       runContainerd: !!v['run-containerd'],
@@ -216,6 +234,41 @@ const labCmd: Command = {
   },
 };
 
+/** The admin kubeconfig: --kubeconfig, else $KUBECONFIG, else the installed one. */
+const adminKubeconfig = (v: Record<string, string | boolean | undefined>) => String(v.kubeconfig ?? process.env.KUBECONFIG ?? '/etc/kubets/admin.kubeconfig');
+
+const tokenCmd: Command = {
+  summary: 'Manage bootstrap tokens for joining nodes: create, list, delete',
+  usage: 'kubets token create [--ttl 24h] [--description TEXT] [--print-join-command] | list | delete TOKEN_ID',
+  options: { kubeconfig: { type: 'string' }, ttl: { type: 'string' }, description: { type: 'string' }, 'print-join-command': { type: 'boolean' } },
+  help: {
+    kubeconfig: 'admin kubeconfig (default $KUBECONFIG, else /etc/kubets/admin.kubeconfig)',
+    ttl: 'how long the token is valid: 24h (default), 90m, 0 for never',
+    description: 'a note stored with the token',
+    'print-join-command': 'print the whole kubets join command instead of the token alone',
+  },
+  async run(v, pos) {
+    const tokens = await import('../api/bootstraptoken.js');
+    const kubeconfig = adminKubeconfig(v);
+    switch (pos[0]) {
+      case 'create': {
+        const token = await tokens.createToken(kubeconfig, { ttlSeconds: tokens.parseTTL(String(v.ttl ?? '24h')), description: v.description as string | undefined, token: pos[1] });
+        process.stdout.write(`${v['print-join-command'] ? tokens.joinCommand(kubeconfig, token) : token}\n`);
+        return;
+      }
+      case 'list':
+        process.stdout.write(await tokens.listTokens(kubeconfig));
+        return;
+      case 'delete':
+        if (!pos[1]) throw new UsageError('token delete needs a token id');
+        process.stdout.write(`${await tokens.deleteToken(kubeconfig, pos[1])}\n`);
+        return;
+      default:
+        throw new UsageError(pos[0] ? `unknown token command "${pos[0]}"` : 'token needs a command: create, list or delete');
+    }
+  },
+};
+
 const versionCmd: Command = {
   summary: 'Print the kubets version',
   usage: 'kubets version',
@@ -226,7 +279,7 @@ const versionCmd: Command = {
   },
 };
 
-const commands: Record<string, Command> = { server: serverCmd, agent: agentCmd, lab: labCmd, version: versionCmd };
+const commands: Record<string, Command> = { server: serverCmd, agent: agentCmd, token: tokenCmd, lab: labCmd, version: versionCmd };
 
 function commandHelp(name: string, c: Command): string {
   const flags = Object.keys(c.options).map((f) => `  --${f.padEnd(26)} ${c.help[f] ?? ''}`);
@@ -279,7 +332,7 @@ async function main(argv: string[]): Promise<number> {
   }
   let parsed;
   try {
-    parsed = parseArgs({ args: rest, options: cmd.options, allowPositionals: name === 'lab', strict: true });
+    parsed = parseArgs({ args: rest, options: cmd.options, allowPositionals: name === 'lab' || name === 'token', strict: true });
   } catch (e) {
     process.stderr.write(`kubets ${name}: ${(e as Error).message}\n\n${commandHelp(name, cmd)}`);
     return 2;

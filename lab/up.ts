@@ -3,8 +3,8 @@
 // says where the logs are) and `kubets lab down` removes it.
 import fs from 'node:fs';
 import { parse as parseYaml, stringify as toYaml } from 'yaml';
+import { caCertHash, createToken } from '../api/bootstraptoken.js';
 import { ApiClient, loadKubeconfig } from '../api/client.js';
-import { ensureCA, writeClientKubeconfig } from '../api/pki.js';
 import { Resources } from '../api/resources.js';
 import type { Node } from '../api/types.js';
 import { agentDefaults } from '../agent/config.js';
@@ -47,7 +47,8 @@ export interface LabInfo {
 }
 
 const CONTROL_PLANE_TAINT = 'node-role.kubernetes.io/control-plane:NoSchedule';
-const CONTROL_PLANE_LABEL = 'node-role.kubernetes.io/control-plane=';
+/** Set by an admin, as kubeadm's mark-control-plane phase does: a kubelet may not label itself with node roles. */
+const CONTROL_PLANE_LABEL = 'node-role.kubernetes.io/control-plane';
 const EXTRA_PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
 
 /** Single-quotes a word for sh. */
@@ -106,16 +107,14 @@ export async function upLab(spec: LabSpec, opts: LabUpOptions = {}): Promise<Lab
   progress(`master: control plane up (${apiURL})`);
 
   // Agents: one per node, each in its node's namespace with a private mount namespace (ip netns exec unshares one).
-  if (!fs.existsSync(`${paths.serverPKI}/ca.crt`) || !fs.existsSync(`${paths.serverPKI}/ca.key`)) {
-    throw new LabError('LAB_PROCESS_EXITED', `the control plane wrote no CA at ${paths.serverPKI}; see ${paths.serverLog}`);
-  }
-  const ca = await ensureCA(paths.serverPKI);
+  // They join as real hosts do: a bootstrap token and the CA's hash, then a CSR for their own certificate — no
+  // credentials are written for them here.
+  const join = { token: await createToken(paths.adminKubeconfig, { ttlSeconds: 3600, description: 'kubets lab join' }), caCertHash: caCertHash(fs.readFileSync(`${paths.serverPKI}/ca.crt`, 'utf8')) };
   const agents = new Map<string, LabProcess>();
   for (const node of spec.nodes) {
     const np = paths.node(node.name);
     for (const d of [np.dir, np.cniConfDir, np.cniCache]) fs.mkdirSync(d, { recursive: true });
-    await writeClientKubeconfig(np.kubeconfig, ca, apiURL, `system:node:${node.name}`, ['system:nodes']);
-    const agent = await startRecorded('agent', node.name, ['ip', 'netns', 'exec', netnsName(spec, node.name), 'sh', '-c', agentScript(spec, node, opts.proxyMode)], np.agentLog);
+    const agent = await startRecorded('agent', node.name, ['ip', 'netns', 'exec', netnsName(spec, node.name), 'sh', '-c', agentScript(spec, node, join, opts.proxyMode)], np.agentLog);
     agents.set(node.name, agent);
     progress(`${node.name}: agent starting (pid ${agent.pid}, log ${np.agentLog})`);
   }
@@ -152,7 +151,7 @@ export function ensureCniMountPoint(rec: StateRecorder): void {
  * network-namespace mounts of this node's containerd out of the host's view, and the node's own CNI cache is bound
  * over /var/lib/cni; both vanish with the node's mount namespace when its processes end.
  */
-export function agentScript(spec: LabSpec, node: LabNodeSpec, proxyMode: ProxyMode = agentDefaults.proxyMode): string {
+export function agentScript(spec: LabSpec, node: LabNodeSpec, join: { token: string; caCertHash: string }, proxyMode: ProxyMode = agentDefaults.proxyMode): string {
   const np = labPaths(spec).node(node.name);
   const args = [
     process.execPath,
@@ -161,13 +160,16 @@ export function agentScript(spec: LabSpec, node: LabNodeSpec, proxyMode: ProxyMo
     '--node-name', node.name,
     '--node-ip', node.ip,
     '--kubeconfig', np.kubeconfig,
+    '--server', apiServerURL(spec),
+    '--token', join.token,
+    '--discovery-token-ca-cert-hash', join.caCertHash,
     '--data-dir', np.dir,
     '--containerd-socket', np.containerdSocket,
     '--run-containerd',
     '--images-dir', labPaths(spec).images,
     '--cni-conf-dir', np.cniConfDir,
     '--cgroup-parent', cgroupParent(spec, node.name),
-    ...(node.controlPlane ? ['--register-with-taints', CONTROL_PLANE_TAINT, '--node-labels', CONTROL_PLANE_LABEL] : []),
+    ...(node.controlPlane ? ['--register-with-taints', CONTROL_PLANE_TAINT] : []),
     '--proxy-mode', proxyMode,
   ];
   return nodeScript(spec, node, args);
@@ -247,6 +249,8 @@ async function waitForNodesReady(spec: LabSpec, agents: Map<string, LabProcess>,
         for (const n of spec.nodes) {
           if (ready.has(n.name)) continue;
           const node = list.items.find((x) => x.metadata.name === n.name);
+          if (node && n.controlPlane && node.metadata.labels?.[CONTROL_PLANE_LABEL] === undefined)
+            await withTimeout(client.patch(Resources.nodes, undefined, n.name, 'merge', { metadata: { labels: { [CONTROL_PLANE_LABEL]: '' } } }), 10_000);
           const why = notReadyReason(node);
           if (why) waiting.set(n.name, why);
           else {

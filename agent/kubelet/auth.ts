@@ -4,7 +4,10 @@
 // with kube's cache lifetimes. Anonymous requests are refused. Without an API to ask, only system:masters is allowed.
 import type { IncomingMessage } from 'node:http';
 import type { TLSSocket } from 'node:tls';
+import type { ApiClient } from '../../api/client.js';
 import { StatusError } from '../../api/errors.js';
+import { Resources } from '../../api/resources.js';
+import type { KubeObject } from '../../api/types.js';
 
 export interface KubeletUser {
   name: string;
@@ -116,4 +119,29 @@ export class KubeletAuth {
     }
     if (!decision.allowed) throw new StatusError(403, 'Forbidden', `Forbidden (user=${user.name}, verb=${attrs.verb}, resource=${attrs.resource}, subresource=${attrs.subresource})`);
   }
+}
+
+/** The API as the kubelet's reviewer: TokenReview for bearer tokens, SubjectAccessReview for access. */
+export function apiReviewer(client: ApiClient): Reviewer {
+  return {
+    async reviewToken(token) {
+      const r = await client.create<KubeObject & { status?: { authenticated?: boolean; user?: { username?: string; uid?: string; groups?: string[]; extra?: Record<string, string[]> } } }>(Resources.tokenreviews, undefined, {
+        apiVersion: 'authentication.k8s.io/v1',
+        kind: 'TokenReview',
+        metadata: {},
+        spec: { token },
+      });
+      const u = r.status?.user;
+      return r.status?.authenticated && u?.username ? { name: u.username, uid: u.uid, groups: u.groups ?? [], extra: u.extra } : undefined;
+    },
+    async reviewAccess(user, attrs) {
+      const r = await client.create<KubeObject & { status?: { allowed?: boolean; reason?: string } }>(Resources.subjectaccessreviews, undefined, {
+        apiVersion: 'authorization.k8s.io/v1',
+        kind: 'SubjectAccessReview',
+        metadata: {},
+        spec: { user: user.name, uid: user.uid, groups: user.groups, extra: user.extra, resourceAttributes: { verb: attrs.verb, resource: attrs.resource, subresource: attrs.subresource, name: attrs.name } },
+      });
+      return { allowed: !!r.status?.allowed, reason: r.status?.reason };
+    },
+  };
 }

@@ -120,7 +120,7 @@ const servingRequest = (nodeName: string, nodeIP: string) => ({
 });
 
 /** The node's serving certificate from the cluster CA: the kept one if it still serves this node, else a new one. */
-export async function servingCertificate(o: ServingCertificateOptions): Promise<{ certPem: string; keyPem: string }> {
+export async function requestServingCertificate(o: ServingCertificateOptions): Promise<{ certPem: string; keyPem: string }> {
   const f = servingFiles(o.dataDir);
   if (fs.existsSync(f.crt) && fs.existsSync(f.key)) {
     const certPem = fs.readFileSync(f.crt, 'utf8');

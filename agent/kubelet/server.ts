@@ -38,11 +38,15 @@ export interface KubeletServerOptions {
   port?: number;
   /** Reviews tokens and access through the API (TokenReview, SubjectAccessReview); without it only system:masters may call. */
   reviewer?: Reviewer;
+  /** The serving certificate (issued by the cluster CA through a CSR); without it the node makes its own. */
+  serving?: KeyPair;
 }
 
 export interface KubeletServer {
   /** The port it listens on. */
   port: number;
+  /** Serves a renewed certificate to new connections. */
+  setCertificate(kp: KeyPair): void;
   close(): Promise<void>;
 }
 
@@ -172,7 +176,7 @@ const notFoundPath = () => new StatusError(404, 'NotFound', 'the server could no
 
 export async function startKubeletServer(opts: KubeletServerOptions): Promise<KubeletServer> {
   const { runtime } = opts;
-  const serving = await servingCertificate(opts.dataDir, opts.nodeName, opts.nodeIP);
+  const serving = opts.serving ?? (await servingCertificate(opts.dataDir, opts.nodeName, opts.nodeIP));
   const server = https.createServer({ cert: serving.certPem, key: serving.keyPem, ca: opts.clientCA, requestCert: true, rejectUnauthorized: false });
   const sockets = new Set<Duplex>();
 
@@ -236,6 +240,7 @@ export async function startKubeletServer(opts: KubeletServerOptions): Promise<Ku
   let closing: Promise<void> | undefined;
   return {
     port,
+    setCertificate: (kp) => server.setSecureContext({ cert: kp.certPem, key: kp.keyPem, ca: opts.clientCA }),
     close: () =>
       (closing ??= new Promise<void>((resolve) => {
         server.close(() => resolve());

@@ -42,3 +42,12 @@ t.test('approved requests are signed with the signer usages and a bounded durati
   t.same(computeSigning(csr(SIGNERS.kubeletClient, clientUsages, 'x'), subject('system:node:w1')), { type: 'none' }, 'not approved');
   t.same(computeSigning(csr('example.com/other', clientUsages, 'x', {}, approved), subject('system:node:w1')), { type: 'none' }, 'someone else\'s signer');
 });
+
+t.test('a node may get a system:kube-proxy client certificate for its embedded proxy; nobody else may', async (t) => {
+  const fromNode = { ...csr(SIGNERS.apiserverClient, clientUsages, 'system:node:worker1'), spec: { ...csr(SIGNERS.apiserverClient, clientUsages, 'system:node:worker1').spec, groups: ['system:nodes', 'system:authenticated'] } };
+  t.equal(computeApproval(fromNode, subject('system:kube-proxy', [])).type, 'approve');
+  t.same(computeApproval(fromNode, subject('system:kube-proxy', ['system:masters'])), { type: 'none' }, 'no groups in the subject');
+  t.same(computeApproval(fromNode, subject('admin', [])), { type: 'none' }, 'only the kube-proxy identity');
+  const fromUser = { ...fromNode, spec: { ...fromNode.spec, groups: ['system:authenticated'] } };
+  t.same(computeApproval(fromUser, subject('system:kube-proxy', [])), { type: 'none' }, 'only for nodes');
+});

@@ -52,6 +52,9 @@ export function computeApproval(csr: CertificateSigningRequest, subject: CSRSubj
     const self = csr.spec.username === subject.commonName;
     return { type: 'review', subresource: self ? 'selfnodeclient' : 'nodeclient', message: 'Auto approving kubelet client certificate after SubjectAccessReview.' };
   }
+  // A node's embedded kube-proxy gets its system:kube-proxy client certificate this way (as k3s's agents do).
+  if (csr.spec.signerName === SIGNERS.apiserverClient && subject.commonName === 'system:kube-proxy' && !subject.organizations.length && !subject.ips.length && !subject.dnsNames.length && usagesWithin(csr.spec.usages, CLIENT_USAGES, 'client auth') && (csr.spec.groups ?? []).includes('system:nodes'))
+    return { type: 'approve', message: `Auto approving the kube-proxy client certificate of node ${csr.spec.username?.replace(NODE_PREFIX, '')}.` };
   if (csr.spec.signerName === SIGNERS.kubeletServing) {
     const name = subject.commonName.slice(NODE_PREFIX.length);
     const wellFormed =
