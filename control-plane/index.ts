@@ -169,7 +169,7 @@ export async function startServer(config: ServerConfig): Promise<RunningServer> 
           'poststarthook/rbac/bootstrap-roles': async () => {},
         },
       },
-      kubeletClient,
+      kubeletClient: { ...kubeletClient, caPem: ca.certPem },
     });
     await step(`listen on ${config.bindAddress}:${config.port}`, () => new Promise<void>((resolve, reject) => {
       server.once('error', reject);

@@ -10,6 +10,8 @@ import type { GenericStore } from '../store.js';
 export interface KubeletClientConfig {
   certPem: string;
   keyPem: string;
+  /** The CA kubelet serving certificates must chain to (--kubelet-certificate-authority): the cluster CA. */
+  caPem: string;
   /** Per-request timeout for reaching the kubelet and getting its answer's head; default 30 s. */
   connectTimeoutMs?: number;
 }
@@ -38,7 +40,7 @@ export function kubeletConfig(cfg: KubeletClientConfig | undefined): KubeletClie
 }
 
 export function kubeletRequest(cfg: KubeletClientConfig, t: KubeletAddress, path: string, method: string, headers: Record<string, string> = {}) {
-  return https.request({ host: t.host, port: t.port, path, method, headers, cert: cfg.certPem, key: cfg.keyPem, rejectUnauthorized: false, agent: false, timeout: cfg.connectTimeoutMs ?? 30_000 });
+  return https.request({ host: t.host, port: t.port, path, method, headers, cert: cfg.certPem, key: cfg.keyPem, ca: cfg.caPem, agent: false, timeout: cfg.connectTimeoutMs ?? 30_000 });
 }
 
 /** The kubelet could not be reached or did not answer: the backend is unavailable, as for any proxied call. */
