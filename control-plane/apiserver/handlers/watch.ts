@@ -1,9 +1,17 @@
 // watch (kube: k8s.io/apiserver/pkg/endpoints/handlers/watch.go): the events of a collection, one JSON document per
-// line, until the client goes or the timeout (timeoutSeconds, 30 minutes by default) ends the stream.
+// line, until the client goes or the timeout (timeoutSeconds, 30 minutes by default) ends the stream. A client that
+// stops reading is dropped once its unsent events pass a bound (kube's cacher drops watchers whose buffer is full),
+// so a stalled watcher costs the server a few megabytes at most; clients watch again from their last resourceVersion.
 import { boolParam, intParam, listOptions, startStream } from '../http.js';
 import type { WatchEventOut } from '../registry/store.js';
+import { logger } from '../../../api/log.js';
 import { watchEventEncoder } from './response.js';
 import type { RequestScope } from './scope.js';
+
+const log = logger('apiserver.watch');
+
+/** Bytes of events a watcher may leave unread before it is dropped. */
+export const WATCH_BUFFER_LIMIT = 4 * 1024 * 1024;
 
 export async function watch(s: RequestScope): Promise<void> {
   const { req, res, query } = s;
@@ -22,6 +30,11 @@ export async function watch(s: RequestScope): Promise<void> {
     if (ended) return;
     if (!res.headersSent) startStream(res);
     res.write(JSON.stringify(encode(e)) + '\n');
+    if (res.writableLength > WATCH_BUFFER_LIMIT) {
+      log.warn({ resource: s.def.plural, namespace: s.namespace, user: s.user?.name, unsent: res.writableLength }, 'dropping a watcher that does not read');
+      end();
+      res.destroy();
+    }
   };
   let handle: { close(): void } | undefined;
   const timer = setTimeout(end, Math.max(1, timeout) * 1000);

@@ -103,10 +103,16 @@ function decode(kv: { value: string; modRevision: number }, def?: ResourceDef): 
   return obj;
 }
 
+/** The most a stored object may weigh (etcd's default request limit, which kube-apiserver's objects live under). */
+export const MAX_STORED_BYTES = 1.5 * 1024 * 1024;
+
 function encode(obj: KubeObject, def?: ResourceDef): string {
   const stored = def?.storage ? def.storage.toStorage(obj) : obj;
   const { resourceVersion: _, ...meta } = stored.metadata;
-  return JSON.stringify({ ...stored, metadata: meta });
+  const text = JSON.stringify({ ...stored, metadata: meta });
+  const size = Buffer.byteLength(text);
+  if (size > MAX_STORED_BYTES) throw new StatusError(413, 'RequestEntityTooLarge', `Request entity too large: the object is ${size} bytes, the limit is ${MAX_STORED_BYTES}`);
+  return text;
 }
 
 /** Empty maps and lists in metadata vanish, as Go's omitempty drops them (`kubectl label x a-` leaves no `labels: {}`). */

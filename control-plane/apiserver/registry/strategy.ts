@@ -3,7 +3,7 @@
 // what a client may not set on create, what an endpoint may not change on update, defaulting, validation, the
 // fields it answers field selectors on, and the rules of its graceful deletion.
 import type { KubeObject, StatusCause } from '../../../api/types.js';
-import { subdomainErrors } from './validation.js';
+import { objectMetaErrors, subdomainErrors } from './validation.js';
 
 type Any = any;
 
@@ -73,8 +73,8 @@ export function strategy(o: StrategyOptions = {}): Strategy {
       return next;
     },
     defaults: o.defaults ?? (() => {}),
-    validate: (obj) => [...validateName(obj.metadata.name ?? ''), ...validate(obj)],
-    validateUpdate: (obj, old) => validate(obj, old),
+    validate: (obj) => [...validateName(obj.metadata.name ?? ''), ...objectMetaErrors(obj), ...validate(obj)],
+    validateUpdate: (obj, old) => [...objectMetaErrors(obj), ...validate(obj, old)],
     fields: o.fields ?? (() => ({})),
     gracePeriod: () => 0,
     awaitsFinalization: () => false,

@@ -105,13 +105,62 @@ export function podSpecErrors(spec: Any, path: string): StatusCause[] {
   return out;
 }
 
-function metaLabels(obj: Any): StatusCause[] {
-  return labelMapErrors('metadata.labels', obj.metadata?.labels);
+const tooLong = (field: string, max: number): StatusCause => ({ reason: 'FieldValueTooLong', field, message: `Too long: must have at most ${max} bytes` });
+
+/** Annotation values may total 256 KiB per object (kube's TotalAnnotationSizeLimitB). */
+export const MAX_ANNOTATIONS_BYTES = 256 * 1024;
+/** ConfigMap and Secret data may total 1 MiB (kube's MaxSecretSize). */
+export const MAX_DATA_BYTES = 1024 * 1024;
+
+/** A qualified name: an optional DNS-subdomain prefix and "/", then a name of at most 63 characters. */
+function qualifiedNameErrors(field: string, k: string): StatusCause[] {
+  const [prefix, name] = k.includes('/') ? [k.slice(0, k.indexOf('/')), k.slice(k.indexOf('/') + 1)] : ['', k];
+  if ((prefix && (prefix.length > 253 || !dns1123Subdomain.test(prefix))) || !qualifiedName.test(name) || name.length > 63)
+    return [invalidValue(field, k, `name part must consist of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric character (e.g. 'MyName',  or 'my.name',  or '123-abc', regex used for validation is '([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]')`)];
+  return [];
+}
+
+/** What every object's metadata must satisfy (ValidateObjectMeta): labels, annotations, finalizers, owner references. */
+export function objectMetaErrors(obj: KubeObject): StatusCause[] {
+  const m = (obj.metadata ?? {}) as Any;
+  const out = labelMapErrors('metadata.labels', m.labels);
+  if (m.annotations !== undefined && m.annotations !== null) {
+    let size = 0;
+    for (const [k, v] of Object.entries(m.annotations as Record<string, unknown>)) {
+      out.push(...qualifiedNameErrors('metadata.annotations', k.toLowerCase()));
+      size += k.length + (typeof v === 'string' ? Buffer.byteLength(v) : 0);
+    }
+    if (size > MAX_ANNOTATIONS_BYTES) out.push(tooLong('metadata.annotations', MAX_ANNOTATIONS_BYTES));
+  }
+  (m.finalizers ?? []).forEach((f: unknown, i: number) => {
+    if (typeof f !== 'string') out.push(invalidValue(`metadata.finalizers[${i}]`, f, 'must be a string'));
+    else out.push(...qualifiedNameErrors(`metadata.finalizers[${i}]`, f));
+  });
+  let controllers = 0;
+  (m.ownerReferences ?? []).forEach((r: Any, i: number) => {
+    const at = `metadata.ownerReferences[${i}]`;
+    for (const f of ['apiVersion', 'kind', 'name', 'uid']) if (!r?.[f]) out.push(invalidValue(`${at}.${f}`, r?.[f] ?? '', `${f} must not be empty`));
+    if (r?.controller) controllers++;
+  });
+  if (controllers > 1) out.push(invalidValue('metadata.ownerReferences', m.ownerReferences.filter((r: Any) => r.controller).map((r: Any) => `${r.kind}/${r.name}`), 'Only one reference can have Controller set to true'));
+  if (m.generateName && typeof m.generateName === 'string' && !m.name) {
+    const base = m.generateName.replace(/-$/, '');
+    if (base && !dns1123Subdomain.test(base)) out.push(...subdomainErrors('metadata.generateName', m.generateName));
+  }
+  return out;
+}
+
+/** ConfigMap and Secret payloads: at most 1 MiB together. */
+export function dataSizeErrors(obj: KubeObject): StatusCause[] {
+  const o = obj as Any;
+  let size = 0;
+  for (const f of ['data', 'binaryData', 'stringData']) for (const [k, v] of Object.entries((o[f] ?? {}) as Record<string, unknown>)) size += k.length + (typeof v === 'string' ? v.length : 0);
+  return size > MAX_DATA_BYTES ? [tooLong('data', MAX_DATA_BYTES)] : [];
 }
 
 export function pod(obj: KubeObject, old?: KubeObject): StatusCause[] {
   const p = obj as Any;
-  const out = [...metaLabels(p), ...podSpecErrors(p.spec, 'spec')];
+  const out = [...podSpecErrors(p.spec, 'spec')];
   if (old) {
     // A pod's containers and their images are the only things that may change after creation (besides metadata).
     const o = old as Any;
@@ -145,7 +194,7 @@ function selectorImmutable(obj: Any, old: Any | undefined): StatusCause[] {
 
 export function deployment(obj: KubeObject, old?: KubeObject): StatusCause[] {
   const d = obj as Any;
-  const out = [...metaLabels(d), ...templateErrors(d.spec, 'spec'), ...selectorImmutable(d, old)];
+  const out = [...templateErrors(d.spec, 'spec'), ...selectorImmutable(d, old)];
   if (d.spec?.template?.spec?.restartPolicy && d.spec.template.spec.restartPolicy !== 'Always')
     out.push(notSupported('spec.template.spec.restartPolicy', d.spec.template.spec.restartPolicy, ['Always']));
   const strategy = d.spec?.strategy?.type;
@@ -154,17 +203,17 @@ export function deployment(obj: KubeObject, old?: KubeObject): StatusCause[] {
 }
 
 export function replicaSet(obj: KubeObject, old?: KubeObject): StatusCause[] {
-  return [...metaLabels(obj), ...templateErrors((obj as Any).spec, 'spec'), ...selectorImmutable(obj, old)];
+  return [...templateErrors((obj as Any).spec, 'spec'), ...selectorImmutable(obj, old)];
 }
 
 export function daemonSet(obj: KubeObject, old?: KubeObject): StatusCause[] {
-  return [...metaLabels(obj), ...templateErrors((obj as Any).spec, 'spec'), ...selectorImmutable(obj, old)];
+  return [...templateErrors((obj as Any).spec, 'spec'), ...selectorImmutable(obj, old)];
 }
 
 export function statefulSet(obj: KubeObject, old?: KubeObject): StatusCause[] {
   const s = obj as Any;
   const spec = s.spec ?? {};
-  const out = [...metaLabels(s), ...templateErrors(spec, 'spec'), ...selectorImmutable(s, old)];
+  const out = [...templateErrors(spec, 'spec'), ...selectorImmutable(s, old)];
   if (spec.template?.spec?.restartPolicy && spec.template.spec.restartPolicy !== 'Always') out.push(notSupported('spec.template.spec.restartPolicy', spec.template.spec.restartPolicy, ['Always']));
   if (!['OrderedReady', 'Parallel'].includes(spec.podManagementPolicy)) out.push(notSupported('spec.podManagementPolicy', spec.podManagementPolicy, ['OrderedReady', 'Parallel']));
   if (!['RollingUpdate', 'OnDelete'].includes(spec.updateStrategy?.type)) out.push(notSupported('spec.updateStrategy.type', spec.updateStrategy?.type, ['OnDelete', 'RollingUpdate']));
@@ -208,7 +257,7 @@ function jobSpecErrors(spec: Any, path: string, generated: boolean): StatusCause
 
 export function job(obj: KubeObject, old?: KubeObject): StatusCause[] {
   const j = obj as Any;
-  const out = [...metaLabels(j), ...jobSpecErrors(j.spec, 'spec', true), ...selectorImmutable(j, old)];
+  const out = [...jobSpecErrors(j.spec, 'spec', true), ...selectorImmutable(j, old)];
   const uid = j.metadata?.uid;
   const sel = j.spec?.selector?.matchLabels?.['batch.kubernetes.io/controller-uid'];
   if (j.spec?.manualSelector !== true && sel !== undefined && sel !== uid) out.push(invalidValue('spec.selector', j.spec.selector, '`selector` not auto-generated'));
@@ -226,7 +275,7 @@ export function job(obj: KubeObject, old?: KubeObject): StatusCause[] {
 export function cronJob(obj: KubeObject): StatusCause[] {
   const c = obj as Any;
   const spec = c.spec ?? {};
-  const out = [...metaLabels(c)];
+  const out: StatusCause[] = [];
   const name = c.metadata?.name ?? '';
   // Job names add an 11-character suffix to the CronJob's name, and must stay DNS labels.
   if (name.length > 52) out.push(invalidValue('metadata.name', name, 'must be no more than 52 characters'));
@@ -251,7 +300,7 @@ const quotaScopes = ['Terminating', 'NotTerminating', 'BestEffort', 'NotBestEffo
 
 export function resourceQuota(obj: KubeObject): StatusCause[] {
   const q = obj as Any;
-  const out = [...metaLabels(q)];
+  const out: StatusCause[] = [];
   for (const [r, v] of Object.entries(q.spec?.hard ?? {})) {
     if (!/^([a-z0-9.-]+\/)?[a-zA-Z0-9._/-]+$/.test(r)) out.push(invalidValue(`spec.hard[${r}]`, r, 'must be a standard resource for quota'));
     if ((typeof v !== 'string' && typeof v !== 'number') || (typeof v === 'string' && !quantity.test(v))) out.push(invalidValue(`spec.hard[${r}]`, v, "quantities must match the regular expression '^([+-]?[0-9.]+)([eEinumkKMGTP]*[-+]?[0-9]*)$'"));
@@ -265,7 +314,7 @@ export function resourceQuota(obj: KubeObject): StatusCause[] {
 
 export function limitRange(obj: KubeObject): StatusCause[] {
   const l = obj as Any;
-  const out = [...metaLabels(l)];
+  const out: StatusCause[] = [];
   const types = ['Container', 'Pod', 'PersistentVolumeClaim'];
   ((l.spec?.limits ?? []) as Any[]).forEach((item, i) => {
     const path = `spec.limits[${i}]`;
@@ -297,7 +346,7 @@ export function limitRange(obj: KubeObject): StatusCause[] {
 
 export function service(obj: KubeObject, old?: KubeObject): StatusCause[] {
   const s = obj as Any;
-  const out = [...metaLabels(s)];
+  const out: StatusCause[] = [];
   const spec = s.spec ?? {};
   const types = ['ClusterIP', 'ExternalName', 'LoadBalancer', 'NodePort'];
   if (!types.includes(spec.type)) out.push(notSupported('spec.type', spec.type, types));
@@ -327,12 +376,8 @@ export function service(obj: KubeObject, old?: KubeObject): StatusCause[] {
   return out;
 }
 
-export function namespace(obj: KubeObject): StatusCause[] {
-  return metaLabels(obj);
-}
-
 export function node(obj: KubeObject): StatusCause[] {
-  const out = metaLabels(obj);
+  const out: StatusCause[] = [];
   const effects = ['NoSchedule', 'PreferNoSchedule', 'NoExecute'];
   ((obj as Any).spec?.taints ?? []).forEach((t: Any, i: number) => {
     if (!t.key) out.push(required(`spec.taints[${i}].key`));
@@ -341,13 +386,9 @@ export function node(obj: KubeObject): StatusCause[] {
   return out;
 }
 
-export function endpoints(obj: KubeObject): StatusCause[] {
-  return metaLabels(obj);
-}
-
 export function endpointSlice(obj: KubeObject): StatusCause[] {
   const e = obj as Any;
-  const out = metaLabels(e);
+  const out: StatusCause[] = [];
   if (!['IPv4', 'IPv6', 'FQDN'].includes(e.addressType)) out.push(notSupported('addressType', e.addressType, ['FQDN', 'IPv4', 'IPv6']));
   return out;
 }

@@ -5,12 +5,10 @@ import type { KubeObject, Namespace } from '../../../../api/types.js';
 import * as defaults from '../defaults.js';
 import { strategy, type Strategy } from '../strategy.js';
 import { labelErrors } from '../validation.js';
-import * as validation from '../validation.js';
 
 export const namespaceStrategy: Strategy = {
   ...strategy({
     defaults: defaults.namespace,
-    validate: validation.namespace,
     validateName: (name) => labelErrors('metadata.name', name),
     fields: (o) => ({ 'status.phase': (o as Namespace).status?.phase ?? '' }),
   }),
