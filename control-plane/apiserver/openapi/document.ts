@@ -62,7 +62,7 @@ const patchBody = {
   required: true,
 };
 
-/** The paths of one kind: collection, object and (when served) its status subresource. */
+/** The paths of one kind: collection, object and (when served) its status and approval subresources. */
 function pathsOf(d: ResourceDef): Record<string, Schema> {
   const gvk = { group: d.group, version: d.version, kind: d.kind };
   const schemaName = definitionNameFor(d.group, d.version, d.kind);
@@ -102,6 +102,13 @@ function pathsOf(d: ResourceDef): Record<string, Schema> {
       get: read('Status', `status of the specified ${d.kind}`),
       put: replace('Status', `status of the specified ${d.kind}`),
       patch: patch('Status', `status of the specified ${d.kind}`),
+      parameters: [name, ...namespace],
+    };
+  }
+  if (d.subresources.includes('approval')) {
+    paths[`${base}/{name}/approval`] = {
+      get: read('Approval', `approval of the specified ${d.kind}`),
+      put: replace('Approval', `approval of the specified ${d.kind}`),
       parameters: [name, ...namespace],
     };
   }
