@@ -72,17 +72,25 @@ export function dns1035Errors(field: string, v: string): StatusCause[] {
 }
 
 const qualifiedName = /^([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]$/;
+
+/** A label key ("prefix/name"), as kube's IsQualifiedName words what is wrong with it. */
+function labelKeyErrors(field: string, k: string): StatusCause[] {
+  const [prefix, name] = k.includes('/') ? [k.slice(0, k.indexOf('/')), k.slice(k.indexOf('/') + 1)] : ['', k];
+  if ((prefix && !dns1123Subdomain.test(prefix)) || !qualifiedName.test(name) || name.length > 63)
+    return [invalidValue(field, k, `name part must consist of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric character (e.g. 'MyName',  or 'my.name',  or '123-abc', regex used for validation is '([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]')`)];
+  return [];
+}
+
+/** A label value, as kube's IsValidLabelValue words what is wrong with it. */
+function labelValueErrors(field: string, v: unknown): StatusCause[] {
+  if (typeof v !== 'string') return [invalidValue(`${field}`, v, 'label values must be strings')];
+  if (v !== '' && (v.length > 63 || !qualifiedName.test(v)))
+    return [invalidValue(field, v, `a valid label must be an empty string or consist of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric character (e.g. 'MyValue',  or 'my_value',  or '12345', regex used for validation is '(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?')`)];
+  return [];
+}
+
 export function labelMapErrors(field: string, labels: Record<string, unknown> | undefined): StatusCause[] {
-  const out: StatusCause[] = [];
-  for (const [k, v] of Object.entries(labels ?? {})) {
-    const [prefix, name] = k.includes('/') ? [k.slice(0, k.indexOf('/')), k.slice(k.indexOf('/') + 1)] : ['', k];
-    if ((prefix && !dns1123Subdomain.test(prefix)) || !qualifiedName.test(name) || name.length > 63)
-      out.push(invalidValue(field, k, `name part must consist of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric character (e.g. 'MyName',  or 'my.name',  or '123-abc', regex used for validation is '([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]')`));
-    if (typeof v !== 'string') out.push(invalidValue(`${field}`, v, 'label values must be strings'));
-    else if (v !== '' && (v.length > 63 || !qualifiedName.test(v)))
-      out.push(invalidValue(field, v, `a valid label must be an empty string or consist of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric character (e.g. 'MyValue',  or 'my_value',  or '12345', regex used for validation is '(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?')`));
-  }
-  return out;
+  return Object.entries(labels ?? {}).flatMap(([k, v]) => [...labelKeyErrors(field, k), ...labelValueErrors(field, v)]);
 }
 
 /** A label selector (ValidateLabelSelector): matchLabels as labels, each requirement's operator, key and values. */
@@ -98,9 +106,8 @@ export function labelSelectorErrors(path: string, selector: unknown): StatusCaus
     } else if (r?.operator === 'Exists' || r?.operator === 'DoesNotExist') {
       if (values.length) out.push(forbidden(`${p}.values`, "may not be specified when `operator` is 'Exists' or 'DoesNotExist'"));
     } else out.push(invalidValue(`${p}.operator`, r?.operator ?? '', 'not a valid selector operator'));
-    // The key is checked as a label key, each value as a label value.
-    out.push(...labelMapErrors(`${p}.key`, { [String(r?.key ?? '')]: '' }));
-    values.forEach((v, j) => out.push(...labelMapErrors(`${p}.values[${j}]`, { key: v }).filter((c) => c.message?.includes('valid label'))));
+    out.push(...labelKeyErrors(`${p}.key`, String(r?.key ?? '')));
+    values.forEach((v, j) => out.push(...labelValueErrors(`${p}.values[${j}]`, v)));
   });
   return out;
 }

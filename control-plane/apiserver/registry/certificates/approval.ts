@@ -8,7 +8,7 @@ import { checkName } from '../store.js';
 import { csrApprovalStrategy } from './strategy.js';
 
 export const csrApproval: Subresource = {
-  async serve({ store, def, name, method, body, managedFields, user }) {
+  async serve({ store, def, name, method, query, body, managedFields, user }) {
     if (method === 'GET') return { code: 200, object: await store.get(def, undefined, name) };
     if (method !== 'PUT') throw methodNotAllowed();
     if (!body || typeof body !== 'object' || Array.isArray(body)) throw badRequest('the body of the request must be a JSON object');
@@ -16,6 +16,6 @@ export const csrApproval: Subresource = {
     if (obj.kind !== undefined && obj.kind !== def.kind) throw badRequest(`${obj.kind} in version "${obj.apiVersion ?? ''}" cannot be handled as a ${def.kind}: the kind in the body does not match the resource in the URL`);
     checkName(obj, name);
     obj.metadata ??= {};
-    return { code: 200, object: await store.update(def, undefined, name, () => obj, { strategy: csrApprovalStrategy, managedFields, user, subresource: 'approval' }) };
+    return { code: 200, object: await store.update(def, undefined, name, () => obj, { strategy: csrApprovalStrategy, managedFields, user, subresource: 'approval', dryRun: query.get('dryRun') === 'All' }) };
   },
 };
