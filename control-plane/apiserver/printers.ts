@@ -139,6 +139,35 @@ const containersAndImages = (spec: Any) => [
   (spec?.containers ?? []).map((c: Any) => c.image).join(','),
 ];
 
+/** A binding's subjects as kubectl lists them (rbac.SubjectsStrings): users, groups, and service accounts as namespace/name. */
+function subjectColumns(b: Any): string[] {
+  const of = (kind: string, show: (s: Any) => string) => (b.subjects ?? []).filter((s: Any) => s?.kind === kind).map(show).join(', ');
+  return [of('User', (s) => s.name), of('Group', (s) => s.name), of('ServiceAccount', (s) => `${s.namespace ?? ''}/${s.name}`)];
+}
+
+function bindingPrinter(what: string, roleDescription: string): Printer {
+  return {
+    columns: [
+      name,
+      { name: 'Role', type: 'string', description: roleDescription },
+      ageCol,
+      wide({ name: 'Users', type: 'string', description: `Users in the ${what}` }),
+      wide({ name: 'Groups', type: 'string', description: `Groups in the ${what}` }),
+      wide({ name: 'ServiceAccounts', type: 'string', description: `ServiceAccounts in the ${what}` }),
+    ],
+    row: (b, now) => [b.metadata.name, `${b.roleRef?.kind ?? ''}/${b.roleRef?.name ?? ''}`, age(b.metadata.creationTimestamp, now), ...subjectColumns(b)],
+  };
+}
+
+/** A CSR's CONDITION: Denied over Approved over Pending, then Failed and Issued (extractCSRStatus). */
+function csrCondition(c: Any): string {
+  const has = (t: string) => (c.status?.conditions ?? []).some((x: Any) => x?.type === t);
+  let s = has('Denied') ? 'Denied' : has('Approved') ? 'Approved' : 'Pending';
+  if (has('Failed')) s += ',Failed';
+  if (c.status?.certificate) s += ',Issued';
+  return s;
+}
+
 const printers: Record<string, Printer> = {
   Pod: {
     columns: [
@@ -372,6 +401,23 @@ const printers: Record<string, Printer> = {
   ServiceAccount: {
     columns: [name, { name: 'Secrets', type: 'string', description: 'Secrets is a list of the secrets in the same namespace that pods running using this ServiceAccount are allowed to use.' }, ageCol],
     row: (s, now) => [s.metadata.name, (s.secrets ?? []).length, age(s.metadata.creationTimestamp, now)],
+  },
+  // Roles and ClusterRoles have no printer of their own in kube-apiserver: they print NAME and CREATED AT (the fallback).
+  RoleBinding: bindingPrinter('roleBinding', 'RoleRef can reference a Role in the current namespace or a ClusterRole in the global namespace. If the RoleRef cannot be resolved, the Authorizer must return an error. This field is immutable.'),
+  ClusterRoleBinding: bindingPrinter('clusterRoleBinding', 'RoleRef can only reference a ClusterRole in the global namespace. If the RoleRef cannot be resolved, the Authorizer must return an error. This field is immutable.'),
+  CertificateSigningRequest: {
+    columns: [
+      name,
+      ageCol,
+      { name: 'SignerName', type: 'string', description: 'Requested signer for the request, a qualified name.' },
+      { name: 'Requestor', type: 'string', description: 'Name of the user that created the request, set by the API server.' },
+      { name: 'RequestedDuration', type: 'string', description: 'Requested duration of validity of the issued certificate.' },
+      { name: 'Condition', type: 'string', description: 'Conditions applied to the request: Approved, Denied, Failed, and whether a certificate was issued.' },
+    ],
+    row(c, now) {
+      const seconds = c.spec?.expirationSeconds;
+      return [c.metadata.name, age(c.metadata.creationTimestamp, now), c.spec?.signerName || '<none>', c.spec?.username ?? '', typeof seconds === 'number' ? humanDuration(seconds * 1000) : '<none>', csrCondition(c)];
+    },
   },
 };
 

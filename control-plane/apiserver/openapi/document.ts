@@ -4,7 +4,7 @@
 // PATCH operation; client-side `apply` computes its strategic merge patch from the schemas when the PATCH operation
 // accepts application/strategic-merge-patch+json.
 import { createHash } from 'node:crypto';
-import { groupVersions, kinds, type ResourceDef } from '../registry/kinds.js';
+import { groupVersions, kinds, verbsFor, type ResourceDef } from '../registry/kinds.js';
 import { refPrefix, type Schema } from './dsl.js';
 import { closure, definitionNameFor, refsIn } from './schemas.js';
 import { meta } from './meta.js';
@@ -62,7 +62,7 @@ const patchBody = {
   required: true,
 };
 
-/** The paths of one kind: collection, object and (when served) its status subresource. */
+/** The paths of one kind: collection and object (with the verbs it serves), and its status and approval subresources. */
 function pathsOf(d: ResourceDef): Record<string, Schema> {
   const gvk = { group: d.group, version: d.version, kind: d.kind };
   const schemaName = definitionNameFor(d.group, d.version, d.kind);
@@ -82,26 +82,32 @@ function pathsOf(d: ResourceDef): Record<string, Schema> {
   const patch = (suffix: string, what: string) =>
     op(id('patch', suffix), 'patch', { description: `partially update ${what}`, parameters: [pretty, dryRun, fieldManager, fieldValidation, force], requestBody: patchBody, responses: responses(schemaName, ['200', '201']) });
 
-  const paths: Record<string, Schema> = {
-    [base]: {
-      get: op(id('list'), 'list', { description: `list or watch objects of kind ${d.kind}`, parameters: [pretty, ...listParams], responses: responses(listName, ['200']) }),
-      post: op(id('create'), 'post', { description: `create a ${d.kind}`, parameters: [pretty, dryRun, fieldManager, fieldValidation], requestBody: bodyOf(schemaName), responses: responses(schemaName, ['200', '201', '202']) }),
-      delete: op(id('deletecollection'), 'deletecollection', { description: `delete collection of ${d.kind}`, parameters: [pretty, ...deleteParams, ...listParams], responses: responses(meta('Status'), ['200']) }),
-      parameters: namespace,
-    },
-    [`${base}/{name}`]: {
-      get: read('', `the specified ${d.kind}`),
-      put: replace('', `the specified ${d.kind}`),
-      patch: patch('', `the specified ${d.kind}`),
-      delete: op(id('delete'), 'delete', { description: `delete a ${d.kind}`, parameters: [pretty, ...deleteParams], requestBody: { content: { '*/*': { schema: refTo(meta('DeleteOptions')) } } }, responses: responses(meta('Status'), ['200', '202']) }),
-      parameters: [name, ...namespace],
-    },
-  };
+  // Only the verbs the kind serves: the review kinds, for one, are create-only.
+  const verbs = new Set(verbsFor(d));
+  const collection: Schema = {};
+  if (verbs.has('list')) collection.get = op(id('list'), 'list', { description: `list or watch objects of kind ${d.kind}`, parameters: [pretty, ...listParams], responses: responses(listName, ['200']) });
+  if (verbs.has('create')) collection.post = op(id('create'), 'post', { description: `create a ${d.kind}`, parameters: [pretty, dryRun, fieldManager, fieldValidation], requestBody: bodyOf(schemaName), responses: responses(schemaName, ['200', '201', '202']) });
+  if (verbs.has('deletecollection')) collection.delete = op(id('deletecollection'), 'deletecollection', { description: `delete collection of ${d.kind}`, parameters: [pretty, ...deleteParams, ...listParams], responses: responses(meta('Status'), ['200']) });
+  const item: Schema = {};
+  if (verbs.has('get')) item.get = read('', `the specified ${d.kind}`);
+  if (verbs.has('update')) item.put = replace('', `the specified ${d.kind}`);
+  if (verbs.has('patch')) item.patch = patch('', `the specified ${d.kind}`);
+  if (verbs.has('delete')) item.delete = op(id('delete'), 'delete', { description: `delete a ${d.kind}`, parameters: [pretty, ...deleteParams], requestBody: { content: { '*/*': { schema: refTo(meta('DeleteOptions')) } } }, responses: responses(meta('Status'), ['200', '202']) });
+  const paths: Record<string, Schema> = {};
+  if (Object.keys(collection).length) paths[base] = { ...collection, parameters: namespace };
+  if (Object.keys(item).length) paths[`${base}/{name}`] = { ...item, parameters: [name, ...namespace] };
   if (d.subresources.includes('status')) {
     paths[`${base}/{name}/status`] = {
       get: read('Status', `status of the specified ${d.kind}`),
       put: replace('Status', `status of the specified ${d.kind}`),
       patch: patch('Status', `status of the specified ${d.kind}`),
+      parameters: [name, ...namespace],
+    };
+  }
+  if (d.subresources.includes('approval')) {
+    paths[`${base}/{name}/approval`] = {
+      get: read('Approval', `approval of the specified ${d.kind}`),
+      put: replace('Approval', `approval of the specified ${d.kind}`),
       parameters: [name, ...namespace],
     };
   }
@@ -118,7 +124,7 @@ const built = new Map<string, Built>();
 /** The document of one group-version, rebuilt only when the served kinds for it change. */
 function documentFor(group: string, version: string): Built {
   const defs = kinds.filter((d) => d.group === group && d.version === version);
-  const signature = defs.map((d) => `${d.plural}:${d.kind}:${d.namespaced}:${d.subresources.join(',')}`).join(';');
+  const signature = defs.map((d) => `${d.plural}:${d.kind}:${d.namespaced}:${d.subresources.join(',')}:${verbsFor(d).join(',')}`).join(';');
   const cached = built.get(`${group}/${version}`);
   if (cached?.signature === signature) return cached;
   const paths: Record<string, Schema> = {};

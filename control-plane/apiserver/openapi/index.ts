@@ -2,5 +2,5 @@
 // apply's strategic merge patch), unknown-field detection for strict field validation, and schema lookup.
 export { openapiDocument, openapiIndex } from './document.js';
 export { unknownFields } from './validate.js';
-export { definition, schemaFor } from './schemas.js';
+export { closure, definition, definitionNameFor, schemaFor } from './schemas.js';
 export type { Schema } from './dsl.js';

@@ -89,6 +89,12 @@ export const metaDefinitions: Definition[] = [
     values: strings('Values for In and NotIn (must be non-empty); must be empty for Exists and DoesNotExist.', { listType: 'atomic' }),
   }, { required: ['key', 'operator'] }),
 
+  obj(meta('FieldSelectorRequirement'), 'One condition on a field.', {
+    key: str('The field the condition applies to.'),
+    operator: str('How key relates to values: In, NotIn, Exists or DoesNotExist.'),
+    values: strings('Values for In and NotIn (must be non-empty); must be empty for Exists and DoesNotExist.', { listType: 'atomic' }),
+  }, { required: ['key', 'operator'] }),
+
   obj(meta('Condition'), 'One aspect of an object\'s current state, in the standard condition shape.', {
     lastTransitionTime: time('When the status last changed from one value to another.'),
     message: str('Human-readable details about the transition.'),

@@ -2,7 +2,10 @@
 // its definitions (with `gvk`) to one of the group files and the group file to `groups` below; the API server
 // publishes it once registry.ts serves it.
 import { appsDefinitions } from './apps.js';
+import { authenticationDefinitions } from './authentication.js';
+import { authorizationDefinitions } from './authorization.js';
 import { batchDefinitions } from './batch.js';
+import { certificatesDefinitions } from './certificates.js';
 import { coordinationDefinitions } from './coordination.js';
 import { coreDefinitions } from './core.js';
 import { podDefinitions } from './core-pod.js';
@@ -10,8 +13,23 @@ import { discoveryDefinitions } from './discovery.js';
 import { list, obj, ref, typeMeta, refPrefix, type Definition, type GroupVersionKind, type Schema } from './dsl.js';
 import { eventsDefinitions } from './events.js';
 import { meta, metaDefinitions } from './meta.js';
+import { rbacDefinitions } from './rbac.js';
 
-const groups: Definition[][] = [metaDefinitions, podDefinitions, coreDefinitions, appsDefinitions, batchDefinitions, discoveryDefinitions, coordinationDefinitions, eventsDefinitions];
+const groups: Definition[][] = [
+  metaDefinitions,
+  podDefinitions,
+  coreDefinitions,
+  appsDefinitions,
+  batchDefinitions,
+  discoveryDefinitions,
+  coordinationDefinitions,
+  eventsDefinitions,
+  rbacDefinitions,
+  certificatesDefinitions,
+  // Served by the API server's review endpoints (create only), not by the registry: their schemas are here all the same.
+  authenticationDefinitions,
+  authorizationDefinitions,
+];
 
 const gvkKey = (g: GroupVersionKind) => `${g.group}/${g.version}/${g.kind}`;
 

@@ -405,7 +405,7 @@ t.test('malformed bodies and unknown kinds are 400s that name the problem', asyn
   expect400(t, () => decodeProtobuf(Buffer.from('k8s', 'latin1')), /magic/);
   expect400(t, () => decodeProtobuf(Buffer.concat([Buffer.from('k8s\0', 'latin1'), Buffer.from([0x0a, 0x20, 0x0a])])), /envelope.*truncated/);
   expect400(t, () => decodeProtobuf(Buffer.from('k8s\0', 'latin1')), /no apiVersion\/kind/);
-  expect400(t, () => decodeProtobuf(envelope('rbac.authorization.k8s.io/v1', 'Role', Buffer.alloc(0))), /no protobuf decoding for kind "Role"/);
+  expect400(t, () => decodeProtobuf(envelope('networking.k8s.io/v1', 'NetworkPolicy', Buffer.alloc(0))), /no protobuf decoding for kind "NetworkPolicy"/);
   expect400(t, () => decodeProtobuf(envelope('v1', 'Pod', Buffer.alloc(0), [str(3, 'gzip')])), /content encoding "gzip"/);
   expect400(t, () => decodeProtobuf(envelope('v1', 'Pod', msg(1, int(1, 5)))), /metadata\.name: field 1 has wire type 0, want 2/);
   expect400(t, () => decodeProtobuf(envelope('v1', 'Pod', msg(2, msg(2, lenDelim(1, Buffer.from([0xff, 0xfe])))))), /spec\.containers\[0\]\.name: string is not valid UTF-8/);
@@ -447,4 +447,127 @@ t.test('corrupted bodies never crash: every outcome is a value or a 400', async 
   }
   t.equal(values + rejected, 2000);
   t.ok(rejected > 0 && values > 0, `${values} decoded, ${rejected} rejected`);
+});
+
+t.test('authentication and authorization reviews', async (t) => {
+  // extra is map<string, ExtraValue>: each value a message of repeated strings, a plain list in JSON.
+  const extra = (field: number, entries: Record<string, string[]>) => Buffer.concat(Object.entries(entries).map(([k, v]) => msg(field, str(1, k), msg(2, ...v.map((s) => str(1, s))))));
+  const emptyMeta = msg(1, msg(8));
+
+  const tokenReview = Buffer.concat([emptyMeta, msg(2, str(1, 'abc.def'), str(2, 'https://kubernetes.default.svc')), msg(3, bool(1, false), msg(2), str(3, ''))]);
+  t.strictSame(decodeProtobuf(envelope('authentication.k8s.io/v1', 'TokenReview', tokenReview)), {
+    apiVersion: 'authentication.k8s.io/v1',
+    kind: 'TokenReview',
+    metadata: { creationTimestamp: null },
+    spec: { token: 'abc.def', audiences: ['https://kubernetes.default.svc'] },
+    status: { user: {} },
+  });
+
+  const answered = Buffer.concat([emptyMeta, msg(2), msg(3, bool(1, true), msg(2, str(1, 'system:serviceaccount:default:robot'), str(2, 'u-1'), str(3, 'system:serviceaccounts'), str(3, 'system:authenticated'), extra(4, { 'authentication.kubernetes.io/pod-name': ['web'], empty: [] })), str(4, 'api'))]);
+  t.strictSame(decodeProtobuf(envelope('authentication.k8s.io/v1', 'TokenReview', answered)), {
+    apiVersion: 'authentication.k8s.io/v1',
+    kind: 'TokenReview',
+    metadata: { creationTimestamp: null },
+    spec: {},
+    status: {
+      authenticated: true,
+      user: { username: 'system:serviceaccount:default:robot', uid: 'u-1', groups: ['system:serviceaccounts', 'system:authenticated'], extra: { 'authentication.kubernetes.io/pod-name': ['web'], empty: [] } },
+      audiences: ['api'],
+    },
+  });
+
+  t.strictSame(decodeProtobuf(envelope('authentication.k8s.io/v1', 'SelfSubjectReview', Buffer.concat([emptyMeta, msg(2, msg(1))]))), {
+    apiVersion: 'authentication.k8s.io/v1',
+    kind: 'SelfSubjectReview',
+    metadata: { creationTimestamp: null },
+    status: { userInfo: {} },
+  });
+
+  // A SubjectAccessReview as a webhook or the kubelet sends it: user, groups, extra, uid, and selectors.
+  const resource = msg(1, str(1, 'team'), str(2, 'list'), str(3, 'apps'), str(4, 'v1'), str(5, 'deployments'), str(6, ''), str(7, ''), msg(8, str(1, ''), msg(2, str(1, 'metadata.name'), str(2, 'In'), str(3, 'web'))), msg(9, str(1, 'app=web')));
+  const sar = Buffer.concat([emptyMeta, msg(2, resource, str(3, 'alice'), str(4, 'devs'), extra(5, { scopes: ['a', 'b'] }), str(6, 'uid-7')), msg(3, bool(1, false), str(2, ''), str(3, ''), bool(4, false))]);
+  t.strictSame(decodeProtobuf(envelope('authorization.k8s.io/v1', 'SubjectAccessReview', sar)), {
+    apiVersion: 'authorization.k8s.io/v1',
+    kind: 'SubjectAccessReview',
+    metadata: { creationTimestamp: null },
+    spec: {
+      resourceAttributes: { namespace: 'team', verb: 'list', group: 'apps', version: 'v1', resource: 'deployments', fieldSelector: { requirements: [{ key: 'metadata.name', operator: 'In', values: ['web'] }] }, labelSelector: { rawSelector: 'app=web' } },
+      user: 'alice',
+      groups: ['devs'],
+      extra: { scopes: ['a', 'b'] },
+      uid: 'uid-7',
+    },
+    status: { allowed: false },
+  });
+
+  const local = Buffer.concat([objectMeta('', [str(3, 'team')]), msg(2, msg(2, str(1, '/metrics'), str(2, 'get')), str(3, 'bob')), msg(3, bool(1, true), str(2, 'RBAC: allowed by ClusterRoleBinding'))]);
+  t.strictSame(decodeProtobuf(envelope('authorization.k8s.io/v1', 'LocalSubjectAccessReview', local)), {
+    apiVersion: 'authorization.k8s.io/v1',
+    kind: 'LocalSubjectAccessReview',
+    metadata: { namespace: 'team', creationTimestamp: null },
+    spec: { nonResourceAttributes: { path: '/metrics', verb: 'get' }, user: 'bob' },
+    status: { allowed: true, reason: 'RBAC: allowed by ClusterRoleBinding' },
+  });
+
+  // A rules review's answer: rules without verbs on the wire are null verbs, as Go prints a nil slice.
+  const rules = Buffer.concat([emptyMeta, msg(2, str(1, 'team')), msg(3, msg(1, str(1, 'get'), str(2, ''), str(3, 'pods')), msg(1, str(3, 'secrets')), msg(2, str(1, 'get'), str(2, '/healthz')), bool(3, true), str(4, 'webhook: no opinion'))]);
+  t.strictSame(decodeProtobuf(envelope('authorization.k8s.io/v1', 'SelfSubjectRulesReview', rules)), {
+    apiVersion: 'authorization.k8s.io/v1',
+    kind: 'SelfSubjectRulesReview',
+    metadata: { creationTimestamp: null },
+    spec: { namespace: 'team' },
+    status: {
+      resourceRules: [{ verbs: ['get'], apiGroups: [''], resources: ['pods'] }, { verbs: null, resources: ['secrets'] }],
+      nonResourceRules: [{ verbs: ['get'], nonResourceURLs: ['/healthz'] }],
+      incomplete: true,
+      evaluationError: 'webhook: no opinion',
+    },
+  });
+  expect400(t, () => decodeProtobuf(envelope('authentication.k8s.io/v1', 'TokenReview', Buffer.concat([emptyMeta, msg(3, msg(2, msg(4, str(1, 'k'), msg(2, lenDelim(1, Buffer.from([0xff]))))))]))), /status\.user\.extra\["k"\]: string is not valid UTF-8/);
+});
+
+t.test('RBAC kinds and CertificateSigningRequests', async (t) => {
+  // A ClusterRole built by aggregation has no rules on the wire: rules is null in JSON, as kubectl prints it.
+  const agg = Buffer.concat([objectMeta('monitoring'), msg(3, msg(1, map(1, { 'rbac.example.com/aggregate-to-monitoring': 'true' })))]);
+  t.strictSame(decodeProtobuf(envelope('rbac.authorization.k8s.io/v1', 'ClusterRole', agg)), {
+    apiVersion: 'rbac.authorization.k8s.io/v1',
+    kind: 'ClusterRole',
+    metadata: { name: 'monitoring', creationTimestamp: null },
+    rules: null,
+    aggregationRule: { clusterRoleSelectors: [{ matchLabels: { 'rbac.example.com/aggregate-to-monitoring': 'true' } }] },
+  });
+  const binding = Buffer.concat([objectMeta('readers', [str(3, 'team')]), msg(2, str(1, 'User'), str(2, 'rbac.authorization.k8s.io'), str(3, 'alice'), str(4, '')), msg(2, str(1, 'ServiceAccount'), str(2, ''), str(3, 'robot'), str(4, 'team')), msg(3, str(1, ''), str(2, 'Role'), str(3, 'reader'))]);
+  t.strictSame(decodeProtobuf(envelope('rbac.authorization.k8s.io/v1', 'RoleBinding', binding)), {
+    apiVersion: 'rbac.authorization.k8s.io/v1',
+    kind: 'RoleBinding',
+    metadata: { name: 'readers', namespace: 'team', creationTimestamp: null },
+    subjects: [{ kind: 'User', apiGroup: 'rbac.authorization.k8s.io', name: 'alice' }, { kind: 'ServiceAccount', name: 'robot', namespace: 'team' }],
+    roleRef: { apiGroup: '', kind: 'Role', name: 'reader' },
+  });
+
+  const pem = Buffer.from('-----BEGIN CERTIFICATE REQUEST-----\n');
+  const csr = Buffer.concat([
+    objectMeta('node-csr-1'),
+    msg(2, bytes(1, pem), str(2, 'kubelet-bootstrap'), str(3, ''), str(4, 'system:bootstrappers'), str(5, 'digital signature'), str(5, 'client auth'), extra(6, { tok: ['x'] }), str(7, 'kubernetes.io/kube-apiserver-client-kubelet'), int(8, 3600)),
+    msg(3, msg(1, str(1, 'Approved'), str(2, 'AutoApproved'), str(3, 'ok'), time(4, 1700000000), msg(5), str(6, 'True'))),
+  ]);
+  t.strictSame(decodeProtobuf(envelope('certificates.k8s.io/v1', 'CertificateSigningRequest', csr)), {
+    apiVersion: 'certificates.k8s.io/v1',
+    kind: 'CertificateSigningRequest',
+    metadata: { name: 'node-csr-1', creationTimestamp: null },
+    spec: {
+      request: pem.toString('base64'),
+      username: 'kubelet-bootstrap',
+      groups: ['system:bootstrappers'],
+      usages: ['digital signature', 'client auth'],
+      extra: { tok: ['x'] },
+      signerName: 'kubernetes.io/kube-apiserver-client-kubelet',
+      expirationSeconds: 3600,
+    },
+    status: { conditions: [{ type: 'Approved', reason: 'AutoApproved', message: 'ok', lastUpdateTime: '2023-11-14T22:13:20Z', lastTransitionTime: null, status: 'True' }] },
+  });
+
+  function extra(field: number, entries: Record<string, string[]>) {
+    return Buffer.concat(Object.entries(entries).map(([k, v]) => msg(field, str(1, k), msg(2, ...v.map((s) => str(1, s))))));
+  }
 });

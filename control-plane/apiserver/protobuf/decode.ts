@@ -6,7 +6,7 @@ import { Reader, WireError, WireType, toInt32, toInt64 } from './wire.js';
 
 type Scalar = 's' | 'i32' | 'i64' | 'b' | 'y' | 'f64';
 const scalars = new Set<string>(['s', 'i32', 'i64', 'b', 'y', 'f64']);
-const specials = new Set<string>(['Time', 'MicroTime', 'Duration', 'IntOrString', 'Quantity', 'RawExtension', 'FieldsV1']);
+const specials = new Set<string>(['Time', 'MicroTime', 'Duration', 'IntOrString', 'Quantity', 'RawExtension', 'FieldsV1', 'ExtraValue']);
 
 interface Field {
   name: string;
@@ -15,6 +15,8 @@ interface Field {
   type: string;
   shape: 'single' | 'repeated' | 'map';
   keepZero: boolean;
+  /** Null in JSON when absent from the wire (a Go slice or pointer without omitempty). */
+  nullIfAbsent: boolean;
   inline: boolean;
 }
 
@@ -30,7 +32,7 @@ export class DecodeError extends Error {
 
 // ---- the table, parsed once ----
 
-const fieldSpec = /^(?:(\.\.\.)|([A-Za-z][\w]*)=)(\d+)(?::(\[|\{)?(\w+)[\]}]?)?(\*)?$/;
+const fieldSpec = /^(?:(\.\.\.)|([A-Za-z][\w]*)=)(\d+)(?::(\[|\{)?(\w+)[\]}]?)?(\*)?(!)?$/;
 
 function parseMessage(name: string, spec: string): Map<number, Field> {
   const fields = new Map<number, Field>();
@@ -44,6 +46,7 @@ function parseMessage(name: string, spec: string): Map<number, Field> {
       type,
       shape: m[4] === '[' ? 'repeated' : m[4] === '{' ? 'map' : 'single',
       keepZero: m[6] === '*',
+      nullIfAbsent: m[7] === '!',
       inline: m[1] === '...',
     });
   }
@@ -101,6 +104,7 @@ function into(type: string, buf: Uint8Array, out: JSONObject, path: string, dept
       throw rethrow(e, fpath);
     }
   }
+  for (const f of fields.values()) if (f.nullIfAbsent && !(f.name in out)) out[f.name] = null;
 }
 
 function rethrow(e: unknown, path: string): Error {
@@ -199,8 +203,8 @@ function readScalar(type: Scalar, wt: WireType, r: Reader, f: Field): unknown {
 /** A map entry: key(1) string, value(2) of the map's value type. Absent parts are Go's zero values. */
 function mapEntry(valueType: string, buf: Uint8Array, path: string, depth: number): [string, unknown] {
   const r = new Reader(buf);
-  const keyField: Field = { name: 'key', number: 1, type: 's', shape: 'single', keepZero: true, inline: false };
-  const valueField: Field = { name: 'value', number: 2, type: valueType, shape: 'single', keepZero: true, inline: false };
+  const keyField: Field = { name: 'key', number: 1, type: 's', shape: 'single', keepZero: true, nullIfAbsent: false, inline: false };
+  const valueField: Field = { name: 'value', number: 2, type: valueType, shape: 'single', keepZero: true, nullIfAbsent: false, inline: false };
   let key = '';
   let value: unknown;
   while (!r.done) {
@@ -264,6 +268,23 @@ function special(type: string, buf: Uint8Array, path: string): unknown {
       // The string as sent; a zero Quantity prints "0".
       const s = stringField(buf, 1);
       return s === '' ? '0' : s;
+    }
+    case 'ExtraValue': {
+      // items(1), repeated: the JSON list itself (an empty one when there are none, as Go's map decoding leaves it).
+      const items: string[] = [];
+      const r = new Reader(buf);
+      while (!r.done) {
+        const t = r.tag();
+        if (t.field !== 1 || t.wireType !== WireType.Bytes) r.skip(t.wireType);
+        else {
+          try {
+            items.push(utf8.decode(r.bytes()));
+          } catch {
+            throw new DecodeError('string is not valid UTF-8', path);
+          }
+        }
+      }
+      return items;
     }
     case 'FieldsV1':
     case 'RawExtension': {

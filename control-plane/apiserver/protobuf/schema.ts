@@ -6,9 +6,10 @@
 //            | [T] repeated T | {T} map from string to T
 //   *        keep a zero value that is present on the wire. Go writes every non-pointer field, so a zero only
 //            reaches JSON when the Go field is a pointer or has no `omitempty` (replicas: 0, containerPort: 0).
+//   !        null when absent from the wire: a slice or pointer without `omitempty` (a ClusterRole's rules).
 //   ...n:T   message T is embedded (`json:",inline"`): its fields land in this object.
 // Special messages with their own JSON form are decoded in decode.ts: Time, MicroTime, Duration, IntOrString,
-// Quantity, RawExtension, FieldsV1.
+// Quantity, RawExtension, FieldsV1, and ExtraValue (a user's extra attribute: a message of strings, a JSON list).
 
 export const messages: Record<string, string> = {
   // meta.k8s.io/v1 (apimachinery)
@@ -18,6 +19,7 @@ export const messages: Record<string, string> = {
   Condition: 'type=1* status=2* observedGeneration=3:i64 lastTransitionTime=4:Time reason=5* message=6*',
   LabelSelectorRequirement: 'key=1* operator=2* values=3:[s]',
   LabelSelector: 'matchLabels=1:{s} matchExpressions=2:[LabelSelectorRequirement]',
+  FieldSelectorRequirement: 'key=1* operator=2* values=3:[s]',
   Preconditions: 'uid=1* resourceVersion=2*',
   DeleteOptions: 'gracePeriodSeconds=1:i64* preconditions=2:Preconditions orphanDependents=3:b* propagationPolicy=4* dryRun=5:[s] ignoreStoreReadErrorWithClusterBreakingPotential=6:b*',
   // core/v1
@@ -246,6 +248,42 @@ export const messages: Record<string, string> = {
   TokenRequestSpec: 'audiences=1:[s] expirationSeconds=4:i64* boundObjectRef=3:BoundObjectReference',
   TokenRequestStatus: 'token=1* expirationTimestamp=2:Time',
   TokenRequest: 'metadata=1:ObjectMeta spec=2:TokenRequestSpec status=3:TokenRequestStatus',
+  TokenReviewSpec: 'token=1 audiences=2:[s]',
+  UserInfo: 'username=1 uid=2 groups=3:[s] extra=4:{ExtraValue}',
+  TokenReviewStatus: 'authenticated=1:b user=2:UserInfo audiences=4:[s] error=3',
+  TokenReview: 'metadata=1:ObjectMeta spec=2:TokenReviewSpec status=3:TokenReviewStatus',
+  SelfSubjectReviewStatus: 'userInfo=1:UserInfo',
+  SelfSubjectReview: 'metadata=1:ObjectMeta status=2:SelfSubjectReviewStatus',
+  // authorization.k8s.io/v1
+  FieldSelectorAttributes: 'rawSelector=1 requirements=2:[FieldSelectorRequirement]',
+  LabelSelectorAttributes: 'rawSelector=1 requirements=2:[LabelSelectorRequirement]',
+  ResourceAttributes: 'namespace=1 verb=2 group=3 version=4 resource=5 subresource=6 name=7 fieldSelector=8:FieldSelectorAttributes labelSelector=9:LabelSelectorAttributes',
+  NonResourceAttributes: 'path=1 verb=2',
+  SubjectAccessReviewSpec: 'resourceAttributes=1:ResourceAttributes nonResourceAttributes=2:NonResourceAttributes user=3 groups=4:[s] extra=5:{ExtraValue} uid=6',
+  SubjectAccessReviewStatus: 'allowed=1:b* denied=4:b reason=2 evaluationError=3',
+  SubjectAccessReview: 'metadata=1:ObjectMeta spec=2:SubjectAccessReviewSpec status=3:SubjectAccessReviewStatus',
+  LocalSubjectAccessReview: 'metadata=1:ObjectMeta spec=2:SubjectAccessReviewSpec status=3:SubjectAccessReviewStatus',
+  SelfSubjectAccessReviewSpec: 'resourceAttributes=1:ResourceAttributes nonResourceAttributes=2:NonResourceAttributes',
+  SelfSubjectAccessReview: 'metadata=1:ObjectMeta spec=2:SelfSubjectAccessReviewSpec status=3:SubjectAccessReviewStatus',
+  SelfSubjectRulesReviewSpec: 'namespace=1',
+  ResourceRule: 'verbs=1:[s]! apiGroups=2:[s] resources=3:[s] resourceNames=4:[s]',
+  NonResourceRule: 'verbs=1:[s]! nonResourceURLs=2:[s]',
+  SubjectRulesReviewStatus: 'resourceRules=1:[ResourceRule]! nonResourceRules=2:[NonResourceRule]! incomplete=3:b* evaluationError=4',
+  SelfSubjectRulesReview: 'metadata=1:ObjectMeta spec=2:SelfSubjectRulesReviewSpec status=3:SubjectRulesReviewStatus',
+  // rbac.authorization.k8s.io/v1
+  PolicyRule: 'verbs=1:[s]! apiGroups=2:[s] resources=3:[s] resourceNames=4:[s] nonResourceURLs=5:[s]',
+  Role: 'metadata=1:ObjectMeta rules=2:[PolicyRule]!',
+  AggregationRule: 'clusterRoleSelectors=1:[LabelSelector]',
+  ClusterRole: 'metadata=1:ObjectMeta rules=2:[PolicyRule]! aggregationRule=3:AggregationRule',
+  Subject: 'kind=1* apiGroup=2 name=3* namespace=4',
+  RoleRef: 'apiGroup=1* kind=2* name=3*',
+  RoleBinding: 'metadata=1:ObjectMeta subjects=2:[Subject] roleRef=3:RoleRef',
+  ClusterRoleBinding: 'metadata=1:ObjectMeta subjects=2:[Subject] roleRef=3:RoleRef',
+  // certificates.k8s.io/v1
+  CertificateSigningRequestSpec: 'request=1:y* signerName=7* expirationSeconds=8:i32* usages=5:[s] username=2 uid=3 groups=4:[s] extra=6:{ExtraValue}',
+  CertificateSigningRequestCondition: 'type=1* status=6* reason=2 message=3 lastUpdateTime=4:Time lastTransitionTime=5:Time',
+  CertificateSigningRequestStatus: 'conditions=1:[CertificateSigningRequestCondition] certificate=2:y',
+  CertificateSigningRequest: 'metadata=1:ObjectMeta spec=2:CertificateSigningRequestSpec status=3:CertificateSigningRequestStatus',
   // policy/v1
   Eviction: 'metadata=1:ObjectMeta deleteOptions=2:DeleteOptions',
 };
@@ -274,6 +312,17 @@ export const kinds: Record<string, string> = {
   'autoscaling/v1/Scale': 'Scale',
   'policy/v1/Eviction': 'Eviction',
   'authentication.k8s.io/v1/TokenRequest': 'TokenRequest',
+  'authentication.k8s.io/v1/TokenReview': 'TokenReview',
+  'authentication.k8s.io/v1/SelfSubjectReview': 'SelfSubjectReview',
+  'authorization.k8s.io/v1/SubjectAccessReview': 'SubjectAccessReview',
+  'authorization.k8s.io/v1/LocalSubjectAccessReview': 'LocalSubjectAccessReview',
+  'authorization.k8s.io/v1/SelfSubjectAccessReview': 'SelfSubjectAccessReview',
+  'authorization.k8s.io/v1/SelfSubjectRulesReview': 'SelfSubjectRulesReview',
+  'rbac.authorization.k8s.io/v1/Role': 'Role',
+  'rbac.authorization.k8s.io/v1/ClusterRole': 'ClusterRole',
+  'rbac.authorization.k8s.io/v1/RoleBinding': 'RoleBinding',
+  'rbac.authorization.k8s.io/v1/ClusterRoleBinding': 'ClusterRoleBinding',
+  'certificates.k8s.io/v1/CertificateSigningRequest': 'CertificateSigningRequest',
 };
 
 /** Kinds of meta.k8s.io that every group version carries (client-go sends DeleteOptions under the resource's group). */

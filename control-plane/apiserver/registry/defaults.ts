@@ -207,3 +207,15 @@ export function namespace(obj: KubeObject): void {
 export function secret(obj: KubeObject): void {
   (obj as Any).type ??= 'Opaque';
 }
+
+const RBAC_GROUP = 'rbac.authorization.k8s.io';
+
+/** RoleBindings and ClusterRoleBindings: the roleRef's group, and each subject's (rbac/v1 defaults.go). */
+export function roleBinding(obj: KubeObject): void {
+  const b = obj as Any;
+  if (b.roleRef && typeof b.roleRef === 'object' && !b.roleRef.apiGroup) b.roleRef.apiGroup = RBAC_GROUP;
+  for (const s of Array.isArray(b.subjects) ? b.subjects : []) {
+    // Users and groups are RBAC's own subjects; service accounts are core objects (group "").
+    if (s && typeof s === 'object' && !s.apiGroup && (s.kind === 'User' || s.kind === 'Group')) s.apiGroup = RBAC_GROUP;
+  }
+}

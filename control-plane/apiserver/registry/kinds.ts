@@ -2,11 +2,13 @@
 // lives, its discovery facts (short names, categories, subresources) and the strategy the generic store follows for it.
 import { apiVersionOf, type ResourceRef } from '../../../api/resources.js';
 import type { KubeObject, StatusCause } from '../../../api/types.js';
+import { csrStatusStrategy, csrStrategy } from './certificates/strategy.js';
 import { podStrategy } from './core/pod.js';
 import { namespaceStrategy } from './core/namespace.js';
 import { serviceStrategy } from './core/service.js';
 import * as defaults from './defaults.js';
 import * as eventsV1 from './events/event.js';
+import { clusterRoleBindingStrategy, clusterRoleStrategy, roleBindingStrategy, roleStrategy } from './rbac/strategy.js';
 import { statusStrategy, strategy, type Strategy } from './strategy.js';
 import { reviewKinds, type Review } from './reviews.js';
 import * as validation from './validation.js';
@@ -17,7 +19,7 @@ export interface ResourceDef extends ResourceRef {
   singular: string;
   shortNames?: string[];
   categories?: string[];
-  /** Subresources served: "status", "scale", "binding", "log", "exec", "eviction", "finalize". */
+  /** Subresources served: "status", "scale", "binding", "log", "exec", "eviction", "finalize", "approval". */
   subresources: string[];
   /** How the generic store creates, updates and deletes objects of this kind. */
   strategy: Strategy;
@@ -36,10 +38,10 @@ export interface ResourceDef extends ResourceRef {
 const verbsFor = (d: ResourceDef) => (d.review ? ['create'] : ['create', 'delete', 'deletecollection', 'get', 'list', 'patch', 'update', 'watch']);
 export { verbsFor, apiVersionOf };
 
-function def(d: Omit<ResourceDef, 'subresources' | 'strategy' | 'statusStrategy'> & { subresources?: string[]; strategy?: Strategy }): ResourceDef {
+function def(d: Omit<ResourceDef, 'subresources' | 'strategy'> & { subresources?: string[]; strategy?: Strategy }): ResourceDef {
   const subresources = d.subresources ?? [];
   const main = d.strategy ?? strategy();
-  return { ...d, subresources, strategy: main, ...(subresources.includes('status') ? { statusStrategy: statusStrategy(main) } : {}) };
+  return { ...d, subresources, strategy: main, ...(subresources.includes('status') ? { statusStrategy: d.statusStrategy ?? statusStrategy(main) } : {}) };
 }
 
 /** A kind with a /status endpoint, its defaults and validation. */
@@ -66,6 +68,11 @@ export const kinds: ResourceDef[] = [
   def({ group: 'batch', version: 'v1', plural: 'cronjobs', singular: 'cronjob', kind: 'CronJob', namespaced: true, shortNames: ['cj'], categories: ['all'], subresources: ['status'], strategy: withStatus(defaults.cronJob, validation.cronJob) }),
   def({ group: '', version: 'v1', plural: 'resourcequotas', singular: 'resourcequota', kind: 'ResourceQuota', namespaced: true, shortNames: ['quota'], subresources: ['status'], strategy: withStatus(undefined, validation.resourceQuota) }),
   def({ group: '', version: 'v1', plural: 'limitranges', singular: 'limitrange', kind: 'LimitRange', namespaced: true, shortNames: ['limits'], strategy: strategy({ defaults: defaults.limitRange, validate: validation.limitRange }) }),
+  def({ group: 'rbac.authorization.k8s.io', version: 'v1', plural: 'roles', singular: 'role', kind: 'Role', namespaced: true, strategy: roleStrategy }),
+  def({ group: 'rbac.authorization.k8s.io', version: 'v1', plural: 'rolebindings', singular: 'rolebinding', kind: 'RoleBinding', namespaced: true, strategy: roleBindingStrategy }),
+  def({ group: 'rbac.authorization.k8s.io', version: 'v1', plural: 'clusterroles', singular: 'clusterrole', kind: 'ClusterRole', namespaced: false, strategy: clusterRoleStrategy }),
+  def({ group: 'rbac.authorization.k8s.io', version: 'v1', plural: 'clusterrolebindings', singular: 'clusterrolebinding', kind: 'ClusterRoleBinding', namespaced: false, strategy: clusterRoleBindingStrategy }),
+  def({ group: 'certificates.k8s.io', version: 'v1', plural: 'certificatesigningrequests', singular: 'certificatesigningrequest', kind: 'CertificateSigningRequest', namespaced: false, shortNames: ['csr'], subresources: ['status', 'approval'], strategy: csrStrategy, statusStrategy: csrStatusStrategy }),
   def({ group: 'events.k8s.io', version: 'v1', plural: 'events', singular: 'event', kind: 'Event', namespaced: true, shortNames: ['ev'], strategy: eventsV1.eventsV1Strategy, storage: { group: '', plural: 'events', toStorage: eventsV1.toCore, fromStorage: eventsV1.fromCore } }),
 ];
 

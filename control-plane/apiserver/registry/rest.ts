@@ -1,6 +1,7 @@
 // Subresources with storage of their own (kube: k8s.io/apiserver/pkg/registry/rest/rest.go — the Creater, Updater
 // and Connecter a subresource's REST implements): pods/binding, pods/eviction, pods/log, pods/exec, */scale,
-// namespaces/finalize. The handlers decode the request and write the answer; connect subresources answer themselves.
+// namespaces/finalize, certificatesigningrequests/approval. The handlers decode the request and write the answer;
+// connect subresources answer themselves.
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { StatusError } from '../../../api/errors.js';
 import type { UserInfo } from '../../../api/types.js';

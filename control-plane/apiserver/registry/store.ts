@@ -197,7 +197,7 @@ export class GenericStore {
     if (strategy.tracksGeneration) meta.generation = 1;
     else delete meta.generation;
     omitEmpty(meta);
-    strategy.prepareForCreate(obj);
+    strategy.prepareForCreate(obj, { user: opts.user, subresource: opts.subresource });
     strategy.defaults(obj);
     (opts.managedFields ?? keepManagedFields)(undefined, obj);
     const attributes: WriteAttributes = { operation: 'CREATE', def, object: obj, dryRun: !!opts.dryRun, user: opts.user, subresource: opts.subresource };

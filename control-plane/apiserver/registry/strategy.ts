@@ -3,6 +3,7 @@
 // what a client may not set on create, what an endpoint may not change on update, defaulting, validation, the
 // fields it answers field selectors on, and the rules of its graceful deletion.
 import type { KubeObject, StatusCause } from '../../../api/types.js';
+import type { Requester } from './store.js';
 import { objectMetaErrors, subdomainErrors } from './validation.js';
 
 type Any = any;
@@ -10,8 +11,11 @@ type Any = any;
 export interface Strategy {
   /** Generation counts spec changes: 1 on create, one more whenever anything outside metadata and status changes. */
   readonly tracksGeneration: boolean;
-  /** Clears what a client may not set on create (PrepareForCreate), e.g. the status of a kind with a status endpoint. */
-  prepareForCreate(obj: KubeObject): void;
+  /**
+   * Clears what a client may not set on create (PrepareForCreate), e.g. the status of a kind with a status endpoint;
+   * a kind that records its creator (CertificateSigningRequest) reads who asks from the requester.
+   */
+  prepareForCreate(obj: KubeObject, requester?: Requester): void;
   /**
    * The object to store for a write of `obj` over `old` through this endpoint (PrepareForUpdate): what it may not
    * change is taken from `old` — the status for the main resource, everything but the status for /status.

@@ -1,6 +1,7 @@
 // The subresources with storage of their own, by name (kube: the "<resource>/<subresource>" entries of the storage
 // maps in pkg/registry/*/rest): a kind serves those its discovery entry lists.
 import { scale } from './apps/scale.js';
+import { csrApproval } from './certificates/approval.js';
 import { namespaceFinalize } from './core/namespace-finalize.js';
 import { podBinding } from './core/pod-binding.js';
 import { podEviction } from './core/pod-eviction.js';
@@ -16,4 +17,5 @@ export const subresources: Readonly<Record<string, Subresource>> = {
   scale,
   finalize: namespaceFinalize,
   token: serviceAccountToken,
+  approval: csrApproval,
 };

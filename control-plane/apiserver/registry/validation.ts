@@ -7,36 +7,61 @@ import type { KubeObject, StatusCause } from '../../../api/types.js';
 
 type Any = any;
 
-export const required = (field: string): StatusCause => ({ reason: 'FieldValueRequired', field, message: 'Required value' });
+export const required = (field: string, detail?: string): StatusCause => ({ reason: 'FieldValueRequired', field, message: detail ? `Required value: ${detail}` : 'Required value' });
 export const invalidValue = (field: string, value: unknown, detail: string): StatusCause => ({
   reason: 'FieldValueInvalid',
   field,
   message: `Invalid value: ${JSON.stringify(value)}: ${detail}`,
 });
-const notSupported = (field: string, value: unknown, supported: string[]): StatusCause => ({
+export const notSupported = (field: string, value: unknown, supported: string[]): StatusCause => ({
   reason: 'FieldValueNotSupported',
   field,
   message: `Unsupported value: ${JSON.stringify(value)}: supported values: ${supported.map((s) => `"${s}"`).join(', ')}`,
 });
-const duplicate = (field: string, value: unknown): StatusCause => ({ reason: 'FieldValueDuplicate', field, message: `Duplicate value: ${JSON.stringify(value)}` });
-const forbidden = (field: string, detail: string): StatusCause => ({ reason: 'FieldValueForbidden', field, message: `Forbidden: ${detail}` });
+export const duplicate = (field: string, value: unknown): StatusCause => ({ reason: 'FieldValueDuplicate', field, message: `Duplicate value: ${JSON.stringify(value)}` });
+export const forbidden = (field: string, detail: string): StatusCause => ({ reason: 'FieldValueForbidden', field, message: `Forbidden: ${detail}` });
+export const tooLong = (field: string, max: number): StatusCause => ({ reason: 'FieldValueTooLong', field, message: `Too long: may not be more than ${max} bytes` });
+
+/**
+ * An invalid value printed as Go's field errors print values that are neither strings nor numbers (`%#v`):
+ * `[]string{"/healthz"}`, `[]byte{0x68, 0x69}`, `rbac.RoleRef{APIGroup:"…", Kind:"Role", Name:"r"}`.
+ */
+export const invalidGo = (field: string, shown: string, detail: string): StatusCause => ({ reason: 'FieldValueInvalid', field, message: `Invalid value: ${shown}: ${detail}` });
+export const goStrings = (v: readonly string[]): string => `[]string{${v.map((s) => JSON.stringify(s)).join(', ')}}`;
+export const goBytes = (b: Uint8Array): string => `[]byte{${[...b].map((x) => `0x${x.toString(16)}`).join(', ')}}`;
 
 const dns1123Label = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 const dns1123Subdomain = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
 const dns1035Label = /^[a-z]([-a-z0-9]*[a-z0-9])?$/;
 
-export function subdomainErrors(field: string, v: string): StatusCause[] {
-  if (v.length > 253) return [invalidValue(field, v, 'must be no more than 253 characters')];
+/** What is wrong with a DNS-1123 subdomain (IsDNS1123Subdomain), as kube words it. */
+export function subdomainMessages(v: string): string[] {
+  if (v.length > 253) return ['must be no more than 253 characters'];
   if (!dns1123Subdomain.test(v))
-    return [invalidValue(field, v, `a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, '-' or '.', and must start and end with an alphanumeric character (e.g. 'example.com', regex used for validation is '[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*')`)];
+    return [`a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, '-' or '.', and must start and end with an alphanumeric character (e.g. 'example.com', regex used for validation is '[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*')`];
   return [];
 }
 
-export function labelErrors(field: string, v: string): StatusCause[] {
-  if (v.length > 63) return [invalidValue(field, v, 'must be no more than 63 characters')];
+/** What is wrong with a DNS-1123 label (IsDNS1123Label), as kube words it. */
+export function labelMessages(v: string): string[] {
+  if (v.length > 63) return ['must be no more than 63 characters'];
   if (!dns1123Label.test(v))
-    return [invalidValue(field, v, `a lowercase RFC 1123 label must consist of lower case alphanumeric characters or '-', and must start and end with an alphanumeric character (e.g. 'my-name',  or '123-abc', regex used for validation is '[a-z0-9]([-a-z0-9]*[a-z0-9])?')`)];
+    return [`a lowercase RFC 1123 label must consist of lower case alphanumeric characters or '-', and must start and end with an alphanumeric character (e.g. 'my-name',  or '123-abc', regex used for validation is '[a-z0-9]([-a-z0-9]*[a-z0-9])?')`];
   return [];
+}
+
+export function subdomainErrors(field: string, v: string): StatusCause[] {
+  return subdomainMessages(v).map((m) => invalidValue(field, v, m));
+}
+
+export function labelErrors(field: string, v: string): StatusCause[] {
+  return labelMessages(v).map((m) => invalidValue(field, v, m));
+}
+
+/** Names that only have to be safe as one path segment (path.IsValidPathSegmentName): RBAC objects, CSRs. */
+export function pathSegmentNameErrors(field: string, v: string): StatusCause[] {
+  if (v === '.' || v === '..') return [invalidValue(field, v, `may not be '${v}'`)];
+  return ['/', '%'].filter((c) => v.includes(c)).map((c) => invalidValue(field, v, `may not contain '${c}'`));
 }
 
 export function dns1035Errors(field: string, v: string): StatusCause[] {
@@ -47,16 +72,43 @@ export function dns1035Errors(field: string, v: string): StatusCause[] {
 }
 
 const qualifiedName = /^([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]$/;
+
+/** A label key ("prefix/name"), as kube's IsQualifiedName words what is wrong with it. */
+function labelKeyErrors(field: string, k: string): StatusCause[] {
+  const [prefix, name] = k.includes('/') ? [k.slice(0, k.indexOf('/')), k.slice(k.indexOf('/') + 1)] : ['', k];
+  if ((prefix && !dns1123Subdomain.test(prefix)) || !qualifiedName.test(name) || name.length > 63)
+    return [invalidValue(field, k, `name part must consist of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric character (e.g. 'MyName',  or 'my.name',  or '123-abc', regex used for validation is '([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]')`)];
+  return [];
+}
+
+/** A label value, as kube's IsValidLabelValue words what is wrong with it. */
+function labelValueErrors(field: string, v: unknown): StatusCause[] {
+  if (typeof v !== 'string') return [invalidValue(`${field}`, v, 'label values must be strings')];
+  if (v !== '' && (v.length > 63 || !qualifiedName.test(v)))
+    return [invalidValue(field, v, `a valid label must be an empty string or consist of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric character (e.g. 'MyValue',  or 'my_value',  or '12345', regex used for validation is '(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?')`)];
+  return [];
+}
+
 export function labelMapErrors(field: string, labels: Record<string, unknown> | undefined): StatusCause[] {
-  const out: StatusCause[] = [];
-  for (const [k, v] of Object.entries(labels ?? {})) {
-    const [prefix, name] = k.includes('/') ? [k.slice(0, k.indexOf('/')), k.slice(k.indexOf('/') + 1)] : ['', k];
-    if ((prefix && !dns1123Subdomain.test(prefix)) || !qualifiedName.test(name) || name.length > 63)
-      out.push(invalidValue(field, k, `name part must consist of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric character (e.g. 'MyName',  or 'my.name',  or '123-abc', regex used for validation is '([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]')`));
-    if (typeof v !== 'string') out.push(invalidValue(`${field}`, v, 'label values must be strings'));
-    else if (v !== '' && (v.length > 63 || !qualifiedName.test(v)))
-      out.push(invalidValue(field, v, `a valid label must be an empty string or consist of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric character (e.g. 'MyValue',  or 'my_value',  or '12345', regex used for validation is '(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?')`));
-  }
+  return Object.entries(labels ?? {}).flatMap(([k, v]) => [...labelKeyErrors(field, k), ...labelValueErrors(field, v)]);
+}
+
+/** A label selector (ValidateLabelSelector): matchLabels as labels, each requirement's operator, key and values. */
+export function labelSelectorErrors(path: string, selector: unknown): StatusCause[] {
+  const sel = selector as Any;
+  if (!sel || typeof sel !== 'object') return [];
+  const out = labelMapErrors(`${path}.matchLabels`, sel.matchLabels);
+  ((sel.matchExpressions ?? []) as Any[]).forEach((r, i) => {
+    const p = `${path}.matchExpressions[${i}]`;
+    const values: unknown[] = Array.isArray(r?.values) ? r.values : [];
+    if (r?.operator === 'In' || r?.operator === 'NotIn') {
+      if (!values.length) out.push(required(`${p}.values`, "must be specified when `operator` is 'In' or 'NotIn'"));
+    } else if (r?.operator === 'Exists' || r?.operator === 'DoesNotExist') {
+      if (values.length) out.push(forbidden(`${p}.values`, "may not be specified when `operator` is 'Exists' or 'DoesNotExist'"));
+    } else out.push(invalidValue(`${p}.operator`, r?.operator ?? '', 'not a valid selector operator'));
+    out.push(...labelKeyErrors(`${p}.key`, String(r?.key ?? '')));
+    values.forEach((v, j) => out.push(...labelValueErrors(`${p}.values[${j}]`, v)));
+  });
   return out;
 }
 
@@ -104,8 +156,6 @@ export function podSpecErrors(spec: Any, path: string): StatusCause[] {
   });
   return out;
 }
-
-const tooLong = (field: string, max: number): StatusCause => ({ reason: 'FieldValueTooLong', field, message: `Too long: must have at most ${max} bytes` });
 
 /** Annotation values may total 256 KiB per object (kube's TotalAnnotationSizeLimitB). */
 export const MAX_ANNOTATIONS_BYTES = 256 * 1024;
