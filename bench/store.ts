@@ -111,7 +111,7 @@ async function main(): Promise<void> {
   }
   if (!values.only || values.only === 'etcd') {
     const cluster = await startEtcdCluster();
-    const store = new EtcdStore({ endpoints: cluster.endpoints });
+    const store = new EtcdStore({ endpoints: cluster.endpoints, tls: cluster.tls });
     try {
       rows.push(...(await benchStore('etcd x3', store)));
     } finally {

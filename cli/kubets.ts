@@ -40,6 +40,14 @@ const serverCmd: Command = {
     'service-node-port-range': { type: 'string' },
     'node-monitor-grace-period': { type: 'string' },
     'disable-controllers': { type: 'boolean' },
+    'token-auth-file': { type: 'string' },
+    'encryption-provider-config': { type: 'string' },
+    'service-account-issuer': { type: 'string' },
+    'max-requests-inflight': { type: 'string' },
+    'max-mutating-requests-inflight': { type: 'string' },
+    'etcd-cafile': { type: 'string' },
+    'etcd-certfile': { type: 'string' },
+    'etcd-keyfile': { type: 'string' },
   },
   help: {
     'data-dir': 'where the database, pki/ and admin.kubeconfig live (required)',
@@ -53,6 +61,14 @@ const serverCmd: Command = {
     'service-node-port-range': 'NodePort range (default 30000-32767)',
     'node-monitor-grace-period': `seconds without a heartbeat before a node is NotReady (default ${serverDefaults.nodeMonitorGracePeriodSeconds})`,
     'disable-controllers': 'serve the API only: no scheduler, no controllers',
+    'token-auth-file': 'static bearer tokens, one per line: token,user,uid,"group1,group2"',
+    'encryption-provider-config': 'EncryptionConfiguration file: encrypt Secrets (or other resources) at rest',
+    'service-account-issuer': 'issuer of service-account tokens (default https://kubernetes.default.svc.cluster.local)',
+    'max-requests-inflight': 'read-only requests served at once before 429 (default 400)',
+    'max-mutating-requests-inflight': 'mutating requests served at once before 429 (default 200)',
+    'etcd-cafile': 'CA that signs the etcd servers\' certificates (https:// datastore endpoints)',
+    'etcd-certfile': 'client certificate for etcd',
+    'etcd-keyfile': 'client key for etcd',
   },
   async run(v) {
     if (!v['data-dir']) throw new UsageError('--data-dir is required');
@@ -73,6 +89,14 @@ const serverCmd: Command = {
       nodePortRange: [range[0], range[1]],
       runControllers: !v['disable-controllers'],
       nodeMonitorGracePeriodSeconds: Number(v['node-monitor-grace-period'] ?? serverDefaults.nodeMonitorGracePeriodSeconds),
+      tokenAuthFile: v['token-auth-file'] ? path.resolve(String(v['token-auth-file'])) : undefined,
+      encryptionProviderConfig: v['encryption-provider-config'] ? path.resolve(String(v['encryption-provider-config'])) : undefined,
+      serviceAccountIssuer: v['service-account-issuer'] as string | undefined,
+      maxRequestsInflight: positiveInt(v['max-requests-inflight'], 'max-requests-inflight', serverDefaults.maxRequestsInflight),
+      maxMutatingRequestsInflight: positiveInt(v['max-mutating-requests-inflight'], 'max-mutating-requests-inflight', serverDefaults.maxMutatingRequestsInflight),
+      etcdCAFile: v['etcd-cafile'] as string | undefined,
+      etcdCertFile: v['etcd-certfile'] as string | undefined,
+      etcdKeyFile: v['etcd-keyfile'] as string | undefined,
     };
     const { startServer } = await import('../control-plane/index.js');
     const server = await startServer(config);
@@ -99,6 +123,13 @@ function parseLabels(text: string | undefined): Record<string, string> {
     out[kv.slice(0, i).trim()] = kv.slice(i + 1).trim();
   }
   return out;
+}
+
+function positiveInt(value: string | boolean | undefined, flag: string, dflt: number): number {
+  if (value === undefined) return dflt;
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1) throw new UsageError(`--${flag} "${value}": want a whole number of at least 1`);
+  return n;
 }
 
 function parseProxyModeFlag(value: string | boolean | undefined): ProxyMode {

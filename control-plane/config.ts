@@ -28,6 +28,9 @@ export interface ServerConfig {
   etcdCAFile?: string;
   etcdCertFile?: string;
   etcdKeyFile?: string;
+  /** Requests served at once before 429: read-only and mutating (kube-apiserver's 400 and 200). */
+  maxRequestsInflight: number;
+  maxMutatingRequestsInflight: number;
 }
 
 export const serverDefaults = {
@@ -40,4 +43,6 @@ export const serverDefaults = {
   nodePortRange: [30000, 32767] as [number, number],
   runControllers: true,
   nodeMonitorGracePeriodSeconds: 40,
+  maxRequestsInflight: 400,
+  maxMutatingRequestsInflight: 200,
 } as const;

@@ -159,6 +159,7 @@ export async function startServer(config: ServerConfig): Promise<RunningServer> 
       advertiseAddress: config.advertiseAddress,
       port: config.port,
       serviceAccounts,
+      inFlight: { readOnly: config.maxRequestsInflight, mutating: config.maxMutatingRequestsInflight },
       services: { authenticator, authorizer, rbac: policy, serviceAccounts },
       checks: {
         live: { etcd: async () => void (await store.currentRevision()) },

@@ -1,11 +1,13 @@
 // A real etcd cluster for tests and benches: three members of Debian's /usr/bin/etcd on loopback ports reserved
 // together (test/ports.ts), each with its own data dir under one temp dir. Members keep fsync on (durability is what
 // they are there to show); short heartbeat/election settings keep start-up and failover quick. Members can be stopped
-// and restarted one at a time.
+// and restarted one at a time. Clients reach them over TLS with client certificates from a CA made for the cluster,
+// as a production etcd is run (peers talk plain HTTP on loopback).
 import fs from 'node:fs';
-import http from 'node:http';
+import https from 'node:https';
 import os from 'node:os';
 import path from 'node:path';
+import { createCA, issueCert, type KeyPair } from '../api/pki.js';
 import { bindConflict, reservePorts } from './ports.js';
 import { logSince, logSize, spawnOwned, stopOwned, type OwnedProcess } from './processes.js';
 import { until } from './until.js';
@@ -16,8 +18,12 @@ export interface EtcdCluster {
   dir: string;
   /** host:port of each member's client URL, in member order. */
   endpoints: string[];
-  /** The value for `kubets server --datastore`. */
+  /** The value for `kubets server --datastore` (https:// endpoints). */
   datastore: string;
+  /** A client's TLS material (PEM): the CA of the members' certificates, a client certificate and key. */
+  tls: { ca: string; cert: string; key: string };
+  /** `kubets server` flags that reach this cluster: --datastore and the --etcd-* TLS files. */
+  serverArgs: string[];
   /** Stops member i (SIGTERM, or SIGKILL when asked) and waits for it to exit. */
   stopMember(i: number, signal?: NodeJS.Signals): Promise<void>;
   /** Starts member i again on its data dir and waits until it is healthy. */
@@ -46,9 +52,9 @@ class BindConflict extends Error {}
 /** Start-ups of a new cluster that lost a port to another process, tried again on other ports. */
 const BIND_ATTEMPTS = 5;
 
-function health(port: number): Promise<boolean> {
+function health(port: number, tls: EtcdCluster['tls']): Promise<boolean> {
   return new Promise((resolve) => {
-    const req = http.get({ host: '127.0.0.1', port, path: '/health', timeout: 2_000 }, (res) => {
+    const req = https.get({ host: '127.0.0.1', port, path: '/health', timeout: 2_000, ca: tls.ca, cert: tls.cert, key: tls.key }, (res) => {
       let body = '';
       res.on('data', (c) => (body += c));
       res.on('end', () => resolve(res.statusCode === 200 && /"health"\s*:\s*"true"/.test(body)));
@@ -81,6 +87,16 @@ async function tryStartEtcdCluster(n: number): Promise<EtcdCluster> {
     logFrom: 0,
   }));
   const initialCluster = members.map((m) => `${m.name}=http://127.0.0.1:${m.peerPort}`).join(',');
+  const ca = await createCA('kubets-test-etcd-ca');
+  const serving = await issueCert(ca, { commonName: 'etcd', ips: ['127.0.0.1'], dnsNames: ['localhost'], server: true, client: true });
+  const client: KeyPair = await issueCert(ca, { commonName: 'kube-apiserver-etcd-client', client: true });
+  const files = { ca: path.join(dir, 'ca.crt'), cert: path.join(dir, 'server.crt'), key: path.join(dir, 'server.key'), clientCert: path.join(dir, 'client.crt'), clientKey: path.join(dir, 'client.key') };
+  fs.writeFileSync(files.ca, ca.certPem);
+  fs.writeFileSync(files.cert, serving.certPem);
+  fs.writeFileSync(files.key, serving.keyPem, { mode: 0o600 });
+  fs.writeFileSync(files.clientCert, client.certPem);
+  fs.writeFileSync(files.clientKey, client.keyPem, { mode: 0o600 });
+  const tls = { ca: ca.certPem, cert: client.certPem, key: client.keyPem };
 
   const launch = (i: number) => {
     const m = members[i];
@@ -91,8 +107,12 @@ async function tryStartEtcdCluster(n: number): Promise<EtcdCluster> {
       [
         '--name', m.name,
         '--data-dir', path.join(dir, m.name),
-        '--listen-client-urls', `http://127.0.0.1:${m.clientPort}`,
-        '--advertise-client-urls', `http://127.0.0.1:${m.clientPort}`,
+        '--listen-client-urls', `https://127.0.0.1:${m.clientPort}`,
+        '--advertise-client-urls', `https://127.0.0.1:${m.clientPort}`,
+        '--cert-file', files.cert,
+        '--key-file', files.key,
+        '--trusted-ca-file', files.ca,
+        '--client-cert-auth',
         '--listen-peer-urls', `http://127.0.0.1:${m.peerPort}`,
         '--initial-advertise-peer-urls', `http://127.0.0.1:${m.peerPort}`,
         '--initial-cluster', initialCluster,
@@ -127,7 +147,7 @@ async function tryStartEtcdCluster(n: number): Promise<EtcdCluster> {
         launch(i);
         return undefined;
       }
-      const ok = await Promise.all(which.map((i) => health(members[i].clientPort)));
+      const ok = await Promise.all(which.map((i) => health(members[i].clientPort, tls)));
       return ok.every(Boolean) && { failed: undefined };
     }, 60_000, 100);
     if (outcome.failed) throw outcome.failed;
@@ -145,7 +165,9 @@ async function tryStartEtcdCluster(n: number): Promise<EtcdCluster> {
   const cluster: EtcdCluster = {
     dir,
     endpoints: members.map((m) => `127.0.0.1:${m.clientPort}`),
-    datastore: `etcd://${members.map((m) => `127.0.0.1:${m.clientPort}`).join(',')}`,
+    datastore: members.map((m) => `https://127.0.0.1:${m.clientPort}`).join(','),
+    tls,
+    serverArgs: ['--datastore', members.map((m) => `https://127.0.0.1:${m.clientPort}`).join(','), '--etcd-cafile', files.ca, '--etcd-certfile', files.clientCert, '--etcd-keyfile', files.clientKey],
     stopMember,
     async startMember(i) {
       if (isUp(i)) return;

@@ -102,7 +102,7 @@ t.test('SQLite: acknowledged writes survive SIGKILL of the server; a watch from 
 t.test('etcd (3 members)', async (t) => {
   const cluster = await startEtcdCluster();
   t.teardown(() => cluster.close());
-  const args = ['--disable-controllers', '--datastore', cluster.datastore];
+  const args = ['--disable-controllers', ...cluster.serverArgs];
 
   let a: TestServer = await startServer({ dir: dataDir(t), args });
   const { dir, port } = a;

@@ -46,13 +46,13 @@ t.test('on a 3-member etcd cluster', async (t) => {
 
   t.test('conformance', async (t) => {
     storeConformance(t, async () => {
-      const store = new EtcdStore({ endpoints: cluster.endpoints });
+      const store = new EtcdStore({ endpoints: cluster.endpoints, tls: cluster.tls });
       return { store, cleanup: () => store.close() };
     });
   });
 
   t.test('failover: one member down, writes, reads and watches go on through the others', async (t) => {
-    const store = new EtcdStore({ endpoints: cluster.endpoints });
+    const store = new EtcdStore({ endpoints: cluster.endpoints, tls: cluster.tls });
     t.teardown(() => store.close());
     const p = `/failover/${Date.now()}/`;
     const from = await store.currentRevision();
@@ -71,13 +71,13 @@ t.test('on a 3-member etcd cluster', async (t) => {
 
     await cluster.startMember(0);
     // A fresh store that prefers the restarted member sees everything written while it was down.
-    const back = new EtcdStore({ endpoints: [cluster.endpoints[0]] });
+    const back = new EtcdStore({ endpoints: [cluster.endpoints[0]], tls: cluster.tls });
     t.teardown(() => back.close());
     t.equal((await back.list(p)).items.length, 25, 'the restarted member caught up');
   });
 
   t.test('the leader goes down: writes wait out the election and go on', async (t) => {
-    const store = new EtcdStore({ endpoints: cluster.endpoints });
+    const store = new EtcdStore({ endpoints: cluster.endpoints, tls: cluster.tls });
     t.teardown(() => store.close());
     const statuses = await Promise.all(cluster.endpoints.map((_, i) => store.memberStatus(i)));
     const leader = statuses.findIndex((s) => s.isLeader);
@@ -97,7 +97,7 @@ t.test('on a 3-member etcd cluster', async (t) => {
   });
 
   t.test('a watch from a revision in the future waits for it', async (t) => {
-    const store = new EtcdStore({ endpoints: cluster.endpoints });
+    const store = new EtcdStore({ endpoints: cluster.endpoints, tls: cluster.tls });
     t.teardown(() => store.close());
     const p = `/future/${Date.now()}/`;
     const cur = await store.currentRevision();

@@ -107,7 +107,7 @@ function etcdServices(): Record<ServiceName, grpc.ServiceClientConstructor> {
   return services;
 }
 
-/** `etcd://h1:2379,h2:2379` (or a bare list, with or without http://) → ['h1:2379', 'h2:2379']. */
+/** `etcd://h1:2379,h2:2379`, `https://h1:2379,https://h2:2379` (or a bare list) → ['h1:2379', 'h2:2379']. */
 export function parseEtcdEndpoints(datastore: string): string[] {
   const list = datastore.replace(/^etcd:\/\//, '');
   const endpoints = list
@@ -115,7 +115,7 @@ export function parseEtcdEndpoints(datastore: string): string[] {
     .map((e) => e.trim().replace(/^https?:\/\//, '').replace(/\/+$/, ''))
     .filter(Boolean);
   if (!endpoints.length || endpoints.some((e) => !/^[^\s/:]+:\d+$/.test(e) && !/^\[[0-9a-fA-F:]+\]:\d+$/.test(e)))
-    throw new Error(`invalid etcd datastore "${datastore}": want etcd://host:port[,host:port…]`);
+    throw new Error(`invalid etcd datastore "${datastore}": want etcd://host:port[,host:port…] or https://host:port[,https://host:port…]`);
   return endpoints;
 }
 
@@ -163,6 +163,8 @@ export interface EtcdStoreOptions {
   requestTimeoutMs?: number;
   /** How long a call (or a broken watch) keeps trying other members before it fails. */
   retryForMs?: number;
+  /** TLS to the members (https:// endpoints): the CA of their certificates and the client's certificate and key. */
+  tls?: { ca: Buffer | string; cert: Buffer | string; key: Buffer | string };
 }
 
 /**
@@ -210,9 +212,10 @@ export class EtcdStore implements Store {
       'grpc.keepalive_time_ms': 10_000,
       'grpc.keepalive_timeout_ms': 5_000,
     };
+    const credentials = () => (opts.tls ? grpc.credentials.createSsl(Buffer.from(opts.tls.ca), Buffer.from(opts.tls.key), Buffer.from(opts.tls.cert)) : grpc.credentials.createInsecure());
     this.members = opts.endpoints.map((endpoint) => {
-      const channel = new grpc.Channel(endpoint, grpc.credentials.createInsecure(), channelOptions);
-      const client = (C: grpc.ServiceClientConstructor) => new C(endpoint, grpc.credentials.createInsecure(), { channelOverride: channel });
+      const channel = new grpc.Channel(endpoint, credentials(), channelOptions);
+      const client = (C: grpc.ServiceClientConstructor) => new C(endpoint, credentials(), { channelOverride: channel });
       return { endpoint, channel, kv: client(svc.KV), watch: client(svc.Watch), maintenance: client(svc.Maintenance) };
     });
   }

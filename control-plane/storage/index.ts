@@ -1,4 +1,5 @@
 // Picks the store from --datastore: embedded SQLite under the data dir (default), or an etcd v3 cluster.
+import fs from 'node:fs';
 import path from 'node:path';
 import type { ServerConfig } from '../config.js';
 import { EtcdStore } from './etcd.js';
@@ -9,7 +10,14 @@ import type { Store } from './store.js';
 const KEEP_REVISIONS = 10_000;
 const COMPACT_INTERVAL_MS = 5 * 60_000;
 
-export async function openStore(config: Pick<ServerConfig, 'datastore' | 'dataDir'>): Promise<Store> {
+/** TLS for https:// endpoints, from --etcd-cafile/--etcd-certfile/--etcd-keyfile (required together). */
+function etcdTLS(ds: string, c: Pick<ServerConfig, 'etcdCAFile' | 'etcdCertFile' | 'etcdKeyFile'>) {
+  if (!ds.startsWith('https://')) return undefined;
+  if (!c.etcdCAFile || !c.etcdCertFile || !c.etcdKeyFile) throw new Error('https:// etcd endpoints need --etcd-cafile, --etcd-certfile and --etcd-keyfile');
+  return { ca: fs.readFileSync(c.etcdCAFile), cert: fs.readFileSync(c.etcdCertFile), key: fs.readFileSync(c.etcdKeyFile) };
+}
+
+export async function openStore(config: Pick<ServerConfig, 'datastore' | 'dataDir' | 'etcdCAFile' | 'etcdCertFile' | 'etcdKeyFile'>): Promise<Store> {
   const ds = config.datastore || 'sqlite';
   if (ds === 'sqlite' || ds.startsWith('sqlite://')) {
     const file = ds.startsWith('sqlite://') ? ds.slice('sqlite://'.length) : path.join(config.dataDir, 'state.db');
@@ -17,10 +25,10 @@ export async function openStore(config: Pick<ServerConfig, 'datastore' | 'dataDi
     store.startCompactor(COMPACT_INTERVAL_MS, KEEP_REVISIONS);
     return store;
   }
-  if (ds.startsWith('etcd://')) {
-    const store = await EtcdStore.connect(ds);
+  if (ds.startsWith('etcd://') || ds.startsWith('https://')) {
+    const store = await EtcdStore.connect(ds, { tls: etcdTLS(ds, config) });
     store.startCompactor(COMPACT_INTERVAL_MS, KEEP_REVISIONS);
     return store;
   }
-  throw new Error(`unsupported --datastore "${ds}": use "sqlite", "sqlite:///path/to/file.db" or "etcd://host:port[,host:port…]"`);
+  throw new Error(`unsupported --datastore "${ds}": use "sqlite", "sqlite:///path/to/file.db", "etcd://host:port[,host:port…]" or "https://host:port[,…]" with --etcd-cafile/--etcd-certfile/--etcd-keyfile`);
 }

@@ -5,7 +5,7 @@
 import { StatusError } from '../../../api/errors.js';
 import type { Attributes, ClusterRole, PolicyRule, Role, RoleBinding, UserInfo } from '../../../api/types.js';
 import type { Authorizer } from '../authorization/index.js';
-import { formatRule, rulesFor, uncoveredRules, type RBACSource } from '../authorization/rbac/rules.js';
+import { compactRules, formatRule, rulesFor, uncoveredRules, type RBACSource } from '../authorization/rbac/rules.js';
 import type { WriteAttributes } from '../registry/store.js';
 import type { AdmissionPlugin } from './chain.js';
 
@@ -13,7 +13,7 @@ const GROUP = 'rbac.authorization.k8s.io';
 
 function refusal(a: WriteAttributes, user: UserInfo, missing: PolicyRule[], extra = ''): StatusError {
   const name = a.object.metadata.name ?? '';
-  const msg = `user ${JSON.stringify(user.name)} (groups=${JSON.stringify(user.groups)}) is attempting to grant RBAC permissions not currently held:\n${missing.map(formatRule).join('\n')}${extra}`;
+  const msg = `user ${JSON.stringify(user.name)} (groups=${JSON.stringify(user.groups)}) is attempting to grant RBAC permissions not currently held:\n${compactRules(missing).map(formatRule).join('\n')}${extra}`;
   return new StatusError(403, 'Forbidden', `${a.def.plural}.${GROUP} ${JSON.stringify(name)} is forbidden: ${msg}`, { name, group: GROUP, kind: a.def.plural });
 }
 

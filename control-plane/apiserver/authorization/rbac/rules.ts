@@ -157,6 +157,19 @@ export function uncoveredRules(owner: PolicyRule[], wanted: PolicyRule[]): Polic
   return missing;
 }
 
+/** Atomic rules merged back per group/resource/name with their verbs together (rbac validation's CompactRules). */
+export function compactRules(rules: PolicyRule[]): PolicyRule[] {
+  const byTarget = new Map<string, PolicyRule>();
+  for (const r of rules) {
+    const key = JSON.stringify([r.apiGroups, r.resources, r.resourceNames, r.nonResourceURLs]);
+    const have = byTarget.get(key);
+    if (have) {
+      for (const v of r.verbs) if (!have.verbs.includes(v)) have.verbs.push(v);
+    } else byTarget.set(key, { ...r, verbs: [...r.verbs] });
+  }
+  return [...byTarget.values()];
+}
+
 /** kube's wording of rules in escalation errors: {APIGroups:["apps"], Resources:["deployments"], Verbs:["get"]}. */
 export function formatRule(r: PolicyRule): string {
   const q = (xs: string[]) => xs.map((x) => JSON.stringify(x)).join(' ');
