@@ -85,6 +85,9 @@ export async function startServer(config: ServerConfig): Promise<RunningServer> 
   };
   try {
     const pki = path.join(config.dataDir, 'pki');
+    // Keys, the database and the admin kubeconfig live here: readable by the owner only.
+    fs.mkdirSync(config.dataDir, { recursive: true, mode: 0o700 });
+    fs.chmodSync(config.dataDir, 0o700);
     fs.mkdirSync(pki, { recursive: true, mode: 0o700 });
     const ca = await step('certificate authority', () => ensureCA(pki));
     // The service CIDR's first address is the `kubernetes` Service's ClusterIP (10.96.0.1).
