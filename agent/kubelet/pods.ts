@@ -94,6 +94,7 @@ export class PodManager {
     const uid = pod.metadata.uid!;
     this.pods.set(uid, pod);
     this.lastKnown.set(uid, pod);
+    this.volumes.podUpdated(pod);
     this.workers.update(uid, pod);
   }
 

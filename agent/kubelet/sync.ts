@@ -1,7 +1,7 @@
 // syncPod executes what computePodActions decided, through the CRI: set up the pod's volumes, kill what must go,
 // create the sandbox, make sure each image is there, resolve each container's env and mounts, create and start
-// containers; failures to start are recorded (reason cache, back-off, events)
-// for the status manager rather than thrown, so one bad container does not hide the others' progress.
+// containers; failures to start are recorded (reason cache, back-off, events) for the status manager rather than
+// thrown, so one bad container does not hide the others' progress.
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import type { Pod, Service } from '../../api/types.js';
@@ -153,7 +153,6 @@ export class PodSyncer {
     return result;
   }
 
-  /** Starts one container; returns when a retry is due if the image is backing off. Records failures. */
   /**
    * The container's env and mounts (generateRunContainerOptions): the ConfigMaps and Secrets its env names read by
    * name, the Service variables, subPaths resolved. Throws with kubelet's message.
@@ -171,6 +170,7 @@ export class PodSyncer {
     return { envs: env, mounts };
   }
 
+  /** Starts one container; returns when a retry is due (image or config back-off). Records failures. */
   private async startContainer(pod: Pod, name: string, restartCount: number, sandboxId: string, sbConfig: PodSandboxConfig, podIP: string, podIPs: string[]): Promise<number | undefined> {
     const rt = this.deps.runtime;
     const uid = pod.metadata.uid!;

@@ -119,7 +119,7 @@ t.test('refresh: new contents, new labels and renewed tokens are written; a vani
 
   reader.configMaps.set('default/app', { data: { greeting: 'bye' } });
   const relabelled = { ...pod, metadata: { ...pod.metadata, labels: { app: 'web', track: 'canary' } } };
-  t.same(await manager.mountPod(relabelled), [], 'the worker hands over the newest pod object');
+  manager.podUpdated(relabelled);
   await manager.refresh();
   t.equal(read('configmap/config/greeting'), 'bye');
   t.not(version(), v1);
@@ -134,6 +134,11 @@ t.test('refresh: new contents, new labels and renewed tokens are written; a vani
   await manager.refresh();
   t.equal(read('configmap/config/greeting'), 'bye', 'the last good version stays');
   t.same(events.lines, ['Warning FailedMount MountVolume.SetUp failed for volume "config" : configmap "app" not found']);
+
+  manager.podUpdated({ ...relabelled, metadata: { ...relabelled.metadata, labels: {}, deletionTimestamp: '2024-01-01T00:00:00Z' } });
+  await manager.refresh();
+  t.equal(read('downward-api/info/labels'), 'app="web"\ntrack="canary"', 'a pod being deleted is left as it is');
+  t.equal(events.lines.length, 1);
 });
 
 t.test('subPath: created with the volume\'s mode, resolved to the real path, never outside the volume', async (t) => {

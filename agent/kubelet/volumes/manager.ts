@@ -185,13 +185,20 @@ export class VolumeManager {
     if (await writeAtomically(v.hostPath, payload, new Date(this.clock.now()))) log.debug({ pod: `${ns}/${pod.metadata.name}`, volume: v.name }, 'volume contents updated');
   }
 
-  /** One refresh round: every set-up API data volume of every pod is brought up to date. */
+  /** The newest object of a pod whose volumes are set up (labels and annotations for the downward API). */
+  podUpdated(pod: Pod): void {
+    const state = this.pods.get(pod.metadata.uid!);
+    if (state) state.pod = pod;
+  }
+
+  /** One refresh round: every set-up API data volume of every running pod is brought up to date. */
   refresh(): Promise<void> {
     return (this.refreshing ??= (async () => {
       try {
         for (const [uid, state] of [...this.pods]) {
           await this.withPod(uid, async () => {
-            if (this.pods.get(uid) !== state) return;
+            // A pod being deleted keeps what it has until its volumes go.
+            if (this.pods.get(uid) !== state || state.pod.metadata.deletionTimestamp) return;
             for (const v of this.volumes(state.pod).values()) {
               if (!state.ready.has(v.name) || !isProjectedKind(v.volume)) continue;
               try {
