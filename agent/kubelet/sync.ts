@@ -15,7 +15,8 @@ import { envReferences, makeEnvironmentVariables, type EnvContainer } from './en
 import { containerConfig, podLogDirectory, sandboxConfig, terminationGracePeriod, type RunContainerOptions, type SpecOptions } from './specs.js';
 import type { ReasonCache } from './status.js';
 import { planMounts } from './volumes/layout.js';
-import { readObjects, type VolumeManager } from './volumes/manager.js';
+import type { VolumeManager } from './volumes/manager.js';
+import { readObjects } from './volumes/objects.js';
 
 const log = logger('kubelet.sync');
 

@@ -16,7 +16,7 @@ import type { Mount } from '../runtime.js';
 import { writeAtomically } from './atomicwriter.js';
 import { memoryVolumeSize, podVolumes, podVolumesDirectory, type PlannedMount, type PodVolume } from './layout.js';
 import { systemMounter, type Mounter } from './mounter.js';
-import type { PodObjectReader } from './objects.js';
+import { readObjects, type PodObjectReader } from './objects.js';
 import { isProjectedKind, volumePayload, volumeReferences, type Lookup } from './projections.js';
 import { TokenManager } from './tokens.js';
 import type { HostPathType } from './types.js';
@@ -40,21 +40,6 @@ export interface VolumeManagerOptions {
   allocatable?: NodeAllocatable;
   refreshPeriodMs?: number;
   tokens?: TokenManager;
-}
-
-/** Reads each named object once: the object, undefined when missing, or the read's error. */
-export async function readObjects<T>(names: string[], read: (name: string) => Promise<T | undefined>): Promise<Map<string, T | undefined | Error>> {
-  const out = new Map<string, T | undefined | Error>();
-  await Promise.all(
-    [...new Set(names)].map(async (n) => {
-      try {
-        out.set(n, await read(n));
-      } catch (e) {
-        out.set(n, e as Error);
-      }
-    }),
-  );
-  return out;
 }
 
 const hostPathTypes: Record<string, string> = { Directory: 'directory', File: 'file', Socket: 'socket file', CharDevice: 'character device', BlockDevice: 'block device' };
@@ -104,6 +89,7 @@ export class VolumeManager {
   private readonly locks = new Map<string, Promise<unknown>>();
   private timer?: NodeJS.Timeout;
   private refreshing?: Promise<void>;
+  private cleaning?: Promise<void>;
   private closed = false;
 
   constructor(private readonly opts: VolumeManagerOptions) {
@@ -279,7 +265,11 @@ export class VolumeManager {
   }
 
   /** Removes the volumes of pods that are neither known nor running (kubelet's orphaned pod directories). */
-  async cleanupOrphans(active: Set<string>): Promise<void> {
+  cleanupOrphans(active: Set<string>): Promise<void> {
+    return (this.cleaning ??= this.removeOrphans(active).finally(() => (this.cleaning = undefined)));
+  }
+
+  private async removeOrphans(active: Set<string>): Promise<void> {
     const uids = await fs.readdir(path.join(this.opts.dataDir, 'pod-volumes')).catch(() => [] as string[]);
     for (const uid of uids) {
       if (active.has(uid) || this.pods.has(uid)) continue;
@@ -293,6 +283,7 @@ export class VolumeManager {
     this.closed = true;
     clearTimeout(this.timer);
     await this.refreshing;
+    await this.cleaning;
     await Promise.allSettled([...this.locks.values()]);
   }
 }

@@ -75,3 +75,18 @@ export function apiObjectReader(client: ApiClient, o: { ttlMs?: number; clock?: 
     },
   };
 }
+
+/** Reads each named object once: the object, undefined when missing, or the read's error. */
+export async function readObjects<T>(names: string[], read: (name: string) => Promise<T | undefined>): Promise<Map<string, T | undefined | Error>> {
+  const out = new Map<string, T | undefined | Error>();
+  await Promise.all(
+    [...new Set(names)].map(async (n) => {
+      try {
+        out.set(n, await read(n));
+      } catch (e) {
+        out.set(n, e as Error);
+      }
+    }),
+  );
+  return out;
+}
