@@ -27,6 +27,7 @@ import { resourceQuotaController } from './resourcequota/controller.js';
 import { rootCACertPublisher } from './rootcacert/controller.js';
 import { serviceAccountController } from './serviceaccount/controller.js';
 import { statefulSetController } from './statefulset/controller.js';
+import { ttlAfterFinishedController } from './ttlafterfinished/controller.js';
 
 const log = logger('controller-manager');
 
@@ -43,6 +44,7 @@ const CONTROLLERS = (o: ControllerManagerOptions): [account: string, source: str
   ['daemon-set-controller', 'daemonset-controller', daemonSetController],
   ['statefulset-controller', 'statefulset-controller', statefulSetController],
   ['job-controller', 'job-controller', jobController],
+  ['ttl-after-finished-controller', 'ttlafterfinished-controller', ttlAfterFinishedController],
   ['cronjob-controller', 'cronjob-controller', cronJobController],
   ['resourcequota-controller', 'resourcequota-controller', resourceQuotaController],
   ['endpoint-controller', 'endpoint-controller', endpointsController],
