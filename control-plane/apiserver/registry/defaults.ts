@@ -205,7 +205,15 @@ export function namespace(obj: KubeObject): void {
 }
 
 export function secret(obj: KubeObject): void {
-  (obj as Any).type ??= 'Opaque';
+  const s = obj as Any;
+  s.type ??= 'Opaque';
+  // stringData is write-only: its values are merged into data, over what data holds, and it is never stored (kube's
+  // v1 → internal Secret conversion).
+  if (s.stringData && typeof s.stringData === 'object' && !Array.isArray(s.stringData)) {
+    s.data = { ...(s.data && typeof s.data === 'object' ? s.data : {}) };
+    for (const [k, v] of Object.entries(s.stringData)) s.data[k] = Buffer.from(String(v), 'utf8').toString('base64');
+  }
+  delete s.stringData;
 }
 
 const RBAC_GROUP = 'rbac.authorization.k8s.io';
