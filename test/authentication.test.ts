@@ -1,8 +1,11 @@
 // Who may talk to the API server, as kube-apiserver's authenticators decide: without credentials only the health
 // checks, the version and kubeadm's cluster-info (as system:anonymous), everything else 401; a bearer token nobody
-// knows is 401 even where anonymous requests pass; --token-auth-file users are who `kubectl auth whoami` says; a
+// knows, or a client certificate from another CA, is 401 even where anonymous requests pass; --token-auth-file users are who `kubectl auth whoami` says; a
 // TokenReview answers for good and bad tokens; a service-account JWT that was tampered with is refused.
+import fs from 'node:fs';
+import path from 'node:path';
 import t from 'tap';
+import { createCA, issueCert } from '../api/pki.js';
 import { clientFor, kubeconfigFor, kubectlWith, tokenFileDir, type Kubectl, type TokenUser } from './identities.js';
 import { startServer, type TestServer } from './server-fixture.js';
 
@@ -57,6 +60,23 @@ t.test('a bearer token nobody knows is 401 everywhere, even on /healthz', async 
   const wrong = kubectlWith(srv, kubeconfigFor(srv, 'wrong', { token: 'not-a-token' }));
   // client-go's words for a 401 in discovery, which is what kubectl meets first.
   t.match(await wrong.fails(['get', 'pods']), /\nerror: You must be logged in to the server \(the server has asked for the client to provide credentials\)$/);
+});
+
+t.test('a client certificate from another CA is 401 everywhere; one from the cluster CA names its user', async (t) => {
+  const other = await createCA('impostor-ca');
+  const forged = await issueCert(other, { commonName: 'kubernetes-admin', organizations: ['system:masters'], client: true });
+  const c = clientFor(srv, forged);
+  for (const p of ['/healthz', '/version', '/api', '/api/v1/secrets']) {
+    const r = await c.raw('GET', p);
+    t.equal(r.status, 401, `GET ${p}`);
+    t.same(JSON.parse(r.body.toString()), UNAUTHORIZED);
+  }
+  c.close();
+  const pki = path.join(srv.dir, 'pki');
+  const ca = { certPem: fs.readFileSync(path.join(pki, 'ca.crt'), 'utf8'), keyPem: fs.readFileSync(path.join(pki, 'ca.key'), 'utf8') };
+  const real = await issueCert(ca, { commonName: 'carol', organizations: ['ops', 'qa'], client: true });
+  t.equal(await kubectlWith(srv, kubeconfigFor(srv, 'carol', real)).ok(['auth', 'whoami']), 'ATTRIBUTE   VALUE\nUsername    carol\nGroups      [ops qa system:authenticated]', 'CN is the user, O the groups');
+  t.match(await kubectlWith(srv, kubeconfigFor(srv, 'impostor', forged)).fails(['get', 'pods']), /error: You must be logged in to the server \(the server has asked for the client to provide credentials\)$/);
 });
 
 t.test('a --token-auth-file user is who kubectl auth whoami says, and is no one special', async (t) => {
