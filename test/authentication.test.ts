@@ -1,7 +1,8 @@
 // Who may talk to the API server, as kube-apiserver's authenticators decide: without credentials only the health
 // checks, the version and kubeadm's cluster-info (as system:anonymous), everything else 401; a bearer token nobody
-// knows, or a client certificate from another CA, is 401 even where anonymous requests pass; --token-auth-file users are who `kubectl auth whoami` says; a
-// TokenReview answers for good and bad tokens; a service-account JWT that was tampered with is refused.
+// knows, or a client certificate from another CA, is 401 even where anonymous requests pass; --token-auth-file users
+// are who `kubectl auth whoami` says; a TokenReview answers for good and bad tokens; a service-account JWT that was
+// tampered with is refused.
 import fs from 'node:fs';
 import path from 'node:path';
 import t from 'tap';
