@@ -78,20 +78,16 @@ async function kubeletClientCert(pki: string, ca: KeyPair): Promise<KeyPair> {
   return kp;
 }
 
-/** The data dir holds the CA key, the database and admin credentials: it is the owner's alone (0700). */
-function ownDataDir(dir: string): void {
-  fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
-  if (fs.statSync(dir).mode & 0o077) fs.chmodSync(dir, 0o700);
-}
-
 export async function startServer(config: ServerConfig): Promise<RunningServer> {
   const closers: (() => Promise<void> | void)[] = [];
   const close = async () => {
     for (const c of closers.splice(0).reverse()) await c();
   };
   try {
-    await step('data dir', async () => ownDataDir(config.dataDir));
     const pki = path.join(config.dataDir, 'pki');
+    // Keys, the database and the admin kubeconfig live here: readable by the owner only.
+    fs.mkdirSync(config.dataDir, { recursive: true, mode: 0o700 });
+    fs.chmodSync(config.dataDir, 0o700);
     fs.mkdirSync(pki, { recursive: true, mode: 0o700 });
     const ca = await step('certificate authority', () => ensureCA(pki));
     // The service CIDR's first address is the `kubernetes` Service's ClusterIP (10.96.0.1).

@@ -204,13 +204,15 @@ export function namespace(obj: KubeObject): void {
   n.metadata.labels = { ...(n.metadata.labels ?? {}), 'kubernetes.io/metadata.name': n.metadata.name };
 }
 
+/**
+ * A Secret's type defaults to Opaque, and its write-only stringData is merged into data (base64), overriding keys
+ * of the same name, as the v1 → internal conversion does; stringData itself is never stored.
+ */
 export function secret(obj: KubeObject): void {
   const s = obj as Any;
   s.type ??= 'Opaque';
-  // stringData is write-only: its values are merged into data, over what data holds, and it is never stored (kube's
-  // v1 → internal Secret conversion).
   if (s.stringData && typeof s.stringData === 'object' && !Array.isArray(s.stringData)) {
-    s.data = { ...(s.data && typeof s.data === 'object' ? s.data : {}) };
+    s.data = { ...(s.data ?? {}) };
     for (const [k, v] of Object.entries(s.stringData)) s.data[k] = Buffer.from(String(v), 'utf8').toString('base64');
   }
   delete s.stringData;
