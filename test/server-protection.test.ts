@@ -23,8 +23,6 @@ t.before(async () => {
   srv = await startServer({ args: ['--max-mutating-requests-inflight', '1', '--disable-controllers'] });
   admin = kubectlWith(srv);
   creds = loadKubeconfig(srv.kubeconfig);
-  // The service-account controller is off: the pods here run as a default account made by hand.
-  await srv.client.create(Resources.serviceaccounts, 'default', { apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name: 'default' } });
 });
 t.teardown(() => srv?.destroy());
 

@@ -79,7 +79,7 @@ export class ServiceAccountAdmission implements AdmissionPlugin {
     spec.serviceAccount = name;
     const namespace = pod.metadata.namespace!;
     const kv = await this.lookup(namespace, name);
-    if (!kv) throw forbidden(a.def, pod, `service account ${namespace}/${name} was not found, retry after the service account is created`);
+    if (!kv) throw forbidden(a.def, pod, `error looking up service account ${namespace}/${name}: serviceaccount "${name}" not found`);
     const sa = JSON.parse(kv.value) as KubeObject & { automountServiceAccountToken?: boolean; imagePullSecrets?: { name: string }[] };
     if (!spec.imagePullSecrets?.length && sa.imagePullSecrets?.length) spec.imagePullSecrets = sa.imagePullSecrets.map((s) => ({ name: s.name }));
     const automount = spec.automountServiceAccountToken ?? sa.automountServiceAccountToken ?? true;
