@@ -19,6 +19,8 @@ const HEADER = 12;
 /** Without EDNS0 a UDP reply fits 512 bytes; TCP carries up to 64 KiB. */
 export const MIN_UDP_SIZE = 512;
 export const MAX_TCP_SIZE = 65535;
+/** The most one UDP datagram carries over IPv4, whatever buffer a client announces. */
+const MAX_UDP_SIZE = 65507;
 
 export interface Query {
   id: number;
@@ -73,7 +75,7 @@ function headerReply(id: number, flags: number, rcode: number): Buffer {
 /** The largest reply the client takes over this transport (EDNS0's size, never under 512; 64 KiB over TCP). */
 export function maxReplySize(q: Query, proto: 'udp' | 'tcp'): number {
   if (proto === 'tcp') return MAX_TCP_SIZE;
-  return Math.max(MIN_UDP_SIZE, q.opt?.udpPayloadSize ?? MIN_UDP_SIZE);
+  return Math.min(MAX_UDP_SIZE, Math.max(MIN_UDP_SIZE, q.opt?.udpPayloadSize ?? MIN_UDP_SIZE));
 }
 
 export interface ReplyParts {
