@@ -124,8 +124,18 @@ export class DNSServer {
     });
   }
 
-  /** One request in, its reply out (undefined: none is sent). Never rejects. */
+  /** One request in, its reply out (undefined: none is sent). Never rejects: a bad packet must not stop the server. */
   async handle(buf: Buffer, proto: Proto, family: 1 | 2): Promise<Buffer | undefined> {
+    try {
+      return await this.serve(buf, proto, family);
+    } catch (e) {
+      this.opts.metrics.panics.inc();
+      log.error({ err: (e as Error).stack }, 'request failed');
+      return undefined;
+    }
+  }
+
+  private async serve(buf: Buffer, proto: Proto, family: 1 | 2): Promise<Buffer | undefined> {
     const started = process.hrtime.bigint();
     const incoming = readQuery(buf);
     if (incoming.kind === 'ignore') return undefined;
