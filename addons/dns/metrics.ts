@@ -9,7 +9,8 @@ const sizeBuckets = [0, 100, 200, 300, 400, 511, 1023, 2047, 4095, 8291, 16e3, 3
 
 /** The query types CoreDNS reports by name; every other type is "other". */
 const monitoredTypes = new Set(['A', 'AAAA', 'MX', 'SOA', 'CNAME', 'PTR', 'TXT', 'NS', 'SRV', 'DS', 'DNSKEY', 'RRSIG', 'NSEC', 'NSEC3', 'HTTPS', 'IXFR', 'AXFR', 'ANY']);
-export const typeLabel = (t: string) => (monitoredTypes.has(t) ? t : 'other');
+// dns-packet has no name for type 65 (HTTPS), which browsers and stub resolvers ask for.
+export const typeLabel = (t: string) => (t === 'UNKNOWN_65' ? 'HTTPS' : monitoredTypes.has(t) ? t : 'other');
 
 export class DNSMetrics {
   readonly registry = new Registry();
