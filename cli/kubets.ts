@@ -10,6 +10,7 @@ import { agentDefaults } from '../agent/config.js';
 import { isProxyMode, proxyModes, type ProxyMode } from '../agent/proxy/modes.js';
 import type { ServerConfig } from '../control-plane/config.js';
 import { serverDefaults } from '../control-plane/config.js';
+import { dnsCommand } from './dns.js';
 
 type Options = NonNullable<ParseArgsConfig['options']>;
 
@@ -310,7 +311,7 @@ const versionCmd: Command = {
   },
 };
 
-const commands: Record<string, Command> = { server: serverCmd, agent: agentCmd, token: tokenCmd, lab: labCmd, version: versionCmd };
+const commands: Record<string, Command> = { server: serverCmd, agent: agentCmd, dns: dnsCommand({ UsageError, untilSignal }), token: tokenCmd, lab: labCmd, version: versionCmd };
 
 function commandHelp(name: string, c: Command): string {
   const flags = Object.keys(c.options).map((f) => `  --${f.padEnd(26)} ${c.help[f] ?? ''}`);
