@@ -71,7 +71,9 @@ export function loadKubeconfig(file: string): ClientConfig {
     ca,
     cert: data(user['client-certificate-data'], user['client-certificate']),
     key: data(user['client-key-data'], user['client-key']),
-    token: user.token,
+    // tokenFile (kube-proxy's kubeconfig.conf names the pod's projected token): read now and again as it rotates.
+    token: user.token ?? (user.tokenFile ? fs.readFileSync(path.resolve(dir, user.tokenFile), 'utf8').trim() : undefined),
+    tokenFile: user.token ? undefined : user.tokenFile ? path.resolve(dir, user.tokenFile) : undefined,
   };
 }
 
@@ -103,15 +105,15 @@ export class ApiClient {
     return new https.Agent({ ca: c.ca || undefined, cert: c.cert, key: c.key, keepAlive: true, maxSockets: 32, rejectUnauthorized: !c.insecureSkipTLSVerify });
   }
 
-  /**
-   * Switches to a new client certificate (a rotated kubelet certificate). The old connections are closed, so every
-   * request from now on — and every watch, which reconnects and resumes — presents the new one.
-   */
   /** Switches to a new bearer token (a refreshed service-account token); the next request carries it. */
   setToken(token: string): void {
     this.config = { ...this.config, token };
   }
 
+  /**
+   * Switches to a new client certificate (a rotated kubelet certificate). The old connections are closed, so every
+   * request from now on — and every watch, which reconnects and resumes — presents the new one.
+   */
   setClientCertificate(cert: string | Buffer, key: string | Buffer): void {
     const old = this.agent;
     this.config = { ...this.config, cert, key };

@@ -131,3 +131,53 @@ export class LeaderElector {
     if (lease?.spec?.holderIdentity === this.identity) await this.client.update(Resources.leases, { ...lease, spec: { ...lease.spec, holderIdentity: '', leaseDurationSeconds: 1 } }).catch(() => undefined);
   }
 }
+
+export interface Running {
+  close(): Promise<void>;
+}
+
+/** A component started under leader election; identity is its candidate name (none without election). */
+export interface ElectedComponent extends Running {
+  identity?: string;
+}
+
+/**
+ * Runs a component's work only while this process leads (kube's --leader-elect): started when the lease is won,
+ * stopped and onLost() called when it is lost. close() stops the work, then gives the lease up.
+ * Without election the work simply starts now.
+ */
+export async function runLeaderElected(
+  client: ApiClient,
+  election: LeaderElectionConfig | undefined,
+  start: () => Promise<Running>,
+  onLost: () => void,
+): Promise<ElectedComponent> {
+  if (!election) return start();
+  let work: Running | undefined;
+  let starting: Promise<void> | undefined;
+  const stopWork = async () => {
+    await starting?.catch(() => undefined);
+    const w = work;
+    work = undefined;
+    await w?.close();
+  };
+  const elector = new LeaderElector(client, election, {
+    onStartedLeading: () => {
+      starting = start().then((w) => void (work = w));
+      // A leader that cannot do its work must not sit on the lease: it stops as if the lease were lost.
+      return starting.catch((e: Error) => {
+        log.error({ lease: election.name, err: e.message }, 'could not start after winning the lease');
+        onLost();
+      });
+    },
+    onStoppedLeading: () => void stopWork().finally(onLost),
+  });
+  elector.run();
+  return {
+    identity: elector.identity,
+    async close() {
+      await stopWork();
+      await elector.close();
+    },
+  };
+}

@@ -10,6 +10,7 @@ import { agentDefaults } from '../agent/config.js';
 import { isProxyMode, proxyModes, type ProxyMode } from '../agent/proxy/modes.js';
 import type { ServerConfig } from '../control-plane/config.js';
 import { serverDefaults } from '../control-plane/config.js';
+import { componentCommands } from './components.js';
 import { dnsCommand } from './dns.js';
 
 type Options = NonNullable<ParseArgsConfig['options']>;
@@ -311,15 +312,25 @@ const versionCmd: Command = {
   },
 };
 
-const commands: Record<string, Command> = { server: serverCmd, agent: agentCmd, dns: dnsCommand({ UsageError, untilSignal }), token: tokenCmd, lab: labCmd, version: versionCmd };
+const commands: Record<string, Command> = {
+  server: serverCmd,
+  agent: agentCmd,
+  ...componentCommands({ UsageError, untilSignal }),
+  dns: dnsCommand({ UsageError, untilSignal }),
+  token: tokenCmd,
+  lab: labCmd,
+  version: versionCmd,
+};
 
 function commandHelp(name: string, c: Command): string {
-  const flags = Object.keys(c.options).map((f) => `  --${f.padEnd(26)} ${c.help[f] ?? ''}`);
-  return `${c.summary}\n\nUsage:\n  ${c.usage}\n${flags.length ? `\nFlags:\n${flags.join('\n')}\n` : ''}  --${'help'.padEnd(26)} show this help\n`;
+  const width = Math.max(26, ...Object.keys(c.options).map((f) => f.length));
+  const flags = Object.keys(c.options).map((f) => `  --${f.padEnd(width)} ${c.help[f] ?? ''}`);
+  return `${c.summary}\n\nUsage:\n  ${c.usage}\n${flags.length ? `\nFlags:\n${flags.join('\n')}\n` : ''}  --${'help'.padEnd(width)} show this help\n`;
 }
 
 function mainHelp(): string {
-  const lines = Object.entries(commands).map(([n, c]) => `  ${n.padEnd(10)} ${c.summary}`);
+  const width = Math.max(...Object.keys(commands).map((n) => n.length));
+  const lines = Object.entries(commands).map(([n, c]) => `  ${n.padEnd(width)}  ${c.summary}`);
   return `kubets: the Kubernetes architecture in TypeScript\n\nUsage:\n  kubets COMMAND [flags]\n\nCommands:\n${lines.join('\n')}\n\nRun 'kubets COMMAND --help' for a command's flags.\n`;
 }
 
@@ -329,9 +340,13 @@ async function defaultAddress(): Promise<string> {
   return '127.0.0.1';
 }
 
-/** Runs until SIGINT/SIGTERM, then closes once; a second signal exits at once. */
+/**
+ * Runs until SIGINT/SIGTERM, then closes once; a second signal exits at once. Holds the event loop open itself: a
+ * daemon whose only work is unref'd timers (a candidate waiting for a lease) must not exit for lack of work.
+ */
 function untilSignal(close: () => Promise<void>): Promise<void> {
-  return new Promise((resolve) => {
+  const keepAlive = setInterval(() => {}, 1 << 30);
+  return new Promise<void>((resolve) => {
     let closing = false;
     const onSignal = (sig: string) => {
       if (closing) process.exit(1);
@@ -344,7 +359,7 @@ function untilSignal(close: () => Promise<void>): Promise<void> {
     };
     process.once('SIGINT', () => onSignal('SIGINT'));
     process.once('SIGTERM', () => onSignal('SIGTERM'));
-  });
+  }).finally(() => clearInterval(keepAlive));
 }
 
 async function main(argv: string[]): Promise<number> {
