@@ -152,7 +152,7 @@ export class PodManager {
       this.finished.add(uid);
       return {};
     }
-    const result = await this.syncer.syncPod(pod, (id) => this.probes.liveness(id));
+    const result = await this.syncer.syncPod(pod, { liveness: (id) => this.probes.liveness(id), startup: (id) => this.probes.startup(id), started: (id) => this.probes.started(id) });
     const state = await this.syncer.readState(uid);
     this.probes.sync(pod, state);
     const status = computePodStatus(pod, state, {
@@ -160,6 +160,7 @@ export class PodManager {
       nodeIP: this.opts.spec.nodeIP,
       failure: (name) => this.reasons.get(uid, name),
       readiness: (id) => this.probes.readiness(id),
+      started: (id) => this.probes.started(id),
       previous: this.status.previous(uid),
     });
     await this.status.setPodStatus(pod, status);
