@@ -19,6 +19,7 @@ import { allocatableOf, machineInfo } from './node.js';
 import type { SpecOptions } from './specs.js';
 import { apiStatusWriter, computePodStatus, ReasonCache, StatusManager, type StatusWriter } from './status.js';
 import { PodSyncer } from './sync.js';
+import { ContainerLogManager, defaultLogRotation, type LogRotationPolicy } from './logrotation.js';
 import { formatTime } from '../../api/time.js';
 import { VolumeManager } from './volumes/manager.js';
 import type { Mounter } from './volumes/mounter.js';
@@ -41,6 +42,8 @@ export interface PodManagerOptions {
   /** How often configMap, secret, downwardAPI and projected volumes are brought up to date. */
   volumeRefreshPeriodMs?: number;
   mounter?: Mounter;
+  /** Container log rotation (10Mi, 5 files, checked every 10 s unless given). */
+  logRotation?: Partial<LogRotationPolicy>;
 }
 
 const isoNow = (clock: Clock) => formatTime(clock.now());
@@ -50,6 +53,7 @@ export class PodManager {
   readonly status: StatusManager;
   readonly probes: ProbeManager;
   readonly volumes: VolumeManager;
+  readonly logs: ContainerLogManager;
   private readonly reasons = new ReasonCache();
   private readonly workers: PodWorkers;
   private readonly pleg: Pleg;
@@ -80,12 +84,14 @@ export class PodManager {
     this.status = new StatusManager(opts.statusWriter);
     this.workers = new PodWorkers((uid, pod) => this.syncPod(uid, pod), this.clock, opts.resyncPeriodMs);
     this.probes = new ProbeManager(opts.runtime, (uid) => this.workers.kick(uid), opts.spec.nodeIP);
+    this.logs = new ContainerLogManager(opts.runtime, { ...defaultLogRotation, ...opts.logRotation }, this.clock);
     this.pleg = new Pleg(opts.runtime, (events) => this.onPlegEvents(events), (uids) => this.onRelist(uids), opts.relistPeriodMs);
   }
 
   start(): this {
     this.pleg.start();
     this.volumes.start();
+    this.logs.start();
     return this;
   }
 
@@ -170,6 +176,7 @@ export class PodManager {
 
   async close(): Promise<void> {
     await this.pleg.close();
+    await this.logs.close();
     this.probes.close();
     await this.workers.close();
     await this.volumes.close();
@@ -187,7 +194,7 @@ export async function startPodManagement(
   nodeName: string,
   runtime: RuntimeService,
   spec: SpecOptions,
-  opts: Pick<PodManagerOptions, 'volumeRefreshPeriodMs' | 'mounter' | 'relistPeriodMs' | 'resyncPeriodMs'> = {},
+  opts: Pick<PodManagerOptions, 'volumeRefreshPeriodMs' | 'mounter' | 'relistPeriodMs' | 'resyncPeriodMs' | 'logRotation'> = {},
 ): Promise<PodManagement> {
   const allocatable = spec.allocatable ?? allocatableOf(await machineInfo(spec.dataDir));
   const services = new Informer<Service>(client, Resources.services);
