@@ -222,6 +222,24 @@ export async function registerNode(client: ApiClient, config: NodeIdentity, runt
   return client.patch<Node>(Resources.nodes, undefined, config.nodeName, 'merge', { metadata: { labels: Object.fromEntries(missing) } });
 }
 
+/**
+ * registerNode until it succeeds, as kubelet's registerWithAPIServer: the API server may not be up yet — on a control
+ * plane node it is one of the static pods this kubelet is starting. Waits 100 ms doubling to 7 s between attempts.
+ */
+export async function registerNodeWhenReachable(client: ApiClient, config: NodeIdentity, runtime: RuntimeService, signal?: AbortSignal): Promise<Node> {
+  let delay = 100;
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await registerNode(client, config, runtime);
+    } catch (e) {
+      if (signal?.aborted) throw e;
+      if (attempt === 1 || attempt % 10 === 0) log.warn({ node: config.nodeName, err: (e as Error).message, attempt }, 'unable to register node with the API server; retrying');
+      await sleep(delay, signal);
+      delay = Math.min(delay * 2, 7000);
+    }
+  }
+}
+
 /** Waits until the node IPAM controller has assigned this node's spec.podCIDR. */
 export async function waitForPodCIDR(client: ApiClient, nodeName: string, signal?: AbortSignal, pollMs = 1000): Promise<string> {
   let logged = false;

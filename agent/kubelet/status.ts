@@ -328,19 +328,29 @@ export function apiStatusWriter(client: ApiClient): StatusWriter {
  * (the informer may lag behind our own write). Each pod's writes come from its one pod worker, so they are ordered.
  */
 export class StatusManager {
-  private readonly written = new Map<string, { json: string; version: number; status: PodStatus }>();
+  private readonly written = new Map<string, { json: string; version: number; status: PodStatus; target?: string }>();
 
   constructor(readonly writer: StatusWriter) {}
 
-  /** Returns true when a write happened. */
-  async setPodStatus(pod: Pod, status: PodStatus): Promise<boolean> {
+  /**
+   * Writes the pod's status to `target` (the pod itself, or a static pod's mirror pod) unless the target shows it
+   * already or it was last written there. Returns true when a write happened.
+   */
+  async setPodStatus(pod: Pod, status: PodStatus, target: Pod = pod): Promise<boolean> {
     const uid = pod.metadata.uid!;
     const json = canonicalJson(withoutTimes(status));
     const last = this.written.get(uid);
-    if (last?.json === json || canonicalJson(withoutTimes(pod.status ?? {})) === json) return false;
-    await this.writer.patchStatus(pod, status);
-    this.written.set(uid, { json, version: (last?.version ?? 0) + 1, status });
+    if ((last?.json === json && last.target === target.metadata.uid) || canonicalJson(withoutTimes(target.status ?? {})) === json) return false;
+    await this.writer.patchStatus(target, status);
+    this.written.set(uid, { json, version: (last?.version ?? 0) + 1, status, target: target.metadata.uid });
     return true;
+  }
+
+  /** A status with nowhere to go yet (a static pod without a mirror): kept as `previous`, written later. */
+  remember(pod: Pod, status: PodStatus): void {
+    const uid = pod.metadata.uid!;
+    const last = this.written.get(uid);
+    this.written.set(uid, { json: '', version: last?.version ?? 0, status });
   }
 
   /** The status last written for a pod: computePodStatus's `previous`. */

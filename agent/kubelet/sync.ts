@@ -15,6 +15,7 @@ import { containerFieldPath, containerSpec, type KubeletContainer } from './pods
 import { readPodRuntimeState, type PodRuntimeState } from './podstate.js';
 import type { CriContainerStatus, CriImage, PodSandboxConfig, RuntimeService } from './runtime.js';
 import { verifyRunAsNonRoot, type ImageUser } from './securitycontext.js';
+import { isStaticPod } from './staticpods/source.js';
 import { envReferences, makeEnvironmentVariables, type EnvContainer } from './env.js';
 import { containerConfig, podLogDirectory, podLogsRoot, sandboxConfig, terminationGracePeriod, type RunContainerOptions, type SpecOptions } from './specs.js';
 import type { ReasonCache } from './status.js';
@@ -37,8 +38,8 @@ export interface SyncDeps {
   events: PodEvents;
   /** Sets up the pods' volumes and reads the ConfigMaps and Secrets their env names. */
   volumes: VolumeManager;
-  /** Every Service, for the Service env variables (throws until they have been listed); unset without an API server. */
-  services?: () => Service[];
+  /** Every Service, for the Service env variables (throws until they have been listed); none without an API server. */
+  services?: () => Service[] | undefined;
   clock?: Clock;
   /** CrashLoopBackOff and ImagePullBackOff (10 s doubling to 5 min unless given). */
   crashBackoff?: Backoff;
@@ -169,7 +170,13 @@ export class PodSyncer {
     const reader = this.deps.volumes.reader;
     const refs = envReferences(c);
     const [configMaps, secrets] = await Promise.all([readObjects(refs.configMaps, (n) => reader.configMap(ns, n)), readObjects(refs.secrets, (n) => reader.secret(ns, n))]);
-    const services = this.deps.services?.();
+    let services: Service[] | undefined;
+    try {
+      services = this.deps.services?.();
+    } catch (e) {
+      // Static pods start without waiting for the API server (they may be what serves it).
+      if (!isStaticPod(pod)) throw e;
+    }
     const spec = this.deps.spec;
     const { env, warnings } = makeEnvironmentVariables(pod, c, { nodeName: spec.nodeName, nodeIP: spec.nodeIP, podIP, podIPs, configMaps, secrets, services, allocatable: spec.allocatable });
     for (const w of warnings) this.deps.events.event(pod, 'Warning', 'InvalidEnvironmentVariableNames', w);
