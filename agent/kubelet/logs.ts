@@ -220,22 +220,37 @@ export async function readContainerLog(file: string, opts: LogOptions, sink: Log
 
     if (opts.follow && follow) {
       const every = follow.runningCheckEvery ?? 5;
+      /** Whether the path now holds another file than the one being read. */
+      const rotated = async () => {
+        const current = await stat(file).catch(() => undefined);
+        return !!current && current.ino !== inode;
+      };
+      /** Reads the old file to its end and goes on with the new one. */
+      const reopen = async (): Promise<boolean> => {
+        if (!(await readMore((l) => writer.write(l)))) return false;
+        await fh.close();
+        fh = await open(file, 'r');
+        inode = (await fh.stat()).ino;
+        position = 0;
+        return true;
+      };
+      let rotationSeen = false;
       for (let poll = 0; !follow.signal?.aborted; poll++) {
         if (!(await readMore((l) => writer.write(l)))) return;
-        // Rotated: once a new file is at the path nothing writes to the old one; read it to its end and go on with
-        // the new one.
-        const current = await stat(file).catch(() => undefined);
-        if (current && current.ino !== inode) {
-          if (!(await readMore((l) => writer.write(l)))) return;
-          await fh.close();
-          fh = await open(file, 'r');
-          inode = (await fh.stat()).ino;
-          position = 0;
-          continue;
+        // Rotated: a new file is at the path. The runtime switches to it just after creating it, so the old file is
+        // read to its end one poll later, then following goes on in the new one.
+        if (await rotated()) {
+          if (rotationSeen) {
+            if (!(await reopen())) return;
+            rotationSeen = false;
+            continue;
+          }
+          rotationSeen = true;
         }
         if (poll % every === 0 && !(await follow.isRunning())) {
-          // One last read: whatever the container wrote before it exited.
+          // One last read: whatever the container wrote before it exited, in a file rotated last too.
           if (!(await readMore((l) => writer.write(l)))) return;
+          if ((await rotated()) && !((await reopen()) && (await readMore((l) => writer.write(l))))) return;
           break;
         }
         await delay(follow.pollMs ?? 200, follow.signal);
