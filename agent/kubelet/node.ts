@@ -98,6 +98,9 @@ export function allocatableOf(m: MachineInfo): NodeAllocatable {
   return { cpu: m.cpuCores, memory: Math.max(0, m.memoryBytes - 100 * 1024 * 1024), ephemeralStorage: Math.floor(m.ephemeralStorageBytes * 0.9) };
 }
 
+/** kubelet's words for a runtime whose pod network is not ready (no CNI config yet). */
+export const runtimeNetworkNotReady = (c: { reason: string; message: string }): string => `container runtime network not ready: NetworkReady=false reason:${c.reason} message:${c.message}`;
+
 /** The Node status kubelet posts (pure). */
 export function nodeStatus(old: NodeStatus | undefined, i: NodeStatusInputs): NodeStatus {
   const m = i.machine;
@@ -117,7 +120,7 @@ export function nodeStatus(old: NodeStatus | undefined, i: NodeStatusInputs): No
   const networkReady = runtimeCondition('NetworkReady');
   if (!i.runtimeVersion) notReady = 'container runtime is down';
   else if (runtimeReady && !runtimeReady.status) notReady = `container runtime status check may not have completed yet: RuntimeReady=false reason:${runtimeReady.reason} message:${runtimeReady.message}`;
-  else if (networkReady && !networkReady.status) notReady = `container runtime network not ready: NetworkReady=false reason:${networkReady.reason} message:${networkReady.message}`;
+  else if (networkReady && !networkReady.status) notReady = runtimeNetworkNotReady(networkReady);
   const oc = old?.conditions;
   return {
     capacity,

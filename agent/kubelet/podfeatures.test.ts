@@ -2,7 +2,7 @@
 // statuses recorded): init containers run in order, each to success, before the app, with the init statuses kubectl
 // turns into Init:0/2, Init:1/2, Init:Error and Init:CrashLoopBackOff; CPU and memory limits land in the container's
 // cgroup and a container over its memory limit is OOMKilled with exit code 137; a host-network, host-PID pod sees
-// the node's interfaces and processes; runAsUser/runAsGroup/fsGroup, a read-only root filesystem and capabilities
+// the node's interfaces and processes; a hostPort reaches its pod through the CNI portmap plugin; runAsUser/runAsGroup/fsGroup, a read-only root filesystem and capabilities
 // are what the container gets; runAsNonRoot refuses a root image with kubelet's message.
 import { execFile } from 'node:child_process';
 import fs from 'node:fs';
@@ -10,6 +10,7 @@ import { promisify } from 'node:util';
 import t from 'tap';
 import type { ContainerStatus, Pod, PodStatus } from '../../api/types.js';
 import { kubeletNodeIP, startKubeletNode } from '../../test/kubelet-node.js';
+import { until } from '../../test/until.js';
 
 const run = promisify(execFile);
 const sh = (script: string) => ({ image: 'busybox:1.35', command: ['sh', '-c', script] });
@@ -48,8 +49,9 @@ t.test('pod features on a real node', { timeout: 600_000 }, async (t) => {
       volumes: [{ name: 'data', emptyDir: {} }],
     }),
     kn.pod('nonroot', { securityContext: { runAsNonRoot: true }, containers: [{ name: 'app', ...sh('exec sleep 3600') }] }),
+    kn.pod('ports', { containers: [{ name: 'web', ...sh('mkdir /www && echo by-host-port > /www/index.html && exec httpd -f -p 8080 -h /www'), ports: [{ containerPort: 8080, hostPort: 18080 }] }] }),
   ];
-  const [init, initError, initLoop, limits, hog, host, secure, nonroot] = pods;
+  const [init, initError, initLoop, limits, hog, host, secure, nonroot, ports] = pods;
   for (const p of pods) manager.podUpdated(p);
 
   // ---- init containers: in order, each to success, then the app ----
@@ -102,6 +104,12 @@ t.test('pod features on a real node', { timeout: 600_000 }, async (t) => {
   t.match((await kn.exec(host, ['cat', '/proc/net/dev'])).stdout, new RegExp(`\\b${link}:`), 'the node\'s own link is in the pod');
   t.not((await kn.exec(host, ['cat', '/proc/1/comm'])).stdout.trim(), 'sleep', 'PID 1 is the node\'s, not the container\'s');
   t.match((await kn.exec(host, ['ps'])).stdout, /containerd/, 'the node\'s processes are visible');
+
+  // ---- a host port: the node's own address, port 18080, reaches the pod's 8080 ----
+  await kn.waitStatus(ports, 'Running', (s) => s.phase === 'Running');
+  const bridgeIP = '10.88.31.1';
+  const viaHostPort = await until('the host port to answer', async () => (await run('ip', ['netns', 'exec', kn.node.ns, '/bin/busybox', 'wget', '-qO-', `http://${bridgeIP}:18080/`], { timeout: 10_000 })).stdout, 30_000);
+  t.equal(viaHostPort.trim(), 'by-host-port', 'hostPort through portmap');
 
   // ---- users, groups, read-only root, capabilities ----
   await kn.waitStatus(secure, 'Running', (s) => s.phase === 'Running');

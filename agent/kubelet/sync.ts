@@ -16,6 +16,7 @@ import { readPodRuntimeState, type PodRuntimeState } from './podstate.js';
 import type { CriContainerStatus, CriImage, PodSandboxConfig, RuntimeService } from './runtime.js';
 import { verifyRunAsNonRoot, type ImageUser } from './securitycontext.js';
 import { isStaticPod } from './staticpods/source.js';
+import { runtimeNetworkNotReady } from './node.js';
 import { envReferences, makeEnvironmentVariables, type EnvContainer } from './env.js';
 import { containerConfig, podLogDirectory, podLogsRoot, sandboxConfig, terminationGracePeriod, type RunContainerOptions, type SpecOptions } from './specs.js';
 import type { ReasonCache } from './status.js';
@@ -126,6 +127,16 @@ export class PodSyncer {
     let podIP = state.sandboxes[0]?.ip ?? '';
     let podIPs = state.sandboxes[0]?.ips ?? [];
     const sbConfig = sandboxConfig(pod, actions.attempt, this.deps.spec);
+    if (actions.createSandbox && !pod.spec.hostNetwork) {
+      // Only host-network pods can start before the pod network is there (a control plane's static pods do).
+      const network = (await rt.status({}).catch(() => undefined))?.status?.conditions.find((c) => c.type === 'NetworkReady');
+      if (network && !network.status) {
+        const message = `network is not ready: ${runtimeNetworkNotReady(network)}`;
+        this.deps.events.event(pod, 'Warning', 'NetworkNotReady', message);
+        result.error = new Error(message);
+        return result;
+      }
+    }
     if (actions.createSandbox) {
       try {
         await fs.mkdir(podLogDirectory(this.deps.spec, pod), { recursive: true });
