@@ -1,6 +1,6 @@
 // What pods ask of their node, on a real containerd (test/kubelet-node.ts: a kubelet without an API server, its
 // statuses recorded): init containers run in order, each to success, before the app, with the init statuses kubectl
-// turns into Init:0/2, Init:1/2, Init:Error and Init:CrashLoopBackOff; CPU and memory limits land in the container's
+// turns into Init:0/2, Init:1/2, Init:Error and Init:CrashLoopBackOff, and a sidecar keeps running beside the app; CPU and memory limits land in the container's
 // cgroup and a container over its memory limit is OOMKilled with exit code 137; a host-network, host-PID pod sees
 // the node's interfaces and processes; a hostPort reaches its pod through the CNI portmap plugin; runAsUser/runAsGroup/fsGroup, a read-only root filesystem and capabilities
 // are what the container gets; runAsNonRoot refuses a root image with kubelet's message.
@@ -49,9 +49,17 @@ t.test('pod features on a real node', { timeout: 600_000 }, async (t) => {
       volumes: [{ name: 'data', emptyDir: {} }],
     }),
     kn.pod('nonroot', { securityContext: { runAsNonRoot: true }, containers: [{ name: 'app', ...sh('exec sleep 3600') }] }),
+    kn.pod('sidecar', {
+      initContainers: [
+        { name: 'proxy', ...sh('echo proxy > /work/proxy && exec sleep 3600'), restartPolicy: 'Always', volumeMounts: [{ name: 'work', mountPath: '/work' }] } as Pod['spec']['containers'][number],
+        { name: 'setup', ...sh('test -f /work/proxy && echo setup > /work/setup'), volumeMounts: [{ name: 'work', mountPath: '/work' }] },
+      ],
+      containers: [{ name: 'app', ...sh('exec sleep 3600'), volumeMounts: [{ name: 'work', mountPath: '/work' }] }],
+      volumes: [{ name: 'work', emptyDir: {} }],
+    }),
     kn.pod('ports', { containers: [{ name: 'web', ...sh('mkdir /www && echo by-host-port > /www/index.html && exec httpd -f -p 8080 -h /www'), ports: [{ containerPort: 8080, hostPort: 18080 }] }] }),
   ];
-  const [init, initError, initLoop, limits, hog, host, secure, nonroot, ports] = pods;
+  const [init, initError, initLoop, limits, hog, host, secure, nonroot, sidecar, ports] = pods;
   for (const p of pods) manager.podUpdated(p);
 
   // ---- init containers: in order, each to success, then the app ----
@@ -81,6 +89,11 @@ t.test('pod features on a real node', { timeout: 600_000 }, async (t) => {
   t.ok(looping.initContainerStatuses![0].restartCount >= 1, 'restarted, then backing off');
   t.same(looping.initContainerStatuses!.slice(1).map(stateOf), ['waiting:PodInitializing'], 'init2 waits');
   t.equal(looping.phase, 'Pending');
+
+  // A sidecar starts in its turn and keeps running beside the app.
+  const sc = await kn.waitStatus(sidecar, 'Running and Ready', (s) => s.phase === 'Running' && s.conditions!.find((c) => c.type === 'Ready')!.status === 'True');
+  t.same(sc.initContainerStatuses!.map((c) => [c.name, stateOf(c), c.ready]), [['proxy', 'running', true], ['setup', 'terminated:Completed', true]], 'the sidecar runs on; the init container after it completed');
+  t.equal((await kn.exec(sidecar, ['cat', '/work/setup'])).stdout, 'setup\n', 'the init container after the sidecar saw it running');
 
   // ---- resources into the cgroup; over the memory limit: OOMKilled, 137 ----
   const l = await kn.waitStatus(limits, 'Running', (s) => s.phase === 'Running');
