@@ -16,8 +16,12 @@ export interface AgentConfig {
   rotateCertificates: boolean;
   /** Run kube-proxy inside the agent (k3s-style single process) with its own system:kube-proxy credentials. */
   embeddedProxy: boolean;
-  /** Where the agent keeps its state: containerd root/state, CNI config and IPAM data, pod logs. */
+  /** Where the agent keeps its state: containerd root/state, CNI config and IPAM data, pod volumes. */
   dataDir: string;
+  /** Static pod manifests (kubelet's staticPodPath): the pods described there run with or without an API server. */
+  podManifestPath: string;
+  /** Root of the pods' log directories, <ns>_<pod>_<uid>/<container>/<n>.log (kubelet's /var/log/pods). */
+  podLogDir: string;
   /** containerd's socket. With runContainerd the agent starts containerd itself and owns this path. */
   containerdSocket: string;
   /** Start and supervise containerd as a child (the lab does this; a systemd install uses the host's containerd). */
@@ -59,4 +63,6 @@ export const agentDefaults = {
   clusterDomain: 'cluster.local',
   proxyMetricsBindAddress: proxyDefaults.metricsBindAddress,
   proxyHealthzBindAddress: proxyDefaults.healthzBindAddress,
+  podManifestPath: '/etc/kubernetes/manifests',
+  podLogDir: '/var/log/pods',
 } as const;

@@ -7,7 +7,7 @@ import { logger } from '../api/log.js';
 import type { AgentConfig } from './config.js';
 import { importImages, startContainerd } from './containerd/index.js';
 import { CriClient } from './kubelet/cri/client.js';
-import { registerNode, startLease, startNodeStatus, startPodManagement, waitForPodCIDR } from './kubelet/index.js';
+import { registerNodeWhenReachable, startLease, startNodeStatus, startPodManagement, startStaticPods, waitForPodCIDR } from './kubelet/index.js';
 import { apiReviewer } from './kubelet/auth.js';
 import { requestServingCertificate, startClientCertificateRotation, startServingCertificateRotation } from './kubelet/certificates.js';
 import { startKubeletServer } from './kubelet/server.js';
@@ -102,42 +102,43 @@ export async function startAgent(config: AgentConfig, opts: AgentOptions = {}): 
   // 3. The CRI client the kubelet drives containerd with.
   const cri = own('CRI client', await step('connect to the CRI', () => CriClient.connect(socket, { timeoutMs: 30_000 })));
 
-  // 4. The node's credentials: kept from before, or obtained by joining with the bootstrap token.
+  // 4. The pod workers, running the static pods of the manifest path at once: before the API server can be reached
+  //    (on a control plane node they are what serves it), and without one at all.
+  const kubeletSpec = {
+    dataDir: config.dataDir,
+    podLogDir: config.podLogDir,
+    cgroupParent: config.cgroupParent,
+    clusterDNS: config.clusterDNS,
+    clusterDomain: config.clusterDomain,
+    nodeName: config.nodeName,
+    nodeIP: config.nodeIP,
+  };
+  const staticPods = own('pod workers', await step('start static pods', () => startStaticPods(cri, kubeletSpec, config.podManifestPath)));
+
+  // 5. The node's credentials: kept from before, or obtained by joining with the bootstrap token.
   await step('join the cluster', () => ensureNodeKubeconfig(config.kubeconfig, config.nodeName, config.join, { signal: opts.signal }));
   const client = own('API client', await step('load kubeconfig', async () => ApiClient.fromKubeconfig(config.kubeconfig, `kubets-agent/${config.nodeName}`)));
   const clusterCA = String(loadKubeconfig(config.kubeconfig).ca);
   if (config.rotateCertificates && loadKubeconfig(config.kubeconfig).cert) own('client certificate rotation', startClientCertificateRotation(client, config.kubeconfig, config.nodeName));
 
-  // 5. The Node object.
-  const node = await step('register node', () => registerNode(client, config, cri));
+  // 6. The Node object, once the API server answers.
+  const node = await step('register node', () => registerNodeWhenReachable(client, config, cri, opts.signal));
 
-  // 6. The node's pod CIDR, assigned by the control plane's node IPAM controller.
+  // 7. The node's pod CIDR, assigned by the control plane's node IPAM controller.
   const podCIDR = await step('wait for podCIDR', () => waitForPodCIDR(client, config.nodeName, opts.signal));
   log.info({ node: config.nodeName, podCIDR }, 'pod CIDR assigned');
 
-  // 7. Pod networking: CNI conflist for the podCIDR, host-gw routes to the other nodes.
+  // 8. Pod networking: CNI conflist for the podCIDR, host-gw routes to the other nodes.
   own('network', await step('start pod network', () => startNetwork(config, client, podCIDR)));
 
-  // 8. Heartbeats: the node lease and the node status.
+  // 9. Heartbeats: the node lease and the node status.
   own('node lease', await step('start node lease', async () => startLease(client, node)));
   own('node status', await step('start node status', async () => startNodeStatus(client, config, cri)));
 
-  // 9. The pods bound to this node.
-  own(
-    'pods',
-    await step('start pod management', () =>
-      startPodManagement(client, config.nodeName, cri, {
-        dataDir: config.dataDir,
-        cgroupParent: config.cgroupParent,
-        clusterDNS: config.clusterDNS,
-        clusterDomain: config.clusterDomain,
-        nodeName: config.nodeName,
-        nodeIP: config.nodeIP,
-      }),
-    ),
-  );
+  // 10. The pods bound to this node, and mirror pods for the static ones.
+  own('pods', await step('start pod management', () => startPodManagement(client, config.nodeName, cri, kubeletSpec, { manager: staticPods.manager })));
 
-  // 10. The kubelet's HTTPS API on :10250 (logs, exec) for the API server: a serving certificate from the cluster CA,
+  // 11. The kubelet's HTTPS API on :10250 (logs, exec) for the API server: a serving certificate from the cluster CA,
   //     callers checked with TokenReview and SubjectAccessReview.
   const servingOpts = { client, nodeName: config.nodeName, nodeIP: config.nodeIP, dataDir: config.dataDir, caPem: clusterCA, signal: opts.signal };
   const serving = config.rotateCertificates ? await step('serving certificate', () => requestServingCertificate(servingOpts)) : undefined;
@@ -149,7 +150,7 @@ export async function startAgent(config: AgentConfig, opts: AgentOptions = {}): 
   );
   if (serving) own('serving certificate rotation', startServingCertificateRotation(servingOpts, (kp) => kubeletServer.setCertificate(kp)));
 
-  // 11. Services: kube-proxy, embedded, with its own system:kube-proxy identity.
+  // 12. Services: kube-proxy, embedded, with its own system:kube-proxy identity.
   if (config.embeddedProxy) {
     const proxyKubeconfig = await step('kube-proxy credentials', () => ensureProxyKubeconfig(client, path.join(config.dataDir, 'kube-proxy.kubeconfig'), { signal: opts.signal }));
     const proxyClient = own('kube-proxy API client', ApiClient.fromKubeconfig(proxyKubeconfig, `kube-proxy/${config.nodeName}`));

@@ -197,3 +197,94 @@ t.test('garbage: keep each container\'s newest instance and one exited predecess
 t.test('durations print like Go', async (t) => {
   t.same([10_000, 80_000, 300_000, 3_600_000].map(formatDuration), ['10s', '1m20s', '5m0s', '1h0m0s']);
 });
+
+t.test('init containers: one at a time, in order, each to success, then the app', async (t) => {
+  const pod = makePod({ initContainers: [{ name: 'init1', image: 'busybox:1.35' }, { name: 'init2', image: 'busybox:1.35' }] });
+  const starts = (a: ReturnType<typeof computePodActions>) => a.containersToStart.map((s) => [s.name, s.restartCount, !!s.init]);
+  const at = (ms: number) => ({ createdMs: ms, startedMs: ms, finishedMs: ms + 1 });
+
+  const fresh = computePodActions(pod, runtimeState([], []), ctx());
+  t.equal(fresh.createSandbox, true);
+  t.same(starts(fresh), [['init1', 0, true]], 'a new sandbox starts the first init container only');
+
+  const steps: [string, ReturnType<typeof instance>[], unknown[]][] = [
+    ['init1 runs: wait', [instance(pod, 'init1')], []],
+    ['init1 succeeded: init2', [instance(pod, 'init1', { state: 'CONTAINER_EXITED', ...at(1) })], [['init2', 0, true]]],
+    ['init2 runs: wait', [instance(pod, 'init1', { state: 'CONTAINER_EXITED', ...at(1) }), instance(pod, 'init2', at(5))], []],
+    ['both succeeded: the app', [instance(pod, 'init1', { state: 'CONTAINER_EXITED', ...at(1) }), instance(pod, 'init2', { state: 'CONTAINER_EXITED', ...at(5) })], [['app', 0, false]]],
+  ];
+  for (const [what, containers, want] of steps) {
+    const a = computePodActions(pod, runtimeState([sandbox()], containers), ctx());
+    t.same(starts(a), want, what);
+    t.equal(a.killPod, false, `${what}: the sandbox stays`);
+    t.same(a.containersToKill, []);
+  }
+
+  // Once the app has run, the init containers are done for good, even when they have been removed since.
+  const app = computePodActions(pod, runtimeState([sandbox()], [instance(pod, 'app', at(9))]), ctx());
+  t.same(starts(app), []);
+  t.equal(app.killPod, false);
+  // A new sandbox runs initialization again.
+  const again = computePodActions(pod, runtimeState([sandbox({ state: 'SANDBOX_NOTREADY' })], [instance(pod, 'app', { state: 'CONTAINER_EXITED', exitCode: 137, ...at(9) })]), ctx());
+  t.same(starts(again), [['init1', 0, true]]);
+  t.equal(again.createSandbox, true);
+});
+
+t.test('a failed init container restarts with back-off, or fails the pod under restartPolicy Never', async (t) => {
+  const clock = new FakeClock();
+  const backoff = new Backoff(clock);
+  const spec = { initContainers: [{ name: 'init1', image: 'busybox:1.35' }, { name: 'init2', image: 'busybox:1.35' }] };
+  const failed = (pod: ReturnType<typeof makePod>, restartCount = 0) => runtimeState([sandbox()], [instance(pod, 'init1', { state: 'CONTAINER_EXITED', exitCode: 1, restartCount, finishedMs: clock.now() })]);
+
+  const pod = makePod({ ...spec, restartPolicy: 'Always' });
+  const first = computePodActions(pod, failed(pod), { backoff });
+  t.same(first.containersToStart.map((s) => [s.name, s.restartCount]), [['init1', 1]], 'restarted at once the first time');
+  backoff.next(first.containersToStart[0].backoffKey, first.containersToStart[0].lastFinishedAt);
+  clock.advance(1000);
+  const second = computePodActions(pod, failed(pod, 1), { backoff });
+  t.same(second.containersToStart, []);
+  t.same(second.backOff.map((b) => b.name), ['init1'], 'then it backs off, and init2 waits');
+  t.match(second.backOff[0].message, /^back-off 10s restarting failed container=init1 pod=web_default\(/);
+  t.equal(second.killPod, false);
+
+  const onFailure = makePod({ ...spec, restartPolicy: 'OnFailure' });
+  t.same(computePodActions(onFailure, failed(onFailure), ctx()).containersToStart.map((s) => s.name), ['init1']);
+
+  const never = makePod({ ...spec, restartPolicy: 'Never' });
+  const n = computePodActions(never, failed(never), ctx());
+  t.same(n.containersToStart, []);
+  t.equal(n.killPod, true, 'Never: the pod has failed and winds down');
+});
+
+t.test('sidecars: started in turn, the next init container waits until they have started, restarted whenever they exit', async (t) => {
+  const pod = makePod({ restartPolicy: 'Never', initContainers: [{ name: 'proxy', image: 'busybox:1.35', restartPolicy: 'Always' } as never, { name: 'migrate', image: 'busybox:1.35' }] });
+  const names = (a: ReturnType<typeof computePodActions>) => a.containersToStart.map((s) => s.name);
+  const proxy = instance(pod, 'proxy');
+  t.same(names(computePodActions(pod, runtimeState([sandbox()], []), ctx())), ['proxy']);
+  t.same(names(computePodActions(pod, runtimeState([sandbox()], [proxy]), { ...ctx(), started: () => false })), [], 'not started yet (startup probe): wait');
+  t.same(names(computePodActions(pod, runtimeState([sandbox()], [proxy]), ctx())), ['migrate'], 'started: the next init container');
+  const migrated = instance(pod, 'migrate', { state: 'CONTAINER_EXITED', createdMs: 1_700_000_000_100, finishedMs: 1_700_000_000_200 });
+  t.same(names(computePodActions(pod, runtimeState([sandbox()], [proxy, migrated]), ctx())), ['app'], 'initialized: the app starts beside the sidecar');
+
+  const app = instance(pod, 'app', { createdMs: 1_700_000_000_300 });
+  const exitedProxy = instance(pod, 'proxy', { state: 'CONTAINER_EXITED', exitCode: 1, finishedMs: 1_700_000_000_400 });
+  const a = computePodActions(pod, runtimeState([sandbox()], [exitedProxy, migrated, app]), ctx());
+  t.same(names(a), ['proxy'], 'a sidecar that exits is restarted, even under restartPolicy Never');
+  t.equal(a.containersToStart[0].restartCount, 1);
+  t.equal(a.killPod, false);
+
+  const done = instance(pod, 'app', { state: 'CONTAINER_EXITED', exitCode: 0, createdMs: 1_700_000_000_300, finishedMs: 1_700_000_000_500 });
+  const end = computePodActions(pod, runtimeState([sandbox()], [proxy, migrated, done]), ctx());
+  t.equal(end.killPod, true, 'the app is done: the pod winds down, its sidecar with it');
+  t.same(names(end), []);
+});
+
+t.test('a failed startup probe restarts the container; liveness keeps its own message', async (t) => {
+  const pod = makePod({ containers: [{ name: 'app', image: 'busybox:1.35', startupProbe: { exec: { command: ['true'] } } } as never] });
+  const running = instance(pod, 'app', { restartCount: 1 });
+  const a = computePodActions(pod, runtimeState([sandbox()], [running]), { ...ctx(), startup: () => 'failure' });
+  t.same(a.containersToKill.map((k) => [k.id, k.message]), [[running.id, 'Container app failed startup probe, will be restarted']]);
+  t.same(a.containersToStart.map((s) => [s.name, s.restartCount]), [['app', 2]]);
+  const ok = computePodActions(pod, runtimeState([sandbox()], [running]), { ...ctx(), startup: () => 'success' });
+  t.same([ok.containersToKill, ok.containersToStart], [[], []]);
+});

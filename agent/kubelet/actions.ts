@@ -1,12 +1,17 @@
 // computePodActions: the pure diff between what a pod asks for and what the runtime has (kubelet's
-// kuberuntime_manager.computePodActions). It decides; syncPod acts. No I/O here, so every rule is unit-tested.
+// kuberuntime_manager.computePodActions and computeInitContainerActions). It decides; syncPod acts. No I/O here, so
+// every rule is unit-tested. Init containers run one at a time, in order, each to success, before any app container;
+// sidecars (init containers with restartPolicy Always) start in their turn and keep running beside the app.
 import { createHash } from 'node:crypto';
 import type { Container, Pod } from '../../api/types.js';
 import type { Backoff } from './backoff.js';
+import { initContainersOf, isRestartableInitContainer, type KubeletContainer } from './podspec.js';
 import { latestContainer, type ContainerInfo, type PodRuntimeState } from './podstate.js';
 
 export interface ContainerToStart {
   name: string;
+  /** An init container (regular or sidecar). */
+  init?: boolean;
   restartCount: number;
   /** Back-off key and the finish time (ms) of the instance this start replaces, if it exited. */
   backoffKey: string;
@@ -43,6 +48,10 @@ export interface ActionContext {
   backoff: Backoff;
   /** Liveness result for a running container, if it has a liveness probe that has reported. */
   liveness?: (containerId: string) => 'success' | 'failure' | undefined;
+  /** Startup probe result for a running container, if it has a startup probe that has reported. */
+  startup?: (containerId: string) => 'success' | 'failure' | undefined;
+  /** Whether a running container has started (its startup probe succeeded, or it has none); default yes. */
+  started?: (containerId: string) => boolean;
 }
 
 export type RestartPolicy = 'Always' | 'OnFailure' | 'Never';
@@ -116,15 +125,17 @@ export function computePodActions(pod: Pod, state: PodRuntimeState, ctx: ActionC
     return actions;
   }
 
-  const startEntry = (c: Container): ContainerToStart => {
+  const startEntry = (c: Container, init = false): ContainerToStart => {
     const latest = latestContainer(state, c.name);
     return {
       name: c.name,
+      ...(init ? { init } : {}),
       restartCount: latest ? latest.restartCount + 1 : 0,
       backoffKey: backoffKey(pod, c),
       lastFinishedAt: latest?.state === 'CONTAINER_EXITED' ? Math.floor(latest.finishedAt / 1e6) : undefined,
     };
   };
+  const initContainers = initContainersOf(pod);
 
   if (sandboxChanged(pod, state)) {
     actions.killPod = state.sandboxes.length > 0;
@@ -138,35 +149,48 @@ export function computePodActions(pod: Pod, state: PodRuntimeState, ctx: ActionC
       const latest = latestContainer(state, c.name);
       return !(policy === 'OnFailure' && latest?.state === 'CONTAINER_EXITED' && latest.exitCode === 0);
     });
-    if (toStart.length === 0) {
+    if (toStart.length === 0 && (initContainers.length === 0 || initialized(pod, state))) {
       actions.createSandbox = false;
       return actions;
     }
-    actions.containersToStart = toStart.map(startEntry);
+    // A new sandbox runs the pod's initialization again from the first init container.
+    actions.containersToStart = initContainers.length > 0 ? [startEntry(initContainers[0], true)] : toStart.map((c) => startEntry(c));
   } else {
     actions.sandboxId = newest!.id;
-    let keep = 0;
-    for (const c of pod.spec.containers) {
-      const latest = latestContainer(state, c.name);
-      if (!latest || latest.state !== 'CONTAINER_RUNNING') {
-        if (shouldContainerBeRestarted(policy, latest)) {
-          actions.containersToStart.push(startEntry(c));
-          // An instance in unknown state might still run: stop it before starting its successor.
-          if (latest?.state === 'CONTAINER_UNKNOWN') actions.containersToKill.push({ id: latest.id, name: c.name, message: `Container ${c.name} is in unknown state, will be restarted` });
+    const init = computeInitContainerActions(pod, state, ctx);
+    actions.containersToKill.push(...init.kill);
+    if (!init.done) {
+      actions.containersToStart = init.start.map((c) => startEntry(c, true));
+      // A regular init container that failed under restartPolicy Never fails the pod.
+      if (init.failed) actions.killPod = true;
+    } else {
+      let keep = 0;
+      for (const c of pod.spec.containers as KubeletContainer[]) {
+        const latest = latestContainer(state, c.name);
+        if (!latest || latest.state !== 'CONTAINER_RUNNING') {
+          if (shouldContainerBeRestarted(policy, latest)) {
+            actions.containersToStart.push(startEntry(c));
+            // An instance in unknown state might still run: stop it before starting its successor.
+            if (latest?.state === 'CONTAINER_UNKNOWN') actions.containersToKill.push({ id: latest.id, name: c.name, message: `Container ${c.name} is in unknown state, will be restarted` });
+          }
+          continue;
         }
-        continue;
+        const kill = runningContainerKill(c, latest, ctx);
+        if (kill) {
+          actions.containersToKill.push(kill);
+          if (kill.changed || policy !== 'Never') actions.containersToStart.push(startEntry(c));
+        } else {
+          keep++;
+        }
       }
-      if (latest.hash && latest.hash !== containerHash(c)) {
-        actions.containersToKill.push({ id: latest.id, name: c.name, message: `Container ${c.name} definition changed, will be restarted` });
-        actions.containersToStart.push(startEntry(c));
-      } else if (ctx.liveness?.(latest.id) === 'failure') {
-        actions.containersToKill.push({ id: latest.id, name: c.name, message: `Container ${c.name} failed liveness probe, will be restarted` });
-        if (policy !== 'Never') actions.containersToStart.push(startEntry(c));
+      if (keep === 0 && actions.containersToStart.length === 0) {
+        // Nothing of the app is left to run: the pod winds down, sidecars included.
+        actions.killPod = true;
       } else {
-        keep++;
+        // Sidecars restarted beside the app are started first, as kubelet does.
+        actions.containersToStart.unshift(...init.start.map((c) => startEntry(c, true)));
       }
     }
-    if (keep === 0 && actions.containersToStart.length === 0) actions.killPod = true;
   }
 
   // CrashLoopBackOff: a container whose previous instance exited waits out its back-off before starting again.
@@ -183,6 +207,73 @@ export function computePodActions(pod: Pod, state: PodRuntimeState, ctx: ActionC
   });
   if (actions.backOff.length > 0) actions.nextSyncAt = Math.min(...actions.backOff.map((b) => b.until));
   return actions;
+}
+
+/** A running container that must be stopped: its spec changed, or its liveness or startup probe failed. */
+function runningContainerKill(c: KubeletContainer, latest: ContainerInfo, ctx: ActionContext): (ContainerToKill & { changed?: boolean }) | undefined {
+  if (latest.hash && latest.hash !== containerHash(c)) return { id: latest.id, name: c.name, message: `Container ${c.name} definition changed, will be restarted`, changed: true };
+  if (ctx.liveness?.(latest.id) === 'failure') return { id: latest.id, name: c.name, message: `Container ${c.name} failed liveness probe, will be restarted` };
+  if (ctx.startup?.(latest.id) === 'failure') return { id: latest.id, name: c.name, message: `Container ${c.name} failed startup probe, will be restarted` };
+  return undefined;
+}
+
+/** Once any app container has run, the pod is initialized for good (its init containers may since have been removed). */
+export function initialized(pod: Pod, state: PodRuntimeState): boolean {
+  return pod.spec.containers.some((c) => latestContainer(state, c.name) !== undefined);
+}
+
+export interface InitContainerActions {
+  /** Every init container has done its part: regular ones succeeded, sidecars started. */
+  done: boolean;
+  /** Init containers to start now (before initialization: at most the next one; after it: sidecars to restart). */
+  start: KubeletContainer[];
+  kill: ContainerToKill[];
+  /** A regular init container failed and the pod's restartPolicy is Never: the pod has failed. */
+  failed?: boolean;
+}
+
+/**
+ * The init containers' part of a sync, in a ready sandbox. Walking them in order: a regular init container that
+ * succeeded is passed; one that has not run yet, or exited with failure (and may restart), is started and the walk
+ * stops; one that runs is waited for. A sidecar is started in its turn and passed once it has started (its startup
+ * probe succeeded); it is restarted whenever it exits, whatever the pod's restartPolicy.
+ */
+export function computeInitContainerActions(pod: Pod, state: PodRuntimeState, ctx: ActionContext): InitContainerActions {
+  const policy = restartPolicyOf(pod);
+  const out: InitContainerActions = { done: true, start: [], kill: [] };
+  const afterInit = initialized(pod, state);
+  for (const c of initContainersOf(pod)) {
+    const latest = latestContainer(state, c.name);
+    if (isRestartableInitContainer(c)) {
+      if (latest?.state === 'CONTAINER_RUNNING') {
+        const kill = runningContainerKill(c, latest, ctx);
+        if (kill) {
+          out.kill.push({ id: kill.id, name: kill.name, message: kill.message });
+          out.start.push(c);
+        } else if (afterInit || ctx.started?.(latest.id) !== false) {
+          continue;
+        }
+      } else {
+        if (latest?.state === 'CONTAINER_UNKNOWN') out.kill.push({ id: latest.id, name: c.name, message: `Container ${c.name} is in unknown state, will be restarted` });
+        out.start.push(c);
+      }
+      if (afterInit) continue;
+      out.done = false;
+      return out;
+    }
+    if (afterInit) continue;
+    if (latest?.state === 'CONTAINER_EXITED' && latest.exitCode === 0) continue;
+    out.done = false;
+    if (latest?.state === 'CONTAINER_RUNNING') return out;
+    if (latest?.state === 'CONTAINER_EXITED' && policy === 'Never') {
+      out.failed = true;
+      return out;
+    }
+    if (latest?.state === 'CONTAINER_UNKNOWN') out.kill.push({ id: latest.id, name: c.name, message: `Container ${c.name} is in unknown state, will be restarted` });
+    out.start.push(c);
+    return out;
+  }
+  return out;
 }
 
 /**

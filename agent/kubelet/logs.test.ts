@@ -144,6 +144,32 @@ t.test('readContainerLog stops following when the client goes away', async (t) =
   t.same(seen, ['one\n']);
 });
 
+t.test('readContainerLog follows across a rotation: the rest of the old file, then the new one', async (t) => {
+  const file = tmpLog(t, '2024-05-01T10:00:00Z stdout F one\n');
+  const seen: string[] = [];
+  let checks = 0;
+  await readContainerLog(
+    file,
+    { ...plain, follow: true },
+    { write: (c) => (seen.push(c.toString()), true) },
+    {
+      isRunning: async () => {
+        checks++;
+        if (checks === 1) {
+          // The runtime writes its last line to the file, the log manager renames it, the runtime reopens the path.
+          fs.appendFileSync(file, '2024-05-01T10:00:01Z stdout F two\n');
+          fs.renameSync(file, `${file}.20240501-100001`);
+          fs.writeFileSync(file, '2024-05-01T10:00:02Z stdout F three\n');
+        }
+        return checks < 3;
+      },
+      pollMs: 10,
+      runningCheckEvery: 1,
+    },
+  );
+  t.same(seen, ['one\n', 'two\n', 'three\n']);
+});
+
 t.test('parseLogOptions validates like kube-apiserver', async (t) => {
   const now = Date.parse('2024-05-01T12:00:00Z');
   t.same(parseLogOptions(new URLSearchParams('follow=true&timestamps=true&tailLines=5&limitBytes=10&sinceSeconds=60'), now), {

@@ -1,8 +1,9 @@
 // Container logs as the kubelet serves them: containerd's CRI log files, one entry per line
 // (`<RFC3339Nano time> <stdout|stderr> <F|P> <text>`, P marking a partial line continued by the next entry), turned
 // back into the container's own lines, filtered by time, cut to the last N lines or N bytes, and optionally followed
-// until the container exits.
-import { open, type FileHandle } from 'node:fs/promises';
+// until the container exits — across rotations: when the file is renamed away and the runtime reopens a new one
+// at its path, the rest of the old file is read and following goes on in the new one.
+import { open, stat, type FileHandle } from 'node:fs/promises';
 import { badRequest } from '../../api/errors.js';
 
 export interface CriLogEntry {
@@ -181,7 +182,8 @@ const delay = (ms: number, signal?: AbortSignal) =>
  * follow, each new line as the container writes it until `follow.isRunning()` reports the container gone.
  */
 export async function readContainerLog(file: string, opts: LogOptions, sink: LogSink, follow?: FollowControl): Promise<void> {
-  const fh = await open(file, 'r');
+  let fh = await open(file, 'r');
+  let inode = (await fh.stat()).ino;
   try {
     const writer = new LineWriter(opts, sink);
     const lines = new PhysicalLines();
@@ -218,11 +220,37 @@ export async function readContainerLog(file: string, opts: LogOptions, sink: Log
 
     if (opts.follow && follow) {
       const every = follow.runningCheckEvery ?? 5;
+      /** Whether the path now holds another file than the one being read. */
+      const rotated = async () => {
+        const current = await stat(file).catch(() => undefined);
+        return !!current && current.ino !== inode;
+      };
+      /** Reads the old file to its end and goes on with the new one. */
+      const reopen = async (): Promise<boolean> => {
+        if (!(await readMore((l) => writer.write(l)))) return false;
+        await fh.close();
+        fh = await open(file, 'r');
+        inode = (await fh.stat()).ino;
+        position = 0;
+        return true;
+      };
+      let rotationSeen = false;
       for (let poll = 0; !follow.signal?.aborted; poll++) {
         if (!(await readMore((l) => writer.write(l)))) return;
+        // Rotated: a new file is at the path. The runtime switches to it just after creating it, so the old file is
+        // read to its end one poll later, then following goes on in the new one.
+        if (await rotated()) {
+          if (rotationSeen) {
+            if (!(await reopen())) return;
+            rotationSeen = false;
+            continue;
+          }
+          rotationSeen = true;
+        }
         if (poll % every === 0 && !(await follow.isRunning())) {
-          // One last read: whatever the container wrote before it exited.
+          // One last read: whatever the container wrote before it exited, in a file rotated last too.
           if (!(await readMore((l) => writer.write(l)))) return;
+          if ((await rotated()) && !((await reopen()) && (await readMore((l) => writer.write(l))))) return;
           break;
         }
         await delay(follow.pollMs ?? 200, follow.signal);
@@ -231,6 +259,6 @@ export async function readContainerLog(file: string, opts: LogOptions, sink: Log
     // The log will not grow (or we stop reading it): a partial line at its end is still output.
     if (!follow?.signal?.aborted) for (const l of assembler.flush()) if (writer.accepts(l) && !(await writer.write(l))) return;
   } finally {
-    await (fh as FileHandle).close();
+    await (fh as FileHandle).close().catch(() => undefined);
   }
 }

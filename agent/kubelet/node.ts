@@ -98,6 +98,9 @@ export function allocatableOf(m: MachineInfo): NodeAllocatable {
   return { cpu: m.cpuCores, memory: Math.max(0, m.memoryBytes - 100 * 1024 * 1024), ephemeralStorage: Math.floor(m.ephemeralStorageBytes * 0.9) };
 }
 
+/** kubelet's words for a runtime whose pod network is not ready (no CNI config yet). */
+export const runtimeNetworkNotReady = (c: { reason: string; message: string }): string => `container runtime network not ready: NetworkReady=false reason:${c.reason} message:${c.message}`;
+
 /** The Node status kubelet posts (pure). */
 export function nodeStatus(old: NodeStatus | undefined, i: NodeStatusInputs): NodeStatus {
   const m = i.machine;
@@ -117,7 +120,7 @@ export function nodeStatus(old: NodeStatus | undefined, i: NodeStatusInputs): No
   const networkReady = runtimeCondition('NetworkReady');
   if (!i.runtimeVersion) notReady = 'container runtime is down';
   else if (runtimeReady && !runtimeReady.status) notReady = `container runtime status check may not have completed yet: RuntimeReady=false reason:${runtimeReady.reason} message:${runtimeReady.message}`;
-  else if (networkReady && !networkReady.status) notReady = `container runtime network not ready: NetworkReady=false reason:${networkReady.reason} message:${networkReady.message}`;
+  else if (networkReady && !networkReady.status) notReady = runtimeNetworkNotReady(networkReady);
   const oc = old?.conditions;
   return {
     capacity,
@@ -220,6 +223,24 @@ export async function registerNode(client: ApiClient, config: NodeIdentity, runt
   if (missing.length === 0) return existing;
   log.info({ node: config.nodeName, labels: Object.fromEntries(missing) }, 'node exists; reconciling labels');
   return client.patch<Node>(Resources.nodes, undefined, config.nodeName, 'merge', { metadata: { labels: Object.fromEntries(missing) } });
+}
+
+/**
+ * registerNode until it succeeds, as kubelet's registerWithAPIServer: the API server may not be up yet — on a control
+ * plane node it is one of the static pods this kubelet is starting. Waits 100 ms doubling to 7 s between attempts.
+ */
+export async function registerNodeWhenReachable(client: ApiClient, config: NodeIdentity, runtime: RuntimeService, signal?: AbortSignal): Promise<Node> {
+  let delay = 100;
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await registerNode(client, config, runtime);
+    } catch (e) {
+      if (signal?.aborted) throw e;
+      if (attempt === 1 || attempt % 10 === 0) log.warn({ node: config.nodeName, err: (e as Error).message, attempt }, 'unable to register node with the API server; retrying');
+      await sleep(delay, signal);
+      delay = Math.min(delay * 2, 7000);
+    }
+  }
 }
 
 /** Waits until the node IPAM controller has assigned this node's spec.podCIDR. */

@@ -9,6 +9,8 @@ export type {
   DNSConfig,
   Image as CriImage,
   LinuxContainerResources,
+  LinuxContainerSecurityContext,
+  LinuxSandboxSecurityContext,
   Mount,
   NamespaceOption,
   PodSandbox as CriPodSandbox,
@@ -30,6 +32,7 @@ export type RuntimeService = Pick<
   | 'startContainer'
   | 'stopContainer'
   | 'removeContainer'
+  | 'reopenContainerLog'
   | 'listContainers'
   | 'containerStatus'
   | 'execSync'

@@ -1,6 +1,7 @@
 import t from 'tap';
 import { makePod, testUID } from '../../test/fixtures/kubelet.js';
-import { containerConfig, dnsConfigFor, parseResolvConf, sandboxConfig, type SpecOptions } from './specs.js';
+import { defaultMaskedPaths, verifyRunAsNonRoot } from './securitycontext.js';
+import { containerConfig, containerResources, dnsConfigFor, parseResolvConf, podLogDirectory, sandboxConfig, type SpecOptions } from './specs.js';
 
 const opts: SpecOptions = { dataDir: '/var/lib/kt', cgroupParent: '/kubets-worker1', clusterDNS: '10.96.0.10', clusterDomain: 'cluster.local', nodeName: 'worker1', nodeIP: '192.168.56.11' };
 
@@ -77,4 +78,80 @@ t.test('container config with resolved env and mounts: $(VAR) in command and arg
   t.same(c.mounts, run.mounts);
   const unresolved = makePod({ containers: [{ name: 'app', image: 'busybox:1.35', env: [{ name: 'X', valueFrom: { configMapKeyRef: { name: 'cfg', key: 'x' } } }] }] });
   t.throws(() => containerConfig(unresolved, unresolved.spec.containers[0], 0, 'sha256:abc', '', opts), { message: 'configmap "cfg" not found' }, 'without resolved options an object reference cannot be met');
+});
+
+t.test('resources: CPU shares, CFS quota and memory limit as kubelet computes them', async (t) => {
+  const res = (resources: Record<string, Record<string, string>>) => containerResources({ name: 'app', image: 'busybox:1.35', resources });
+  const cases: [string, Record<string, Record<string, string>>, object][] = [
+    ['nothing set: minimum shares, no quota', {}, { cpu_shares: 2 }],
+    ['a request only', { requests: { cpu: '100m', memory: '32Mi' } }, { cpu_shares: 102 }],
+    ['a limit only: shares from the limit', { limits: { cpu: '1', memory: '128Mi' } }, { cpu_shares: 1024, cpu_period: 100_000, cpu_quota: 100_000, memory_limit_in_bytes: 134_217_728 }],
+    ['request and limit', { requests: { cpu: '250m' }, limits: { cpu: '1500m', memory: '1Gi' } }, { cpu_shares: 256, cpu_period: 100_000, cpu_quota: 150_000, memory_limit_in_bytes: 1_073_741_824 }],
+    ['a tiny limit: at least 1 ms of quota', { limits: { cpu: '1m' } }, { cpu_shares: 2, cpu_period: 100_000, cpu_quota: 1000 }],
+    ['decimal memory', { limits: { memory: '64M' } }, { cpu_shares: 2, memory_limit_in_bytes: 64_000_000 }],
+    ['a huge request: at most 262144 shares', { requests: { cpu: '300' } }, { cpu_shares: 262_144 }],
+  ];
+  for (const [what, resources, want] of cases) t.same(res(resources), want, what);
+});
+
+t.test('security context: container values over the pod\'s, groups, capabilities, read-only root, no_new_privs', async (t) => {
+  const pod = makePod({
+    containers: [{
+      name: 'app', image: 'busybox:1.35',
+      securityContext: { runAsUser: 1000, readOnlyRootFilesystem: true, allowPrivilegeEscalation: false, capabilities: { add: ['NET_ADMIN'], drop: ['ALL'] } },
+    } as never, { name: 'plain', image: 'busybox:1.35' }],
+  });
+  pod.spec.securityContext = { runAsUser: 2000, runAsGroup: 3000, fsGroup: 4000, supplementalGroups: [5000], sysctls: [{ name: 'net.ipv4.ip_unprivileged_port_start', value: '0' }] };
+  const c = containerConfig(pod, pod.spec.containers[0], 0, 'sha256:abc', '10.244.1.5', opts).linux!.security_context!;
+  t.same(c.run_as_user, { value: 1000 }, 'the container\'s runAsUser wins');
+  t.same(c.run_as_group, { value: 3000 }, 'the pod\'s runAsGroup fills in');
+  t.same(c.supplemental_groups, [4000, 5000], 'fsGroup, then supplementalGroups');
+  t.same(c.capabilities, { add_capabilities: ['NET_ADMIN'], drop_capabilities: ['ALL'] });
+  t.equal(c.readonly_rootfs, true);
+  t.equal(c.no_new_privs, true, 'allowPrivilegeEscalation: false');
+  t.notOk(c.privileged);
+  t.same(c.masked_paths, defaultMaskedPaths);
+  t.same(c.namespace_options, { network: 'POD', pid: 'CONTAINER', ipc: 'POD' });
+  const plain = containerConfig(pod, pod.spec.containers[1], 0, 'sha256:abc', '10.244.1.5', opts, undefined, { uid: 65534 }).linux!.security_context!;
+  t.same(plain.run_as_user, { value: 2000 }, 'the pod\'s runAsUser over the image\'s user');
+  t.notOk(plain.no_new_privs, 'no_new_privs only when asked');
+  const sb = sandboxConfig(pod, 0, opts).linux!;
+  t.same(sb.security_context, { namespace_options: { network: 'POD', pid: 'CONTAINER', ipc: 'POD' }, run_as_user: { value: 2000 }, run_as_group: { value: 3000 }, supplemental_groups: [4000, 5000] });
+  t.same(sb.sysctls, { 'net.ipv4.ip_unprivileged_port_start': '0' });
+
+  const bare = makePod();
+  t.same(containerConfig(bare, bare.spec.containers[0], 0, 'sha256:abc', '', opts, undefined, { uid: 1001 }).linux!.security_context!.run_as_user, { value: 1001 }, 'the image\'s uid when nothing says otherwise');
+  t.equal(containerConfig(bare, bare.spec.containers[0], 0, 'sha256:abc', '', opts, undefined, { username: 'nobody' }).linux!.security_context!.run_as_username, 'nobody');
+});
+
+t.test('host namespaces and privileged containers: the sandbox follows', async (t) => {
+  const pod = makePod({ hostNetwork: true, initContainers: [{ name: 'setup', image: 'busybox:1.35', securityContext: { privileged: true } } as never] });
+  pod.spec.hostPID = true;
+  pod.spec.hostIPC = true;
+  const sb = sandboxConfig(pod, 0, opts).linux!.security_context!;
+  t.same(sb.namespace_options, { network: 'NODE', pid: 'NODE', ipc: 'NODE' });
+  t.equal(sb.privileged, true, 'a privileged init container makes the sandbox privileged');
+  const setup = containerConfig(pod, pod.spec.initContainers![0], 0, 'sha256:abc', '', opts).linux!.security_context!;
+  t.equal(setup.privileged, true);
+  t.same(setup.namespace_options, { network: 'NODE', pid: 'NODE', ipc: 'NODE' });
+  t.notOk(sandboxConfig(makePod(), 0, opts).linux!.security_context!.privileged);
+});
+
+t.test('runAsNonRoot: refused with kubelet\'s messages unless the user is known and not root', async (t) => {
+  const pod = makePod({ containers: [{ name: 'app', image: 'busybox:1.35' }] });
+  pod.spec.securityContext = { runAsNonRoot: true };
+  const c = pod.spec.containers[0];
+  t.equal(verifyRunAsNonRoot(pod, c, {}), `container has runAsNonRoot and image will run as root (pod: "web_default(${testUID})", container: app)`, 'an image without a user runs as root');
+  t.equal(verifyRunAsNonRoot(pod, c, { uid: 0 }), `container has runAsNonRoot and image will run as root (pod: "web_default(${testUID})", container: app)`);
+  t.equal(verifyRunAsNonRoot(pod, c, { username: 'app' }), `container has runAsNonRoot and image has non-numeric user (app), cannot verify user is non-root (pod: "web_default(${testUID})", container: app)`);
+  t.equal(verifyRunAsNonRoot(pod, c, { uid: 1000 }), undefined);
+  t.equal(verifyRunAsNonRoot(pod, { ...c, securityContext: { runAsUser: 1000 } } as never, {}), undefined, 'runAsUser settles it');
+  t.equal(verifyRunAsNonRoot(pod, { ...c, securityContext: { runAsUser: 0 } } as never, { uid: 1000 }), `container's runAsUser breaks non-root policy (pod: "web_default(${testUID})", container: app)`);
+  t.equal(verifyRunAsNonRoot(makePod(), c, {}), undefined, 'without runAsNonRoot anything goes');
+});
+
+t.test('the log directory: under the pod log root when one is given', async (t) => {
+  const pod = makePod();
+  t.equal(sandboxConfig(pod, 0, { ...opts, podLogDir: '/var/log/pods' }).log_directory, `/var/log/pods/default_web_${testUID}`);
+  t.equal(podLogDirectory(opts, pod), `/var/lib/kt/pods/default_web_${testUID}`);
 });

@@ -1,18 +1,22 @@
 // Pure translations from a Pod to the CRI configs that run it: the sandbox config (DNS, ports, cgroup parent,
-// namespaces, log directory) and each container's config (command/args with $(VAR) expanded, env and mounts as
-// resolved by the pod syncer, resources, labels).
+// namespaces, security context, sysctls, log directory) and each container's config (command/args with $(VAR)
+// expanded, env and mounts as resolved by the pod syncer, resources, security context, labels).
 import fs from 'node:fs';
 import path from 'node:path';
 import type { Container, Pod } from '../../api/types.js';
-import { parseQuantity } from '../../api/quantity.js';
+import { milliCPU, parseQuantity } from '../../api/quantity.js';
 import { containerHash } from './actions.js';
 import { expandCommandAndArgs, makeEnvironmentVariables, type KeyValue } from './env.js';
 import type { NodeAllocatable } from './fieldpath.js';
 import { planMounts, podVolumes } from './volumes/layout.js';
+import type { KubeletContainer } from './podspec.js';
+import { containerSecurityContext, sandboxSecurityContext, type ImageUser } from './securitycontext.js';
 import { Annotation, Label, type ContainerConfig, type DNSConfig, type LinuxContainerResources, type Mount, type NamespaceOption, type PodSandboxConfig, type PortMapping } from './runtime.js';
 
 export interface SpecOptions {
   dataDir: string;
+  /** Root of the pods' log directories (kubelet's /var/log/pods); DATA_DIR/pods unless set. */
+  podLogDir?: string;
   cgroupParent: string;
   clusterDNS: string;
   clusterDomain: string;
@@ -24,8 +28,12 @@ export interface SpecOptions {
   allocatable?: NodeAllocatable;
 }
 
-export const podLogDirectory = (dataDir: string, pod: Pod): string =>
-  path.join(dataDir, 'pods', `${pod.metadata.namespace}_${pod.metadata.name}_${pod.metadata.uid}`);
+/** The directory all pods' log directories live in. */
+export const podLogsRoot = (opts: Pick<SpecOptions, 'dataDir' | 'podLogDir'>): string => opts.podLogDir ?? path.join(opts.dataDir, 'pods');
+
+/** A pod's log directory, <root>/<namespace>_<name>_<uid>, holding <container>/<restartCount>.log. */
+export const podLogDirectory = (opts: Pick<SpecOptions, 'dataDir' | 'podLogDir'>, pod: Pod): string =>
+  path.join(podLogsRoot(opts), `${pod.metadata.namespace}_${pod.metadata.name}_${pod.metadata.uid}`);
 
 export function podCgroupParent(cgroupParent: string, uid: string): string {
   return path.posix.join('/', cgroupParent || 'kubepods', `pod${uid}`);
@@ -101,29 +109,35 @@ export function sandboxConfig(pod: Pod, attempt: number, opts: SpecOptions): Pod
   const config: PodSandboxConfig = {
     metadata: { name, namespace, uid, attempt },
     hostname,
-    log_directory: podLogDirectory(opts.dataDir, pod),
+    log_directory: podLogDirectory(opts, pod),
     port_mappings: portMappings,
     labels: { ...(pod.metadata.labels ?? {}), [Label.podName]: name, [Label.podNamespace]: namespace, [Label.podUID]: uid },
     annotations: { ...(pod.metadata.annotations ?? {}) },
-    linux: { cgroup_parent: podCgroupParent(opts.cgroupParent, uid), security_context: { namespace_options: namespaceOptions(pod) } },
+    linux: { cgroup_parent: podCgroupParent(opts.cgroupParent, uid), security_context: sandboxSecurityContext(pod, namespaceOptions(pod)) },
   };
+  const sysctls = (pod.spec.securityContext as { sysctls?: { name: string; value: string }[] } | undefined)?.sysctls ?? [];
+  if (sysctls.length) config.linux!.sysctls = Object.fromEntries(sysctls.map((s) => [s.name, s.value]));
   const dns = dnsConfigFor(pod, opts);
   if (dns) config.dns_config = dns;
   return config;
 }
 
-function resourcesFor(c: Container): LinuxContainerResources {
+/**
+ * The container's cgroup limits as kubelet computes them (calculateLinuxResources, cgroup v1 CFS): shares from the
+ * CPU request (or the limit when only that is set; 1 CPU = 1024, between 2 and 262144), a quota per 100 ms period
+ * from the CPU limit (at least 1 ms), and the memory limit in bytes.
+ */
+export function containerResources(c: Container): LinuxContainerResources {
   const r: LinuxContainerResources = {};
   const limits = c.resources?.limits ?? {};
   const requests = c.resources?.requests ?? {};
-  const cpuRequest = parseQuantity(requests.cpu ?? limits.cpu);
-  const cpuLimit = parseQuantity(limits.cpu);
-  const memoryLimit = parseQuantity(limits.memory);
-  // cgroup v1 CFS: shares from the request (1 CPU = 1024, at least 2), quota per 100 ms period from the limit.
-  r.cpu_shares = cpuRequest > 0 ? Math.max(2, Math.floor(cpuRequest * 1024)) : 2;
+  const cpuRequest = milliCPU(requests.cpu ?? limits.cpu) || 0;
+  const cpuLimit = milliCPU(limits.cpu) || 0;
+  const memoryLimit = parseQuantity(limits.memory) || 0;
+  r.cpu_shares = Math.min(262_144, Math.max(2, Math.floor((cpuRequest * 1024) / 1000)));
   if (cpuLimit > 0) {
     r.cpu_period = 100_000;
-    r.cpu_quota = Math.max(1000, Math.floor(cpuLimit * 100_000));
+    r.cpu_quota = Math.max(1000, Math.floor((cpuLimit * 100_000) / 1000));
   }
   if (memoryLimit > 0) r.memory_limit_in_bytes = Math.floor(memoryLimit);
   return r;
@@ -145,7 +159,8 @@ export function localRunOptions(pod: Pod, c: Container, podIP: string, opts: Spe
   return { envs: env, mounts };
 }
 
-export function containerConfig(pod: Pod, c: Container, restartCount: number, imageRef: string, podIP: string, opts: SpecOptions, run: RunContainerOptions = localRunOptions(pod, c, podIP, opts)): ContainerConfig {
+/** `image` is the user the image runs as (ImageStatus), used when neither the container nor the pod sets runAsUser. */
+export function containerConfig(pod: Pod, c: Container, restartCount: number, imageRef: string, podIP: string, opts: SpecOptions, run: RunContainerOptions = localRunOptions(pod, c, podIP, opts), image: ImageUser = {}): ContainerConfig {
   const { name = '', namespace = 'default', uid = '' } = pod.metadata;
   const { command, args } = expandCommandAndArgs(c, run.envs);
   return {
@@ -163,8 +178,8 @@ export function containerConfig(pod: Pod, c: Container, restartCount: number, im
       [Annotation.terminationGracePeriod]: String(terminationGracePeriod(pod)),
     },
     log_path: `${c.name}/${restartCount}.log`,
-    stdin: !!(c as { stdin?: boolean }).stdin,
-    tty: !!(c as { tty?: boolean }).tty,
-    linux: { resources: resourcesFor(c), security_context: { namespace_options: namespaceOptions(pod) } },
+    stdin: !!(c as KubeletContainer).stdin,
+    tty: !!(c as KubeletContainer).tty,
+    linux: { resources: containerResources(c), security_context: containerSecurityContext(pod, c, namespaceOptions(pod), image) },
   };
 }

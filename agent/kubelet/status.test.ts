@@ -176,3 +176,69 @@ t.test('the status manager writes only what changed', async (t) => {
   t.equal(writes.length, 2);
   t.equal(sm.lastWritten(pod.metadata.uid!)!.version, 2);
 });
+
+t.test('init containers: statuses kubectl reads as Init:0/2, Init:1/2, Init:Error, Init:CrashLoopBackOff, PodInitializing', async (t) => {
+  const pod = makePod({ restartPolicy: 'Always', initContainers: [{ name: 'init1', image: 'busybox:1.35' }, { name: 'init2', image: 'busybox:1.35' }] });
+  const done = (name: string, ms: number, exitCode = 0) => instance(pod, name, { state: 'CONTAINER_EXITED', exitCode, createdMs: ms, startedMs: ms, finishedMs: ms + 1000 });
+  const states = (s: PodStatus) => s.initContainerStatuses!.map((c) => Object.keys(c.state)[0] + ':' + (c.state.waiting?.reason ?? c.state.terminated?.reason ?? ''));
+
+  const none = computePodStatus(pod, runtimeState([], []), ctx());
+  t.equal(none.phase, 'Pending');
+  t.same(states(none), ['waiting:PodInitializing', 'waiting:PodInitializing'], 'Init:0/2');
+  t.same(none.containerStatuses![0].state, { waiting: { reason: 'PodInitializing' } });
+  t.same([cond(none, 'Initialized').status, cond(none, 'Initialized').reason, cond(none, 'Initialized').message], ['False', 'ContainersNotInitialized', 'containers with incomplete status: [init1 init2]']);
+
+  const first = computePodStatus(pod, runtimeState([sandbox()], [instance(pod, 'init1', { startedMs: 1_700_000_000_000 })]), ctx());
+  t.same(states(first), ['running:', 'waiting:PodInitializing'], 'Init:0/2 while init1 runs');
+  t.equal(first.initContainerStatuses![0].ready, false, 'a running init container is not ready');
+  t.equal(first.phase, 'Pending');
+
+  const second = computePodStatus(pod, runtimeState([sandbox()], [done('init1', 1_700_000_000_000), instance(pod, 'init2', { createdMs: 1_700_000_002_000 })]), ctx());
+  t.same(states(second), ['terminated:Completed', 'running:'], 'Init:1/2');
+  t.equal(second.initContainerStatuses![0].ready, true, 'a completed init container is ready');
+  t.equal(cond(second, 'Initialized').message, 'containers with incomplete status: [init2]');
+
+  const initialized = computePodStatus(pod, runtimeState([sandbox()], [done('init1', 1_700_000_000_000), done('init2', 1_700_000_002_000)]), ctx());
+  t.same(states(initialized), ['terminated:Completed', 'terminated:Completed']);
+  t.same(initialized.containerStatuses![0].state, { waiting: { reason: 'PodInitializing' } }, 'PodInitializing');
+  t.equal(cond(initialized, 'Initialized').status, 'True');
+  t.equal(cond(initialized, 'Ready').status, 'False');
+  t.equal(initialized.phase, 'Pending');
+
+  const running = computePodStatus(pod, runtimeState([sandbox()], [done('init1', 1_700_000_000_000), done('init2', 1_700_000_002_000), instance(pod, 'app', { createdMs: 1_700_000_004_000 })]), ctx());
+  t.equal(running.phase, 'Running');
+  t.equal(cond(running, 'Ready').status, 'True');
+
+  const error = computePodStatus(pod, runtimeState([sandbox()], [done('init1', 1_700_000_000_000, 2)]), ctx());
+  t.same(states(error), ['terminated:Error', 'waiting:PodInitializing'], 'Init:Error');
+  t.equal(error.phase, 'Pending', 'Always: it will be restarted');
+  const loop = computePodStatus(pod, runtimeState([sandbox()], [done('init1', 1_700_000_000_000, 2)]), ctx({ failure: (n) => (n === 'init1' ? { reason: 'CrashLoopBackOff', message: 'back-off 10s restarting failed container=init1 pod=web_default(x)' } : undefined) }));
+  t.same(states(loop), ['waiting:CrashLoopBackOff', 'waiting:PodInitializing'], 'Init:CrashLoopBackOff');
+  t.equal(loop.initContainerStatuses![0].lastState.terminated!.exitCode, 2);
+
+  const never = makePod({ restartPolicy: 'Never', initContainers: pod.spec.initContainers });
+  const failed = computePodStatus(never, runtimeState([sandbox({ state: 'SANDBOX_NOTREADY' })], [instance(never, 'init1', { state: 'CONTAINER_EXITED', exitCode: 1, finishedMs: 1_700_000_001_000 })]), ctx());
+  t.equal(failed.phase, 'Failed', 'Never: a failed init container fails the pod');
+});
+
+t.test('sidecars: ready like app containers and counted in ContainersReady; startup probes gate started and ready', async (t) => {
+  const pod = makePod({ initContainers: [{ name: 'proxy', image: 'busybox:1.35', restartPolicy: 'Always', readinessProbe: { exec: { command: ['true'] } } } as never] });
+  const proxy = instance(pod, 'proxy');
+  const app = instance(pod, 'app', { createdMs: 1_700_000_001_000 });
+  const unready = computePodStatus(pod, runtimeState([sandbox()], [proxy, app]), ctx());
+  t.equal(unready.initContainerStatuses![0].ready, false);
+  t.equal(cond(unready, 'ContainersReady').message, 'containers with unready status: [proxy]');
+  t.equal(unready.phase, 'Running');
+  const ready = computePodStatus(pod, runtimeState([sandbox()], [proxy, app]), ctx({ readiness: () => true }));
+  t.equal(cond(ready, 'Ready').status, 'True');
+  t.same(ready.initContainerStatuses![0].state, { running: { startedAt: '2023-11-14T22:13:20Z' } });
+
+  const notStarted = computePodStatus(pod, runtimeState([sandbox()], [proxy]), ctx({ readiness: () => true, started: () => false }));
+  t.equal(notStarted.initContainerStatuses![0].started, false);
+  t.equal(notStarted.phase, 'Pending', 'a sidecar that has not started keeps the pod Pending');
+  t.equal(cond(notStarted, 'Initialized').message, 'containers with incomplete status: [proxy]');
+
+  const slow = makePod({ containers: [{ name: 'app', image: 'busybox:1.35', startupProbe: { exec: { command: ['true'] } } } as never] });
+  const s = computePodStatus(slow, runtimeState([sandbox()], [instance(slow, 'app')]), ctx({ started: () => false }));
+  t.same([s.containerStatuses![0].started, s.containerStatuses![0].ready], [false, false], 'not started: not ready');
+});

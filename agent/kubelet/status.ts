@@ -1,10 +1,13 @@
 // The status manager: computePodStatus turns (pod, runtime snapshot, probe results, start-failure reasons) into the
 // PodStatus kubelet would report — a pure function — and StatusManager writes it to the API only when it changed.
+// Init containers get their own statuses and the Initialized condition; kubectl derives `Init:1/2`, `Init:Error`,
+// `Init:CrashLoopBackOff` and `PodInitializing` from them.
 import type { ApiClient } from '../../api/client.js';
 import { isNotFound } from '../../api/errors.js';
 import { Resources } from '../../api/resources.js';
 import type { Condition, ContainerState, ContainerStatus, Pod, PodStatus } from '../../api/types.js';
 import { isPodTerminalPhase, restartPolicyOf, shouldContainerBeRestarted } from './actions.js';
+import { initContainersOf, isRestartableInitContainer, type KubeletContainer } from './podspec.js';
 import type { ContainerInfo, PodRuntimeState } from './podstate.js';
 import { formatTime } from '../../api/time.js';
 
@@ -41,6 +44,8 @@ export interface StatusContext {
   failure?: (container: string) => StartFailure | undefined;
   /** Readiness probe result for a running container with a readiness probe (undefined: no result yet). */
   readiness?: (containerId: string) => boolean | undefined;
+  /** Whether a running container has started: its startup probe succeeded, or it has none (the default). */
+  started?: (containerId: string) => boolean;
   /** The pod worker has stopped everything for good (deleted pod): phase becomes terminal. */
   terminated?: boolean;
   /** The status this kubelet wrote last (the API's copy may lag behind it): source of startTime and transitions. */
@@ -81,14 +86,18 @@ function stateOf(c: ContainerInfo): ContainerState {
   }
 }
 
-export function computeContainerStatuses(pod: Pod, state: PodRuntimeState, ctx: StatusContext): ContainerStatus[] {
+/** The status of each of `specs` (the pod's containers, or its init containers). */
+function containerStatusesOf(pod: Pod, specs: KubeletContainer[], state: PodRuntimeState, ctx: StatusContext, init: boolean): ContainerStatus[] {
   const policy = restartPolicyOf(pod);
-  return pod.spec.containers.map((spec) => {
+  // Until a container first runs it waits: PodInitializing while the pod has initialization to do.
+  const defaultWaiting = initContainersOf(pod).length > 0 ? 'PodInitializing' : 'ContainerCreating';
+  return specs.map((spec) => {
     const instances = state.containers.filter((c) => c.name === spec.name);
     const latest = instances[0];
+    const sidecar = init && isRestartableInitContainer(spec);
     const status: ContainerStatus = {
       name: spec.name,
-      state: { waiting: { reason: 'ContainerCreating' } },
+      state: { waiting: { reason: defaultWaiting } },
       lastState: {},
       ready: false,
       restartCount: 0,
@@ -103,20 +112,73 @@ export function computeContainerStatuses(pod: Pod, state: PodRuntimeState, ctx: 
       status.imageID = latest.imageRef;
       status.containerID = containerIdOf(latest.id);
       if (latest.state === 'CONTAINER_RUNNING') {
-        status.started = true;
-        status.ready = spec.readinessProbe ? ctx.readiness?.(latest.id) === true : true;
+        status.started = ctx.started?.(latest.id) ?? true;
+        // A regular init container is never ready while it runs; a sidecar is, as an app container.
+        if (!init || sidecar) status.ready = status.started && (spec.readinessProbe ? ctx.readiness?.(latest.id) === true : true);
+      } else if (init && !sidecar && latest.state === 'CONTAINER_EXITED' && latest.exitCode === 0) {
+        status.ready = true;
       }
       const previous = instances[1];
       if (previous && previous.state !== 'CONTAINER_RUNNING' && previous.state !== 'CONTAINER_CREATED') status.lastState = terminatedState(previous);
     }
     // A container that will be started again but failed to start (or is backing off) shows why it waits.
     const failure = ctx.failure?.(spec.name);
-    if (failure && shouldContainerBeRestarted(policy, latest) && !ctx.terminated) {
+    if (failure && (sidecar || shouldContainerBeRestarted(policy, latest)) && !ctx.terminated) {
       if (status.state.terminated) status.lastState = status.state;
       status.state = { waiting: { reason: failure.reason, message: failure.message } };
     }
     return status;
   });
+}
+
+export function computeContainerStatuses(pod: Pod, state: PodRuntimeState, ctx: StatusContext): ContainerStatus[] {
+  return containerStatusesOf(pod, pod.spec.containers as KubeletContainer[], state, ctx, false);
+}
+
+export function computeInitContainerStatuses(pod: Pod, state: PodRuntimeState, ctx: StatusContext): ContainerStatus[] {
+  return containerStatusesOf(pod, initContainersOf(pod), state, ctx, true);
+}
+
+/**
+ * kubelet's getPhase, the init containers' part: a failed regular init container under restartPolicy Never fails the
+ * pod; one still to finish (or a sidecar still to start, before any app container ran) keeps it Pending.
+ */
+export function initPhase(pod: Pod, initStatuses: ContainerStatus[], statuses: ContainerStatus[]): 'Failed' | 'Pending' | undefined {
+  let pending = 0, failed = 0, pendingSidecars = 0;
+  for (const c of initContainersOf(pod)) {
+    const s = initStatuses.find((x) => x.name === c.name);
+    if (isRestartableInitContainer(c)) {
+      if (!s || (s.state.running && !s.started) || (s.state.waiting && !s.lastState.terminated)) pendingSidecars++;
+      continue;
+    }
+    if (!s || s.state.running) pending++;
+    else if (s.state.terminated) {
+      if (s.state.terminated.exitCode !== 0) failed++;
+    } else if (s.lastState.terminated) {
+      if (s.lastState.terminated.exitCode !== 0) failed++;
+    } else pending++;
+  }
+  if (failed > 0 && restartPolicyOf(pod) === 'Never') return 'Failed';
+  const appStarted = statuses.some((s) => s.state.running || s.state.terminated || s.lastState.terminated);
+  if (pending > 0 || (pendingSidecars > 0 && !appStarted)) return 'Pending';
+  return undefined;
+}
+
+/** The Initialized condition (GeneratePodInitializedCondition). */
+function initializedCondition(pod: Pod, initStatuses: ContainerStatus[], statuses: ContainerStatus[], phase: PodStatus['phase']): Condition {
+  const inits = initContainersOf(pod);
+  if (inits.length === 0) return { type: 'Initialized', status: 'True' };
+  if (phase === 'Succeeded') return { type: 'Initialized', status: 'True', reason: 'PodCompleted' };
+  // Once an app container has run, the pod has been initialized, whatever its sidecars do since.
+  if (statuses.some((s) => s.state.running || s.state.terminated || s.lastState.terminated)) return { type: 'Initialized', status: 'True' };
+  const incomplete = inits
+    .filter((c) => {
+      const s = initStatuses.find((x) => x.name === c.name);
+      return isRestartableInitContainer(c) ? !s?.started : s?.state.terminated?.exitCode !== 0;
+    })
+    .map((c) => c.name);
+  if (incomplete.length === 0) return { type: 'Initialized', status: 'True' };
+  return { type: 'Initialized', status: 'False', reason: 'ContainersNotInitialized', message: `containers with incomplete status: [${incomplete.join(' ')}]` };
 }
 
 /** kubelet's getPhase for pods without init containers. */
@@ -157,16 +219,20 @@ export function computePodStatus(pod: Pod, state: PodRuntimeState, ctx: StatusCo
   const api = pod.status ?? {};
   const old = ctx.previous ?? api;
   const containerStatuses = computeContainerStatuses(pod, state, ctx);
-  let phase = podPhase(pod, containerStatuses, ctx.terminated);
+  const hasInit = initContainersOf(pod).length > 0;
+  const initContainerStatuses = hasInit ? computeInitContainerStatuses(pod, state, ctx) : undefined;
+  let phase = (initContainerStatuses && !ctx.terminated && initPhase(pod, initContainerStatuses, containerStatuses)) || podPhase(pod, containerStatuses, ctx.terminated);
   // A terminal phase is final: kubelet never moves a pod out of Succeeded or Failed.
   if (isPodTerminalPhase(pod)) phase = api.phase!;
   else if (old.phase === 'Succeeded' || old.phase === 'Failed') phase = old.phase;
   const terminal = phase === 'Succeeded' || phase === 'Failed';
-  if (terminal) for (const s of containerStatuses) s.ready = false;
+  if (terminal) for (const s of [...containerStatuses, ...(initContainerStatuses ?? [])]) s.ready = false;
 
   const sandbox = state.sandboxes[0];
   const sandboxReady = sandbox?.state === 'SANDBOX_READY' && (!!pod.spec.hostNetwork || !!sandbox.ip);
-  const unready = containerStatuses.filter((s) => !s.ready).map((s) => s.name);
+  // Sidecars count toward readiness, ahead of the app containers.
+  const sidecars = initContainersOf(pod).filter(isRestartableInitContainer).map((c) => initContainerStatuses!.find((s) => s.name === c.name)!);
+  const unready = [...sidecars, ...containerStatuses].filter((s) => !s.ready).map((s) => s.name);
   const containersReady: Condition = unready.length === 0
     ? { type: 'ContainersReady', status: 'True' }
     : { type: 'ContainersReady', status: 'False', reason: terminal && phase === 'Succeeded' ? 'PodCompleted' : 'ContainersNotReady', message: terminal && phase === 'Succeeded' ? undefined : `containers with unready status: [${unready.join(' ')}]` };
@@ -178,7 +244,7 @@ export function computePodStatus(pod: Pod, state: PodRuntimeState, ctx: StatusCo
   }
   const ours: Condition[] = ([
     { type: 'PodReadyToStartContainers', status: sandboxReady ? 'True' : 'False' },
-    { type: 'Initialized', status: 'True' },
+    initializedCondition(pod, initContainerStatuses ?? [], containerStatuses, phase),
     ready,
     containersReady,
   ] as Condition[]).map((c) => withTransition(old.conditions, stripUndefined(c), ctx.now));
@@ -194,6 +260,7 @@ export function computePodStatus(pod: Pod, state: PodRuntimeState, ctx: StatusCo
     startTime: old.startTime ?? api.startTime ?? ctx.now,
     containerStatuses,
   };
+  if (initContainerStatuses) status.initContainerStatuses = initContainerStatuses;
   const ips = pod.spec.hostNetwork ? [ctx.nodeIP] : sandbox?.state === 'SANDBOX_READY' ? sandbox.ips ?? [] : [];
   if (ips.length > 0) {
     status.podIP = ips[0];
@@ -236,6 +303,7 @@ export function statusPatch(pod: Pod, status: PodStatus): object {
       ...status,
       conditions: status.conditions?.filter((c) => kubeletConditions.has(c.type)),
       containerStatuses: status.containerStatuses?.map((cs) => ({ ...cs, state: replace(cs.state), lastState: replace(cs.lastState) })),
+      initContainerStatuses: status.initContainerStatuses?.map((cs) => ({ ...cs, state: replace(cs.state), lastState: replace(cs.lastState) })),
     },
   };
 }
@@ -260,19 +328,29 @@ export function apiStatusWriter(client: ApiClient): StatusWriter {
  * (the informer may lag behind our own write). Each pod's writes come from its one pod worker, so they are ordered.
  */
 export class StatusManager {
-  private readonly written = new Map<string, { json: string; version: number; status: PodStatus }>();
+  private readonly written = new Map<string, { json: string; version: number; status: PodStatus; target?: string }>();
 
   constructor(readonly writer: StatusWriter) {}
 
-  /** Returns true when a write happened. */
-  async setPodStatus(pod: Pod, status: PodStatus): Promise<boolean> {
+  /**
+   * Writes the pod's status to `target` (the pod itself, or a static pod's mirror pod) unless the target shows it
+   * already or it was last written there. Returns true when a write happened.
+   */
+  async setPodStatus(pod: Pod, status: PodStatus, target: Pod = pod): Promise<boolean> {
     const uid = pod.metadata.uid!;
     const json = canonicalJson(withoutTimes(status));
     const last = this.written.get(uid);
-    if (last?.json === json || canonicalJson(withoutTimes(pod.status ?? {})) === json) return false;
-    await this.writer.patchStatus(pod, status);
-    this.written.set(uid, { json, version: (last?.version ?? 0) + 1, status });
+    if ((last?.json === json && last.target === target.metadata.uid) || canonicalJson(withoutTimes(target.status ?? {})) === json) return false;
+    await this.writer.patchStatus(target, status);
+    this.written.set(uid, { json, version: (last?.version ?? 0) + 1, status, target: target.metadata.uid });
     return true;
+  }
+
+  /** A status with nowhere to go yet (a static pod without a mirror): kept as `previous`, written later. */
+  remember(pod: Pod, status: PodStatus): void {
+    const uid = pod.metadata.uid!;
+    const last = this.written.get(uid);
+    this.written.set(uid, { json: '', version: last?.version ?? 0, status });
   }
 
   /** The status last written for a pod: computePodStatus's `previous`. */

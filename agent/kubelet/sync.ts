@@ -1,18 +1,24 @@
-// syncPod executes what computePodActions decided, through the CRI: set up the pod's volumes, kill what must go,
-// create the sandbox, make sure each image is there, resolve each container's env and mounts, create and start
-// containers; failures to start are recorded (reason cache, back-off, events) for the status manager rather than
-// thrown, so one bad container does not hide the others' progress.
+// syncPod executes what computePodActions decided, through the CRI: set up the pod's volumes, kill what must go
+// (each container's preStop hook first, within its grace period), create the sandbox, make sure each image is there,
+// resolve each container's env and mounts, check runAsNonRoot against the image's user, create and start containers
+// and run their postStart hooks; failures to start are recorded (reason cache, back-off, events) for the status
+// manager rather than thrown, so one bad container does not hide the others' progress.
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import type { Pod, Service } from '../../api/types.js';
 import { logger } from '../../api/log.js';
-import { computePodActions, computePodGarbage, type PodActions } from './actions.js';
+import { computePodActions, computePodGarbage, type ActionContext, type PodActions } from './actions.js';
 import { Backoff, systemClock, type Clock } from './backoff.js';
 import type { PodEvents } from './events.js';
+import { runLifecycleHandler, runPreStopHook } from './lifecycle.js';
+import { containerFieldPath, containerSpec, type KubeletContainer } from './podspec.js';
 import { readPodRuntimeState, type PodRuntimeState } from './podstate.js';
-import type { CriContainerStatus, PodSandboxConfig, RuntimeService } from './runtime.js';
+import type { CriContainerStatus, CriImage, PodSandboxConfig, RuntimeService } from './runtime.js';
+import { verifyRunAsNonRoot, type ImageUser } from './securitycontext.js';
+import { isStaticPod } from './staticpods/source.js';
+import { runtimeNetworkNotReady } from './node.js';
 import { envReferences, makeEnvironmentVariables, type EnvContainer } from './env.js';
-import { containerConfig, podLogDirectory, sandboxConfig, terminationGracePeriod, type RunContainerOptions, type SpecOptions } from './specs.js';
+import { containerConfig, podLogDirectory, podLogsRoot, sandboxConfig, terminationGracePeriod, type RunContainerOptions, type SpecOptions } from './specs.js';
 import type { ReasonCache } from './status.js';
 import { planMounts } from './volumes/layout.js';
 import type { VolumeManager } from './volumes/manager.js';
@@ -33,8 +39,8 @@ export interface SyncDeps {
   events: PodEvents;
   /** Sets up the pods' volumes and reads the ConfigMaps and Secrets their env names. */
   volumes: VolumeManager;
-  /** Every Service, for the Service env variables (throws until they have been listed); unset without an API server. */
-  services?: () => Service[];
+  /** Every Service, for the Service env variables (throws until they have been listed); none without an API server. */
+  services?: () => Service[] | undefined;
   clock?: Clock;
   /** CrashLoopBackOff and ImagePullBackOff (10 s doubling to 5 min unless given). */
   crashBackoff?: Backoff;
@@ -64,6 +70,12 @@ export function pullPolicyOf(image: string, policy?: string): string {
   return !tag || tag === 'latest' ? 'Always' : 'IfNotPresent';
 }
 
+/** The user an image runs as, from ImageStatus (a numeric uid, else a user name). */
+export function imageUserOf(image: CriImage | null | undefined): ImageUser {
+  if (image?.uid) return { uid: Number(image.uid.value) };
+  return image?.username ? { username: image.username } : {};
+}
+
 export class PodSyncer {
   readonly clock: Clock;
   readonly crashBackoff: Backoff;
@@ -85,13 +97,14 @@ export class PodSyncer {
     return readPodRuntimeState(this.deps.runtime, uid, this.exitedStatuses);
   }
 
-  async syncPod(pod: Pod, liveness?: (containerId: string) => 'success' | 'failure' | undefined): Promise<SyncResult> {
+  /** `probes` answers for the pod's running containers: liveness and startup results, and whether each has started. */
+  async syncPod(pod: Pod, probes: Pick<ActionContext, 'liveness' | 'startup' | 'started'> = {}): Promise<SyncResult> {
     const rt = this.deps.runtime;
     const uid = pod.metadata.uid!;
     const state = await this.readState(uid);
-    const actions = computePodActions(pod, state, { backoff: this.crashBackoff, liveness });
+    const actions = computePodActions(pod, state, { backoff: this.crashBackoff, ...probes });
     const result: SyncResult = { actions, nextSyncAt: actions.nextSyncAt };
-    const grace = Math.max(minimumGracePeriodSeconds, terminationGracePeriod(pod));
+    const grace = terminationGracePeriod(pod);
 
     await this.collectGarbage(state);
 
@@ -108,20 +121,25 @@ export class PodSyncer {
       await this.stopAll(pod, state, grace);
       if (!actions.createSandbox) return result;
     }
-    await Promise.all(
-      actions.containersToKill.map(async (k) => {
-        this.deps.events.event(pod, 'Normal', 'Killing', k.message, `spec.containers{${k.name}}`);
-        await rt.stopContainer({ container_id: k.id, timeout: grace });
-      }),
-    );
+    await Promise.all(actions.containersToKill.map((k) => this.killContainer(pod, state, k.id, k.name, grace, k.message)));
 
     let sandboxId = actions.sandboxId;
     let podIP = state.sandboxes[0]?.ip ?? '';
     let podIPs = state.sandboxes[0]?.ips ?? [];
     const sbConfig = sandboxConfig(pod, actions.attempt, this.deps.spec);
+    if (actions.createSandbox && !pod.spec.hostNetwork) {
+      // Only host-network pods can start before the pod network is there (a control plane's static pods do).
+      const network = (await rt.status({}).catch(() => undefined))?.status?.conditions.find((c) => c.type === 'NetworkReady');
+      if (network && !network.status) {
+        const message = `network is not ready: ${runtimeNetworkNotReady(network)}`;
+        this.deps.events.event(pod, 'Warning', 'NetworkNotReady', message);
+        result.error = new Error(message);
+        return result;
+      }
+    }
     if (actions.createSandbox) {
       try {
-        await fs.mkdir(podLogDirectory(this.deps.spec.dataDir, pod), { recursive: true });
+        await fs.mkdir(podLogDirectory(this.deps.spec, pod), { recursive: true });
         sandboxId = (await rt.runPodSandbox({ config: sbConfig })).pod_sandbox_id;
         const st = (await rt.podSandboxStatus({ pod_sandbox_id: sandboxId })).status;
         podIP = st?.network?.ip ?? '';
@@ -144,7 +162,7 @@ export class PodSyncer {
 
     for (const backOff of actions.backOff) {
       this.deps.reasons.set(uid, backOff.name, { reason: 'CrashLoopBackOff', message: backOff.message });
-      this.deps.events.event(pod, 'Warning', 'BackOff', `Back-off restarting failed container ${backOff.name} in pod ${pod.metadata.name}_${pod.metadata.namespace}(${uid})`, `spec.containers{${backOff.name}}`);
+      this.deps.events.event(pod, 'Warning', 'BackOff', `Back-off restarting failed container ${backOff.name} in pod ${pod.metadata.name}_${pod.metadata.namespace}(${uid})`, containerFieldPath(pod, backOff.name));
     }
     for (const start of actions.containersToStart) {
       const next = await this.startContainer(pod, start.name, start.restartCount, sandboxId!, sbConfig, podIP, podIPs);
@@ -163,7 +181,13 @@ export class PodSyncer {
     const reader = this.deps.volumes.reader;
     const refs = envReferences(c);
     const [configMaps, secrets] = await Promise.all([readObjects(refs.configMaps, (n) => reader.configMap(ns, n)), readObjects(refs.secrets, (n) => reader.secret(ns, n))]);
-    const services = this.deps.services?.();
+    let services: Service[] | undefined;
+    try {
+      services = this.deps.services?.();
+    } catch (e) {
+      // Static pods start without waiting for the API server (they may be what serves it).
+      if (!isStaticPod(pod)) throw e;
+    }
     const spec = this.deps.spec;
     const { env, warnings } = makeEnvironmentVariables(pod, c, { nodeName: spec.nodeName, nodeIP: spec.nodeIP, podIP, podIPs, configMaps, secrets, services, allocatable: spec.allocatable });
     for (const w of warnings) this.deps.events.event(pod, 'Warning', 'InvalidEnvironmentVariableNames', w);
@@ -175,8 +199,8 @@ export class PodSyncer {
   private async startContainer(pod: Pod, name: string, restartCount: number, sandboxId: string, sbConfig: PodSandboxConfig, podIP: string, podIPs: string[]): Promise<number | undefined> {
     const rt = this.deps.runtime;
     const uid = pod.metadata.uid!;
-    const spec = pod.spec.containers.find((c) => c.name === name)!;
-    const fieldPath = `spec.containers{${name}}`;
+    const spec = containerSpec(pod, name)!.spec;
+    const fieldPath = containerFieldPath(pod, name);
     const fail = (reason: string, message: string) => {
       this.deps.reasons.set(uid, name, { reason, message });
       this.deps.events.event(pod, 'Warning', 'Failed', message, fieldPath);
@@ -184,9 +208,9 @@ export class PodSyncer {
 
     // Image: use what is present; pull only when missing (there is no registry to refresh from).
     let imageRef: string;
-    const present = (await rt.imageStatus({ image: { image: spec.image } })).image;
-    if (present?.id) {
-      imageRef = present.id;
+    let image = (await rt.imageStatus({ image: { image: spec.image } })).image;
+    if (image?.id) {
+      imageRef = image.id;
       if (restartCount === 0) this.deps.events.event(pod, 'Normal', 'Pulled', `Container image "${spec.image}" already present on machine`, fieldPath);
     } else if (pullPolicyOf(spec.image, spec.imagePullPolicy) === 'Never') {
       fail('ErrImageNeverPull', `Container image "${spec.image}" is not present with pull policy of Never`);
@@ -202,6 +226,7 @@ export class PodSyncer {
       this.deps.events.event(pod, 'Normal', 'Pulling', `Pulling image "${spec.image}"`, fieldPath);
       try {
         imageRef = (await rt.pullImage({ image: { image: spec.image }, sandbox_config: sbConfig })).image_ref;
+        image = (await rt.imageStatus({ image: { image: imageRef } })).image;
         this.imageBackoff.reset(key);
         this.deps.events.event(pod, 'Normal', 'Pulled', `Successfully pulled image "${spec.image}"`, fieldPath);
       } catch (e) {
@@ -212,7 +237,10 @@ export class PodSyncer {
     }
 
     let run: RunContainerOptions;
+    const imageUser = imageUserOf(image);
     try {
+      const nonRoot = verifyRunAsNonRoot(pod, spec, imageUser);
+      if (nonRoot) throw new Error(nonRoot);
       run = await this.runContainerOptions(pod, spec, podIP, podIPs);
     } catch (e) {
       const message = errorMessage(e);
@@ -223,7 +251,7 @@ export class PodSyncer {
 
     let containerId: string;
     try {
-      const config = containerConfig(pod, spec, restartCount, imageRef, podIP, this.deps.spec, run);
+      const config = containerConfig(pod, spec, restartCount, imageRef, podIP, this.deps.spec, run, imageUser);
       containerId = (await rt.createContainer({ pod_sandbox_id: sandboxId, config, sandbox_config: sbConfig })).container_id;
     } catch (e) {
       fail('CreateContainerError', errorMessage(e));
@@ -236,9 +264,39 @@ export class PodSyncer {
       fail('RunContainerError', errorMessage(e));
       return undefined;
     }
-    this.deps.reasons.delete(uid, name);
     this.deps.events.event(pod, 'Normal', 'Started', `Started container ${name}`, fieldPath);
+    // postStart runs before the pod worker goes on; a failure kills the container, which restarts by its policy.
+    const postStart = spec.lifecycle?.postStart;
+    if (postStart) {
+      const failure = await runLifecycleHandler({ runtime: rt, pod, container: spec, containerId, podIP }, postStart);
+      if (failure) {
+        this.deps.events.event(pod, 'Warning', 'FailedPostStartHook', failure, fieldPath);
+        await this.killContainer(pod, undefined, containerId, name, terminationGracePeriod(pod), 'FailedPostStartHook');
+        this.deps.reasons.set(uid, name, { reason: 'PostStartHookError', message: failure });
+        return undefined;
+      }
+    }
+    this.deps.reasons.delete(uid, name);
     return undefined;
+  }
+
+  /**
+   * Stops one container as kubelet's killContainer: the Killing event, its preStop hook (the time it takes comes off
+   * the grace period), then the stop signal with what is left of the grace period (never less than the minimum).
+   * `state` supplies the pod's address for an HTTP hook (the node's for host-network pods).
+   */
+  private async killContainer(pod: Pod | undefined, state: PodRuntimeState | undefined, id: string, name: string, graceSeconds: number, message?: string): Promise<void> {
+    let grace = graceSeconds;
+    const spec = pod && containerSpec(pod, name)?.spec;
+    if (pod) this.deps.events.event(pod, 'Normal', 'Killing', message ?? `Stopping container ${name}`, containerFieldPath(pod, name));
+    const preStop = spec?.lifecycle?.preStop;
+    if (pod && spec && preStop && grace > 0) {
+      const podIP = pod.spec.hostNetwork ? this.deps.spec.nodeIP : state?.sandboxes[0]?.ip ?? '';
+      const { elapsedSeconds, failure } = await runPreStopHook({ runtime: this.deps.runtime, pod, container: spec, containerId: id, podIP }, preStop, grace, () => this.clock.now());
+      if (failure) this.deps.events.event(pod, 'Warning', 'FailedPreStopHook', failure, containerFieldPath(pod, name));
+      grace -= elapsedSeconds;
+    }
+    await this.deps.runtime.stopContainer({ container_id: id, timeout: Math.max(minimumGracePeriodSeconds, grace) });
   }
 
   private async collectGarbage(state: PodRuntimeState): Promise<void> {
@@ -252,25 +310,17 @@ export class PodSyncer {
     }
   }
 
-  /** Stops every live container (SIGTERM, then SIGKILL after the grace period) and every ready sandbox. */
+  /** Stops every live container (preStop, SIGTERM, then SIGKILL after the grace period) and every ready sandbox. */
   private async stopAll(pod: Pod | undefined, state: PodRuntimeState, graceSeconds: number): Promise<void> {
     const rt = this.deps.runtime;
-    await Promise.all(
-      state.containers
-        .filter((c) => c.state !== 'CONTAINER_EXITED')
-        .map(async (c) => {
-          if (pod) this.deps.events.event(pod, 'Normal', 'Killing', `Stopping container ${c.name}`, `spec.containers{${c.name}}`);
-          await rt.stopContainer({ container_id: c.id, timeout: graceSeconds });
-        }),
-    );
+    await Promise.all(state.containers.filter((c) => c.state !== 'CONTAINER_EXITED').map((c) => this.killContainer(pod, state, c.id, c.name, graceSeconds)));
     for (const s of state.sandboxes) if (s.state === 'SANDBOX_READY') await rt.stopPodSandbox({ pod_sandbox_id: s.id });
   }
 
   /** Stops a pod being deleted: containers get the deletion's grace period, then the sandbox stops. */
   async stopPod(uid: string, pod: Pod): Promise<void> {
     const state = await this.readState(uid);
-    const grace = Math.max(minimumGracePeriodSeconds, pod.metadata.deletionGracePeriodSeconds ?? terminationGracePeriod(pod));
-    await this.stopAll(pod, state, grace);
+    await this.stopAll(pod, state, pod.metadata.deletionGracePeriodSeconds ?? terminationGracePeriod(pod));
   }
 
   /**
@@ -281,7 +331,7 @@ export class PodSyncer {
   async terminatePod(uid: string, pod: Pod | undefined, graceSeconds?: number): Promise<void> {
     const rt = this.deps.runtime;
     const state = await this.readState(uid);
-    const grace = Math.max(minimumGracePeriodSeconds, graceSeconds ?? (pod ? pod.metadata.deletionGracePeriodSeconds ?? terminationGracePeriod(pod) : 0));
+    const grace = graceSeconds ?? (pod ? pod.metadata.deletionGracePeriodSeconds ?? terminationGracePeriod(pod) : 0);
     await this.stopAll(pod, state, grace);
     for (const s of state.sandboxes) await rt.removePodSandbox({ pod_sandbox_id: s.id });
     for (const c of state.containers) {
@@ -298,7 +348,7 @@ export class PodSyncer {
 
   /** Log directories are named <ns>_<name>_<uid>; an orphan's name is not known, its UID is. */
   private async removeLogDirectories(uid: string): Promise<void> {
-    const root = path.dirname(podLogDirectory(this.deps.spec.dataDir, { metadata: { uid } } as Pod));
+    const root = podLogsRoot(this.deps.spec);
     const entries = await fs.readdir(root).catch(() => [] as string[]);
     for (const e of entries) if (e.endsWith(`_${uid}`)) await fs.rm(path.join(root, e), { recursive: true, force: true });
   }

@@ -14,14 +14,12 @@ import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import t from 'tap';
-import { caCertHash, formatToken, generateToken, tokenSecret } from '../../api/bootstraptoken.js';
-import { ApiClient, loadKubeconfig } from '../../api/client.js';
 import { Resources } from '../../api/resources.js';
 import type { Event, KubeObject, Pod, Service } from '../../api/types.js';
 import { startContainerdNode } from '../../test/containerd-node.js';
+import { joinedNodeClient } from '../../test/node-join.js';
 import { startServer } from '../../test/server-fixture.js';
 import { until } from '../../test/until.js';
-import { requestClientCertificate } from '../bootstrap.js';
 import { CriClient } from './cri/client.js';
 import { startLease } from './lease.js';
 import { registerNode, startNodeStatus } from './node.js';
@@ -48,16 +46,7 @@ t.test('pod volumes and env on a real node', { timeout: 600_000 }, async (t) => 
 
   // ---- the node's identity, by the join flow ----
   const nodeName = `klv-${id}`;
-  const apiServer = admin.config.server;
-  const caPem = String(loadKubeconfig(server.kubeconfig).ca);
-  // The token Secret as createToken writes it, but with `data`: this API server does not yet merge a Secret's
-  // stringData into data, so a token written by createToken never authenticates.
-  const bootstrap = generateToken();
-  const { stringData, ...secret } = tokenSecret(bootstrap, { ttlSeconds: 600, description: 'volumes test' });
-  await admin.create(Resources.secrets, 'kube-system', { ...secret, data: Object.fromEntries(Object.entries(stringData).map(([k, v]) => [k, Buffer.from(v).toString('base64')])) } as KubeObject);
-  const token = formatToken(bootstrap);
-  const { certPem, keyPem } = await requestClientCertificate({ server: apiServer, token, caCertHashes: [caCertHash(caPem)] }, caPem, nodeName);
-  const kubelet = new ApiClient({ server: apiServer, ca: caPem, cert: certPem, key: keyPem, userAgent: `kubelet/${nodeName}` });
+  const kubelet = await joinedNodeClient(server, nodeName);
   const identity = { nodeName, nodeIP: '10.99.0.1', nodeLabels: {}, registerWithTaints: [], dataDir: kubeletDir };
   const nodeObj = await registerNode(kubelet, identity, cri);
   const lease = startLease(kubelet, nodeObj);

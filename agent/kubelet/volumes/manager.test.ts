@@ -11,6 +11,7 @@ import { FakeClock, FakeObjectReader, makePod, RecordingEvents } from '../../../
 import { planMounts } from './layout.js';
 import { checkHostPathType, VolumeManager } from './manager.js';
 import { FakeMounter } from './mounter.js';
+import { ownershipMode } from './ownership.js';
 import type { Volume, VolumeMount } from './types.js';
 
 const b64 = (s: string) => Buffer.from(s).toString('base64');
@@ -198,4 +199,31 @@ t.test('orphaned pod volume directories are removed; known and running pods keep
   for (const uid of ['gone', 'running', 'known']) fs.mkdirSync(path.join(dataDir, 'pod-volumes', uid, 'empty-dir', 'x'), { recursive: true });
   await manager.cleanupOrphans(new Set(['running', 'known']));
   t.same(fs.readdirSync(path.join(dataDir, 'pod-volumes')).sort(), ['known', 'running']);
+});
+
+t.test('fsGroup: emptyDir and API data volumes belong to the group, directories setgid; hostPath is left alone', async (t) => {
+  const { dataDir, reader, manager } = setup(t);
+  reader.configMaps.set('default/app', { data: { greeting: 'hello' } });
+  const hostDir = path.join(dataDir, 'host');
+  fs.mkdirSync(hostDir, { mode: 0o755 });
+  const pod = podWith([{ name: 'scratch', emptyDir: {} }, { name: 'config', configMap: { name: 'app' } }, { name: 'host', hostPath: { path: hostDir } }]);
+  pod.spec.securityContext = { fsGroup: 4321 };
+  t.same(await manager.mountPod(pod), []);
+  const vols = manager.volumes(pod);
+  const scratch = fs.statSync(vols.get('scratch')!.hostPath);
+  t.equal(scratch.gid, 4321);
+  t.equal(scratch.mode & 0o7777, 0o2777, 'emptyDir: rwx for all, setgid');
+  const configDir = vols.get('config')!.hostPath;
+  const data = fs.realpathSync(path.join(configDir, 'greeting'));
+  t.equal(fs.statSync(data).gid, 4321);
+  t.equal(fs.statSync(data).mode & 0o777, 0o644, 'read-only volume: group read added to 0644');
+  t.equal(fs.statSync(path.dirname(data)).mode & 0o2000, 0o2000, 'its directories setgid');
+  t.equal(fs.statSync(hostDir).gid, 0, 'hostPath keeps its owner');
+});
+
+t.test('ownership modes', async (t) => {
+  t.equal(ownershipMode(0o100600, false, false), 0o660);
+  t.equal(ownershipMode(0o100400, false, true), 0o440);
+  t.equal(ownershipMode(0o40755, true, false), 0o2775);
+  t.equal(ownershipMode(0o40700, true, true), 0o2750);
 });

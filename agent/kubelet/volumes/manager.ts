@@ -3,6 +3,7 @@
 // up to date while it runs (a refresh every refreshPeriodMs rewrites whatever changed — new object contents,
 // labels, renewed tokens — through the atomic writer), and unmounts and removes them when the pod is gone.
 // A volume that cannot be set up is reported as kubelet's FailedMount event; the pod worker retries the pod.
+// With a pod fsGroup, emptyDir and API data volumes are handed to that group (SetVolumeOwnership).
 // All work on one pod is serialised, so a refresh never races the pod's own set-up or tear-down.
 import fs from 'node:fs/promises';
 import path from 'node:path';
@@ -19,6 +20,8 @@ import { systemMounter, type Mounter } from './mounter.js';
 import { readObjects, type PodObjectReader } from './objects.js';
 import { isProjectedKind, volumePayload, volumeReferences, type Lookup } from './projections.js';
 import { TokenManager } from './tokens.js';
+import { setVolumeOwnership } from './ownership.js';
+import { podSecurityContext } from '../podspec.js';
 import type { HostPathType } from './types.js';
 
 const log = logger('kubelet.volumes');
@@ -150,7 +153,11 @@ export class VolumeManager {
       await this.mounter.mountTmpfs(v.hostPath, memoryVolumeSize(pod, v.volume, this.opts.allocatable?.memory));
     }
     // An emptyDir is writable by every user of every container, as kubelet makes it.
-    if (v.kind === 'empty-dir') await fs.chmod(v.hostPath, 0o777);
+    if (v.kind === 'empty-dir') {
+      await fs.chmod(v.hostPath, 0o777);
+      const fsGroup = podSecurityContext(pod).fsGroup;
+      if (fsGroup !== undefined) await setVolumeOwnership(v.hostPath, fsGroup, false);
+    }
     if (isProjectedKind(v.volume)) await this.project(pod, v);
   }
 
@@ -168,7 +175,11 @@ export class VolumeManager {
       }
     }
     const payload = volumePayload(v.volume, pod, { configMaps, secrets, tokens: tokens as Lookup<string>, allocatable: this.opts.allocatable });
-    if (await writeAtomically(v.hostPath, payload, new Date(this.clock.now()))) log.debug({ pod: `${ns}/${pod.metadata.name}`, volume: v.name }, 'volume contents updated');
+    if (await writeAtomically(v.hostPath, payload, new Date(this.clock.now()))) {
+      log.debug({ pod: `${ns}/${pod.metadata.name}`, volume: v.name }, 'volume contents updated');
+      const fsGroup = podSecurityContext(pod).fsGroup;
+      if (fsGroup !== undefined) await setVolumeOwnership(v.hostPath, fsGroup, true);
+    }
   }
 
   /** The newest object of a pod whose volumes are set up (labels and annotations for the downward API). */
