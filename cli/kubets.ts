@@ -107,6 +107,18 @@ const serverCmd: Command = {
   },
 };
 
+/** `kubets apiserver`: the API server alone, as kube-apiserver runs in its static pod beside the other components. */
+const apiserverCmd: Command = {
+  summary: 'Run the API server alone (kube-apiserver): the controller manager and scheduler run as their own commands',
+  usage: 'kubets apiserver --data-dir DIR [flags]',
+  options: Object.fromEntries(Object.entries(serverCmd.options).filter(([k]) => k !== 'disable-controllers')),
+  help: Object.fromEntries(Object.entries(serverCmd.help).filter(([k]) => k !== 'disable-controllers')),
+  async run(v, positionals) {
+    process.title = 'kube-apiserver';
+    await serverCmd.run({ ...v, 'disable-controllers': true }, positionals);
+  },
+};
+
 function parseTaints(text: string | undefined): AgentConfig['registerWithTaints'] {
   if (!text) return [];
   return text.split(',').map((t) => {
@@ -320,6 +332,7 @@ const versionCmd: Command = {
 
 const commands: Record<string, Command> = {
   server: serverCmd,
+  apiserver: apiserverCmd,
   agent: agentCmd,
   ...componentCommands({ UsageError, untilSignal }),
   dns: dnsCommand({ UsageError, untilSignal }),

@@ -5,6 +5,9 @@ import type { ServerConfig } from '../config.js';
 import { EtcdStore } from './etcd.js';
 import { SqliteStore } from './sqlite.js';
 import type { Store } from './store.js';
+import { logger } from '../../api/log.js';
+
+const log = logger('storage');
 
 /** Revisions kept behind the newest at each compaction (kube-apiserver compacts every 5 minutes). */
 const KEEP_REVISIONS = 10_000;
@@ -17,6 +20,22 @@ function etcdTLS(ds: string, c: Pick<ServerConfig, 'etcdCAFile' | 'etcdCertFile'
   return { ca: fs.readFileSync(c.etcdCAFile), cert: fs.readFileSync(c.etcdCertFile), key: fs.readFileSync(c.etcdKeyFile) };
 }
 
+/** How long a starting API server waits for etcd to answer: on a master, etcd is a static pod starting beside it. */
+const ETCD_STARTUP_WAIT_MS = 60_000;
+
+async function connectEtcd(ds: string, tls: ReturnType<typeof etcdTLS>): Promise<EtcdStore> {
+  const deadline = Date.now() + ETCD_STARTUP_WAIT_MS;
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await EtcdStore.connect(ds, { tls });
+    } catch (e) {
+      if (Date.now() > deadline) throw e;
+      if (attempt === 1 || attempt % 10 === 0) log.info({ err: (e as Error).message }, 'waiting for etcd');
+      await new Promise((r) => setTimeout(r, 1_000));
+    }
+  }
+}
+
 export async function openStore(config: Pick<ServerConfig, 'datastore' | 'dataDir' | 'etcdCAFile' | 'etcdCertFile' | 'etcdKeyFile'>): Promise<Store> {
   const ds = config.datastore || 'sqlite';
   if (ds === 'sqlite' || ds.startsWith('sqlite://')) {
@@ -26,7 +45,7 @@ export async function openStore(config: Pick<ServerConfig, 'datastore' | 'dataDi
     return store;
   }
   if (ds.startsWith('etcd://') || ds.startsWith('https://')) {
-    const store = await EtcdStore.connect(ds, { tls: etcdTLS(ds, config) });
+    const store = await connectEtcd(ds, etcdTLS(ds, config));
     store.startCompactor(COMPACT_INTERVAL_MS, KEEP_REVISIONS);
     return store;
   }
