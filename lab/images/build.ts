@@ -1,15 +1,19 @@
 // Builds the lab's images as OCI image-layout archives (oci.ts), with no registry and no docker: a tiny static
-// `pause` compiled here, a busybox image made from Debian's static /bin/busybox, and the kubets image (kubets.ts).
+// `pause` compiled here, a busybox image made from Debian's static /bin/busybox, the kubets image (kubets.ts) and the
+// etcd image (etcd.ts).
 import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, readFile, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { buildEtcdImage } from './etcd.js';
 import { buildKubetsImage } from './kubets.js';
 import { buildOciArchive, projectRoot, run, writeAtomic, type TarEntry } from './oci.js';
 import { BUSYBOX_BINARY, busyboxRootfs, rootDirs } from './rootfs.js';
 
 export { buildOciArchive, ociArch, writeTar, type TarEntry } from './oci.js';
+export { ETCD_IMAGE } from './etcd.js';
+export { KUBETS_IMAGE } from './kubets.js';
 
 export const PAUSE_IMAGE = 'kubets.local/pause:3.9';
 export const BUSYBOX_IMAGE = 'docker.io/library/busybox:1.35';
@@ -38,8 +42,8 @@ async function upToDate(output: string, inputs: string[]): Promise<boolean> {
 }
 
 /**
- * Builds `pause.tar` and `busybox.tar` into outDir (skipping any archive newer than its inputs) and returns the image
- * names with their archive paths.
+ * Builds `pause.tar`, `busybox.tar`, `kubets.tar` and `etcd.tar` into outDir (skipping any archive built from the
+ * same inputs) and returns the image names with their archive paths, in that order.
  */
 export async function buildImages(outDir: string): Promise<{ name: string; file: string }[]> {
   await mkdir(outDir, { recursive: true });
@@ -59,5 +63,5 @@ export async function buildImages(outDir: string): Promise<{ name: string; file:
     await writeAtomic(busyboxTar, buildOciArchive({ name: BUSYBOX_IMAGE, rootfs: await busyboxRootfs(), cmd: ['sh'] }));
   }
 
-  return [{ name: PAUSE_IMAGE, file: pauseTar }, { name: BUSYBOX_IMAGE, file: busyboxTar }, await buildKubetsImage(outDir, root)];
+  return [{ name: PAUSE_IMAGE, file: pauseTar }, { name: BUSYBOX_IMAGE, file: busyboxTar }, await buildKubetsImage(outDir, root), await buildEtcdImage(outDir)];
 }
