@@ -5,8 +5,9 @@
 // processes by PID, empty and remove our cgroups, delete the namespace, remove the data dir.
 import { spawn, execFile, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, rmdirSync } from 'node:fs';
-import { join } from 'node:path';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, rmdirSync, symlinkSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { basename, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import type * as Tap from 'tap';
@@ -23,7 +24,12 @@ export interface ContainerdNodeOptions {
   prefix: string;
   /** The node's pod CIDR, for the CNI conflist. */
   podCIDR: string;
+  /** Images to import besides pause and busybox (the kubets and etcd images cost seconds each to import). */
+  extraImages?: string[];
 }
+
+/** Built once per machine and shared by every test node (the build is cached by its inputs). */
+export const TEST_IMAGES_DIR = join(tmpdir(), 'kubets-test-images');
 
 export interface ContainerdNode {
   /** The random part of every name, for tests that create more resources of their own. */
@@ -133,7 +139,11 @@ export async function startContainerdNode(t: Tap.Test, opts: ContainerdNodeOptio
 
   await run('ip', ['netns', 'add', ns]);
   await run('ip', ['-n', ns, 'link', 'set', 'lo', 'up']);
-  const images = await buildImages(join(data, 'images'));
+  // The node imports from its own dir: links to the shared archives it wants.
+  const wanted = new Set(['kubets.local/pause:3.9', 'docker.io/library/busybox:1.35', ...(opts.extraImages ?? [])]);
+  const images = (await buildImages(TEST_IMAGES_DIR)).filter((i) => wanted.has(i.name));
+  mkdirSync(join(data, 'images'), { recursive: true });
+  for (const i of images) symlinkSync(i.file, join(data, 'images', basename(i.file)));
   await writeConflist(node.cniConfDir, { podCIDR: opts.podCIDR, ipamDataDir: ipamDir });
   mkdirSync(cniCache, { recursive: true });
   mkdirSync('/var/lib/cni', { recursive: true }); // mount point for the private CNI cache (an empty dir on the host)

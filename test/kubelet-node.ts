@@ -42,8 +42,8 @@ export interface KubeletNode {
   restartManager(): Promise<PodManager>;
 }
 
-export async function startKubeletNode(t: Tap.Test, opts: { prefix: string; podCIDR: string; nodeName?: string; ownLogDir?: boolean } & Partial<Pick<PodManagerOptions, 'logRotation' | 'relistPeriodMs'>>): Promise<KubeletNode> {
-  const node = await startContainerdNode(t, { prefix: opts.prefix, podCIDR: opts.podCIDR });
+export async function startKubeletNode(t: Tap.Test, opts: { prefix: string; podCIDR: string; nodeName?: string; ownLogDir?: boolean; extraImages?: string[] } & Partial<Pick<PodManagerOptions, 'logRotation' | 'relistPeriodMs'>>): Promise<KubeletNode> {
+  const node = await startContainerdNode(t, { prefix: opts.prefix, podCIDR: opts.podCIDR, extraImages: opts.extraImages });
   const cri = await CriClient.connect(node.criSocket);
   const statuses = new Map<string, PodStatus[]>();
   const deleted: string[] = [];

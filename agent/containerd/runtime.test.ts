@@ -34,7 +34,7 @@ t.test('a node runtime: containerd, images, CNI bridge, a pod serving HTTP, and 
   await run('ip', ['netns', 'exec', ns, 'sysctl', '-qw', 'net.ipv4.ip_forward=1']);
 
   // ---- the node as set up: images built, containerd in the node network namespace and a private mount namespace ----
-  t.same(images.map((i) => i.name), ['kubets.local/pause:3.9', 'docker.io/library/busybox:1.35'], 'both lab images built');
+  t.same(images.map((i) => i.name), ['kubets.local/pause:3.9', 'docker.io/library/busybox:1.35'], 'the pod images built and linked for import');
   t.ok(pidAlive(containerdPid), `containerd runs (pid ${containerdPid})`);
   t.equal(readFileSync(`/proc/${containerdPid}/net/dev`, 'utf8').includes(vethNode), true, 'containerd is in the node network namespace');
   t.notOk(readFileSync('/proc/self/mountinfo', 'utf8').includes('kt-rt-netns'), 'the private /run/netns tmpfs is invisible to the host');

@@ -16,7 +16,7 @@ const run = promisify(execFile);
 type Container = Pod['spec']['containers'][number];
 
 t.test('the kubets and etcd images run their programs on a real node', { timeout: 600_000 }, async (t) => {
-  const kn = await startKubeletNode(t, { prefix: 'kt-img', podCIDR: '10.88.37.0/24' });
+  const kn = await startKubeletNode(t, { prefix: 'kt-img', podCIDR: '10.88.37.0/24', extraImages: [KUBETS_IMAGE, ETCD_IMAGE] });
   t.same(kn.node.images.map((i) => i.name).slice(2), [KUBETS_IMAGE, ETCD_IMAGE], 'both images built and imported');
 
   // Pod network (not the node's): everything the tools change lives in the pod's own namespace.
