@@ -8,10 +8,10 @@ import { withTimeout } from './exec.js';
 import { linkExists, netnsExists } from './netns.js';
 import { isAlive, netnsPids } from './processes.js';
 import { apiServerURL, labPaths, netnsName, vethName, type LabSpec } from './spec.js';
-import { readState } from './state.js';
+import { readState, type LabProcess } from './state.js';
 
 export interface LabProcessStatus {
-  role: 'server' | 'agent';
+  role: LabProcess['role'];
   node: string;
   pid: number;
   alive: boolean;
