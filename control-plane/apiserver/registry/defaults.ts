@@ -204,8 +204,18 @@ export function namespace(obj: KubeObject): void {
   n.metadata.labels = { ...(n.metadata.labels ?? {}), 'kubernetes.io/metadata.name': n.metadata.name };
 }
 
+/**
+ * A Secret's type defaults to Opaque, and its write-only stringData is merged into data (base64), overriding keys
+ * of the same name, as the v1 → internal conversion does; stringData itself is never stored.
+ */
 export function secret(obj: KubeObject): void {
-  (obj as Any).type ??= 'Opaque';
+  const s = obj as Any;
+  s.type ??= 'Opaque';
+  if (s.stringData && typeof s.stringData === 'object' && !Array.isArray(s.stringData)) {
+    s.data = { ...(s.data ?? {}) };
+    for (const [k, v] of Object.entries(s.stringData)) s.data[k] = Buffer.from(String(v), 'utf8').toString('base64');
+  }
+  delete s.stringData;
 }
 
 const RBAC_GROUP = 'rbac.authorization.k8s.io';
