@@ -23,6 +23,8 @@ interface Command {
   summary: string;
   usage: string;
   options: Options;
+  /** The flags a --config file may set, when they are another command's (default: this command's options). */
+  configKeys?: Options;
   help: Record<string, string>;
   run(values: Record<string, string | boolean | undefined>, positionals: string[], ctx?: RunContext): Promise<void>;
 }
@@ -452,6 +454,26 @@ const uninstallCmd: Command = {
   },
 };
 
+const nodeShutdownCmd: Command = {
+  summary: 'Stop this node\'s pods and their networks as the host shuts down (kubets-node-shutdown.service runs it)',
+  usage: 'kubets node-shutdown [--config /etc/kubets/agent.yaml] [--grace-period SECONDS]',
+  options: { config: { type: 'string' }, 'containerd-socket': { type: 'string' }, 'grace-period': { type: 'string' } },
+  configKeys: agentCmd.options,
+  help: {
+    config: 'the agent\'s config file, for its containerd socket',
+    'containerd-socket': 'containerd socket (default /run/containerd/containerd.sock)',
+    'grace-period': 'seconds a container gets between SIGTERM and SIGKILL (default 10)',
+  },
+  async run(v) {
+    const grace = Number(v['grace-period'] ?? 10);
+    if (!Number.isInteger(grace) || grace < 0) throw new UsageError(`--grace-period "${v['grace-period']}": want whole seconds`);
+    const { stopAllPods } = await import('../agent/shutdown.js');
+    const r = await stopAllPods(String(v['containerd-socket'] ?? '/run/containerd/containerd.sock'), grace);
+    process.stdout.write(`kubets node-shutdown: stopped ${r.containers} container(s) and ${r.sandboxes} pod sandbox(es)\n`);
+    if (r.errors.length) throw new Error(r.errors.join('; '));
+  },
+};
+
 const versionCmd: Command = {
   summary: 'Print the kubets version',
   usage: 'kubets version',
@@ -469,6 +491,7 @@ const commands: Record<string, Command> = {
   join: joinCmd,
   install: installCmd,
   uninstall: uninstallCmd,
+  'node-shutdown': nodeShutdownCmd,
   token: tokenCmd,
   lab: labCmd,
   version: versionCmd,
@@ -553,7 +576,10 @@ async function main(argv: string[]): Promise<number> {
   }
   let values = parsed.values as FlagValues;
   try {
-    if (typeof values.config === 'string') values = withConfigFile(values, readConfigFile(values.config, cmd.options));
+    if (typeof values.config === 'string') {
+      const file = readConfigFile(values.config, cmd.configKeys ?? cmd.options);
+      values = withConfigFile(values, Object.fromEntries(Object.entries(file).filter(([k]) => k in cmd.options)));
+    }
   } catch (e) {
     process.stderr.write(`kubets ${name}: ${(e as Error).message}\n`);
     return 2;

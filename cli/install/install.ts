@@ -17,7 +17,7 @@ import { agentDefaults } from '../../agent/config.js';
 import { renderConfig, type FlagValues, type Options } from '../configfile.js';
 import { InstallError } from './errors.js';
 import { Systemd, type Host } from './host.js';
-import { AGENT_UNIT, CONTAINERD_UNIT, hostPath, SERVER_UNIT, type Layout } from './layout.js';
+import { AGENT_UNIT, CONTAINERD_UNIT, hostPath, NODE_SHUTDOWN_UNIT, SERVER_UNIT, type Layout } from './layout.js';
 import { checkSystemd, installRequirements, requirementsFor, type Component } from './prereqs.js';
 import { checkSource, installProduct, productImages, wrapperScript, type ProductSource } from './product.js';
 import { emptyRecord, readRecord, writeRecord, type InstallRecord } from './record.js';
@@ -347,11 +347,13 @@ export async function installAgent(d: InstallDeps, flags: FlagValues): Promise<A
       fs.symlinkSync(path.join(hostPath(l, l.agentData), 'pods'), l.podLogs);
     }
     fs.mkdirSync(l.cniConfDir, { recursive: true });
-    const unitChanged = installUnit(d, AGENT_UNIT, l.units.agent);
+    const unitChanged = [installUnit(d, AGENT_UNIT, l.units.agent), installUnit(d, NODE_SHUTDOWN_UNIT, l.units.nodeShutdown)].some(Boolean);
     if (!record.components.includes('agent')) record.components.push('agent');
     writeRecord(l.record, record);
     if (unitChanged || containerdChanged) await sd.daemonReload();
     await startUnit(d, CONTAINERD_UNIT, 'containerd', containerdChanged);
+    // Never restarted: stopping it stops the pods. A changed definition applies from the reload above.
+    await startUnit(d, NODE_SHUTDOWN_UNIT, 'node-shutdown', false);
     await startUnit(d, AGENT_UNIT, 'agent', programChanged || configChanged || unitChanged || containerdChanged);
     say(d, 'agent', `${AGENT_UNIT} is active: node ${values['node-name']} (${values['node-ip']}) is registered`);
     return { nodeName: String(values['node-name']), nodeIP: String(values['node-ip']) };

@@ -17,7 +17,7 @@ export interface Layout {
   adminKubeconfig: string;
   containerdConfig: string;
   unitDir: string;
-  units: { server: string; agent: string; containerdDropIn: string };
+  units: { server: string; agent: string; nodeShutdown: string; containerdDropIn: string };
   varLib: string;
   serverData: string;
   agentData: string;
@@ -35,6 +35,7 @@ export interface Layout {
 
 export const SERVER_UNIT = 'kubets-server.service';
 export const AGENT_UNIT = 'kubets-agent.service';
+export const NODE_SHUTDOWN_UNIT = 'kubets-node-shutdown.service';
 export const CONTAINERD_UNIT = 'containerd.service';
 
 export function layout(root = '/'): Layout {
@@ -54,6 +55,7 @@ export function layout(root = '/'): Layout {
     units: {
       server: p('etc/systemd/system', SERVER_UNIT),
       agent: p('etc/systemd/system', AGENT_UNIT),
+      nodeShutdown: p('etc/systemd/system', NODE_SHUTDOWN_UNIT),
       containerdDropIn: p('etc/systemd/system/containerd.service.d/kubets.conf'),
     },
     varLib: p('var/lib/kubets'),

@@ -14,7 +14,7 @@ import { cleanupAllModes } from '../../agent/proxy/cleanup.js';
 import type { Exec } from '../../agent/proxy/types.js';
 import { InstallError } from './errors.js';
 import { Systemd, type Host } from './host.js';
-import { AGENT_UNIT, CONTAINERD_UNIT, hostPath, SERVER_UNIT, type Layout } from './layout.js';
+import { AGENT_UNIT, CONTAINERD_UNIT, hostPath, NODE_SHUTDOWN_UNIT, SERVER_UNIT, type Layout } from './layout.js';
 import type { Component } from './prereqs.js';
 import { wrapperScript } from './product.js';
 import { readRecord, writeRecord, type InstallRecord } from './record.js';
@@ -246,12 +246,15 @@ export async function uninstallComponents(host: Host, l: Layout, components: Com
 
   if (components.includes('agent')) {
     await stopUnit(r, sd, AGENT_UNIT, l.units.agent);
+    // Stopping it stops the pods gracefully; whatever is left goes below.
+    await stopUnit(r, sd, NODE_SHUTDOWN_UNIT, l.units.nodeShutdown);
     const images = exists(l.images) ? fs.readdirSync(l.images).filter((f) => f.endsWith('.tar')).map((f) => path.join(l.images, f)) : [];
     await removePods(r, images);
     await removeNetwork(r);
     await restoreContainerd(r, sd, record);
     await unmountUnder(r, l.agentData);
     r.rm(l.units.agent);
+    r.rm(l.units.nodeShutdown);
     r.rm(l.agentConfig);
     r.rm(path.join(l.cniConfDir, CNI_CONFLIST_FILE));
     if (isSymlinkTo(l.podLogs, path.join(hostPath(l, l.agentData), 'pods'))) r.rm(l.podLogs);
