@@ -165,9 +165,11 @@ function readOrUndefined(p: string): string | undefined {
   }
 }
 
-/** Remembers a path the install is about to create, so uninstall removes it (and only if it did not exist). */
+/** Remembers a path the install is about to create — with any missing parents — so uninstall removes just those. */
 function noteCreated(record: InstallRecord, l: Layout, p: string): void {
-  if (!fs.existsSync(p) && !isSymlink(p) && !record.created.includes(hostPath(l, p))) record.created.push(hostPath(l, p));
+  const missing: string[] = [];
+  for (let d = p; d !== l.root && d !== path.dirname(d) && !fs.existsSync(d) && !isSymlink(d); d = path.dirname(d)) missing.unshift(hostPath(l, d));
+  for (const m of missing) if (!record.created.includes(m)) record.created.push(m);
 }
 
 /** Installs (or refreshes) a unit file from the installed program; returns whether it changed. */

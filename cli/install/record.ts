@@ -39,9 +39,16 @@ export function readRecord(file: string): InstallRecord | undefined {
   }
 }
 
+/** Writes the record (keys always in one order) when it changed. */
 export function writeRecord(file: string, r: InstallRecord): void {
+  const text = JSON.stringify({ version: r.version, components: r.components, packages: r.packages, containerd: r.containerd, created: r.created, replacedWrapper: r.replacedWrapper }, null, 2) + '\n';
+  try {
+    if (fs.readFileSync(file, 'utf8') === text) return;
+  } catch {
+    /* first write */
+  }
   fs.mkdirSync(path.dirname(file), { recursive: true, mode: 0o700 });
   const tmp = `${file}.tmp`;
-  fs.writeFileSync(tmp, JSON.stringify(r, null, 2) + '\n', { mode: 0o600 });
+  fs.writeFileSync(tmp, text, { mode: 0o600 });
   fs.renameSync(tmp, file);
 }
