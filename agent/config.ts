@@ -1,5 +1,6 @@
 // The agent's one typed config, computed once from flags by the CLI and passed down to every node subsystem.
 import type { JoinConfig } from './bootstrap.js';
+import { proxyDefaults } from './proxy/config.js';
 import type { ProxyMode } from './proxy/modes.js';
 
 export interface AgentConfig {
@@ -49,13 +50,13 @@ export interface AgentConfig {
 export const agentDefaults = {
   cniBinDir: '/usr/lib/cni',
   sandboxImage: 'kubets.local/pause:3.9',
-  proxyMode: 'iptables' as ProxyMode,
+  proxyMode: proxyDefaults.mode,
   rotateCertificates: true,
   embeddedProxy: true,
-  clusterCIDR: '10.244.0.0/16',
-  serviceCIDR: '10.96.0.0/12',
+  clusterCIDR: proxyDefaults.clusterCIDR,
+  serviceCIDR: proxyDefaults.serviceCIDR,
   clusterDNS: '10.96.0.10',
   clusterDomain: 'cluster.local',
-  proxyMetricsBindAddress: '127.0.0.1:10249',
-  proxyHealthzBindAddress: '0.0.0.0:10256',
+  proxyMetricsBindAddress: proxyDefaults.metricsBindAddress,
+  proxyHealthzBindAddress: proxyDefaults.healthzBindAddress,
 } as const;

@@ -13,7 +13,7 @@ import { requestServingCertificate, startClientCertificateRotation, startServing
 import { startKubeletServer } from './kubelet/server.js';
 import { ensureNodeKubeconfig, ensureProxyKubeconfig } from './bootstrap.js';
 import { startNetwork } from './network/index.js';
-import { checkProxyMode, startProxy } from './proxy/index.js';
+import { checkProxyMode, proxyDefaults, startProxy } from './proxy/index.js';
 
 const log = logger('agent');
 
@@ -156,7 +156,19 @@ export async function startAgent(config: AgentConfig, opts: AgentOptions = {}): 
   if (config.embeddedProxy) {
     const proxyKubeconfig = await step('kube-proxy credentials', () => ensureProxyKubeconfig(client, path.join(config.dataDir, 'kube-proxy.kubeconfig'), { signal: opts.signal }));
     const proxyClient = own('kube-proxy API client', ApiClient.fromKubeconfig(proxyKubeconfig, `kube-proxy/${config.nodeName}`));
-    own('proxy', await step('start proxy', () => startProxy(config, proxyClient)));
+    own('proxy', await step('start proxy', () => startProxy(
+      {
+        ...proxyDefaults,
+        nodeName: config.nodeName,
+        nodeIP: config.nodeIP,
+        mode: config.proxyMode,
+        clusterCIDR: config.clusterCIDR,
+        serviceCIDR: config.serviceCIDR,
+        metricsBindAddress: config.proxyMetricsBindAddress,
+        healthzBindAddress: config.proxyHealthzBindAddress,
+      },
+      proxyClient,
+    )));
   }
 
   log.info({ node: config.nodeName, podCIDR }, 'agent running');

@@ -7,7 +7,7 @@ import { ApiClient, loadKubeconfig } from './client.js';
 import { isNotFound } from './errors.js';
 import { Resources } from './resources.js';
 import type { KubeObject } from './types.js';
-import { formatTime } from './time.js';
+import { formatTime, parseDuration } from './time.js';
 
 export const TOKEN_PATTERN = /^([a-z0-9]{6})\.([a-z0-9]{16})$/;
 export const TOKEN_SECRET_TYPE = 'bootstrap.kubernetes.io/token';
@@ -100,11 +100,14 @@ export function expired(data: Record<string, string>, now = Date.now()): boolean
 
 // ---- admin operations (kubeadm token's counterpart) ----
 
-/** "24h", "90m", "3600s", "0" (never) → seconds. */
+/** "24h", "90m", "1h30m", "0" (never) → seconds. */
 export function parseTTL(text: string): number {
-  const m = /^(\d+)(h|m|s)?$/.exec(text.trim());
-  if (!m) throw new Error(`--ttl "${text}": want a duration such as 24h, 90m or 0 (never expires)`);
-  return Number(m[1]) * (m[2] === 'h' ? 3600 : m[2] === 'm' ? 60 : 1);
+  if (/^\d+$/.test(text.trim())) return Number(text.trim()); // bare seconds, as before
+  try {
+    return Math.floor(parseDuration(text) / 1000);
+  } catch {
+    throw new Error(`--ttl "${text}": want a duration such as 24h, 90m or 0 (never expires)`);
+  }
 }
 
 export async function createToken(kubeconfig: string, o: { ttlSeconds: number; description?: string; token?: string }): Promise<string> {

@@ -18,7 +18,15 @@ export interface ClientConfig {
   userAgent?: string;
   /** Skip verifying the server's certificate: only for kubeadm-style discovery, which checks what it reads by other means. */
   insecureSkipTLSVerify?: boolean;
+  /** A file the bearer token is read from, again once a minute (a projected service-account token is rotated). */
+  tokenFile?: string;
 }
+
+/** Where a pod finds its service account's token, CA and namespace (rest.InClusterConfig's paths). */
+export const serviceAccountDir = '/var/run/secrets/kubernetes.io/serviceaccount';
+
+/** How long a token read from tokenFile is used before the file is read again (client-go's cachingTokenSource). */
+const TOKEN_FILE_REFRESH_MS = 60_000;
 
 export interface ListOptions {
   labelSelector?: string;
@@ -63,7 +71,9 @@ export function loadKubeconfig(file: string): ClientConfig {
     ca,
     cert: data(user['client-certificate-data'], user['client-certificate']),
     key: data(user['client-key-data'], user['client-key']),
-    token: user.token,
+    // tokenFile (kube-proxy's kubeconfig.conf names the pod's projected token): read now and again as it rotates.
+    token: user.token ?? (user.tokenFile ? fs.readFileSync(path.resolve(dir, user.tokenFile), 'utf8').trim() : undefined),
+    tokenFile: user.token ? undefined : user.tokenFile ? path.resolve(dir, user.tokenFile) : undefined,
   };
 }
 
@@ -95,15 +105,15 @@ export class ApiClient {
     return new https.Agent({ ca: c.ca || undefined, cert: c.cert, key: c.key, keepAlive: true, maxSockets: 32, rejectUnauthorized: !c.insecureSkipTLSVerify });
   }
 
-  /**
-   * Switches to a new client certificate (a rotated kubelet certificate). The old connections are closed, so every
-   * request from now on — and every watch, which reconnects and resumes — presents the new one.
-   */
   /** Switches to a new bearer token (a refreshed service-account token); the next request carries it. */
   setToken(token: string): void {
     this.config = { ...this.config, token };
   }
 
+  /**
+   * Switches to a new client certificate (a rotated kubelet certificate). The old connections are closed, so every
+   * request from now on — and every watch, which reconnects and resumes — presents the new one.
+   */
   setClientCertificate(cert: string | Buffer, key: string | Buffer): void {
     const old = this.agent;
     this.config = { ...this.config, cert, key };
@@ -115,11 +125,42 @@ export class ApiClient {
     return new ApiClient({ ...loadKubeconfig(file), userAgent });
   }
 
+  /**
+   * A client with the credentials Kubernetes gives every pod (rest.InClusterConfig): the API server at
+   * KUBERNETES_SERVICE_HOST:KUBERNETES_SERVICE_PORT, the service account's token and the cluster CA mounted at
+   * /var/run/secrets/kubernetes.io/serviceaccount. The token is read again as it is rotated.
+   */
+  static inCluster(opts: { userAgent?: string; dir?: string; env?: NodeJS.ProcessEnv } = {}): ApiClient {
+    const env = opts.env ?? process.env;
+    const dir = opts.dir ?? serviceAccountDir;
+    const host = env.KUBERNETES_SERVICE_HOST;
+    const port = env.KUBERNETES_SERVICE_PORT;
+    if (!host || !port) throw new Error('unable to load in-cluster configuration, KUBERNETES_SERVICE_HOST and KUBERNETES_SERVICE_PORT must be defined');
+    const tokenFile = path.join(dir, 'token');
+    return new ApiClient({
+      server: `https://${host.includes(':') ? `[${host}]` : host}:${port}`,
+      ca: fs.readFileSync(path.join(dir, 'ca.crt')),
+      token: fs.readFileSync(tokenFile, 'utf8').trim(),
+      tokenFile,
+      userAgent: opts.userAgent,
+    });
+  }
+
   close(): void {
     this.agent.destroy();
   }
 
+  private tokenReadAt = Date.now();
+
   private headers(extra: Record<string, string> = {}): Record<string, string> {
+    if (this.config.tokenFile && Date.now() - this.tokenReadAt > TOKEN_FILE_REFRESH_MS) {
+      this.tokenReadAt = Date.now();
+      try {
+        this.config = { ...this.config, token: fs.readFileSync(this.config.tokenFile, 'utf8').trim() };
+      } catch {
+        // The token in hand stays until the file can be read again.
+      }
+    }
     const h: Record<string, string> = { 'user-agent': this.config.userAgent ?? 'kubets', accept: 'application/json', ...extra };
     if (this.config.token) h.authorization = `Bearer ${this.config.token}`;
     return h;

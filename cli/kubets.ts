@@ -12,6 +12,8 @@ import type { ServerConfig } from '../control-plane/config.js';
 import { serverDefaults } from '../control-plane/config.js';
 import { ServiceNotifier } from '../api/sdnotify.js';
 import { readConfigFile, withConfigFile, type FlagValues } from './configfile.js';
+import { componentCommands } from './components.js';
+import { dnsCommand } from './dns.js';
 
 type Options = NonNullable<ParseArgsConfig['options']>;
 
@@ -487,6 +489,8 @@ const versionCmd: Command = {
 const commands: Record<string, Command> = {
   server: serverCmd,
   agent: agentCmd,
+  ...componentCommands({ UsageError, untilSignal }),
+  dns: dnsCommand({ UsageError, untilSignal }),
   init: initCmd,
   join: joinCmd,
   install: installCmd,
@@ -498,12 +502,14 @@ const commands: Record<string, Command> = {
 };
 
 function commandHelp(name: string, c: Command): string {
-  const flags = Object.keys(c.options).map((f) => `  --${f.padEnd(26)} ${c.help[f] ?? ''}`);
-  return `${c.summary}\n\nUsage:\n  ${c.usage}\n${flags.length ? `\nFlags:\n${flags.join('\n')}\n` : ''}  --${'help'.padEnd(26)} show this help\n`;
+  const width = Math.max(26, ...Object.keys(c.options).map((f) => f.length));
+  const flags = Object.keys(c.options).map((f) => `  --${f.padEnd(width)} ${c.help[f] ?? ''}`);
+  return `${c.summary}\n\nUsage:\n  ${c.usage}\n${flags.length ? `\nFlags:\n${flags.join('\n')}\n` : ''}  --${'help'.padEnd(width)} show this help\n`;
 }
 
 function mainHelp(): string {
-  const lines = Object.entries(commands).map(([n, c]) => `  ${n.padEnd(10)} ${c.summary}`);
+  const width = Math.max(...Object.keys(commands).map((n) => n.length));
+  const lines = Object.entries(commands).map(([n, c]) => `  ${n.padEnd(width)}  ${c.summary}`);
   return `kubets: the Kubernetes architecture in TypeScript\n\nUsage:\n  kubets COMMAND [flags]\n\nCommands:\n${lines.join('\n')}\n\nRun 'kubets COMMAND --help' for a command's flags.\n`;
 }
 
@@ -533,9 +539,13 @@ async function apiAnswers(kubeconfig: string, url: string, timeoutMs = 60_000): 
   }
 }
 
-/** Runs until SIGINT/SIGTERM, then closes once; a second signal exits at once. */
+/**
+ * Runs until SIGINT/SIGTERM, then closes once; a second signal exits at once. Holds the event loop open itself: a
+ * daemon whose only work is unref'd timers (a candidate waiting for a lease) must not exit for lack of work.
+ */
 function untilSignal(close: () => Promise<void>, notifier?: ServiceNotifier): Promise<void> {
-  return new Promise((resolve) => {
+  const keepAlive = setInterval(() => {}, 1 << 30);
+  return new Promise<void>((resolve) => {
     let closing = false;
     const onSignal = (sig: string) => {
       if (closing) process.exit(1);
@@ -549,7 +559,7 @@ function untilSignal(close: () => Promise<void>, notifier?: ServiceNotifier): Pr
     };
     process.once('SIGINT', () => onSignal('SIGINT'));
     process.once('SIGTERM', () => onSignal('SIGTERM'));
-  });
+  }).finally(() => clearInterval(keepAlive));
 }
 
 async function main(argv: string[]): Promise<number> {

@@ -46,3 +46,6 @@ export const serverDefaults = {
   maxRequestsInflight: 400,
   maxMutatingRequestsInflight: 200,
 } as const;
+
+/** kube-controller-manager's settings: the part of the server's config its controllers read. */
+export type ControllerManagerConfig = Pick<ServerConfig, 'clusterCIDR' | 'nodeCIDRMaskSize' | 'nodeMonitorGracePeriodSeconds'>;

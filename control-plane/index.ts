@@ -1,42 +1,15 @@
-// `kubets server`: the control plane in one process, started as a linear sequence of named steps — certificates,
-// store, API server, bootstrap objects, then the scheduler and controllers, which reach the API over loopback HTTPS
-// like any other client.
-import fs from 'node:fs';
-import os from 'node:os';
+// `kubets server`: the whole control plane in one process (the light, k3s-like mode): the API server, then the
+// controller manager and scheduler, which reach it over loopback HTTPS with their own certificates like any other
+// client. On a kubeadm-shaped master the same three run apart, as static pods (`kubets apiserver`,
+// `kubets controller-manager`, `kubets scheduler`).
 import path from 'node:path';
 import { ApiClient } from '../api/client.js';
-import { isNotFound } from '../api/errors.js';
-import { logger } from '../api/log.js';
-import { nthAddress } from '../api/net.js';
-import { ensureCA, issueCert, kubeconfigYaml, writeClientKubeconfig, type KeyPair } from '../api/pki.js';
-import type { ClusterRole, KubeObject, Pod, Role, RoleBinding } from '../api/types.js';
+import { writeClientKubeconfig } from '../api/pki.js';
+import { Closers, step } from '../api/startup.js';
+import { startApiServer } from './apiserver/index.js';
 import type { ServerConfig } from './config.js';
-import { admissionChain } from './apiserver/admission/chain.js';
-import { LimitRanger } from './apiserver/admission/limitranger.js';
-import { NamespaceLifecycle } from './apiserver/admission/namespacelifecycle.js';
-import { ResourceQuota } from './apiserver/admission/resourcequota.js';
-import { ServiceAllocation } from './apiserver/admission/serviceallocation.js';
-import { NodeRestriction } from './apiserver/admission/noderestriction.js';
-import { RBACEscalation } from './apiserver/admission/rbacescalation.js';
-import { ServiceAccountAdmission } from './apiserver/admission/serviceaccount.js';
-import { anonymousPath, Authenticator } from './apiserver/authentication/index.js';
-import { DEFAULT_ISSUER, loadOrCreateSigningKey, ServiceAccountTokens } from './apiserver/authentication/serviceaccount.js';
-import { parseTokenFile } from './apiserver/authentication/tokens.js';
-import { ClusterAuthorizer } from './apiserver/authorization/index.js';
-import { NodeGraph } from './apiserver/authorization/node/graph.js';
-import { PolicyIndex } from './apiserver/authorization/rbac/index.js';
-import { bootstrapClusterRoleBindings, bootstrapClusterRoles, bootstrapRoleBindings, bootstrapRoles, joinPolicy } from './apiserver/authorization/rbac/policy.js';
-import { bootstrap, publishClusterInfo, reconcilePolicy } from './apiserver/bootstrap.js';
-import { ObjectCache } from './apiserver/registry/cache.js';
-import { findByPlural } from './apiserver/registry/kinds.js';
-import { GenericStore } from './apiserver/registry/store.js';
-import { createApiServer } from './apiserver/server.js';
-import { startControllers } from './controllers/index.js';
+import { startControllerManager } from './controllers/index.js';
 import { startScheduler } from './scheduler/index.js';
-import { EncryptingStore, loadEncryptionConfig } from './storage/encryption.js';
-import { openStore } from './storage/index.js';
-
-const log = logger('server');
 
 export interface RunningServer {
   adminKubeconfig: string;
@@ -44,169 +17,29 @@ export interface RunningServer {
   close(): Promise<void>;
 }
 
-async function step<T>(name: string, fn: () => Promise<T>): Promise<T> {
-  try {
-    return await fn();
-  } catch (e) {
-    throw new Error(`${name}: ${(e as Error).message}`, { cause: e });
-  }
-}
-
-/** The serving certificate, re-issued when the wanted SANs change (e.g. a new advertise address). */
-async function servingCert(pki: string, ca: KeyPair, ips: string[], dnsNames: string[]): Promise<KeyPair> {
-  const crt = path.join(pki, 'apiserver.crt');
-  const key = path.join(pki, 'apiserver.key');
-  const sansFile = path.join(pki, 'apiserver.sans');
-  const sans = JSON.stringify({ ips, dnsNames });
-  if (fs.existsSync(crt) && fs.existsSync(key) && fs.existsSync(sansFile) && fs.readFileSync(sansFile, 'utf8') === sans)
-    return { certPem: fs.readFileSync(crt, 'utf8'), keyPem: fs.readFileSync(key, 'utf8') };
-  const kp = await issueCert(ca, { commonName: 'kube-apiserver', ips, dnsNames, server: true });
-  fs.writeFileSync(key, kp.keyPem, { mode: 0o600 });
-  fs.writeFileSync(crt, kp.certPem);
-  fs.writeFileSync(sansFile, sans);
-  return kp;
-}
-
-/** The kubelet client certificate, issued once and kept in the pki dir. */
-async function kubeletClientCert(pki: string, ca: KeyPair): Promise<KeyPair> {
-  const crt = path.join(pki, 'apiserver-kubelet-client.crt');
-  const key = path.join(pki, 'apiserver-kubelet-client.key');
-  if (fs.existsSync(crt) && fs.existsSync(key)) return { certPem: fs.readFileSync(crt, 'utf8'), keyPem: fs.readFileSync(key, 'utf8') };
-  const kp = await issueCert(ca, { commonName: 'kube-apiserver-kubelet-client', organizations: ['system:masters'], client: true });
-  fs.writeFileSync(key, kp.keyPem, { mode: 0o600 });
-  fs.writeFileSync(crt, kp.certPem);
-  return kp;
-}
-
 export async function startServer(config: ServerConfig): Promise<RunningServer> {
-  const closers: (() => Promise<void> | void)[] = [];
-  const close = async () => {
-    for (const c of closers.splice(0).reverse()) await c();
-  };
+  const closers = new Closers();
   try {
-    const pki = path.join(config.dataDir, 'pki');
-    // Keys, the database and the admin kubeconfig live here: readable by the owner only.
-    fs.mkdirSync(config.dataDir, { recursive: true, mode: 0o700 });
-    fs.chmodSync(config.dataDir, 0o700);
-    fs.mkdirSync(pki, { recursive: true, mode: 0o700 });
-    const ca = await step('certificate authority', () => ensureCA(pki));
-    // The service CIDR's first address is the `kubernetes` Service's ClusterIP (10.96.0.1).
-    const serviceIP = nthAddress(config.serviceCIDR, 1);
-    const ips = [...new Set([config.advertiseAddress, '127.0.0.1', serviceIP, ...config.extraSANs.filter((s) => /^[\d.]+$/.test(s))])];
-    const dnsNames = [...new Set(['localhost', 'kubernetes', 'kubernetes.default', 'kubernetes.default.svc', 'kubernetes.default.svc.cluster.local', os.hostname(), ...config.extraSANs.filter((s) => !/^[\d.]+$/.test(s))])];
-    const serving = await step('serving certificate', () => servingCert(pki, ca, ips, dnsNames));
-    // The API server's identity towards kubelets (pods/log, pods/exec), as kube-apiserver's --kubelet-client-certificate.
-    const kubeletClient = await step('kubelet client certificate', () => kubeletClientCert(pki, ca));
-
-    const saKey = await step('service-account key', async () => loadOrCreateSigningKey(pki));
-    const serviceAccounts = new ServiceAccountTokens(saKey, config.serviceAccountIssuer ?? DEFAULT_ISSUER);
-    const staticTokens = config.tokenAuthFile ? await step('token file', async () => parseTokenFile(fs.readFileSync(config.tokenAuthFile!, 'utf8'))) : undefined;
-
-    const plain = await step('datastore', () => openStore(config));
-    closers.push(() => plain.close());
-    const store = config.encryptionProviderConfig ? await step('encryption at rest', async () => new EncryptingStore(plain, loadEncryptionConfig(config.encryptionProviderConfig!))) : plain;
-
-    // What the server decides with, from its own caches of the store: RBAC policy, and which pods each node runs.
-    let authorizer!: ClusterAuthorizer;
-    let policy!: PolicyIndex;
-    // Admission plugins in kube-apiserver's order. Mutating, before validation: the namespace must exist, the pod's
-    // service account and token volume, limits fill pod defaults, services get their addresses. Validating, after:
-    // what a node may write, RBAC escalation, limits are checked, quota charges the object.
-    const admission = admissionChain([
-      new NamespaceLifecycle(store),
-      new ServiceAccountAdmission(store),
-      new LimitRanger(store),
-      new ServiceAllocation(store, config.serviceCIDR, config.nodePortRange),
-      new NodeRestriction(store),
-      new RBACEscalation(() => authorizer, () => policy),
-      new ResourceQuota(store),
-    ]);
-    const registry = new GenericStore(store, admission);
-    const caches = await step('caches', async () => {
-      const cache = <T extends KubeObject>(plural: string, group = '') => new ObjectCache<T>(registry, findByPlural(group, 'v1', plural)!);
-      const rbac = 'rbac.authorization.k8s.io';
-      const c = { clusterRoles: cache<ClusterRole>('clusterroles', rbac), roles: cache<Role>('roles', rbac), clusterBindings: cache<RoleBinding>('clusterrolebindings', rbac), bindings: cache<RoleBinding>('rolebindings', rbac), pods: cache<Pod>('pods') };
-      policy = new PolicyIndex(c.clusterRoles, c.roles, c.clusterBindings, c.bindings);
-      const graph = new NodeGraph();
-      c.pods.addHandlers({ onUpsert: (p) => graph.upsertPod(p), onDelete: (p) => graph.deletePod(p) });
-      authorizer = new ClusterAuthorizer(policy, graph);
-      for (const x of Object.values(c)) x.start();
-      return Object.values(c);
-    });
-    closers.push(() => caches.forEach((c) => c.close()));
-
-    const lookup = (plural: string) => (namespace: string | undefined, name: string) => registry.get(findByPlural('', 'v1', plural)!, namespace, name).catch((e) => (isNotFound(e) ? undefined : Promise.reject(e)));
-    const authenticator = new Authenticator({
-      staticTokens,
-      serviceAccounts,
-      lookups: { secret: lookup('secrets'), serviceAccount: lookup('serviceaccounts'), pod: lookup('pods') },
-      anonymousAllowed: anonymousPath,
-    });
-
-    const url = `https://${config.advertiseAddress}:${config.port}`;
-    await step('bootstrap objects', async () => {
-      await bootstrap(registry, { serviceIP, advertiseAddress: config.advertiseAddress, port: config.port });
-      const join = joinPolicy();
-      await reconcilePolicy(registry, { clusterRoles: bootstrapClusterRoles(), clusterRoleBindings: [...bootstrapClusterRoleBindings(), ...join.clusterRoleBindings], roles: [...bootstrapRoles(), ...join.roles], roleBindings: [...bootstrapRoleBindings(), ...join.roleBindings] });
-      await publishClusterInfo(registry, url, ca.certPem);
-    });
-    await step('caches synced', () => Promise.all(caches.map((c) => c.synced)));
-
-    const server = createApiServer({
-      cert: serving.certPem,
-      key: serving.keyPem,
-      ca: ca.certPem,
-      store: registry,
-      authenticator,
-      authorizer,
-      advertiseAddress: config.advertiseAddress,
-      port: config.port,
-      serviceAccounts,
-      inFlight: { readOnly: config.maxRequestsInflight, mutating: config.maxMutatingRequestsInflight },
-      services: { authenticator, authorizer, rbac: policy, serviceAccounts },
-      checks: {
-        live: { etcd: async () => void (await store.currentRevision()) },
-        ready: {
-          'informer-sync': async () => {
-            if (!caches.every((c) => c.hasSynced())) throw new Error('caches not synced');
-          },
-          'poststarthook/rbac/bootstrap-roles': async () => {},
-        },
-      },
-      kubeletClient: { ...kubeletClient, caPem: ca.certPem },
-    });
-    await step(`listen on ${config.bindAddress}:${config.port}`, () => new Promise<void>((resolve, reject) => {
-      server.once('error', reject);
-      server.listen(config.port, config.bindAddress, () => resolve());
-    }));
-    closers.push(() => new Promise<void>((r) => {
-      server.close(() => r());
-      server.closeAllConnections();
-    }));
-    log.info({ url }, 'API server listening');
-
-    const adminKubeconfig = path.join(config.dataDir, 'admin.kubeconfig');
-    const admin = await issueCert(ca, { commonName: 'kubernetes-admin', organizations: ['system:masters'], client: true });
-    fs.writeFileSync(adminKubeconfig, kubeconfigYaml({ server: url, caPem: ca.certPem, userName: 'kubernetes-admin', certPem: admin.certPem, keyPem: admin.keyPem }), { mode: 0o600 });
-
+    const api = await startApiServer(config);
+    closers.push(() => api.close());
     if (config.runControllers) {
       const loopback = `https://127.0.0.1:${config.port}`;
       const cmKubeconfig = path.join(config.dataDir, 'controller-manager.kubeconfig');
       const schedKubeconfig = path.join(config.dataDir, 'scheduler.kubeconfig');
-      await writeClientKubeconfig(cmKubeconfig, ca, loopback, 'system:kube-controller-manager', []);
-      await writeClientKubeconfig(schedKubeconfig, ca, loopback, 'system:kube-scheduler', []);
+      await writeClientKubeconfig(cmKubeconfig, api.ca, loopback, 'system:kube-controller-manager', []);
+      await writeClientKubeconfig(schedKubeconfig, api.ca, loopback, 'system:kube-scheduler', []);
       const cmClient = ApiClient.fromKubeconfig(cmKubeconfig, 'kube-controller-manager/kubets');
-      const schedClient = ApiClient.fromKubeconfig(schedKubeconfig, 'kube-scheduler/kubets');
-      const controllers = await step('controllers', () => startControllers(cmClient, config, { ca }));
-      closers.push(() => controllers.close());
       closers.push(() => cmClient.close());
+      const controllers = await step('controllers', () => startControllerManager(cmClient, config, { ca: api.ca }));
+      closers.push(() => controllers.close());
+      const schedClient = ApiClient.fromKubeconfig(schedKubeconfig, 'kube-scheduler/kubets');
+      closers.push(() => schedClient.close());
       const scheduler = await step('scheduler', () => startScheduler(schedClient));
       closers.push(() => scheduler.close());
-      closers.push(() => schedClient.close());
     }
-    return { adminKubeconfig, url, close };
+    return { adminKubeconfig: api.adminKubeconfig, url: api.url, close: () => closers.close() };
   } catch (e) {
-    await close();
+    await closers.close();
     throw e;
   }
 }

@@ -244,8 +244,10 @@ t.test('a watch on one named object streams that object only', async (t) => {
 });
 
 t.test('streaming list: initial events end with an annotated bookmark', async (t) => {
-  await srv.client.create(Resources.configmaps, 'kube-public', { metadata: { name: 'initial' } } as KubeObject);
-  const r = await srv.client.raw('GET', '/api/v1/namespaces/kube-public/configmaps?watch=1&sendInitialEvents=true&allowWatchBookmarks=true&resourceVersionMatch=NotOlderThan&timeoutSeconds=1');
+  // A namespace of its own: kube-public holds cluster-info, and the list must be exactly what this test made.
+  await srv.client.create(Resources.namespaces, undefined, { metadata: { name: 'streaming' } } as KubeObject);
+  await srv.client.create(Resources.configmaps, 'streaming', { metadata: { name: 'initial' } } as KubeObject);
+  const r = await srv.client.raw('GET', '/api/v1/namespaces/streaming/configmaps?watch=1&sendInitialEvents=true&allowWatchBookmarks=true&resourceVersionMatch=NotOlderThan&timeoutSeconds=1');
   const events = r.body.toString().trim().split('\n').map((l) => JSON.parse(l));
   t.same(events.map((e) => e.type), ['ADDED', 'BOOKMARK']);
   t.equal(events[1].object.metadata.annotations['k8s.io/initial-events-end'], 'true');

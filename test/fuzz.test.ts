@@ -5,7 +5,7 @@
 // names its seed and request number, and KUBETS_FUZZ_SEED=<seed> replays the same sequence.
 import t from 'tap';
 import https from 'node:https';
-import { startServer, type TestServer } from './server-fixture.js';
+import { ensureServiceAccount, startServer, type TestServer } from './server-fixture.js';
 
 const SEED = Number(process.env.KUBETS_FUZZ_SEED ?? 20261122);
 const REQUESTS = Number(process.env.KUBETS_FUZZ_REQUESTS ?? 3000);
@@ -343,6 +343,7 @@ let srv: TestServer;
 t.before(async () => {
   srv = await startServer({ args: ['--disable-controllers'] });
   await srv.kubectl(['create', 'namespace', 'fuzz']);
+  await ensureServiceAccount(srv.client, 'fuzz');
   const seed = `apiVersion: v1
 kind: ConfigMap
 metadata: {name: f0, namespace: fuzz}

@@ -136,6 +136,38 @@ spec:
     await kubectl(['delete', 'pod', 'probe', '--wait=false']);
   });
 
+  t.test('a process in a pod reaches the API with its mounted service-account token, as RBAC allows', async (t) => {
+    const { kubectl, json } = labClient(lab());
+    // The kubets image has Node: a real TLS client that checks the API server against the mounted ca.crt.
+    const image = (await json(['get', 'nodes', 'worker1'])).status.images.flatMap((i: any) => i.names).find((n: string) => n.startsWith('kubets.local/kubets:'));
+    t.ok(image, 'the kubets image is on the nodes');
+    const pod = `apiVersion: v1
+kind: Pod
+metadata: {name: api-client}
+spec:
+  containers:
+  - {name: c, image: ${image}, command: ["sleep", "3600"]}
+`;
+    t.equal((await kubectl(['apply', '-f', '-'], pod)).exitCode, 0);
+    await until('api-client running', async () => (await json(['get', 'pod', 'api-client'])).status?.phase === 'Running');
+    const script = `const fs=require('fs'),https=require('https');const d='/var/run/secrets/kubernetes.io/serviceaccount';
+https.get({host:process.env.KUBERNETES_SERVICE_HOST,port:process.env.KUBERNETES_SERVICE_PORT,path:'/api/v1/namespaces/'+fs.readFileSync(d+'/namespace')+'/pods',ca:fs.readFileSync(d+'/ca.crt'),servername:'kubernetes.default.svc',agent:false,timeout:10000,headers:{authorization:'Bearer '+fs.readFileSync(d+'/token')}},(r)=>{let b='';r.on('data',c=>b+=c);r.on('end',()=>{console.log(r.statusCode+' '+b)})}).on('error',e=>console.log('ERR '+e.message)).on('timeout',function(){this.destroy(new Error('timeout'))})`;
+    const ask = async () => String((await kubectl(['exec', 'api-client', '--', '/usr/bin/node', '-e', script])).stdout);
+    const forbidden = await until('a 403 from the API', async () => {
+      const out = await ask();
+      return out.startsWith('403 ') && out;
+    });
+    t.match(forbidden, 'pods is forbidden: User \\"system:serviceaccount:default:default\\" cannot list resource \\"pods\\" in API group \\"\\" in the namespace \\"default\\"');
+    await kubectl(['create', 'role', 'pod-reader', '--verb=list', '--resource=pods']);
+    await kubectl(['create', 'rolebinding', 'api-client', '--role=pod-reader', '--serviceaccount=default:default']);
+    const allowed = await until('the Role takes effect', async () => {
+      const out = await ask();
+      return out.startsWith('200 ') && out;
+    });
+    t.equal(JSON.parse(allowed.slice(4)).kind, 'PodList', 'the pod lists pods in its namespace');
+    await kubectl(['delete', 'pod', 'api-client', '--wait=false']);
+  });
+
   t.test('kube-proxy reports iptables mode and health on every node', async (t) => {
     const { nodeGet } = labClient(lab());
     for (const name of Object.keys(lab().nodes)) {

@@ -7,6 +7,8 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { execa } from 'execa';
 import { ApiClient } from '../api/client.js';
+import { isAlreadyExists } from '../api/errors.js';
+import { Resources } from '../api/resources.js';
 import { bindConflict, reservePorts } from './ports.js';
 import { logSince, logSize, spawnOwned, stopOwned, type OwnedProcess } from './processes.js';
 import { until } from './until.js';
@@ -71,7 +73,12 @@ export async function startServer(opts: { dir?: string; port?: number; args?: st
       await c.request('GET', '/api/v1/namespaces/default/services/kubernetes');
       return { state: 'serving' as const, client: c };
     }, 60_000, 100).catch((e: Error) => ({ state: 'timeout' as const, error: e }));
-    if (up.state === 'serving') return testServer(dir, port, kubeconfig, up.client, child);
+    if (up.state === 'serving') {
+      // Without controllers nothing makes the namespaces' default service accounts, which pods need: the fixture
+      // plays the service-account controller for the namespaces every cluster starts with.
+      if (opts.args?.includes('--disable-controllers')) for (const ns of ['default', 'kube-system', 'kube-public', 'kube-node-lease']) await ensureServiceAccount(up.client, ns);
+      return testServer(dir, port, kubeconfig, up.client, child);
+    }
     client?.close();
     if (up.state === 'timeout') {
       await stopOwned(child, 'SIGKILL');
@@ -82,6 +89,11 @@ export async function startServer(opts: { dir?: string; port?: number; args?: st
     if (bindConflict(output) && attempt < BIND_ATTEMPTS) continue;
     fail(`kubets server exited (${child.proc.exitCode ?? child.proc.signalCode})`, output);
   }
+}
+
+/** Creates the namespace's default ServiceAccount unless it exists (what the service-account controller does). */
+export async function ensureServiceAccount(client: ApiClient, namespace: string, name = 'default'): Promise<void> {
+  await client.create(Resources.serviceaccounts, namespace, { apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name, namespace } }).catch((e) => (isAlreadyExists(e) ? undefined : Promise.reject(e)));
 }
 
 function testServer(dir: string, port: number, kubeconfig: string, client: ApiClient, child: OwnedProcess): TestServer {

@@ -11,6 +11,7 @@ import { logger } from '../../api/log.js';
 import { Resources } from '../../api/resources.js';
 import type { Condition, Node, NodeStatus } from '../../api/types.js';
 import type { AgentConfig } from '../config.js';
+import type { NodeAllocatable } from './fieldpath.js';
 import { startLoop, type Loop } from './loop.js';
 import type { RuntimeService } from './runtime.js';
 import { formatTime } from '../../api/time.js';
@@ -92,6 +93,11 @@ function condition(old: Condition[] | undefined, c: Omit<Condition, 'lastTransit
   return { ...c, lastHeartbeatTime: now, lastTransitionTime: prev?.status === c.status && prev.lastTransitionTime ? prev.lastTransitionTime : now };
 }
 
+/** What pods may use: kubelet's default hard-eviction reserve held back, 100Mi of memory and 10% of the disk. */
+export function allocatableOf(m: MachineInfo): NodeAllocatable {
+  return { cpu: m.cpuCores, memory: Math.max(0, m.memoryBytes - 100 * 1024 * 1024), ephemeralStorage: Math.floor(m.ephemeralStorageBytes * 0.9) };
+}
+
 /** The Node status kubelet posts (pure). */
 export function nodeStatus(old: NodeStatus | undefined, i: NodeStatusInputs): NodeStatus {
   const m = i.machine;
@@ -103,12 +109,8 @@ export function nodeStatus(old: NodeStatus | undefined, i: NodeStatusInputs): No
     memory: Ki(m.memoryBytes),
     pods: String(maxPods),
   };
-  // Allocatable keeps kubelet's default hard-eviction reserve back: 100Mi of memory, 10% of the disk.
-  const allocatable = {
-    ...capacity,
-    'ephemeral-storage': String(Math.floor(m.ephemeralStorageBytes * 0.9)),
-    memory: Ki(Math.max(0, m.memoryBytes - 100 * 1024 * 1024)),
-  };
+  const a = allocatableOf(m);
+  const allocatable = { ...capacity, 'ephemeral-storage': String(a.ephemeralStorage), memory: Ki(a.memory) };
   let notReady: string | undefined;
   const runtimeCondition = (type: string) => i.runtimeConditions.find((c) => c.type === type);
   const runtimeReady = runtimeCondition('RuntimeReady');

@@ -1,5 +1,6 @@
 // Pod management: the pods bound to this node (an informer on spec.nodeName) drive one worker per pod UID; PLEG
-// relists and probe results wake workers; each sync runs syncPod, then computes and writes the pod's status.
+// relists and probe results wake workers; each sync runs syncPod, then computes and writes the pod's status. The
+// volume manager sets up and refreshes the pods' volumes; a Service informer feeds the containers' Service env.
 // Deletion: stop within the grace period, report the final status, DELETE with grace 0, remove the sandbox.
 // Sandboxes whose pod the API no longer has (deleted while the agent was down, force-deleted) are removed.
 // Closing stops the kubelet's loops only; the pods themselves keep running, as when kubelet restarts.
@@ -7,17 +8,21 @@ import type { ApiClient } from '../../api/client.js';
 import { Informer } from '../../api/informer.js';
 import { logger } from '../../api/log.js';
 import { Resources } from '../../api/resources.js';
-import type { Pod } from '../../api/types.js';
+import type { Pod, Service } from '../../api/types.js';
 import { systemClock, type Clock } from './backoff.js';
 import { apiPodEvents, noEvents, type PodEvents } from './events.js';
 import { Pleg, type PlegEvent } from './pleg.js';
 import { PodWorkers, type WorkerSyncResult } from './podworkers.js';
 import { ProbeManager } from './probes.js';
 import type { RuntimeService } from './runtime.js';
+import { allocatableOf, machineInfo } from './node.js';
 import type { SpecOptions } from './specs.js';
 import { apiStatusWriter, computePodStatus, ReasonCache, StatusManager, type StatusWriter } from './status.js';
 import { PodSyncer } from './sync.js';
 import { formatTime } from '../../api/time.js';
+import { VolumeManager } from './volumes/manager.js';
+import type { Mounter } from './volumes/mounter.js';
+import { apiObjectReader, noApiReader, type PodObjectReader } from './volumes/objects.js';
 
 const log = logger('kubelet.pods');
 
@@ -29,6 +34,13 @@ export interface PodManagerOptions {
   clock?: Clock;
   relistPeriodMs?: number;
   resyncPeriodMs?: number;
+  /** Reads the ConfigMaps, Secrets and tokens pods use (none without an API server). */
+  reader?: PodObjectReader;
+  /** Every Service, for the containers' Service env; unset without an API server. */
+  services?: () => Service[];
+  /** How often configMap, secret, downwardAPI and projected volumes are brought up to date. */
+  volumeRefreshPeriodMs?: number;
+  mounter?: Mounter;
 }
 
 const isoNow = (clock: Clock) => formatTime(clock.now());
@@ -37,6 +49,7 @@ export class PodManager {
   readonly syncer: PodSyncer;
   readonly status: StatusManager;
   readonly probes: ProbeManager;
+  readonly volumes: VolumeManager;
   private readonly reasons = new ReasonCache();
   private readonly workers: PodWorkers;
   private readonly pleg: Pleg;
@@ -54,7 +67,16 @@ export class PodManager {
   constructor(private readonly opts: PodManagerOptions) {
     this.clock = opts.clock ?? systemClock;
     this.events = opts.events ?? noEvents;
-    this.syncer = new PodSyncer({ runtime: opts.runtime, spec: opts.spec, reasons: this.reasons, events: this.events, clock: this.clock });
+    this.volumes = new VolumeManager({
+      dataDir: opts.spec.dataDir,
+      reader: opts.reader ?? noApiReader,
+      events: this.events,
+      mounter: opts.mounter,
+      clock: this.clock,
+      allocatable: opts.spec.allocatable,
+      refreshPeriodMs: opts.volumeRefreshPeriodMs,
+    });
+    this.syncer = new PodSyncer({ runtime: opts.runtime, spec: opts.spec, reasons: this.reasons, events: this.events, volumes: this.volumes, services: opts.services, clock: this.clock });
     this.status = new StatusManager(opts.statusWriter);
     this.workers = new PodWorkers((uid, pod) => this.syncPod(uid, pod), this.clock, opts.resyncPeriodMs);
     this.probes = new ProbeManager(opts.runtime, (uid) => this.workers.kick(uid), opts.spec.nodeIP);
@@ -63,6 +85,7 @@ export class PodManager {
 
   start(): this {
     this.pleg.start();
+    this.volumes.start();
     return this;
   }
 
@@ -71,6 +94,7 @@ export class PodManager {
     const uid = pod.metadata.uid!;
     this.pods.set(uid, pod);
     this.lastKnown.set(uid, pod);
+    this.volumes.podUpdated(pod);
     this.workers.update(uid, pod);
   }
 
@@ -98,6 +122,8 @@ export class PodManager {
       log.info({ uid }, 'removing pod the API no longer has');
       this.workers.update(uid, undefined);
     }
+    // Volumes of pods that are neither in the API nor in the runtime (the sandbox went while the agent was down).
+    void this.volumes.cleanupOrphans(new Set([...runtimeUIDs, ...this.pods.keys(), ...this.workers.uids()]));
   }
 
   private async syncPod(uid: string, pod: Pod | undefined): Promise<WorkerSyncResult> {
@@ -145,6 +171,7 @@ export class PodManager {
     await this.pleg.close();
     this.probes.close();
     await this.workers.close();
+    await this.volumes.close();
   }
 }
 
@@ -153,15 +180,36 @@ export interface PodManagement {
   close(): Promise<void>;
 }
 
-/** Watches this node's pods and runs them. */
-export async function startPodManagement(client: ApiClient, nodeName: string, runtime: RuntimeService, spec: SpecOptions): Promise<PodManagement> {
-  const manager = new PodManager({ runtime, spec, statusWriter: apiStatusWriter(client), events: apiPodEvents(client, nodeName) });
+/** Watches this node's pods (and every Service, for their env) and runs them. */
+export async function startPodManagement(
+  client: ApiClient,
+  nodeName: string,
+  runtime: RuntimeService,
+  spec: SpecOptions,
+  opts: Pick<PodManagerOptions, 'volumeRefreshPeriodMs' | 'mounter' | 'relistPeriodMs' | 'resyncPeriodMs'> = {},
+): Promise<PodManagement> {
+  const allocatable = spec.allocatable ?? allocatableOf(await machineInfo(spec.dataDir));
+  const services = new Informer<Service>(client, Resources.services);
+  const manager = new PodManager({
+    ...opts,
+    runtime,
+    spec: { ...spec, allocatable },
+    statusWriter: apiStatusWriter(client),
+    events: apiPodEvents(client, nodeName),
+    reader: apiObjectReader(client),
+    services: () => {
+      // As kubelet: no container starts with Service variables from a partial view.
+      if (!services.hasSynced()) throw new Error('services have not yet been read at least once, cannot construct envvars');
+      return services.list();
+    },
+  });
   const informer = new Informer<Pod>(client, Resources.pods, { fieldSelector: `spec.nodeName=${nodeName}` });
   informer.addHandlers({
     onAdd: (pod) => manager.podUpdated(pod),
     onUpdate: (_old, pod) => manager.podUpdated(pod),
     onDelete: (pod) => manager.podRemoved(pod),
   });
+  services.start();
   informer.start();
   manager.start();
   // Orphan cleanup waits for the first complete list: never judge runtime pods against a partial view.
@@ -176,6 +224,7 @@ export async function startPodManagement(client: ApiClient, nodeName: string, ru
       (closed ??= (async () => {
         stop.abort();
         await informer.close();
+        await services.close();
         await manager.close();
       })()),
   };

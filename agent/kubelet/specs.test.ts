@@ -64,3 +64,17 @@ t.test('container config: command is the entrypoint, args the cmd; env, mounts, 
   t.equal(c.labels!['io.kubernetes.pod.uid'], testUID);
   t.equal(c.annotations!['io.kubernetes.container.restartCount'], '3');
 });
+
+t.test('container config with resolved env and mounts: $(VAR) in command and args from the final env', async (t) => {
+  const pod = makePod({ containers: [{ name: 'app', image: 'busybox:1.35', command: ['sh', '-c', 'echo $(GREETING)'], args: ['$(HOST):$(PORT)', '$$(HOST)'] }] });
+  const run = {
+    envs: [{ key: 'GREETING', value: 'hi' }, { key: 'HOST', value: '10.96.0.1' }, { key: 'PORT', value: '443' }],
+    mounts: [{ container_path: '/etc/config', host_path: '/var/lib/kt/pod-volumes/x/configmap/config', readonly: true }],
+  };
+  const c = containerConfig(pod, pod.spec.containers[0], 0, 'sha256:abc', '10.244.1.5', opts, run);
+  t.same([c.command, c.args], [['sh', '-c', 'echo hi'], ['10.96.0.1:443', '$(HOST)']]);
+  t.same(c.envs, run.envs);
+  t.same(c.mounts, run.mounts);
+  const unresolved = makePod({ containers: [{ name: 'app', image: 'busybox:1.35', env: [{ name: 'X', valueFrom: { configMapKeyRef: { name: 'cfg', key: 'x' } } }] }] });
+  t.throws(() => containerConfig(unresolved, unresolved.spec.containers[0], 0, 'sha256:abc', '', opts), { message: 'configmap "cfg" not found' }, 'without resolved options an object reference cannot be met');
+});

@@ -1,10 +1,14 @@
 // Pure translations from a Pod to the CRI configs that run it: the sandbox config (DNS, ports, cgroup parent,
-// namespaces, log directory) and each container's config (command/args, env, mounts, resources, labels).
+// namespaces, log directory) and each container's config (command/args with $(VAR) expanded, env and mounts as
+// resolved by the pod syncer, resources, labels).
 import fs from 'node:fs';
 import path from 'node:path';
-import type { Container, EnvVar, Pod } from '../../api/types.js';
+import type { Container, Pod } from '../../api/types.js';
 import { parseQuantity } from '../../api/quantity.js';
 import { containerHash } from './actions.js';
+import { expandCommandAndArgs, makeEnvironmentVariables, type KeyValue } from './env.js';
+import type { NodeAllocatable } from './fieldpath.js';
+import { planMounts, podVolumes } from './volumes/layout.js';
 import { Annotation, Label, type ContainerConfig, type DNSConfig, type LinuxContainerResources, type Mount, type NamespaceOption, type PodSandboxConfig, type PortMapping } from './runtime.js';
 
 export interface SpecOptions {
@@ -16,12 +20,12 @@ export interface SpecOptions {
   nodeIP: string;
   /** The node's resolv.conf text, for dnsPolicy Default with extra dnsConfig (read from /etc/resolv.conf if unset). */
   hostResolvConf?: string;
+  /** The node's allocatable CPU and memory: the downward API's value for a limit a container does not set. */
+  allocatable?: NodeAllocatable;
 }
 
 export const podLogDirectory = (dataDir: string, pod: Pod): string =>
   path.join(dataDir, 'pods', `${pod.metadata.namespace}_${pod.metadata.name}_${pod.metadata.uid}`);
-
-export const podVolumesDirectory = (dataDir: string, uid: string): string => path.join(dataDir, 'pod-volumes', uid);
 
 export function podCgroupParent(cgroupParent: string, uid: string): string {
   return path.posix.join('/', cgroupParent || 'kubepods', `pod${uid}`);
@@ -125,58 +129,33 @@ function resourcesFor(c: Container): LinuxContainerResources {
   return r;
 }
 
-/** Value of one env var: literal, or a fieldRef to the pod's own metadata/status (others resolve to ""). */
-function envValue(e: EnvVar, pod: Pod, podIP: string, opts: SpecOptions): string {
-  if (e.value !== undefined) return e.value;
-  const fieldPath = (e.valueFrom as { fieldRef?: { fieldPath?: string } } | undefined)?.fieldRef?.fieldPath;
-  switch (fieldPath) {
-    case 'metadata.name':
-      return pod.metadata.name ?? '';
-    case 'metadata.namespace':
-      return pod.metadata.namespace ?? '';
-    case 'metadata.uid':
-      return pod.metadata.uid ?? '';
-    case 'spec.nodeName':
-      return opts.nodeName;
-    case 'spec.serviceAccountName':
-      return pod.spec.serviceAccountName ?? '';
-    case 'status.hostIP':
-      return opts.nodeIP;
-    case 'status.podIP':
-      return podIP;
-  }
-  const labelRef = fieldPath && /^metadata\.(labels|annotations)\['(.+)'\]$/.exec(fieldPath);
-  if (labelRef) return (labelRef[1] === 'labels' ? pod.metadata.labels : pod.metadata.annotations)?.[labelRef[2]] ?? '';
-  return '';
+/** What a container runs with beyond its spec (kubelet's RunContainerOptions): the final env and the mounts. */
+export interface RunContainerOptions {
+  envs: KeyValue[];
+  mounts: Mount[];
 }
 
-/** Host directories backing the pod's emptyDir and hostPath volumes, by volume name. */
-export function volumeHostPaths(pod: Pod, dataDir: string): Map<string, { hostPath: string; emptyDir: boolean }> {
-  const out = new Map<string, { hostPath: string; emptyDir: boolean }>();
-  for (const v of pod.spec.volumes ?? []) {
-    if (v.emptyDir !== undefined) out.set(v.name, { hostPath: path.join(podVolumesDirectory(dataDir, pod.metadata.uid!), 'empty-dir', v.name), emptyDir: true });
-    else if (v.hostPath) out.set(v.name, { hostPath: (v.hostPath as { path: string }).path, emptyDir: false });
-  }
-  return out;
+/**
+ * The options of a container whose env names no ConfigMap or Secret and whose mounts have no subPath to resolve:
+ * what containerConfig uses when the caller has not resolved them (a reference to an object fails as not found).
+ */
+export function localRunOptions(pod: Pod, c: Container, podIP: string, opts: SpecOptions): RunContainerOptions {
+  const { env } = makeEnvironmentVariables(pod, c, { nodeName: opts.nodeName, nodeIP: opts.nodeIP, podIP, podIPs: podIP ? [podIP] : [], configMaps: new Map(), secrets: new Map(), allocatable: opts.allocatable });
+  const mounts = planMounts(c, podVolumes(pod, opts.dataDir), env).map((m) => ({ container_path: m.containerPath, host_path: m.hostPath, readonly: m.readOnly }));
+  return { envs: env, mounts };
 }
 
-export function containerConfig(pod: Pod, c: Container, restartCount: number, imageRef: string, podIP: string, opts: SpecOptions): ContainerConfig {
+export function containerConfig(pod: Pod, c: Container, restartCount: number, imageRef: string, podIP: string, opts: SpecOptions, run: RunContainerOptions = localRunOptions(pod, c, podIP, opts)): ContainerConfig {
   const { name = '', namespace = 'default', uid = '' } = pod.metadata;
-  const volumes = volumeHostPaths(pod, opts.dataDir);
-  const mounts: Mount[] = [];
-  for (const vm of c.volumeMounts ?? []) {
-    const v = volumes.get(vm.name);
-    if (!v) continue;
-    mounts.push({ container_path: vm.mountPath, host_path: vm.subPath ? path.join(v.hostPath, vm.subPath) : v.hostPath, readonly: !!vm.readOnly });
-  }
+  const { command, args } = expandCommandAndArgs(c, run.envs);
   return {
     metadata: { name: c.name, attempt: restartCount },
     image: { image: imageRef },
-    command: c.command ?? [],
-    args: c.args ?? [],
+    command,
+    args,
     working_dir: c.workingDir ?? '',
-    envs: (c.env ?? []).map((e) => ({ key: e.name, value: envValue(e, pod, podIP, opts) })),
-    mounts,
+    envs: run.envs,
+    mounts: run.mounts,
     labels: { [Label.containerName]: c.name, [Label.podName]: name, [Label.podNamespace]: namespace, [Label.podUID]: uid },
     annotations: {
       [Annotation.containerHash]: containerHash(c),

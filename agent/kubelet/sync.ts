@@ -1,28 +1,40 @@
-// syncPod executes what computePodActions decided, through the CRI: kill what must go, create the sandbox, make sure
-// each image is there, create and start containers; failures to start are recorded (reason cache, back-off, events)
-// for the status manager rather than thrown, so one bad container does not hide the others' progress.
+// syncPod executes what computePodActions decided, through the CRI: set up the pod's volumes, kill what must go,
+// create the sandbox, make sure each image is there, resolve each container's env and mounts, create and start
+// containers; failures to start are recorded (reason cache, back-off, events) for the status manager rather than
+// thrown, so one bad container does not hide the others' progress.
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import type { Pod } from '../../api/types.js';
+import type { Pod, Service } from '../../api/types.js';
 import { logger } from '../../api/log.js';
 import { computePodActions, computePodGarbage, type PodActions } from './actions.js';
 import { Backoff, systemClock, type Clock } from './backoff.js';
 import type { PodEvents } from './events.js';
 import { readPodRuntimeState, type PodRuntimeState } from './podstate.js';
 import type { CriContainerStatus, PodSandboxConfig, RuntimeService } from './runtime.js';
-import { containerConfig, podLogDirectory, podVolumesDirectory, sandboxConfig, terminationGracePeriod, volumeHostPaths, type SpecOptions } from './specs.js';
+import { envReferences, makeEnvironmentVariables, type EnvContainer } from './env.js';
+import { containerConfig, podLogDirectory, sandboxConfig, terminationGracePeriod, type RunContainerOptions, type SpecOptions } from './specs.js';
 import type { ReasonCache } from './status.js';
+import { planMounts } from './volumes/layout.js';
+import type { VolumeManager } from './volumes/manager.js';
+import { readObjects } from './volumes/objects.js';
 
 const log = logger('kubelet.sync');
 
 /** kubelet never gives a container less than this to stop. */
 export const minimumGracePeriodSeconds = 2;
 
+/** A container whose config could not be made is tried again after this long (the pod worker's back-off period). */
+export const configErrorRetryMs = 10_000;
+
 export interface SyncDeps {
   runtime: RuntimeService;
   spec: SpecOptions;
   reasons: ReasonCache;
   events: PodEvents;
+  /** Sets up the pods' volumes and reads the ConfigMaps and Secrets their env names. */
+  volumes: VolumeManager;
+  /** Every Service, for the Service env variables (throws until they have been listed); unset without an API server. */
+  services?: () => Service[];
   clock?: Clock;
   /** CrashLoopBackOff and ImagePullBackOff (10 s doubling to 5 min unless given). */
   crashBackoff?: Backoff;
@@ -83,6 +95,15 @@ export class PodSyncer {
 
     await this.collectGarbage(state);
 
+    // Volumes first: no sandbox starts before every volume of the pod is set up (WaitForAttachAndMount).
+    if (!actions.killPod || actions.createSandbox) {
+      const failures = await this.deps.volumes.mountPod(pod);
+      if (failures.length) {
+        result.error = new Error(`unable to mount volumes for pod ${pod.metadata.namespace}/${pod.metadata.name}: unmounted volumes=[${failures.map((f) => f.volume).join(' ')}]`);
+        return result;
+      }
+    }
+
     if (actions.killPod) {
       await this.stopAll(pod, state, grace);
       if (!actions.createSandbox) return result;
@@ -96,6 +117,7 @@ export class PodSyncer {
 
     let sandboxId = actions.sandboxId;
     let podIP = state.sandboxes[0]?.ip ?? '';
+    let podIPs = state.sandboxes[0]?.ips ?? [];
     const sbConfig = sandboxConfig(pod, actions.attempt, this.deps.spec);
     if (actions.createSandbox) {
       try {
@@ -103,6 +125,7 @@ export class PodSyncer {
         sandboxId = (await rt.runPodSandbox({ config: sbConfig })).pod_sandbox_id;
         const st = (await rt.podSandboxStatus({ pod_sandbox_id: sandboxId })).status;
         podIP = st?.network?.ip ?? '';
+        podIPs = podIP ? [podIP] : [];
       } catch (e) {
         const message = `Failed to create pod sandbox: ${errorMessage(e)}`;
         this.deps.events.event(pod, 'Warning', 'FailedCreatePodSandBox', message);
@@ -112,25 +135,44 @@ export class PodSyncer {
     } else if (!actions.sandboxId) {
       return result;
     }
-    if (pod.spec.hostNetwork) podIP = this.deps.spec.nodeIP;
+    if (pod.spec.hostNetwork) {
+      podIP = this.deps.spec.nodeIP;
+      podIPs = [podIP];
+    }
     // The config must describe the sandbox the containers join, attempt included.
     if (!actions.createSandbox) sbConfig.metadata.attempt = state.sandboxes[0]?.attempt ?? 0;
 
-    await this.ensureVolumeDirs(pod);
     for (const backOff of actions.backOff) {
       this.deps.reasons.set(uid, backOff.name, { reason: 'CrashLoopBackOff', message: backOff.message });
       this.deps.events.event(pod, 'Warning', 'BackOff', `Back-off restarting failed container ${backOff.name} in pod ${pod.metadata.name}_${pod.metadata.namespace}(${uid})`, `spec.containers{${backOff.name}}`);
     }
     for (const start of actions.containersToStart) {
-      const next = await this.startContainer(pod, start.name, start.restartCount, sandboxId!, sbConfig, podIP);
+      const next = await this.startContainer(pod, start.name, start.restartCount, sandboxId!, sbConfig, podIP, podIPs);
       if (start.lastFinishedAt !== undefined) this.crashBackoff.next(start.backoffKey, start.lastFinishedAt);
       if (next !== undefined) result.nextSyncAt = Math.min(result.nextSyncAt ?? Infinity, next);
     }
     return result;
   }
 
-  /** Starts one container; returns when a retry is due if the image is backing off. Records failures. */
-  private async startContainer(pod: Pod, name: string, restartCount: number, sandboxId: string, sbConfig: PodSandboxConfig, podIP: string): Promise<number | undefined> {
+  /**
+   * The container's env and mounts (generateRunContainerOptions): the ConfigMaps and Secrets its env names read by
+   * name, the Service variables, subPaths resolved. Throws with kubelet's message.
+   */
+  private async runContainerOptions(pod: Pod, c: EnvContainer, podIP: string, podIPs: string[]): Promise<RunContainerOptions> {
+    const ns = pod.metadata.namespace ?? 'default';
+    const reader = this.deps.volumes.reader;
+    const refs = envReferences(c);
+    const [configMaps, secrets] = await Promise.all([readObjects(refs.configMaps, (n) => reader.configMap(ns, n)), readObjects(refs.secrets, (n) => reader.secret(ns, n))]);
+    const services = this.deps.services?.();
+    const spec = this.deps.spec;
+    const { env, warnings } = makeEnvironmentVariables(pod, c, { nodeName: spec.nodeName, nodeIP: spec.nodeIP, podIP, podIPs, configMaps, secrets, services, allocatable: spec.allocatable });
+    for (const w of warnings) this.deps.events.event(pod, 'Warning', 'InvalidEnvironmentVariableNames', w);
+    const mounts = await this.deps.volumes.resolveMounts(planMounts(c, this.deps.volumes.volumes(pod), env), c.name);
+    return { envs: env, mounts };
+  }
+
+  /** Starts one container; returns when a retry is due (image or config back-off). Records failures. */
+  private async startContainer(pod: Pod, name: string, restartCount: number, sandboxId: string, sbConfig: PodSandboxConfig, podIP: string, podIPs: string[]): Promise<number | undefined> {
     const rt = this.deps.runtime;
     const uid = pod.metadata.uid!;
     const spec = pod.spec.containers.find((c) => c.name === name)!;
@@ -169,9 +211,19 @@ export class PodSyncer {
       }
     }
 
+    let run: RunContainerOptions;
+    try {
+      run = await this.runContainerOptions(pod, spec, podIP, podIPs);
+    } catch (e) {
+      const message = errorMessage(e);
+      this.deps.reasons.set(uid, name, { reason: 'CreateContainerConfigError', message });
+      this.deps.events.event(pod, 'Warning', 'Failed', `Error: ${message}`, fieldPath);
+      return this.clock.now() + configErrorRetryMs;
+    }
+
     let containerId: string;
     try {
-      const config = containerConfig(pod, spec, restartCount, imageRef, podIP, this.deps.spec);
+      const config = containerConfig(pod, spec, restartCount, imageRef, podIP, this.deps.spec, run);
       containerId = (await rt.createContainer({ pod_sandbox_id: sandboxId, config, sandbox_config: sbConfig })).container_id;
     } catch (e) {
       fail('CreateContainerError', errorMessage(e));
@@ -187,12 +239,6 @@ export class PodSyncer {
     this.deps.reasons.delete(uid, name);
     this.deps.events.event(pod, 'Normal', 'Started', `Started container ${name}`, fieldPath);
     return undefined;
-  }
-
-  private async ensureVolumeDirs(pod: Pod): Promise<void> {
-    for (const v of volumeHostPaths(pod, this.deps.spec.dataDir).values()) {
-      if (v.emptyDir) await fs.mkdir(v.hostPath, { recursive: true });
-    }
   }
 
   private async collectGarbage(state: PodRuntimeState): Promise<void> {
@@ -244,7 +290,7 @@ export class PodSyncer {
       await rt.removeContainer({ container_id: c.id }).catch(() => undefined);
     }
     await this.removeLogDirectories(uid);
-    await fs.rm(podVolumesDirectory(this.deps.spec.dataDir, uid), { recursive: true, force: true });
+    await this.deps.volumes.unmountPod(uid);
     this.crashBackoff.resetPrefix(`${uid}/`);
     this.imageBackoff.resetPrefix(`${uid}/`);
     this.deps.reasons.forget(uid);

@@ -1,17 +1,17 @@
 // kube-proxy's entry point: check the configured mode can run here, remove the other modes' rules, pick the mode's
 // backend, feed it Services and EndpointSlices from informers, run its sync loop, and serve :10249 (/proxyMode,
 // /metrics, /healthz), :10256 (/healthz, /livez) and the health check node ports of Local-policy services.
-import type { AgentConfig } from '../config.js';
 import type { ApiClient } from '../../api/client.js';
 import { Informer } from '../../api/informer.js';
 import { logger } from '../../api/log.js';
 import { Resources } from '../../api/resources.js';
-import type { EndpointSlice, Service } from '../../api/types.js';
+import type { EndpointSlice, Node, Service } from '../../api/types.js';
 import { cleanupOtherModes } from './cleanup.js';
 import { hostExec } from './exec.js';
 import { ProxyHealthServer } from './healthcheck.js';
 import { IptablesProxier } from './iptables/proxier.js';
 import { ProxyMetrics } from './metrics.js';
+import type { ProxyConfig } from './config.js';
 import { checkProxyMode, type KernelProbe } from './modes.js';
 import { NftablesProxier } from './nftables/proxier.js';
 import { MetricsServer } from './server.js';
@@ -23,6 +23,7 @@ export { cleanupAllModes as cleanupLeftovers } from './cleanup.js';
 export { CleanupError, ProxyModeUnavailableError, UnsupportedProxyModeError } from './errors.js';
 export { hostExec, netnsExec } from './exec.js';
 export { checkProxyMode, implementedProxyModes, proxyModes, type ProxyMode } from './modes.js';
+export { parseProxyConfigFile, proxyConfigFileText, proxyDefaults, type ProxyConfig } from './config.js';
 
 const log = logger('proxy');
 
@@ -31,26 +32,22 @@ export interface ProxyOptions {
   exec?: Exec;
   /** Answers the mode check's questions about the kernel (default: this host's). */
   kernelProbe?: KernelProbe;
-  /** Retry interval after a failed sync, and half the health timeout (kube-proxy's syncPeriod). Default 30 s. */
-  syncPeriodMs?: number;
-  /** Least time between syncs. Default 1 s. */
-  minSyncPeriodMs?: number;
 }
 
 export interface RunningProxy {
   close(): Promise<void>;
 }
 
-export async function startProxy(config: AgentConfig, client: ApiClient, opts: ProxyOptions = {}): Promise<RunningProxy> {
-  const mode = await checkProxyMode(config.proxyMode ?? 'iptables', opts.kernelProbe);
+export async function startProxy(config: ProxyConfig, client: ApiClient, opts: ProxyOptions = {}): Promise<RunningProxy> {
+  const mode = await checkProxyMode(config.mode, opts.kernelProbe);
   const exec = opts.exec ?? hostExec;
-  const syncPeriodMs = opts.syncPeriodMs ?? 30_000;
+  const { syncPeriodMs } = config;
 
   // A node switching modes must not keep the previous mode's rules: they would still capture Service traffic.
   await cleanupOtherModes(mode, exec).catch((e: Error) => log.warn({ mode, err: e.message }, 'could not remove the other proxy modes\' rules'));
 
   const metrics = new ProxyMetrics({ processMetrics: true });
-  const health = new ProxyHealthServer({ bindAddress: config.proxyHealthzBindAddress, healthTimeoutMs: 2 * syncPeriodMs });
+  const health = new ProxyHealthServer({ bindAddress: config.healthzBindAddress, healthTimeoutMs: 2 * syncPeriodMs });
   // nftables mode answers NodePorts (and their health checks) on the node's primary IP only, as kube-proxy's does.
   const nodePortAddresses = mode === 'nftables' ? [config.nodeIP] : [];
   const serviceHealth = new ServiceHealthServer({ addresses: nodePortAddresses, proxyHealth: health });
@@ -59,7 +56,7 @@ export async function startProxy(config: AgentConfig, client: ApiClient, opts: P
     nodeName: config.nodeName,
     clusterCIDR: config.clusterCIDR,
     syncPeriodMs,
-    minSyncPeriodMs: opts.minSyncPeriodMs,
+    minSyncPeriodMs: config.minSyncPeriodMs,
     metrics,
     health,
     serviceHealth,
@@ -68,7 +65,7 @@ export async function startProxy(config: AgentConfig, client: ApiClient, opts: P
     mode === 'nftables'
       ? new NftablesProxier({ ...common, nodePortAddresses, serviceCIDRs: [config.serviceCIDR] })
       : new IptablesProxier(common);
-  const metricsServer = new MetricsServer({ bindAddress: config.proxyMetricsBindAddress, proxyMode: mode, registry: metrics.registry });
+  const metricsServer = new MetricsServer({ bindAddress: config.metricsBindAddress, proxyMode: mode, registry: metrics.registry });
 
   const services = new Informer<Service>(client, Resources.services);
   const slices = new Informer<EndpointSlice>(client, Resources.endpointslices);
@@ -105,6 +102,28 @@ export async function startProxy(config: AgentConfig, client: ApiClient, opts: P
   void services.waitForSync().then(() => closed || proxier.onServiceSynced());
   void slices.waitForSync().then(() => closed || proxier.onEndpointSlicesSynced());
   proxier.syncLoop();
-  log.info({ mode, metrics: config.proxyMetricsBindAddress, healthz: config.proxyHealthzBindAddress }, 'proxy started');
+  log.info({ mode, metrics: config.metricsBindAddress, healthz: config.healthzBindAddress }, 'proxy started');
   return { close };
+}
+
+/**
+ * The node's primary IP from its Node object (InternalIP, else ExternalIP), as kube-proxy finds it when no bind
+ * address is configured. The Node may not be registered yet when the proxy starts: it is looked for until timeoutMs.
+ */
+export async function nodePrimaryIP(client: ApiClient, nodeName: string, timeoutMs = 60_000): Promise<string> {
+  const deadline = Date.now() + timeoutMs;
+  let last = 'not found';
+  for (;;) {
+    try {
+      const node = await client.get<Node>(Resources.nodes, undefined, nodeName);
+      const addrs = node.status?.addresses ?? [];
+      const ip = (addrs.find((a) => a.type === 'InternalIP') ?? addrs.find((a) => a.type === 'ExternalIP'))?.address;
+      if (ip) return ip;
+      last = 'has no InternalIP or ExternalIP';
+    } catch (e) {
+      last = (e as Error).message;
+    }
+    if (Date.now() >= deadline) throw new Error(`node "${nodeName}": ${last}; set --hostname-override to the Node's name, or bindAddress to its IP`);
+    await new Promise((r) => setTimeout(r, 1000));
+  }
 }

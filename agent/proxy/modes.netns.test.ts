@@ -5,8 +5,7 @@ import t from 'tap';
 import { makeService, makeSlice, staticApiClient } from '../../test/fixtures/proxy.js';
 import { createScratchNode } from '../../test/fixtures/proxy-netns.js';
 import { until } from '../../test/until.js';
-import { agentDefaults, type AgentConfig } from '../config.js';
-import { startProxy } from './index.js';
+import { proxyDefaults, startProxy, type ProxyConfig } from './index.js';
 import type { ProxyMode } from './modes.js';
 
 t.test('each mode removes the previous mode\'s rules at start-up', async (t) => {
@@ -17,17 +16,18 @@ t.test('each mode removes the previous mode\'s rules at start-up', async (t) => 
     [makeSlice('web', [{ ip: node.pods[0]!.ip, node: node.nodeName }, { ip: node.pods[1]!.ip, node: 'other' }], [{ name: 'http', port: 8080 }])],
   );
   const start = (proxyMode: ProxyMode) => {
-    const config: AgentConfig = {
-      ...agentDefaults,
-      proxyMode,
+    const config: ProxyConfig = {
+      ...proxyDefaults,
+      mode: proxyMode,
       nodeName: node.nodeName,
       nodeIP: node.nodeIP,
       clusterCIDR: node.clusterCIDR,
       serviceCIDR: node.serviceCIDR,
-      proxyMetricsBindAddress: '127.0.0.1:0',
-      proxyHealthzBindAddress: '127.0.0.1:0',
-    } as AgentConfig;
-    return startProxy(config, client, { exec: node.exec, minSyncPeriodMs: 10 });
+      metricsBindAddress: '127.0.0.1:0',
+      healthzBindAddress: '127.0.0.1:0',
+      minSyncPeriodMs: 10,
+    };
+    return startProxy(config, client, { exec: node.exec });
   };
   const iptablesSave = () => node.run('iptables-save', []);
   const nftTables = () => node.run('nft', ['list', 'tables']);

@@ -1,9 +1,8 @@
 import t from 'tap';
 import type { ApiClient } from '../../api/client.js';
-import { agentDefaults, type AgentConfig } from '../config.js';
 import { until } from '../../test/until.js';
 import { ProxyHealthServer } from './healthcheck.js';
-import { ProxyModeUnavailableError, startProxy, UnsupportedProxyModeError } from './index.js';
+import { ProxyModeUnavailableError, proxyDefaults, startProxy, UnsupportedProxyModeError, type ProxyConfig } from './index.js';
 import type { KernelProbe } from './modes.js';
 import { FakeExec } from './iptables/fakeexec.js';
 import { FakeExec as NftFakeExec } from './nftables/fakeexec.js';
@@ -72,7 +71,7 @@ t.test('bind addresses', async (t) => {
 });
 
 t.test('startProxy refuses modes it can not run: unknown ones, and ipvs on a kernel without ip_vs', async (t) => {
-  const config = (proxyMode: string) => ({ ...agentDefaults, proxyMode, nodeName: 'n', nodeIP: '127.0.0.1' }) as unknown as AgentConfig;
+  const config = (mode: string) => ({ ...proxyDefaults, mode, nodeName: 'n', nodeIP: '127.0.0.1' }) as unknown as ProxyConfig;
   const unknown = await startProxy(config('userspace'), {} as ApiClient).then(() => undefined, (e: unknown) => e);
   t.ok(unknown instanceof UnsupportedProxyModeError);
   t.match((unknown as Error).message, 'proxy mode "userspace" is not supported; supported: iptables, nftables, ipvs');
@@ -89,8 +88,8 @@ const fakeClient = () =>
 t.test('startProxy wires informers to the proxier and serves both ports', async (t) => {
   const client = fakeClient();
   const fake = new FakeExec();
-  const config = { ...agentDefaults, nodeName: 'worker1', nodeIP: '127.0.0.1', proxyMetricsBindAddress: '127.0.0.1:0', proxyHealthzBindAddress: '127.0.0.1:0' } as unknown as AgentConfig;
-  const proxy = await startProxy(config, client, { exec: fake.exec, minSyncPeriodMs: 1 });
+  const config: ProxyConfig = { ...proxyDefaults, nodeName: 'worker1', nodeIP: '127.0.0.1', metricsBindAddress: '127.0.0.1:0', healthzBindAddress: '127.0.0.1:0', minSyncPeriodMs: 1 };
+  const proxy = await startProxy(config, client, { exec: fake.exec });
   t.teardown(() => proxy.close());
   await until('the listed objects programmed', () => fake.lastRestore().includes('--to-destination 10.244.1.5:8080'), 5000, 5);
   t.pass('the listed Service and EndpointSlice were programmed');
@@ -100,17 +99,17 @@ t.test('startProxy wires informers to the proxier and serves both ports', async 
 });
 
 t.test('each mode first removes the other modes\' rules, then programs its own', async (t) => {
-  const base = { ...agentDefaults, nodeName: 'worker1', nodeIP: '127.0.0.1', proxyMetricsBindAddress: '127.0.0.1:0', proxyHealthzBindAddress: '127.0.0.1:0' };
+  const base: ProxyConfig = { ...proxyDefaults, nodeName: 'worker1', nodeIP: '127.0.0.1', metricsBindAddress: '127.0.0.1:0', healthzBindAddress: '127.0.0.1:0', minSyncPeriodMs: 1 };
 
   const ipt = new FakeExec();
-  const iptProxy = await startProxy(base as unknown as AgentConfig, fakeClient(), { exec: ipt.exec, minSyncPeriodMs: 1 });
+  const iptProxy = await startProxy(base, fakeClient(), { exec: ipt.exec });
   t.teardown(() => iptProxy.close());
   t.same(ipt.commands('nft').slice(0, 2), [['delete', 'table', 'ip', 'kube-proxy'], ['delete', 'table', 'ip6', 'kube-proxy']], 'iptables mode deletes the kube-proxy nft table');
   await until('iptables rules', () => ipt.lastRestore().includes('--to-destination 10.244.1.5:8080'), 5000, 5);
   await iptProxy.close();
 
   const nft = new NftFakeExec();
-  const nftProxy = await startProxy({ ...base, nodeIP: '192.0.2.10', proxyMode: 'nftables' } as unknown as AgentConfig, fakeClient(), { exec: nft.exec, minSyncPeriodMs: 1 });
+  const nftProxy = await startProxy({ ...base, nodeIP: '192.0.2.10', mode: 'nftables' }, fakeClient(), { exec: nft.exec });
   t.teardown(() => nftProxy.close());
   t.same(nft.commands('iptables-save'), [['-t', 'nat'], ['-t', 'filter']], 'nftables mode looks for the iptables KUBE- chains');
   t.notOk(nft.commands('nft').some((a) => a[0] === 'delete'), 'and leaves its own table alone');

@@ -5,13 +5,13 @@ import type { EventRecorder } from '../../api/events.js';
 import type { EventHandlers, InformerFactory } from '../../api/informer.js';
 import { objectKey, type KubeObject, type OwnerReference } from '../../api/types.js';
 import { runWorkers, WorkQueue } from '../../api/workqueue.js';
-import type { ServerConfig } from '../config.js';
+import type { ControllerManagerConfig } from '../config.js';
 
 export interface ControllerContext {
   client: ApiClient;
   informers: InformerFactory;
   recorder: EventRecorder;
-  config: ServerConfig;
+  config: ControllerManagerConfig;
 }
 
 export interface Controller {

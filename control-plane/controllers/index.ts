@@ -5,8 +5,9 @@ import type { ApiClient } from '../../api/client.js';
 import { EventRecorder } from '../../api/events.js';
 import { InformerFactory } from '../../api/informer.js';
 import { logger } from '../../api/log.js';
+import { runLeaderElected, type ElectedComponent, type LeaderElectionConfig } from '../../api/leaderelection.js';
 import type { KeyPair } from '../../api/pki.js';
-import type { ServerConfig } from '../config.js';
+import type { ControllerManagerConfig } from '../config.js';
 import { bootstrapSigner, tokenCleaner } from './bootstrap/controller.js';
 import { certificateController } from './certificates/controller.js';
 import { ServiceAccountClients } from './clientbuilder.js';
@@ -27,12 +28,19 @@ import { resourceQuotaController } from './resourcequota/controller.js';
 import { rootCACertPublisher } from './rootcacert/controller.js';
 import { serviceAccountController } from './serviceaccount/controller.js';
 import { statefulSetController } from './statefulset/controller.js';
+import { ttlAfterFinishedController } from './ttlafterfinished/controller.js';
 
 const log = logger('controller-manager');
 
 export interface ControllerManagerOptions {
   /** The cluster CA: published as kube-root-ca.crt, and (with its key) the signer of approved CSRs. */
   ca: KeyPair;
+  /** --root-ca-file: the CA published as kube-root-ca.crt when it is not the signing CA. */
+  rootCAPem?: string;
+  /** --leader-elect: act only while holding kube-system/kube-controller-manager (so two can run). */
+  leaderElection?: Omit<LeaderElectionConfig, 'name'>;
+  /** Called when leadership is lost; the command exits, as kube-controller-manager does. */
+  onLeadershipLost?: () => void;
 }
 
 /** Each controller, the service account it runs as, and the event source it records as. */
@@ -43,6 +51,7 @@ const CONTROLLERS = (o: ControllerManagerOptions): [account: string, source: str
   ['daemon-set-controller', 'daemonset-controller', daemonSetController],
   ['statefulset-controller', 'statefulset-controller', statefulSetController],
   ['job-controller', 'job-controller', jobController],
+  ['ttl-after-finished-controller', 'ttlafterfinished-controller', ttlAfterFinishedController],
   ['cronjob-controller', 'cronjob-controller', cronJobController],
   ['resourcequota-controller', 'resourcequota-controller', resourceQuotaController],
   ['endpoint-controller', 'endpoint-controller', endpointsController],
@@ -52,14 +61,19 @@ const CONTROLLERS = (o: ControllerManagerOptions): [account: string, source: str
   ['generic-garbage-collector', 'garbage-collector-controller', garbageCollector],
   ['namespace-controller', 'namespace-controller', namespaceController],
   ['service-account-controller', 'service-account-controller', serviceAccountController],
-  ['root-ca-cert-publisher', 'root-ca-cert-publisher', (ctx) => rootCACertPublisher({ ...ctx, caPem: o.ca.certPem })],
+  ['root-ca-cert-publisher', 'root-ca-cert-publisher', (ctx) => rootCACertPublisher({ ...ctx, caPem: o.rootCAPem ?? o.ca.certPem })],
   ['certificate-controller', 'certificate-controller', (ctx) => certificateController({ ...ctx, ca: o.ca })],
   ['bootstrap-signer', 'bootstrap-signer', bootstrapSigner],
   ['token-cleaner', 'token-cleaner', tokenCleaner],
   ['clusterrole-aggregation-controller', 'clusterrole-aggregation-controller', clusterRoleAggregationController],
 ];
 
-export async function startControllers(client: ApiClient, config: ServerConfig, o: ControllerManagerOptions): Promise<{ close(): Promise<void> }> {
+export async function startControllerManager(client: ApiClient, config: ControllerManagerConfig, o: ControllerManagerOptions): Promise<ElectedComponent> {
+  const election = o.leaderElection && { ...o.leaderElection, name: 'kube-controller-manager' };
+  return runLeaderElected(client, election, () => startControllers(client, config, o), o.onLeadershipLost ?? (() => undefined));
+}
+
+async function startControllers(client: ApiClient, config: ControllerManagerConfig, o: ControllerManagerOptions): Promise<{ close(): Promise<void> }> {
   const informers = new InformerFactory(client);
   const clients = new ServiceAccountClients(client);
   const controllers: Controller[] = [];

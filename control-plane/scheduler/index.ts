@@ -11,6 +11,7 @@ import { objectKey, splitKey, type Node, type Pod } from '../../api/types.js';
 import { runWorkers, WorkQueue } from '../../api/workqueue.js';
 import { filters, scorers, type NodeInfo } from './plugins.js';
 import { formatTime } from '../../api/time.js';
+import { runLeaderElected, type ElectedComponent, type LeaderElectionConfig } from '../../api/leaderelection.js';
 
 const log = logger('scheduler');
 export const SCHEDULER_NAME = 'default-scheduler';
@@ -55,7 +56,19 @@ export function schedule(pod: Pod, nodes: NodeInfo[]): ScheduleResult {
   return { node: best[Math.floor(Math.random() * best.length)].node.metadata.name };
 }
 
-export async function startScheduler(client: ApiClient): Promise<{ close(): Promise<void> }> {
+export interface SchedulerOptions {
+  /** --leader-elect: schedule only while holding kube-system/kube-scheduler (so two can run). */
+  leaderElection?: Omit<LeaderElectionConfig, 'name'>;
+  /** Called when leadership is lost; the command exits, as kube-scheduler does. */
+  onLeadershipLost?: () => void;
+}
+
+export async function startScheduler(client: ApiClient, o: SchedulerOptions = {}): Promise<ElectedComponent> {
+  const election = o.leaderElection && { ...o.leaderElection, name: 'kube-scheduler' };
+  return runLeaderElected(client, election, () => runScheduler(client), o.onLeadershipLost ?? (() => undefined));
+}
+
+async function runScheduler(client: ApiClient): Promise<{ close(): Promise<void> }> {
   const factory = new InformerFactory(client);
   const pods = factory.for<Pod>(Resources.pods);
   const nodes = factory.for<Node>(Resources.nodes);

@@ -1,9 +1,9 @@
 // The NodeRestriction admission plugin (kube: plugin/pkg/admission/noderestriction): what the Node authorizer lets a
 // kubelet do is narrowed to its own objects — it may create only mirror pods bound to itself (and using no API
 // objects), change the status of and delete only pods bound to it, evict only those, create and update only its own
-// Node, set no labels under node-restriction.kubernetes.io/ nor kubernetes.io labels a kubelet may not set, and not
-// change its taints after registration.
-import type { Node, Pod, UserInfo } from '../../../api/types.js';
+// Node and Lease, set no labels under node-restriction.kubernetes.io/ nor kubernetes.io labels a kubelet may not set,
+// and not change its taints after registration.
+import type { KubeObject, Node, Pod, UserInfo } from '../../../api/types.js';
 import type { Store } from '../../storage/store.js';
 import { nodeNameOf } from '../authorization/node/authorizer.js';
 import { findByPlural, storeKey } from '../registry/kinds.js';
@@ -57,9 +57,18 @@ export class NodeRestriction implements AdmissionPlugin {
 
   async validate(a: WriteAttributes): Promise<void> {
     const node = a.user && nodeNameOf(a.user as UserInfo);
-    if (!node || a.def.group) return;
+    if (!node) return;
+    if (a.def.group === 'coordination.k8s.io' && a.def.plural === 'leases') return this.lease(a, node);
+    if (a.def.group) return;
     if (a.def.plural === 'pods') return this.pod(a, node);
     if (a.def.plural === 'nodes') return this.node(a, node);
+  }
+
+  /** A node's own Lease only: the authorizer cannot know the name of one being created, so it is checked here. */
+  private lease(a: WriteAttributes, node: string): void {
+    const lease = a.object as KubeObject;
+    if (lease.metadata.namespace !== 'kube-node-lease') throw forbidden(a.def, lease, 'can only access leases in the "kube-node-lease" system namespace');
+    if (lease.metadata.name !== node) throw forbidden(a.def, lease, 'can only access node lease with the same name as the requesting node');
   }
 
   private async pod(a: WriteAttributes, node: string): Promise<void> {

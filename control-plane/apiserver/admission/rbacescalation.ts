@@ -5,16 +5,27 @@
 import { StatusError } from '../../../api/errors.js';
 import type { Attributes, ClusterRole, PolicyRule, Role, RoleBinding, UserInfo } from '../../../api/types.js';
 import type { Authorizer } from '../authorization/index.js';
-import { compactRules, formatRule, rulesFor, uncoveredRules, type RBACSource } from '../authorization/rbac/rules.js';
+import { compactRules, formatRule, quoteList, rulesFor, uncoveredRules, type RBACSource } from '../authorization/rbac/rules.js';
 import type { WriteAttributes } from '../registry/store.js';
 import type { AdmissionPlugin } from './chain.js';
 
 const GROUP = 'rbac.authorization.k8s.io';
 
-function refusal(a: WriteAttributes, user: UserInfo, missing: PolicyRule[], extra = ''): StatusError {
+/** Everything: what writing an aggregated ClusterRole needs (kube's fullAuthority). */
+const FULL_AUTHORITY: PolicyRule[] = [
+  { verbs: ['*'], apiGroups: ['*'], resources: ['*'] },
+  { verbs: ['*'], nonResourceURLs: ['*'] },
+];
+
+function forbiddenRBAC(a: WriteAttributes, message: string): StatusError {
   const name = a.object.metadata.name ?? '';
-  const msg = `user ${JSON.stringify(user.name)} (groups=${JSON.stringify(user.groups)}) is attempting to grant RBAC permissions not currently held:\n${compactRules(missing).map(formatRule).join('\n')}${extra}`;
-  return new StatusError(403, 'Forbidden', `${a.def.plural}.${GROUP} ${JSON.stringify(name)} is forbidden: ${msg}`, { name, group: GROUP, kind: a.def.plural });
+  return new StatusError(403, 'Forbidden', `${a.def.plural}.${GROUP} ${JSON.stringify(name)} is forbidden: ${message}`, { name, group: GROUP, kind: a.def.plural });
+}
+
+/** kube's ConfirmNoEscalation refusal: the rules missing, compacted, one per line in sorted order. */
+function refusal(a: WriteAttributes, user: UserInfo, missing: PolicyRule[]): StatusError {
+  const lines = [...new Set(compactRules(missing).map(formatRule))].sort();
+  return forbiddenRBAC(a, `user ${JSON.stringify(user.name)} (groups=${quoteList(user.groups)}) is attempting to grant RBAC permissions not currently held:\n${lines.join('\n')}`);
 }
 
 export class RBACEscalation implements AdmissionPlugin {
@@ -38,11 +49,11 @@ export class RBACEscalation implements AdmissionPlugin {
     if (a.def.plural === 'roles' || a.def.plural === 'clusterroles') {
       const role = a.object as ClusterRole;
       if (this.may(user, 'escalate', a.def.plural, role.metadata.name!, ns)) return;
-      // Writing an aggregated ClusterRole would grant whatever it aggregates: only cluster admins may.
-      if (role.aggregationRule && !this.may(user, '*', '*', '', undefined)) throw refusal(a, user, [{ verbs: ['*'], apiGroups: ['*'], resources: ['*'] }], '\nmust have cluster-admin privileges to write aggregated cluster roles');
       const held = rulesFor(this.policy(), user, ns).rules;
       const missing = uncoveredRules(held, role.rules ?? []);
       if (missing.length) throw refusal(a, user, missing);
+      // Setting (or dropping) an aggregation rule could gather anything: only holders of everything may.
+      if ((role.aggregationRule || (a.oldObject as ClusterRole | undefined)?.aggregationRule) && uncoveredRules(held, FULL_AUTHORITY).length) throw forbiddenRBAC(a, 'must have cluster-admin privileges to use the aggregationRule');
       return;
     }
     const binding = a.object as RoleBinding;

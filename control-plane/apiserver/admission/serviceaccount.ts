@@ -44,7 +44,23 @@ function referencesAPIObjects(v: Any): boolean {
 export class ServiceAccountAdmission implements AdmissionPlugin {
   readonly name = 'ServiceAccount';
 
-  constructor(private readonly store: Store) {}
+  constructor(
+    private readonly store: Store,
+    private readonly sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms)),
+  ) {}
+
+  /**
+   * The service account, looked up again a few times when it is the default one (the controller creates it just after
+   * its namespace: a pod created in a brand-new namespace rides that out, as kube-apiserver's plugin does).
+   */
+  private async lookup(namespace: string, name: string) {
+    const attempts = name === 'default' ? 10 : 1;
+    for (let i = 0; ; i++) {
+      const kv = await this.store.get(storeKey(serviceAccounts, namespace, name));
+      if (kv || i + 1 >= attempts) return kv;
+      await this.sleep(100 + Math.floor(Math.random() * 100));
+    }
+  }
 
   async admit(a: WriteAttributes): Promise<void> {
     if (a.operation !== 'CREATE' || a.def.kind !== 'Pod' || a.def.group || a.subresource) return;
@@ -62,7 +78,7 @@ export class ServiceAccountAdmission implements AdmissionPlugin {
     spec.serviceAccountName = name;
     spec.serviceAccount = name;
     const namespace = pod.metadata.namespace!;
-    const kv = await this.store.get(storeKey(serviceAccounts, namespace, name));
+    const kv = await this.lookup(namespace, name);
     if (!kv) throw forbidden(a.def, pod, `error looking up service account ${namespace}/${name}: serviceaccount "${name}" not found`);
     const sa = JSON.parse(kv.value) as KubeObject & { automountServiceAccountToken?: boolean; imagePullSecrets?: { name: string }[] };
     if (!spec.imagePullSecrets?.length && sa.imagePullSecrets?.length) spec.imagePullSecrets = sa.imagePullSecrets.map((s) => ({ name: s.name }));

@@ -45,6 +45,15 @@ export function certificateUser(req: IncomingMessage): UserInfo | undefined {
   return withAuthenticated({ name: String(subj.CN), groups: Array.isArray(o) ? o : o ? [o] : [] });
 }
 
+/** Why the client certificate presented does not verify, if one was presented and it does not. */
+function untrustedCertificate(req: IncomingMessage): string | undefined {
+  const sock = req.socket as TLSSocket;
+  if (sock.authorized || typeof sock.getPeerCertificate !== 'function') return undefined;
+  const peer = sock.getPeerCertificate();
+  if (!peer || !Object.keys(peer).length) return undefined;
+  return `verifying certificate ${JSON.stringify(peer.subject?.CN ?? '')} failed: ${sock.authorizationError ?? 'not trusted'}`;
+}
+
 export function bearerToken(req: IncomingMessage): string | undefined {
   const auth = req.headers.authorization;
   if (typeof auth !== 'string' || !/^bearer\s/i.test(auth)) return undefined;
@@ -114,6 +123,13 @@ export class Authenticator {
   async authenticate(req: IncomingMessage, path: string): Promise<UserInfo | { error: string }> {
     const fromCert = certificateUser(req);
     if (fromCert) return fromCert;
+    // A client certificate that does not verify (another CA, expired) is bad credentials, as a bad token is: kube's
+    // authenticators fail the request rather than fall through to anonymous.
+    const unverified = untrustedCertificate(req);
+    if (unverified) {
+      log.info({ reason: unverified, path, remote: req.socket.remoteAddress }, 'authentication failed');
+      return { error: unverified };
+    }
     const token = bearerToken(req);
     if (token) {
       const r = await this.authenticateToken(token);

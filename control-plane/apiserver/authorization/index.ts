@@ -32,7 +32,7 @@ export class ClusterAuthorizer implements Authorizer {
     if (node.decision === 'Allow') return { allowed: true, reason: '' };
     if (node.reason) reasons.push(node.reason);
     const rbac = authorizeRBAC(this.rbac, attrs);
-    if (rbac.decision === 'Allow') return { allowed: true, reason: `RBAC: allowed` };
+    if (rbac.decision === 'Allow') return { allowed: true, reason: rbac.reason };
     if (rbac.reason) reasons.push(rbac.reason);
     return { allowed: false, reason: reasons.join(', ') };
   }

@@ -31,6 +31,34 @@ const version = {
   platform: `linux/${process.arch === 'x64' ? 'amd64' : process.arch}`,
 };
 
+/** A length-delimited protobuf field (wire type 2) holding `bytes`. */
+function protoField(n: number, bytes: Buffer): Buffer {
+  const len: number[] = [];
+  for (let v = bytes.length; ; v >>>= 7) {
+    if (v < 0x80) {
+      len.push(v);
+      break;
+    }
+    len.push((v & 0x7f) | 0x80);
+  }
+  return Buffer.concat([Buffer.from([(n << 3) | 2, ...len]), bytes]);
+}
+
+/**
+ * /openapi/v2, as small as a valid document gets: the swagger version and the info, no paths nor definitions.
+ * kubectl reads it only for kinds whose v3 document has no PATCH operation (the review kinds) to learn whether the
+ * server validates fields itself; finding nothing there, it creates them without client-side validation. It asks for
+ * gnostic's protobuf encoding (Document: swagger = 1, info = 2; Info: title = 1, version = 2).
+ */
+function openapiV2(accept: string | undefined): { body: Buffer | string; contentType: string } {
+  const title = 'Kubernetes';
+  if (accept?.includes('protobuf')) {
+    const info = Buffer.concat([protoField(1, Buffer.from(title)), protoField(2, Buffer.from(version.gitVersion))]);
+    return { body: Buffer.concat([protoField(1, Buffer.from('2.0')), protoField(2, info)]), contentType: 'application/com.github.proto-openapi.spec.v2.v1.0+protobuf' };
+  }
+  return { body: JSON.stringify({ swagger: '2.0', info: { title, version: version.gitVersion }, paths: {} }), contentType: 'application/json' };
+}
+
 /** The path without trailing slashes. */
 const clean = (path: string) => path.replace(/\/+$/, '') || '/';
 
@@ -88,9 +116,14 @@ export function nonResourceHandler(opts: NonResourceOptions): Handler {
       return sendJSON(res, 200, p === '/openid/v1/jwks' ? opts.serviceAccounts.jwks() : opts.serviceAccounts.openidConfiguration(), p === '/openid/v1/jwks' ? 'application/jwk-set+json' : 'application/json');
     }
     const disco = discoveryFor(p, opts.advertiseAddress, opts.port);
-    const readOnly = p === '/version' || under(p, '/openapi/v3') || disco !== undefined;
+    const readOnly = p === '/version' || p === '/openapi/v2' || under(p, '/openapi/v3') || disco !== undefined;
     if (readOnly && req.method !== 'GET' && req.method !== 'HEAD') throw methodNotAllowed();
     if (p === '/version') return sendJSON(res, 200, version);
+    if (p === '/openapi/v2') {
+      const { body, contentType } = openapiV2(req.headers.accept);
+      res.writeHead(200, { 'content-type': contentType }).end(body);
+      return;
+    }
     if (p === '/openapi/v3') return sendJSON(res, 200, openapiIndex());
     if (p.startsWith('/openapi/v3/')) {
       const doc = openapiDocument(p.slice('/openapi/v3/'.length));

@@ -40,7 +40,8 @@ export function daemonSetController(ctx: ControllerContext): Controller {
       await ignoreNotFound(client.delete(Resources.pods, p.metadata.namespace, p.metadata.name!));
       recorder.record(ds, 'Normal', 'SuccessfulDelete', `Deleted pod: ${p.metadata.name}`);
     }
-    if (actions.status) await ignoreNotFound(client.patch(Resources.daemonsets, ds.metadata.namespace, ds.metadata.name!, 'merge', { status: actions.status }, 'status'));
+    // Update, not patch: the controller's role grants update on daemonsets/status.
+    if (actions.status) await ignoreNotFound(client.updateStatus(Resources.daemonsets, { ...ds, status: { ...ds.status, ...actions.status } }));
   }
 
   return c;

@@ -32,7 +32,7 @@ export function deploymentController(ctx: ControllerContext): Controller {
         } catch (e) {
           if (!isAlreadyExists(e)) throw e;
           // A set with this name but another template: a hash collision. Count it; the next sync tries another name.
-          await client.patch(Resources.deployments, d.metadata.namespace, d.metadata.name!, 'merge', { status: { collisionCount: (d.status?.collisionCount ?? 0) + 1 } }, 'status');
+          await client.updateStatus(Resources.deployments, { ...d, status: { ...d.status, collisionCount: (d.status?.collisionCount ?? 0) + 1 } });
           return;
         }
         recorder.record(d, 'Normal', 'ScalingReplicaSet', `Scaled up replica set ${newRS.metadata.name} from 0 to ${step.replicaSet.spec.replicas}`);
@@ -49,9 +49,14 @@ export function deploymentController(ctx: ControllerContext): Controller {
     if (update) await writeStatus(d, update);
   }
 
+  /**
+   * Writes with update, not patch, as kube's controller does (its role grants update on deployments and their
+   * status); a concurrent change is a conflict, and the next sync works from the newer object.
+   */
   async function writeStatus(d: Deployment, { status, revision }: DeploymentStatusUpdate): Promise<void> {
-    if (revision !== undefined) await client.patch(Resources.deployments, d.metadata.namespace, d.metadata.name!, 'merge', { metadata: { annotations: { [REVISION]: revision } } });
-    await ignoreNotFound(client.patch(Resources.deployments, d.metadata.namespace, d.metadata.name!, 'merge', { status }, 'status'));
+    let current = d;
+    if (revision !== undefined) current = await client.update<Deployment>(Resources.deployments, { ...d, metadata: { ...d.metadata, annotations: { ...(d.metadata.annotations ?? {}), [REVISION]: revision } } });
+    await ignoreNotFound(client.updateStatus(Resources.deployments, { ...current, status: { ...current.status, ...status } }));
   }
 
   return c;

@@ -4,7 +4,7 @@
 // Runs pods until `completions` of them succeed (or, without completions, until one succeeds and the rest finish), at
 // most `parallelism` at a time; failed pods are replaced after an exponential back-off until `backoffLimit` is passed.
 // Finishing goes through the 1.32 interim conditions (SuccessCriteriaMet / FailureTarget) to Complete / Failed once
-// no pod is still running; `ttlSecondsAfterFinished` deletes finished jobs.
+// no pod is still running.
 //
 // Counts: kube-controller-manager keeps a tracking finalizer on every job pod so a deleted pod is never lost from the
 // counts. Here succeeded/failed are the terminated pods that exist, never decreasing below what status already says;
@@ -48,8 +48,6 @@ export interface JobActions {
   requeueAfterMs?: number;
   /** The failure count and its time for the controller to remember (see lastFailure). */
   lastFailure?: { failed: number; at: number };
-  /** The job is finished and its TTL has passed: delete it (its pods first). */
-  deleteJob?: boolean;
 }
 
 const terminal = (p: Pod) => p.status?.phase === 'Succeeded' || p.status?.phase === 'Failed';
@@ -107,7 +105,7 @@ export function computeJobActions(o: JobObserved): JobActions {
   const { job, pods: owned, now: clock } = o;
   const actions: JobActions = { create: [], delete: [], events: [] };
   if (job.metadata.deletionTimestamp) return actions;
-  if (jobFinished(job)) return finished(job, owned, clock, actions);
+  if (jobFinished(job)) return finished(job, owned, actions);
   if (!o.expectationsSatisfied) return actions;
 
   const now = formatTime(clock);
@@ -231,15 +229,8 @@ function scale({ job, now: clock, lastFailure }: JobObserved, actions: JobAction
   return [...active, ...actions.create];
 }
 
-/** A finished job: no pod keeps running, and it is deleted once its TTL after finishing has passed. */
-function finished(job: Job, owned: Pod[], clock: number, actions: JobActions): JobActions {
+/** A finished job: no pod keeps running (its deletion after a TTL is the ttl-after-finished controller's). */
+function finished(job: Job, owned: Pod[], actions: JobActions): JobActions {
   if (hasCondition(job, 'Failed')) actions.delete = owned.filter((p) => !terminal(p) && !p.metadata.deletionTimestamp);
-  const ttl = job.spec.ttlSecondsAfterFinished;
-  if (ttl === undefined || ttl === null) return actions;
-  const doneAt = job.status?.completionTime ?? job.status?.conditions?.find((x) => (x.type === 'Complete' || x.type === 'Failed') && x.status === 'True')?.lastTransitionTime;
-  const expireAt = Date.parse(doneAt ?? '') + ttl * 1000;
-  if (Number.isNaN(expireAt)) return actions;
-  if (clock < expireAt) actions.requeueAfterMs = Math.min(expireAt - clock + 100, MAX_WAIT_MS);
-  else actions.deleteJob = true;
   return actions;
 }

@@ -52,8 +52,6 @@ export function jobController(ctx: ControllerContext, clock: () => number = Date
         if (!isNotFound(err)) throw err;
       }
     }
-    // As the TTL-after-finished controller does: foreground, so the pods go before the job.
-    if (actions.deleteJob) await ignoreNotFound(client.delete(Resources.jobs, job.metadata.namespace, job.metadata.name!, { propagationPolicy: 'Foreground', preconditions: { uid: job.metadata.uid } }));
   }
 
   async function createPods(job: Job, key: string, wanted: Pod[], now: number): Promise<void> {

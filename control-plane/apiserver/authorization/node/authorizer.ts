@@ -32,29 +32,39 @@ export function authorizeNode(graph: NodeGraph, attrs: Attributes): NodeDecision
   if (!node) return { decision: 'NoOpinion', reason: '' };
   if (!attrs.isResourceRequest) return ruleAllows(attrs, { verbs: ['get'], nonResourceURLs: ['/api', '/api/*', '/apis', '/apis/*', '/healthz', '/livez', '/readyz', '/version', '/version/', '/openapi', '/openapi/*'] }) ? allow : noOpinion;
   const group = attrs.apiGroup ?? '';
-  const kind = group === '' && !attrs.subresource ? graphKinds[attrs.resource ?? ''] : undefined;
-  if (kind) {
-    // Reads of single objects only: get, and for secrets and config maps also a list/watch narrowed to one name.
-    const verbs = kind === 'secrets' || kind === 'configmaps' ? ['get', 'list', 'watch'] : ['get'];
-    if (!verbs.includes(attrs.verb)) return deny(`can only read ${kind}`);
-    if (!attrs.name) return deny(`can only get individual ${kind}`);
+  const related = (kind: ReferencedKind) => {
+    if (!attrs.name) return deny('No Object name found');
     if (!graph.hasPath(node, kind, attrs.namespace ?? '', attrs.name)) return deny(`no relationship found between node '${node}' and this object`);
     return allow;
+  };
+  const kind = group === '' ? graphKinds[attrs.resource ?? ''] : undefined;
+  if (kind === 'secrets' || kind === 'configmaps') {
+    // Reads of single objects only: get, or a list/watch narrowed to one name.
+    if (!['get', 'list', 'watch'].includes(attrs.verb)) return deny('can only read resources of this type');
+    if (attrs.subresource) return deny('cannot read subresource');
+    if (!attrs.namespace) return deny('can only read namespaced object of this type');
+    return related(kind);
   }
-  if (group === '' && attrs.resource === 'serviceaccounts' && attrs.subresource === 'token') {
-    if (attrs.verb !== 'create') return deny('can only create tokens for individual service accounts');
-    if (!attrs.name || !graph.hasPath(node, 'serviceaccounts', attrs.namespace ?? '', attrs.name)) return deny(`no relationship found between node '${node}' and this object`);
-    return allow;
+  if (kind && !attrs.subresource) {
+    if (attrs.verb !== 'get') return deny('can only get individual resources of this type');
+    return related(kind);
+  }
+  if (group === '' && attrs.resource === 'serviceaccounts') {
+    if (attrs.verb !== 'create' || !attrs.name) return deny('can only create tokens for individual service accounts');
+    if (attrs.subresource !== 'token') return deny('can only create token subresource of serviceaccount');
+    return related('serviceaccounts');
   }
   if (group === 'coordination.k8s.io' && attrs.resource === 'leases') {
-    if (attrs.namespace !== 'kube-node-lease') return deny('can only access node lease with the same name as the requesting node');
-    if (attrs.verb === 'create') return allow; // NodeRestriction checks the created name.
-    if (attrs.name !== node) return deny('can only access node lease with the same name as the requesting node');
-    return ruleAllows(attrs, { verbs: ['get', 'update', 'patch', 'delete'], apiGroups: ['coordination.k8s.io'], resources: ['leases'] }) ? allow : deny('can only get, update, patch or delete its own lease');
+    if (!['get', 'create', 'update', 'patch', 'delete'].includes(attrs.verb)) return deny('can only get, create, update, patch, or delete a node lease');
+    if (attrs.namespace !== 'kube-node-lease') return deny('can only access leases in the "kube-node-lease" system namespace');
+    // The authorizer does not know the name of what is created: NodeRestriction checks it.
+    if (attrs.verb !== 'create' && attrs.name !== node) return deny('can only access node lease with the same name as the requesting node');
+    return allow;
   }
   return nodeRules.some((r) => ruleAllows(attrs, r)) ? allow : noOpinion;
 }
 
 const allow: NodeDecision = { decision: 'Allow', reason: '' };
 const noOpinion: NodeDecision = { decision: 'NoOpinion', reason: '' };
-const deny = (why: string): NodeDecision => ({ decision: 'Deny', reason: `node authorizer: ${why}` });
+/** A refusal in the node authorizer's words (kube answers these as no opinion with the reason). */
+const deny = (why: string): NodeDecision => ({ decision: 'Deny', reason: why });

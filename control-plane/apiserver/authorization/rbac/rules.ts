@@ -70,29 +70,41 @@ export interface RBACSource {
   roleBindings(namespace: string): Iterable<RoleBinding>;
 }
 
+/** kube's words for the binding that granted a request (the RBAC authorizer's allow reason). */
+function describeBinding(b: RoleBinding, subject: Subject, namespace: string | undefined): string {
+  const who = subject.kind === 'ServiceAccount' ? `${subject.kind} ${JSON.stringify(`${subject.name}/${subject.namespace || namespace}`)}` : `${subject.kind} ${JSON.stringify(subject.name)}`;
+  const binding = namespace ? `RoleBinding ${JSON.stringify(`${b.metadata.name}/${namespace}`)}` : `ClusterRoleBinding ${JSON.stringify(b.metadata.name)}`;
+  return `${binding} of ${b.roleRef.kind} ${JSON.stringify(b.roleRef.name)} to ${who}`;
+}
+
 /**
  * Calls visit with every rule the user holds where the request lands: cluster-wide bindings first, then (for a
- * namespace) the namespace's bindings. visit returns true to stop. Missing roles are reported, as kube's visitor does.
+ * namespace) the namespace's bindings. visit returns true to stop; `source` describes the binding that holds the rule.
+ * Missing roles are reported, as kube's visitor does.
  */
-export function visitRulesFor(src: RBACSource, user: UserInfo, namespace: string | undefined, visit: (rule: PolicyRule) => boolean, onError: (message: string) => void = () => {}): void {
+export function visitRulesFor(src: RBACSource, user: UserInfo, namespace: string | undefined, visit: (rule: PolicyRule, source: () => string) => boolean, onError: (message: string) => void = () => {}): void {
   for (const b of src.clusterRoleBindings()) {
-    if (!(b.subjects ?? []).some((s) => subjectMatches(s, user, undefined))) continue;
+    const subject = (b.subjects ?? []).find((s) => subjectMatches(s, user, undefined));
+    if (!subject) continue;
     const role = b.roleRef.kind === 'ClusterRole' ? src.clusterRole(b.roleRef.name) : undefined;
     if (!role) {
       onError(`clusterrole.rbac.authorization.k8s.io "${b.roleRef.name}" not found`);
       continue;
     }
-    for (const r of role.rules ?? []) if (visit(r)) return;
+    const source = () => describeBinding(b, subject, undefined);
+    for (const r of role.rules ?? []) if (visit(r, source)) return;
   }
   if (!namespace) return;
   for (const b of src.roleBindings(namespace)) {
-    if (!(b.subjects ?? []).some((s) => subjectMatches(s, user, namespace))) continue;
+    const subject = (b.subjects ?? []).find((s) => subjectMatches(s, user, namespace));
+    if (!subject) continue;
     const role = b.roleRef.kind === 'ClusterRole' ? src.clusterRole(b.roleRef.name) : src.role(namespace, b.roleRef.name);
     if (!role) {
       onError(`${b.roleRef.kind === 'ClusterRole' ? 'clusterrole' : 'role'}.rbac.authorization.k8s.io "${b.roleRef.name}" not found`);
       continue;
     }
-    for (const r of role.rules ?? []) if (visit(r)) return;
+    const source = () => describeBinding(b, subject, namespace);
+    for (const r of role.rules ?? []) if (visit(r, source)) return;
   }
 }
 
@@ -106,12 +118,15 @@ export function rulesFor(src: RBACSource, user: UserInfo, namespace: string | un
 
 export type Decision = 'Allow' | 'NoOpinion';
 
-/** RBAC's answer: Allow when some rule allows, else NoOpinion with the reason (role-lookup errors, if any). */
+/**
+ * RBAC's answer: Allow naming the binding that allows (`RBAC: allowed by RoleBinding "b/ns" of Role "r" to User "u"`),
+ * else NoOpinion with the reason (role-lookup errors, if any).
+ */
 export function authorize(src: RBACSource, attrs: Attributes): { decision: Decision; reason: string } {
-  let allowed = false;
+  let allowedBy: (() => string) | undefined;
   const errors: string[] = [];
-  visitRulesFor(src, attrs.user, attrs.isResourceRequest ? attrs.namespace : undefined, (r) => (allowed = ruleAllows(attrs, r)), (e) => errors.push(e));
-  if (allowed) return { decision: 'Allow', reason: '' };
+  visitRulesFor(src, attrs.user, attrs.isResourceRequest ? attrs.namespace : undefined, (r, source) => !!(ruleAllows(attrs, r) && (allowedBy = source)), (e) => errors.push(e));
+  if (allowedBy) return { decision: 'Allow', reason: `RBAC: allowed by ${allowedBy()}` };
   return { decision: 'NoOpinion', reason: errors.length ? `RBAC: ${errors.join(', ')}` : '' };
 }
 
@@ -170,15 +185,17 @@ export function compactRules(rules: PolicyRule[]): PolicyRule[] {
   return [...byTarget.values()];
 }
 
-/** kube's wording of rules in escalation errors: {APIGroups:["apps"], Resources:["deployments"], Verbs:["get"]}. */
+/** A list of strings as Go's %q prints it: ["a" "b"]. */
+export const quoteList = (xs: string[]) => `[${xs.map((x) => JSON.stringify(x)).join(' ')}]`;
+
+/** kube's wording of rules in escalation errors (rbac helpers' CompactString): {APIGroups:["apps"], Resources:["deployments"], Verbs:["get"]}. */
 export function formatRule(r: PolicyRule): string {
-  const q = (xs: string[]) => xs.map((x) => JSON.stringify(x)).join(' ');
   const parts: string[] = [];
-  if (r.apiGroups?.length) parts.push(`APIGroups:[${q(r.apiGroups)}]`);
-  if (r.resources?.length) parts.push(`Resources:[${q(r.resources)}]`);
-  if (r.resourceNames?.length) parts.push(`ResourceNames:[${q(r.resourceNames)}]`);
-  if (r.nonResourceURLs?.length) parts.push(`NonResourceURLs:[${q(r.nonResourceURLs)}]`);
-  parts.push(`Verbs:[${q(r.verbs)}]`);
+  if (r.apiGroups?.length) parts.push(`APIGroups:${quoteList(r.apiGroups)}`);
+  if (r.resources?.length) parts.push(`Resources:${quoteList(r.resources)}`);
+  if (r.nonResourceURLs?.length) parts.push(`NonResourceURLs:${quoteList(r.nonResourceURLs)}`);
+  if (r.resourceNames?.length) parts.push(`ResourceNames:${quoteList(r.resourceNames)}`);
+  parts.push(`Verbs:${quoteList(r.verbs)}`);
   return `{${parts.join(', ')}}`;
 }
 

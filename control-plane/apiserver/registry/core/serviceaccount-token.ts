@@ -31,7 +31,8 @@ export const serviceAccountToken: Subresource = {
     const claim: Any = { namespace: namespace!, serviceaccount: { name, uid: sa.metadata.uid! } };
     const ref = spec.boundObjectRef as { kind?: string; apiVersion?: string; name?: string; uid?: string } | undefined;
     const node = user && nodeNameOf(user);
-    if (node && ref?.kind !== 'Pod') throw new StatusError(403, 'Forbidden', `serviceaccounts "${name}" is forbidden: node requested token not bound to a pod`, { name, kind: 'serviceaccounts' });
+    if (node && (ref?.kind !== 'Pod' || !ref.name)) throw new StatusError(403, 'Forbidden', `serviceaccounts "${name}" is forbidden: node requested token not bound to a pod`, { name, kind: 'serviceaccounts' });
+    if (node && !ref?.uid) throw new StatusError(403, 'Forbidden', `serviceaccounts "${name}" is forbidden: node requested token with a pod binding without a uid`, { name, kind: 'serviceaccounts' });
     if (ref) {
       if (ref.kind !== 'Pod' && ref.kind !== 'Secret') throw badRequest(`cannot bind token to object of kind ${JSON.stringify(ref.kind)}: only Pod and Secret`);
       const boundDef = findByPlural('', 'v1', ref.kind === 'Pod' ? 'pods' : 'secrets')!;
