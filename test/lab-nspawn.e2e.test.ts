@@ -11,8 +11,9 @@ import path from 'node:path';
 import { teardownLab } from '../lab/down.js';
 import { nodeCommand } from '../lab/nodeexec.js';
 import { subnetConflicts } from '../lab/prereqs.js';
-import { cgroupDirs } from '../lab/processes.js';
+import { cgroupDirs, isAlive, processStartTime } from '../lab/processes.js';
 import { labPaths, type LabSpec } from '../lab/spec.js';
+import { readState } from '../lab/state.js';
 import { labStatusFor } from '../lab/status.js';
 import { upLab } from '../lab/up.js';
 import { checkNodesReady, get, labClient, until, workloadChecks, type LabUnderTest } from './lab-e2e.js';
@@ -52,10 +53,32 @@ const lab: LabUnderTest = { kubeconfig: labPaths(spec).adminKubeconfig, nodes, o
 const { kubectl, json } = labClient(lab);
 const progress: string[] = [];
 
-t.teardown(async () => {
-  const r = await teardownLab(spec);
-  if (r.left.length) console.error(`test lab teardown left: ${r.left.join('; ')}`);
-});
+// A run that was killed (tap's timeout ends with SIGKILL) cannot tear its lab down: the next run does, from the lab's
+// state file, for every test lab whose owner is gone.
+const OWNER = 'test-owner';
+for (const dir of fs.readdirSync('/var/lib').filter((d) => d.startsWith('ktn-lab-')).map((d) => path.join('/var/lib', d))) {
+  const [pid, start] = (fs.existsSync(path.join(dir, OWNER)) ? fs.readFileSync(path.join(dir, OWNER), 'utf8') : '0 0').split(' ').map(Number);
+  const left = readState(path.join(dir, 'state.json'));
+  if (isAlive(pid, start)) continue;
+  if (!left) {
+    // Stopped before the lab recorded anything: only the owner file is there.
+    if (fs.readdirSync(dir).every((f) => f === OWNER)) fs.rmSync(dir, { recursive: true });
+    continue;
+  }
+  const r = await teardownLab(left.spec);
+  console.error(`removed the test lab ${dir} of an earlier run${r.left.length ? `; left: ${r.left.join('; ')}` : ''}`);
+}
+fs.mkdirSync(spec.root, { recursive: true });
+fs.writeFileSync(path.join(spec.root, OWNER), `${process.pid} ${processStartTime(process.pid)}`);
+
+let tornDown: Promise<void> | undefined;
+const teardown = () =>
+  (tornDown ??= teardownLab(spec).then((r) => {
+    if (r.left.length) console.error(`test lab teardown left: ${r.left.join('; ')}`);
+  }));
+t.teardown(teardown);
+// Interrupted (^C, kill): the machines go too.
+for (const sig of ['SIGINT', 'SIGTERM'] as const) process.once(sig, () => void teardown().finally(() => process.exit(1)));
 
 t.test('lab up --machines nspawn: booted machines, provisioned with kubets init and kubets join', async (t) => {
   const started = Date.now();
