@@ -4,8 +4,8 @@
 import { spawn } from 'node:child_process';
 import os from 'node:os';
 import { LabError } from './exec.js';
-import { machineCommand, machineInitPid } from './nspawn/machines.js';
-import { isAlive } from './processes.js';
+import { machineCgroup, machineCommand, machineInitPid } from './nspawn/machines.js';
+import { cgroupDirs, isAlive } from './processes.js';
 import { labPaths, netnsName, type LabSpec } from './spec.js';
 import { readState } from './state.js';
 
@@ -20,7 +20,7 @@ export function nodeCommand(spec: LabSpec, node: string, argv: string[]): string
     const runner = state.processes.find((p) => p.role === 'machine' && p.node === node);
     const pid = runner && machineInitPid(runner);
     if (!pid) throw new LabError('LAB_PROCESS_EXITED', `machine ${node} is not running${runner ? `; see ${runner.log}` : ''}`);
-    return machineCommand(pid, argv);
+    return machineCommand(pid, argv, cgroupDirs(machineCgroup(state.spec, node)));
   }
   const agent = state.processes.find((p) => p.role === 'agent' && p.node === node && isAlive(p.pid, p.startTime));
   if (agent) return ['nsenter', '--target', String(agent.pid), '--net', '--mount', '--', '/usr/bin/env', path, ...argv];

@@ -5,9 +5,11 @@
 // pods move) and started again, the machine rebooted, bad join input refused, and `kubets uninstall` leaving nothing.
 import t from 'tap';
 import { execa } from 'execa';
+import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { teardownLab } from '../lab/down.js';
 import { nodeCommand } from '../lab/nodeexec.js';
 import { subnetConflicts } from '../lab/prereqs.js';
@@ -53,32 +55,29 @@ const lab: LabUnderTest = { kubeconfig: labPaths(spec).adminKubeconfig, nodes, o
 const { kubectl, json } = labClient(lab);
 const progress: string[] = [];
 
-// A run that was killed (tap's timeout ends with SIGKILL) cannot tear its lab down: the next run does, from the lab's
-// state file, for every test lab whose owner is gone.
-const OWNER = 'test-owner';
+// A lab whose test and guard are both gone (the host restarted under them) is removed by the next run, from the lab's
+// state file. The lab's owners are recorded beside it, a "pid start-time" line each.
+const OWNERS = 'test-owners';
 for (const dir of fs.readdirSync('/var/lib').filter((d) => d.startsWith('ktn-lab-')).map((d) => path.join('/var/lib', d))) {
-  const [pid, start] = (fs.existsSync(path.join(dir, OWNER)) ? fs.readFileSync(path.join(dir, OWNER), 'utf8') : '0 0').split(' ').map(Number);
+  const owners = fs.existsSync(path.join(dir, OWNERS)) ? fs.readFileSync(path.join(dir, OWNERS), 'utf8').trim().split('\n') : [];
+  if (owners.some((l) => isAlive(...(l.split(' ').map(Number) as [number, number])))) continue;
   const left = readState(path.join(dir, 'state.json'));
-  if (isAlive(pid, start)) continue;
-  if (!left) {
-    // Stopped before the lab recorded anything: only the owner file is there.
-    if (fs.readdirSync(dir).every((f) => f === OWNER)) fs.rmSync(dir, { recursive: true });
-    continue;
-  }
-  const r = await teardownLab(left.spec);
-  console.error(`removed the test lab ${dir} of an earlier run${r.left.length ? `; left: ${r.left.join('; ')}` : ''}`);
+  if (left) {
+    const r = await teardownLab(left.spec);
+    console.error(`removed the test lab ${dir} of an earlier run${r.left.length ? `; left: ${r.left.join('; ')}` : ''}`);
+  } else if (fs.readdirSync(dir).every((f) => f === OWNERS)) fs.rmSync(dir, { recursive: true }); // stopped before the lab began
 }
-fs.mkdirSync(spec.root, { recursive: true });
-fs.writeFileSync(path.join(spec.root, OWNER), `${process.pid} ${processStartTime(process.pid)}`);
 
-let tornDown: Promise<void> | undefined;
-const teardown = () =>
-  (tornDown ??= teardownLab(spec).then((r) => {
-    if (r.left.length) console.error(`test lab teardown left: ${r.left.join('; ')}`);
-  }));
-t.teardown(teardown);
-// Interrupted (^C, kill): the machines go too.
-for (const sig of ['SIGINT', 'SIGTERM'] as const) process.once(sig, () => void teardown().finally(() => process.exit(1)));
+// Killed or interrupted, the test cannot tear its lab down itself: a detached guard does when this process is gone.
+const guard = spawn(process.execPath, [fileURLToPath(new URL('./lab-guard.js', import.meta.url))], { detached: true, stdio: ['pipe', 'ignore', 'ignore'], env: { ...process.env, KT_LAB_SPEC: JSON.stringify(spec) } });
+guard.unref();
+(guard.stdin as unknown as { unref(): void }).unref();
+fs.mkdirSync(spec.root, { recursive: true });
+fs.writeFileSync(path.join(spec.root, OWNERS), [process.pid, guard.pid!].map((pid) => `${pid} ${processStartTime(pid)}\n`).join(''));
+t.teardown(async () => {
+  const r = await teardownLab(spec);
+  if (r.left.length) console.error(`test lab teardown left: ${r.left.join('; ')}`);
+});
 
 t.test('lab up --machines nspawn: booted machines, provisioned with kubets init and kubets join', async (t) => {
   const started = Date.now();

@@ -94,4 +94,5 @@ t.test('lab exec: into a machine, or a netns node\'s namespaces (its agent\'s), 
   booted.update((s) => s.processes.push({ ...me, startTime: me.startTime + 1, role: 'machine', node: 'worker1' }));
   t.throws(() => nodeCommand(spec, 'worker1', ['true']), /machine worker1 is not running/);
   t.same(machineCommand(4242, ['systemctl', 'status', 'kubets-agent']).slice(0, 6), ['nsenter', '--target', '4242', '--all', '--', '/usr/bin/env']);
+  t.same(machineCommand(4242, ['true'], ['/sys/fs/cgroup/pids/ktm-worker1']).slice(0, 8), ['sh', '-c', `echo $$ > '/sys/fs/cgroup/pids/ktm-worker1/cgroup.procs' 2>/dev/null; exec "$@"`, 'sh', 'nsenter', '--target', '4242', '--all'], 'joins the machine\'s cgroups first, so it ends with the machine');
 });

@@ -184,8 +184,12 @@ export function machineInitPid(runner: Pick<LabProcess, 'pid' | 'startTime'>): n
 }
 
 /** Runs a command inside the machine (all its namespaces), with a clean environment as a login shell would have. */
-export function machineCommand(initPid: number, argv: string[]): string[] {
-  return ['nsenter', '--target', String(initPid), '--all', '--', '/usr/bin/env', '-i', 'PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin', 'HOME=/root', 'LANG=C.UTF-8', `TERM=${process.env.TERM ?? 'dumb'}`, ...argv];
+export function machineCommand(initPid: number, argv: string[], cgroups: string[] = []): string[] {
+  const enter = ['nsenter', '--target', String(initPid), '--all', '--', '/usr/bin/env', '-i', 'PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin', 'HOME=/root', 'LANG=C.UTF-8', `TERM=${process.env.TERM ?? 'dumb'}`, ...argv];
+  if (!cgroups.length) return enter;
+  // nsenter leaves the process in our cgroup: it joins the machine's first, so it ends with the machine (a reboot,
+  // `lab down`) instead of outliving it in the host.
+  return ['sh', '-c', [...cgroups.map((d) => `echo $$ > ${q(path.join(d, 'cgroup.procs'))} 2>/dev/null`), 'exec "$@"'].join('; '), 'sh', ...enter];
 }
 
 /** Waits until the machine's systemd reports the system running (or degraded, with the failed units named). */

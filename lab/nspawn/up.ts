@@ -8,11 +8,11 @@ import { buildImages } from '../images/build.js';
 import { LabError } from '../exec.js';
 import { createBridge } from '../netns.js';
 import { checkPrerequisites, hostForwardWarning } from '../prereqs.js';
-import { isAlive } from '../processes.js';
+import { cgroupDirs, isAlive } from '../processes.js';
 import { apiServerURL, controlPlaneNode, labPaths, repoRoot, validateSpec, type LabNodeSpec, type LabSpec } from '../spec.js';
 import { newState, StateRecorder, type LabProcess } from '../state.js';
 import { waitForNodesReady, writeAdminKubeconfig, type LabInfo, type LabUpOptions } from '../up.js';
-import { ensureNspawnRun, machineCommand, machineInitPid, machineMounts, machineName, prepareMachine, SHARED_MOUNT, SOURCE_MOUNT, startMachine, waitBooted } from './machines.js';
+import { ensureNspawnRun, machineCgroup, machineCommand, machineInitPid, machineMounts, machineName, prepareMachine, SHARED_MOUNT, SOURCE_MOUNT, startMachine, waitBooted } from './machines.js';
 import { ensureRootfs } from './rootfs.js';
 
 /** The provisioning script every machine runs, as every Vagrant VM does. */
@@ -34,7 +34,7 @@ async function provision(spec: LabSpec, node: LabNodeSpec, runner: LabProcess, o
   if (!pid) throw new LabError('LAB_PROCESS_EXITED', `machine ${node.name} is not running; see ${runner.log}`);
   const log = labPaths(spec).machine(node.name).provisionLog;
   const env = opts.proxyMode ? [`KUBETS_PROXY_MODE=${opts.proxyMode}`] : [];
-  const argv = machineCommand(pid, [...env, PROVISION_SCRIPT, node.controlPlane ? 'master' : 'worker', node.name, node.ip]);
+  const argv = machineCommand(pid, [...env, PROVISION_SCRIPT, node.controlPlane ? 'master' : 'worker', node.name, node.ip], cgroupDirs(machineCgroup(spec, node.name)));
   const fd = fs.openSync(log, 'a');
   try {
     const code = await new Promise<number>((resolve, reject) => {
