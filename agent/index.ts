@@ -38,6 +38,8 @@ export interface AgentOptions {
   signal?: AbortSignal;
   /** Called when a part the agent cannot run without fails later (containerd exited). Default: log it. */
   onFatal?: (err: Error) => void;
+  /** Called once the Node is registered with the API server (the agent's systemd readiness). */
+  onRegistered?: (node: string) => void;
 }
 
 export async function startAgent(config: AgentConfig, opts: AgentOptions = {}): Promise<Agent> {
@@ -123,6 +125,7 @@ export async function startAgent(config: AgentConfig, opts: AgentOptions = {}): 
 
   // 6. The Node object, once the API server answers.
   const node = await step('register node', () => registerNodeWhenReachable(client, config, cri, opts.signal));
+  opts.onRegistered?.(config.nodeName);
 
   // 7. The node's pod CIDR, assigned by the control plane's node IPAM controller.
   const podCIDR = await step('wait for podCIDR', () => waitForPodCIDR(client, config.nodeName, opts.signal));

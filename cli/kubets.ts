@@ -10,6 +10,8 @@ import { agentDefaults } from '../agent/config.js';
 import { isProxyMode, proxyModes, type ProxyMode } from '../agent/proxy/modes.js';
 import type { ServerConfig } from '../control-plane/config.js';
 import { serverDefaults } from '../control-plane/config.js';
+import { ServiceNotifier } from '../api/sdnotify.js';
+import { readConfigFile, withConfigFile, type FlagValues } from './configfile.js';
 import { componentCommands } from './components.js';
 import { dnsCommand } from './dns.js';
 
@@ -23,14 +25,22 @@ interface Command {
   summary: string;
   usage: string;
   options: Options;
+  /** The flags a --config file may set, when they are another command's (default: this command's options). */
+  configKeys?: Options;
   help: Record<string, string>;
-  run(values: Record<string, string | boolean | undefined>, positionals: string[]): Promise<void>;
+  run(values: Record<string, string | boolean | undefined>, positionals: string[], ctx?: RunContext): Promise<void>;
+}
+
+interface RunContext {
+  /** Build and check the component's config from the values, then return without starting anything (the installer's check). */
+  validateOnly?: boolean;
 }
 
 const serverCmd: Command = {
   summary: 'Run the control plane: API server (SQLite store), scheduler and controllers',
   usage: 'kubets server --data-dir DIR [flags]',
   options: {
+    config: { type: 'string' },
     'data-dir': { type: 'string' },
     'bind-address': { type: 'string' },
     port: { type: 'string' },
@@ -52,10 +62,11 @@ const serverCmd: Command = {
     'etcd-keyfile': { type: 'string' },
   },
   help: {
+    config: 'YAML file of flag values (keys are flag names, e.g. /etc/kubets/server.yaml); flags given here override it',
     'data-dir': 'where the database, pki/ and admin.kubeconfig live (required)',
     'bind-address': `address to listen on (default ${serverDefaults.bindAddress})`,
     port: `HTTPS port (default ${serverDefaults.port})`,
-    'advertise-address': 'address written into kubeconfigs and the kubernetes Service (default: first non-loopback IPv4, else 127.0.0.1)',
+    'advertise-address': 'address written into kubeconfigs and the kubernetes Service (default: --bind-address unless 0.0.0.0, else first non-loopback IPv4, else 127.0.0.1)',
     'tls-san': 'extra IP or DNS name for the serving certificate (repeatable)',
     datastore: 'sqlite (default), sqlite:///path/to/file.db, or etcd://host:port[,host:port…]',
     'cluster-cidr': `pod network (default ${serverDefaults.clusterCIDR})`,
@@ -72,18 +83,20 @@ const serverCmd: Command = {
     'etcd-certfile': 'client certificate for etcd',
     'etcd-keyfile': 'client key for etcd',
   },
-  async run(v) {
+  async run(v, _pos, ctx) {
     if (!v['data-dir']) throw new UsageError('--data-dir is required');
     const range = String(v['service-node-port-range'] ?? '30000-32767').split('-').map(Number);
     if (range.length !== 2 || range.some((n) => !Number.isInteger(n)) || range[0] > range[1]) throw new UsageError(`--service-node-port-range "${v['service-node-port-range']}": want LOW-HIGH`);
     const port = Number(v.port ?? serverDefaults.port);
     if (!Number.isInteger(port) || port < 1 || port > 65535) throw new UsageError(`--port "${v.port}": want a port number`);
+    const bindAddress = String(v['bind-address'] ?? serverDefaults.bindAddress);
     const config: ServerConfig = {
       ...serverDefaults,
       dataDir: path.resolve(String(v['data-dir'])),
-      bindAddress: String(v['bind-address'] ?? serverDefaults.bindAddress),
+      bindAddress,
       port,
-      advertiseAddress: String(v['advertise-address'] ?? (await defaultAddress())),
+      // kube-apiserver's rule: a specific bind address is also the address clients are told to use.
+      advertiseAddress: String(v['advertise-address'] ?? (isUnspecified(bindAddress) ? await defaultAddress() : bindAddress)),
       extraSANs: (v['tls-san'] as unknown as string[] | undefined) ?? [],
       datastore: String(v.datastore ?? serverDefaults.datastore),
       clusterCIDR: String(v['cluster-cidr'] ?? serverDefaults.clusterCIDR),
@@ -100,10 +113,15 @@ const serverCmd: Command = {
       etcdCertFile: v['etcd-certfile'] as string | undefined,
       etcdKeyFile: v['etcd-keyfile'] as string | undefined,
     };
+    if (ctx?.validateOnly) return;
+    const notifier = new ServiceNotifier();
     const { startServer } = await import('../control-plane/index.js');
     const server = await startServer(config);
+    // systemd's Type=notify: ready once the API answers where it listens.
+    await apiAnswers(server.adminKubeconfig, `https://${isUnspecified(bindAddress) ? '127.0.0.1' : bindAddress}:${port}`);
+    await notifier.ready(`serving ${server.url}`).catch((e) => process.stderr.write(`kubets server: telling systemd: ${(e as Error).message}\n`));
     process.stderr.write(`kubets server: serving ${server.url}; admin kubeconfig: ${server.adminKubeconfig}\n`);
-    await untilSignal(() => server.close());
+    await untilSignal(() => server.close(), notifier);
   },
 };
 
@@ -156,6 +174,7 @@ const agentCmd: Command = {
   summary: 'Run the node agent: kubelet on containerd (CRI), CNI bridge networking and kube-proxy',
   usage: 'kubets agent --node-name NAME --node-ip IP --data-dir DIR (--kubeconfig FILE | --server URL --token T --discovery-token-ca-cert-hash sha256:H) [flags]',
   options: {
+    config: { type: 'string' },
     'node-name': { type: 'string' },
     'node-ip': { type: 'string' },
     kubeconfig: { type: 'string' },
@@ -184,6 +203,7 @@ const agentCmd: Command = {
     'cluster-domain': { type: 'string' },
   },
   help: {
+    config: 'YAML file of flag values (keys are flag names, e.g. /etc/kubets/agent.yaml); flags given here override it',
     'node-name': 'the Node name to register (required)',
     'node-ip': 'the node InternalIP (required)',
     kubeconfig: 'the node\'s kubeconfig; written by the join when absent (default DATA_DIR/kubelet.kubeconfig)',
@@ -211,7 +231,7 @@ const agentCmd: Command = {
     'cluster-dns': `DNS server IP given to pods (default ${agentDefaults.clusterDNS})`,
     'cluster-domain': `cluster domain (default ${agentDefaults.clusterDomain})`,
   },
-  async run(v) {
+  async run(v, _pos, ctx) {
     for (const f of ['node-name', 'node-ip', 'data-dir']) if (!v[f]) throw new UsageError(`--${f} is required`);
     const joining = v.server !== undefined || v.token !== undefined || v['discovery-token-ca-cert-hash'] !== undefined;
     if (joining && (!v.server || !v.token || !v['discovery-token-ca-cert-hash'])) throw new UsageError('joining needs all of --server, --token and --discovery-token-ca-cert-hash');
@@ -245,19 +265,25 @@ const agentCmd: Command = {
       clusterDNS: String(v['cluster-dns'] ?? agentDefaults.clusterDNS),
       clusterDomain: String(v['cluster-domain'] ?? agentDefaults.clusterDomain),
     };
+    if (ctx?.validateOnly) return;
+    const notifier = new ServiceNotifier();
     const { startAgent } = await import('../agent/index.js');
-    const agent = await startAgent(config);
+    // systemd's Type=notify: ready once the Node is registered.
+    const onRegistered = (node: string) => void notifier.ready(`node ${node} registered`).catch((e) => process.stderr.write(`kubets agent: telling systemd: ${(e as Error).message}\n`));
+    const agent = await startAgent(config, { onRegistered });
+    await notifier.status(`node ${nodeName} (${config.nodeIP}) running`).catch(() => undefined);
     process.stderr.write(`kubets agent: node ${nodeName} (${config.nodeIP}) running\n`);
-    await untilSignal(() => agent.close());
+    await untilSignal(() => agent.close(), notifier);
   },
 };
 
 const labCmd: Command = {
-  summary: 'A one-machine lab: master + worker1..3 as network namespaces on the kubets0 bridge',
-  usage: 'kubets lab up [--proxy-mode MODE] | down | status | kubeconfig',
-  options: { timeout: { type: 'string' }, 'proxy-mode': { type: 'string' } },
+  summary: 'A one-machine lab: master + worker1..3 on the kubets0 bridge, as network namespaces or booted machines',
+  usage: 'kubets lab up [--machines netns|nspawn] [--proxy-mode MODE] | down | status | kubeconfig | exec NODE -- CMD…',
+  options: { timeout: { type: 'string' }, 'proxy-mode': { type: 'string' }, machines: { type: 'string' } },
   help: {
-    timeout: 'seconds `lab up` waits for all nodes to be Ready (default 300)',
+    timeout: 'seconds `lab up` waits for all nodes to be Ready (default 300; 600 with --machines nspawn)',
+    machines: 'netns (default): network namespaces in one process tree; nspawn: booted Debian 12 machines (systemd-nspawn) provisioned with kubets init / join',
     'proxy-mode': `kube-proxy mode of every node's agent: ${proxyModes.join(', ')} (default ${agentDefaults.proxyMode})`,
   },
   async run(v, pos) {
@@ -265,8 +291,16 @@ const labCmd: Command = {
     switch (pos[0]) {
       case 'up': {
         const proxyMode = parseProxyModeFlag(v['proxy-mode']);
-        await lab.labUp({ onProgress: (m: string) => process.stdout.write(`${m}\n`), timeoutSeconds: v.timeout ? Number(v.timeout) : undefined, proxyMode });
-        process.stdout.write(`\nlab is up. Try:\n  export KUBECONFIG=${lab.labKubeconfigPath()}\n  kubectl get nodes -o wide\n`);
+        const machines = String(v.machines ?? 'netns');
+        if (machines !== 'netns' && machines !== 'nspawn') throw new UsageError(`--machines "${machines}": want netns or nspawn`);
+        await lab.labUp({ onProgress: (m: string) => process.stdout.write(`${m}\n`), timeoutSeconds: v.timeout ? Number(v.timeout) : undefined, proxyMode, machines });
+        process.stdout.write(`\nlab is up. Try:\n  export KUBECONFIG=${lab.labKubeconfigPath()}\n  kubectl get nodes -o wide\n  kubets lab exec worker1 -- curl -s 127.0.0.1:10249/proxyMode\n`);
+        return;
+      }
+      case 'exec': {
+        const [node, ...argv] = pos.slice(1);
+        if (!node || !argv.length) throw new UsageError('lab exec needs a node and a command: kubets lab exec NODE -- CMD…');
+        process.exitCode = await lab.labExec(node, argv);
         return;
       }
       case 'down':
@@ -280,7 +314,7 @@ const labCmd: Command = {
         process.stdout.write(`${lab.labKubeconfigPath()}\n`);
         return;
       default:
-        throw new UsageError(pos[0] ? `unknown lab command "${pos[0]}"` : 'lab needs a command: up, down, status or kubeconfig');
+        throw new UsageError(pos[0] ? `unknown lab command "${pos[0]}"` : 'lab needs a command: up, down, status, kubeconfig or exec');
     }
   },
 };
@@ -320,6 +354,146 @@ const tokenCmd: Command = {
   },
 };
 
+// ---- installing on hosts: kubets install | init | join | uninstall ----
+
+type Values = Record<string, string | boolean | undefined>;
+const without = (o: Options, drop: string[]): Options => Object.fromEntries(Object.entries(o).filter(([k]) => !drop.includes(k)));
+const helpFor = (c: Command, keys: string[]) => Object.fromEntries(keys.filter((k) => c.help[k]).map((k) => [k, c.help[k]]));
+
+/** What the installer needs from this command line: the components' flags and their own checks. */
+async function installDeps() {
+  const [{ realHost, layout }, { discoverClusterCA }, { buildImages }] = await Promise.all([import('./install/index.js'), import('../agent/bootstrap.js'), import('../lab/images/build.js')]);
+  const here = path.dirname(fileURLToPath(import.meta.url));
+  return {
+    host: realHost(),
+    layout: layout('/'),
+    source: { dir: path.resolve(here, '..', '..'), node: process.execPath },
+    options: { server: serverCmd.options, agent: agentCmd.options },
+    validate: (component: 'server' | 'agent', values: FlagValues) => (component === 'server' ? serverCmd : agentCmd).run(values as Values, [], { validateOnly: true }),
+    discover: (join: { server: string; token: string; caCertHashes: string[] }) => discoverClusterCA(join, { timeoutMs: 20_000 }),
+    buildImages,
+  };
+}
+
+/** Only the flags of one component, as given (unset ones left out). */
+function flagsOf(v: Values, options: Options, component: string): FlagValues {
+  const out: FlagValues = {};
+  for (const [k, val] of Object.entries(v)) {
+    if (val === undefined) continue;
+    if (!(k in options)) throw new UsageError(`--${k} is not a kubets ${component} flag`);
+    out[k] = val as FlagValues[string];
+  }
+  return out;
+}
+
+const installCmd: Command = {
+  summary: 'Install kubets on this host as a systemd service: the control plane (server) or a node agent',
+  usage: 'kubets install server [server flags] | kubets install agent --server https://IP:6443 --token T --discovery-token-ca-cert-hash sha256:H [agent flags]',
+  options: { ...without(serverCmd.options, ['config']), ...without(agentCmd.options, ['config', 'run-containerd']) },
+  help: {
+    ...helpFor(serverCmd, Object.keys(serverCmd.options).filter((k) => k !== 'config')),
+    ...helpFor(agentCmd, Object.keys(agentCmd.options).filter((k) => k !== 'config' && k !== 'run-containerd')),
+  },
+  async run(v, pos) {
+    const component = pos[0];
+    if (component !== 'server' && component !== 'agent') throw new UsageError(component ? `unknown component "${component}": want server or agent` : 'install what? kubets install server | agent');
+    if (pos.length > 1) throw new UsageError(`unexpected argument "${pos[1]}"`);
+    const { installServer, installAgent } = await import('./install/index.js');
+    const deps = await installDeps();
+    if (component === 'server') {
+      const r = await installServer(deps, flagsOf(v, serverCmd.options, 'server'));
+      process.stdout.write(`\nkubets server is installed and running (${r.url}).\nUse kubectl with: export KUBECONFIG=/etc/kubets/admin.kubeconfig\n`);
+    } else {
+      const r = await installAgent(deps, flagsOf(v, agentCmd.options, 'agent'));
+      process.stdout.write(`\nkubets agent is installed and running: node ${r.nodeName} (${r.nodeIP}) joined the cluster.\n`);
+    }
+  },
+};
+
+const initOwn: Options = { 'node-name': { type: 'string' }, 'node-ip': { type: 'string' }, 'proxy-mode': { type: 'string' }, token: { type: 'string' }, 'token-ttl': { type: 'string' } };
+const initCmd: Command = {
+  summary: 'Set up the first control-plane host: install the server and this node\'s agent, print the join command',
+  usage: 'kubets init [--advertise-address IP] [--node-name NAME] [server flags]',
+  options: { ...without(serverCmd.options, ['config', 'data-dir']), ...initOwn },
+  help: {
+    ...helpFor(serverCmd, Object.keys(serverCmd.options).filter((k) => k !== 'config' && k !== 'data-dir')),
+    'node-name': 'this node\'s name (default: the host name)',
+    'node-ip': 'this node\'s InternalIP (default: the advertise address)',
+    'proxy-mode': `kube-proxy mode of this node's agent: ${proxyModes.join(', ')} (default ${agentDefaults.proxyMode})`,
+    token: 'the bootstrap token to create, [a-z0-9]{6}.[a-z0-9]{16} (default: a random one)',
+    'token-ttl': 'how long the bootstrap token is valid (default 24h, 0 for never)',
+  },
+  async run(v) {
+    const { init } = await import('./install/index.js');
+    const own = Object.keys(initOwn);
+    const serverFlags = flagsOf(Object.fromEntries(Object.entries(v).filter(([k]) => !own.includes(k))), serverCmd.options, 'server');
+    if (v['proxy-mode'] !== undefined) parseProxyModeFlag(v['proxy-mode']);
+    const r = await init(await installDeps(), serverFlags, {
+      nodeName: v['node-name'] as string | undefined,
+      nodeIP: v['node-ip'] as string | undefined,
+      proxyMode: v['proxy-mode'] as string | undefined,
+      token: v.token as string | undefined,
+      tokenTTL: v['token-ttl'] as string | undefined,
+    });
+    process.stdout.write(`\nYour kubets control plane is up.\n\nTo use kubectl:\n  export KUBECONFIG=${r.adminKubeconfig}\n\nJoin worker nodes by running this on each as root:\n\n${r.joinCommand}\n`);
+  },
+};
+
+const joinCmd: Command = {
+  summary: 'Join this host to a cluster as a node: install the agent and wait until the node is registered',
+  usage: 'kubets join https://IP:6443 --token T --discovery-token-ca-cert-hash sha256:H [agent flags]',
+  options: without(agentCmd.options, ['config', 'run-containerd', 'server']),
+  help: helpFor(agentCmd, Object.keys(agentCmd.options).filter((k) => !['config', 'run-containerd', 'server'].includes(k))),
+  async run(v, pos) {
+    if (pos.length > 1) throw new UsageError(`unexpected argument "${pos[1]}"`);
+    const { join } = await import('./install/index.js');
+    const r = await join(await installDeps(), pos[0], flagsOf(v, agentCmd.options, 'agent'));
+    process.stdout.write(`\nThis node (${r.nodeName}, ${r.nodeIP}) has joined the cluster: run kubectl get nodes on the control plane to see it.\n`);
+  },
+};
+
+const uninstallCmd: Command = {
+  summary: 'Remove kubets from this host: units, pods, rules, links, mounts, files and processes it made',
+  usage: 'kubets uninstall',
+  options: {},
+  help: {},
+  async run() {
+    const { uninstall, realHost, layout } = await import('./install/index.js');
+    const l = layout('/');
+    const nodeName = (() => {
+      try {
+        return /^node-name:\s*(\S+)/m.exec(fs.readFileSync(l.agentConfig, 'utf8'))?.[1];
+      } catch {
+        return undefined;
+      }
+    })();
+    const report = await uninstall(realHost(), l);
+    for (const n of report.notes) process.stdout.write(`${n}\n`);
+    if (nodeName) process.stdout.write(`The Node ${nodeName} stays in the cluster's API as NotReady: remove it there with \`kubectl delete node ${nodeName}\`.\n`);
+    process.stdout.write('kubets is uninstalled\n');
+  },
+};
+
+const nodeShutdownCmd: Command = {
+  summary: 'Stop this node\'s pods and their networks as the host shuts down (kubets-node-shutdown.service runs it)',
+  usage: 'kubets node-shutdown [--config /etc/kubets/agent.yaml] [--grace-period SECONDS]',
+  options: { config: { type: 'string' }, 'containerd-socket': { type: 'string' }, 'grace-period': { type: 'string' } },
+  configKeys: agentCmd.options,
+  help: {
+    config: 'the agent\'s config file, for its containerd socket',
+    'containerd-socket': 'containerd socket (default /run/containerd/containerd.sock)',
+    'grace-period': 'seconds a container gets between SIGTERM and SIGKILL (default 10)',
+  },
+  async run(v) {
+    const grace = Number(v['grace-period'] ?? 10);
+    if (!Number.isInteger(grace) || grace < 0) throw new UsageError(`--grace-period "${v['grace-period']}": want whole seconds`);
+    const { stopAllPods } = await import('../agent/shutdown.js');
+    const r = await stopAllPods(String(v['containerd-socket'] ?? '/run/containerd/containerd.sock'), grace);
+    process.stdout.write(`kubets node-shutdown: stopped ${r.containers} container(s) and ${r.sandboxes} pod sandbox(es)\n`);
+    if (r.errors.length) throw new Error(r.errors.join('; '));
+  },
+};
+
 const versionCmd: Command = {
   summary: 'Print the kubets version',
   usage: 'kubets version',
@@ -336,6 +510,11 @@ const commands: Record<string, Command> = {
   agent: agentCmd,
   ...componentCommands({ UsageError, untilSignal }),
   dns: dnsCommand({ UsageError, untilSignal }),
+  init: initCmd,
+  join: joinCmd,
+  install: installCmd,
+  uninstall: uninstallCmd,
+  'node-shutdown': nodeShutdownCmd,
   token: tokenCmd,
   lab: labCmd,
   version: versionCmd,
@@ -353,23 +532,44 @@ function mainHelp(): string {
   return `kubets: the Kubernetes architecture in TypeScript\n\nUsage:\n  kubets COMMAND [flags]\n\nCommands:\n${lines.join('\n')}\n\nRun 'kubets COMMAND --help' for a command's flags.\n`;
 }
 
+/** 0.0.0.0 and :: listen on every address, so they name none a client could use. */
+const isUnspecified = (addr: string) => addr === '0.0.0.0' || addr === '::' || addr === '';
+
 async function defaultAddress(): Promise<string> {
   const os = await import('node:os');
   for (const addrs of Object.values(os.networkInterfaces())) for (const a of addrs ?? []) if (a.family === 'IPv4' && !a.internal) return a.address;
   return '127.0.0.1';
 }
 
+/** Polls the API's /readyz on `url` (the admin kubeconfig's credentials) until it answers 200. */
+async function apiAnswers(kubeconfig: string, url: string, timeoutMs = 60_000): Promise<void> {
+  const { ApiClient, loadKubeconfig } = await import('../api/client.js');
+  const client = new ApiClient({ ...loadKubeconfig(kubeconfig), server: url, userAgent: 'kubets-server/readiness' });
+  const deadline = Date.now() + timeoutMs;
+  try {
+    for (;;) {
+      const status = await client.raw('GET', '/readyz').then((r) => r.status, (e: Error) => e.message);
+      if (status === 200) return;
+      if (Date.now() > deadline) throw new Error(`the API at ${url} did not answer /readyz (${status})`);
+      await new Promise((r) => setTimeout(r, 200));
+    }
+  } finally {
+    client.close();
+  }
+}
+
 /**
  * Runs until SIGINT/SIGTERM, then closes once; a second signal exits at once. Holds the event loop open itself: a
  * daemon whose only work is unref'd timers (a candidate waiting for a lease) must not exit for lack of work.
  */
-function untilSignal(close: () => Promise<void>): Promise<void> {
+function untilSignal(close: () => Promise<void>, notifier?: ServiceNotifier): Promise<void> {
   const keepAlive = setInterval(() => {}, 1 << 30);
   return new Promise<void>((resolve) => {
     let closing = false;
     const onSignal = (sig: string) => {
       if (closing) process.exit(1);
       closing = true;
+      void notifier?.stopping().catch(() => undefined);
       process.stderr.write(`kubets: ${sig}: shutting down\n`);
       close().then(resolve, (e) => {
         process.stderr.write(`kubets: shutdown: ${(e as Error).message}\n`);
@@ -398,14 +598,25 @@ async function main(argv: string[]): Promise<number> {
   }
   let parsed;
   try {
-    parsed = parseArgs({ args: rest, options: cmd.options, allowPositionals: name === 'lab' || name === 'token', strict: true });
+    parsed = parseArgs({ args: rest, options: cmd.options, allowPositionals: ['lab', 'token', 'install', 'join'].includes(name), strict: true });
   } catch (e) {
     process.stderr.write(`kubets ${name}: ${(e as Error).message}\n\n${commandHelp(name, cmd)}`);
     return 2;
   }
+  let values = parsed.values as FlagValues;
   try {
-    await cmd.run(parsed.values as Record<string, string | boolean | undefined>, parsed.positionals);
-    return 0;
+    if (typeof values.config === 'string') {
+      const file = readConfigFile(values.config, cmd.configKeys ?? cmd.options);
+      values = withConfigFile(values, Object.fromEntries(Object.entries(file).filter(([k]) => k in cmd.options)));
+    }
+  } catch (e) {
+    process.stderr.write(`kubets ${name}: ${(e as Error).message}\n`);
+    return 2;
+  }
+  try {
+    await cmd.run(values as Record<string, string | boolean | undefined>, parsed.positionals);
+    // A command may end with another process's exit status (lab exec).
+    return Number(process.exitCode ?? 0);
   } catch (e) {
     if (e instanceof UsageError) {
       process.stderr.write(`kubets ${name}: ${e.message}\n\n${commandHelp(name, cmd)}`);

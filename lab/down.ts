@@ -2,7 +2,8 @@
 // whatever still runs in the node namespaces and pod cgroups, then mounts, links, namespaces and files. Works from
 // state.json when it is there and from the spec's fixed names when it is not; safe to run any number of times.
 import fs from 'node:fs';
-import { LabError } from './exec.js';
+import { LabError, runIgnoringAbsent } from './exec.js';
+import { NSPAWN_RUN, stopMachine } from './nspawn/machines.js';
 import { unmountAllUnder, mountPointsUnder } from './mounts.js';
 import { networkNames, removeNetwork } from './netns.js';
 import { cgroupDirs, isAlive, killNetnsProcesses, removeCgroups, stopProcess } from './processes.js';
@@ -26,8 +27,18 @@ export async function teardownLab(spec: LabSpec, onProgress: (msg: string) => vo
   const left: string[] = [];
   const nodeNames = [...new Set([...spec.nodes.map((n) => n.name), ...(state?.spec.nodes.map((n) => n.name) ?? [])])];
 
-  // 1. Our own processes, by PID (start time guards against recycled PIDs): agents first, the API server last.
+  // 1. Our own processes, by PID (start time guards against recycled PIDs): booted machines are powered off through
+  //    their systemd; then agents, the API server last.
   const procs = state?.processes ?? [];
+  await Promise.all(
+    procs
+      .filter((p) => p.role === 'machine' && isAlive(p.pid, p.startTime))
+      .map(async (p) => {
+        await stopMachine(p);
+        if (isAlive(p.pid, p.startTime)) left.push(`machine ${p.node} (runner pid ${p.pid}) did not stop`);
+        else removed.push(`machine ${p.node} powered off`);
+      }),
+  );
   const stopGroup = async (role: 'agent' | 'server') => {
     await Promise.all(
       procs
@@ -49,9 +60,9 @@ export async function teardownLab(spec: LabSpec, onProgress: (msg: string) => vo
     if (survivors.length) left.push(`netns ${ns}: processes ${survivors.join(' ')} survived SIGKILL`);
   }
 
-  // 3. Pods' own processes: in their own network namespaces, but under the node's cgroup parent.
-  for (const node of nodeNames) {
-    const name = cgroupParent(spec, node).slice(1);
+  // 3. Pods' own processes: in their own network namespaces, but under the node's cgroup parent (a booted machine
+  //    and everything in it live in the cgroup of the same name).
+  for (const name of new Set([...nodeNames.map((node) => cgroupParent(spec, node).slice(1)), ...(state?.cgroups ?? [])])) {
     const had = cgroupDirs(name).length > 0;
     const stuck = await removeCgroups(name);
     left.push(...stuck);
@@ -69,7 +80,15 @@ export async function teardownLab(spec: LabSpec, onProgress: (msg: string) => vo
   removed.push(...net.removed);
   left.push(...net.left);
 
-  // 6. Files. Never recurse into a directory that still has something mounted below it.
+  // 6. The tmpfs nspawn needed, once no machine of any lab runs.
+  if (state?.mountedNspawnRun && !(await nspawnRunning())) {
+    await runIgnoringAbsent('umount', [NSPAWN_RUN]).then(
+      () => removed.push(`tmpfs ${NSPAWN_RUN}`),
+      (err) => left.push(`${NSPAWN_RUN}: ${(err as Error).message}`),
+    );
+  }
+
+  // 7. Files. Never recurse into a directory that still has something mounted below it.
   if (state?.createdVarLibCni) {
     try {
       if (fs.readdirSync(VAR_LIB_CNI).length === 0) {
@@ -95,6 +114,19 @@ export async function teardownLab(spec: LabSpec, onProgress: (msg: string) => vo
 
   for (const r of removed) onProgress(`removed ${r}`);
   return { removed, left: [...new Set(left)] };
+}
+
+/** Whether any systemd-nspawn runs on this host (another lab's machines still need /run/systemd/nspawn). */
+async function nspawnRunning(): Promise<boolean> {
+  for (const entry of fs.readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      if (fs.readFileSync(`/proc/${entry}/comm`, 'utf8').trim() === 'systemd-nspawn') return true;
+    } catch {
+      /* exited */
+    }
+  }
+  return false;
 }
 
 /** teardownLab, throwing one LabError that lists whatever is left. */

@@ -1,6 +1,8 @@
-// The one-machine lab: four "machines" as network namespaces on a host bridge, each running a kubets agent with its
-// own containerd, the master also running the control plane. Entry points for `kubets lab up|down|status|kubeconfig`.
+// The one-machine lab: four "machines" on a host bridge — network namespaces, each running a kubets agent with its own
+// containerd and the master also the control plane, or booted Debian machines provisioned by the installer. Entry
+// points for `kubets lab up|down|status|kubeconfig|exec`.
 import { downLab } from './down.js';
+import { execOnNode } from './nodeexec.js';
 import { labStatusFor, type LabStatus } from './status.js';
 import { defaultLabSpec, labPaths } from './spec.js';
 import { upLab, type LabInfo, type LabUpOptions } from './up.js';
@@ -10,6 +12,7 @@ export type { LabStatus, LabNodeStatus, LabProcessStatus } from './status.js';
 export type { TeardownReport } from './down.js';
 export { LabError, type LabErrorCode } from './exec.js';
 export { defaultLabSpec, type LabSpec } from './spec.js';
+export type { LabKind } from './state.js';
 
 /** Brings the lab up and returns once every node is Ready. Throws LabError (with log paths) otherwise. */
 export function labUp(opts: LabUpOptions = {}): Promise<LabInfo> {
@@ -29,4 +32,9 @@ export function labStatus(): Promise<LabStatus> {
 /** The admin kubeconfig `lab up` writes for the user (API at https://192.168.56.10:6443). */
 export function labKubeconfigPath(): string {
   return labPaths(defaultLabSpec).adminKubeconfig;
+}
+
+/** Runs a command on a lab node (`kubets lab exec NODE -- CMD…`) with this process's stdio; resolves to its exit code. */
+export function labExec(node: string, argv: string[]): Promise<number> {
+  return execOnNode(defaultLabSpec, node, argv);
 }

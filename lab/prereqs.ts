@@ -19,6 +19,15 @@ const commands: [string, string][] = [
   ['gcc', 'gcc'],
 ];
 
+/** What the booted lab needs besides: the machines run everything else themselves. */
+const machineCommands: [string, string][] = [
+  ['ip', 'iproute2'],
+  ['systemd-nspawn', 'systemd-container'],
+  ['debootstrap', 'debootstrap'],
+  ['nsenter', 'util-linux'],
+  ['gcc', 'gcc'],
+];
+
 /** Files that must exist at fixed paths. */
 const files: [string, string][] = [
   ['/usr/lib/cni/bridge', 'containernetworking-plugins'],
@@ -49,16 +58,16 @@ export function findCommand(cmd: string, envPath = process.env.PATH ?? ''): stri
 }
 
 /** Items missing on this host, as "what (package)" strings, and the apt-get line that installs them. */
-export function missingPrerequisites(): { missing: string[]; packages: string[] } {
+export function missingPrerequisites(opts: { machines?: boolean } = {}): { missing: string[]; packages: string[] } {
   const missing: string[] = [];
   const packages = new Set<string>();
-  for (const [cmd, pkg] of commands) {
+  for (const [cmd, pkg] of opts.machines ? machineCommands : commands) {
     if (!findCommand(cmd)) {
       missing.push(`command ${cmd} (${pkg})`);
       packages.add(pkg);
     }
   }
-  for (const [file, pkg] of files) {
+  for (const [file, pkg] of opts.machines ? files.filter(([f]) => f === '/bin/busybox') : files) {
     if (!isExecutable(file)) {
       missing.push(`${file} (${pkg})`);
       packages.add(pkg);
@@ -108,9 +117,9 @@ export async function existingLabObjects(spec: LabSpec): Promise<string[]> {
 }
 
 /** Throws a LabError explaining everything that stops `lab up`; returns quietly when all is in place. */
-export async function checkPrerequisites(spec: LabSpec, opts: { needKubets?: boolean } = {}): Promise<void> {
+export async function checkPrerequisites(spec: LabSpec, opts: { needKubets?: boolean; machines?: boolean } = {}): Promise<void> {
   if (process.getuid?.() !== 0) throw new LabError('LAB_NOT_ROOT', 'kubets lab needs root (network namespaces, bridges, mounts and cgroups): run it with sudo');
-  const { missing, packages } = missingPrerequisites();
+  const { missing, packages } = missingPrerequisites({ machines: opts.machines });
   if (opts.needKubets !== false && !fs.existsSync(kubetsEntry())) missing.push(`${kubetsEntry()} (build kubets first: npx tsc -p .)`);
   if (missing.length) {
     const install = packages.length ? `\ninstall with: apt-get install -y ${packages.join(' ')}` : '';

@@ -87,6 +87,22 @@ export const labPaths = (spec: LabSpec) => ({
   serverKubeconfig: path.join(spec.root, 'server', 'admin.kubeconfig'),
   serverPKI: path.join(spec.root, 'server', 'pki'),
   adminKubeconfig: path.join(spec.root, 'admin.kubeconfig'),
+  /** Booted machines: the folder every machine shares (the join command travels through it, as in Vagrant). */
+  shared: path.join(spec.root, 'cluster'),
+  machine: (name: string) => {
+    const dir = path.join(spec.root, 'machines', name);
+    return {
+      dir,
+      /** The overlay: the machine's own changes, overlayfs' work dir, and the merged root it boots from. */
+      upper: path.join(dir, 'upper'),
+      work: path.join(dir, 'work'),
+      root: path.join(dir, 'rootfs'),
+      /** /var/lib/containerd inside: a plain directory, since overlayfs cannot hold containerd's overlay snapshots. */
+      containerd: path.join(dir, 'containerd'),
+      console: path.join(dir, 'console.log'),
+      provisionLog: path.join(dir, 'provision.log'),
+    };
+  },
   node: (name: string) => {
     const dir = path.join(spec.root, 'nodes', name);
     return {

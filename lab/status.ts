@@ -1,17 +1,36 @@
 // `kubets lab status`: what exists of the lab right now — state file, bridge, namespaces, processes, API, Nodes —
 // checked against the host, not taken from state.json on trust.
 import fs from 'node:fs';
+import path from 'node:path';
 import { ApiClient } from '../api/client.js';
 import { Resources } from '../api/resources.js';
 import type { Node } from '../api/types.js';
 import { withTimeout } from './exec.js';
 import { linkExists, netnsExists } from './netns.js';
-import { isAlive, netnsPids } from './processes.js';
+import { cgroupDirs, isAlive, netnsPids } from './processes.js';
 import { apiServerURL, labPaths, netnsName, vethName, type LabSpec } from './spec.js';
-import { readState } from './state.js';
+import { readState, type LabProcess } from './state.js';
+import { machineCgroup, machineInitPid } from './nspawn/machines.js';
+
+/** Processes in a cgroup and below it (the first hierarchy that has it): what runs in a booted machine. */
+function cgroupProcessCount(name: string): number {
+  const dir = cgroupDirs(name).find((d) => d.includes('/pids/')) ?? cgroupDirs(name)[0];
+  if (!dir) return 0;
+  const count = (d: string): number => {
+    let n = 0;
+    try {
+      n = fs.readFileSync(path.join(d, 'cgroup.procs'), 'utf8').split('\n').filter(Boolean).length;
+      for (const e of fs.readdirSync(d, { withFileTypes: true })) if (e.isDirectory()) n += count(path.join(d, e.name));
+    } catch {
+      /* went away */
+    }
+    return n;
+  };
+  return count(dir);
+}
 
 export interface LabProcessStatus {
-  role: 'server' | 'agent';
+  role: LabProcess['role'];
   node: string;
   pid: number;
   alive: boolean;
@@ -26,6 +45,8 @@ export interface LabNodeStatus {
   vethExists: boolean;
   /** Processes running in the node's namespace (agent, containerd, shims, host-network pods). */
   processCount: number;
+  /** A booted machine's state (nspawn lab): running, with its PID 1 as the host sees it. */
+  machine?: { running: boolean; initPid?: number };
   /** From the API, when it answered. */
   ready?: boolean;
   podCIDR?: string;
@@ -54,6 +75,12 @@ export async function labStatusFor(spec: LabSpec): Promise<LabStatus> {
   const nodes: LabNodeStatus[] = [];
   for (const n of spec.nodes) {
     const ns = netnsName(spec, n.name);
+    if (state?.kind === 'nspawn') {
+      const runner = state.processes.find((p) => p.role === 'machine' && p.node === n.name);
+      const initPid = runner && machineInitPid(runner);
+      nodes.push({ name: n.name, ip: n.ip, netns: ns, netnsExists: false, vethExists: false, processCount: cgroupProcessCount(machineCgroup(spec, n.name)), machine: { running: !!initPid, initPid } });
+      continue;
+    }
     const exists = netnsExists(ns);
     nodes.push({ name: n.name, ip: n.ip, netns: ns, netnsExists: exists, vethExists: await linkExists(vethName(spec, n.name)), processCount: exists ? (await netnsPids(ns)).length : 0 });
   }
@@ -78,7 +105,7 @@ export async function labStatusFor(spec: LabSpec): Promise<LabStatus> {
     }
   } else api.error = 'no admin kubeconfig';
 
-  const exists = !!state || fs.existsSync(paths.state) || bridge.exists || nodes.some((n) => n.netnsExists);
+  const exists = !!state || fs.existsSync(paths.state) || bridge.exists || nodes.some((n) => n.netnsExists || n.machine?.running);
   const healthy = exists && processes.length > 0 && processes.every((p) => p.alive) && api.reachable && nodes.every((n) => n.ready);
   const status: LabStatus = { exists, healthy, root: spec.root, stateFile: fs.existsSync(paths.state) ? paths.state : undefined, bridge, nodes, processes, api, kubeconfig, summary: '' };
   status.summary = formatStatus(status, !!state || !fs.existsSync(paths.state));
@@ -99,7 +126,10 @@ function formatStatus(s: LabStatus, stateReadable: boolean): string {
     'nodes:',
     ...s.nodes.map(
       (n) =>
-        `  ${n.name.padEnd(8)} ${n.ip.padEnd(15)} netns ${n.netns} ${n.netnsExists ? 'present' : 'missing'}, veth ${yes(n.vethExists)}, ${n.processCount} process(es)` +
+        `  ${n.name.padEnd(8)} ${n.ip.padEnd(15)} ` +
+        (n.machine
+          ? `machine ${n.netns} ${n.machine.running ? `running (PID 1 is ${n.machine.initPid} here)` : 'NOT running'}, ${n.processCount} process(es)`
+          : `netns ${n.netns} ${n.netnsExists ? 'present' : 'missing'}, veth ${yes(n.vethExists)}, ${n.processCount} process(es)`) +
         (n.ready === undefined ? '' : `, Ready ${yes(n.ready)}${n.podCIDR ? `, podCIDR ${n.podCIDR}` : ''}`),
     ),
     'processes:',

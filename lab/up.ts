@@ -13,15 +13,17 @@ import { checkProxyMode, type ProxyMode } from '../agent/proxy/modes.js';
 import { buildImages } from './images/build.js';
 import { VAR_LIB_CNI } from './down.js';
 import { sleep } from '../api/informer.js';
-import { LabError, withTimeout } from './exec.js';
+import { LabError, run, withTimeout } from './exec.js';
 import { createNetwork } from './netns.js';
 import { checkPrerequisites, hostForwardWarning } from './prereqs.js';
 import { isAlive, startDetached } from './processes.js';
 import { apiServerURL, cgroupParent, controlPlaneNode, kubetsEntry, labPaths, netnsName, validateSpec, type LabNodeSpec, type LabSpec } from './spec.js';
-import { newState, StateRecorder, type LabProcess } from './state.js';
+import { newState, StateRecorder, type LabKind, type LabProcess } from './state.js';
 
 export interface LabUpOptions {
   onProgress?: (msg: string) => void;
+  /** Network namespaces in one process tree (default), or booted Debian machines provisioned by the installer. */
+  machines?: LabKind;
   /** How long to wait for the control plane and for every node to be Ready (default 300 s). */
   timeoutSeconds?: number;
   /** kube-proxy mode every node's agent runs (default iptables). */
@@ -31,6 +33,7 @@ export interface LabUpOptions {
 export interface LabNodeInfo {
   name: string;
   ip: string;
+  /** The node's network namespace (netns lab) or machine name (booted lab). */
   netns: string;
   podCIDR?: string;
   agentPid: number;
@@ -39,6 +42,7 @@ export interface LabNodeInfo {
 }
 
 export interface LabInfo {
+  kind: LabKind;
   root: string;
   apiServer: string;
   kubeconfig: string;
@@ -64,6 +68,10 @@ function lastLines(file: string, n = 15): string {
 }
 
 export async function upLab(spec: LabSpec, opts: LabUpOptions = {}): Promise<LabInfo> {
+  if (opts.machines === 'nspawn') {
+    const { upMachines } = await import('./nspawn/up.js');
+    return upMachines(spec, opts);
+  }
   const progress = opts.onProgress ?? (() => {});
   const deadline = Date.now() + (opts.timeoutSeconds ?? 300) * 1000;
   validateSpec(spec);
@@ -116,13 +124,19 @@ export async function upLab(spec: LabSpec, opts: LabUpOptions = {}): Promise<Lab
     for (const d of [np.dir, np.cniConfDir, np.cniCache]) fs.mkdirSync(d, { recursive: true });
     const agent = await startRecorded('agent', node.name, ['ip', 'netns', 'exec', netnsName(spec, node.name), 'sh', '-c', agentScript(spec, node, join, opts.proxyMode)], np.agentLog);
     agents.set(node.name, agent);
+    await bindNodeLocalPaths(spec, node, agent);
     progress(`${node.name}: agent starting (pid ${agent.pid}, log ${np.agentLog})`);
   }
 
-  const podCIDRs = await waitForNodesReady(spec, agents, server, deadline, progress);
+  const alive = () => {
+    assertRunning(server, 'the control plane');
+    for (const [name, p] of agents) assertRunning(p, `the agent on ${name}`);
+  };
+  const podCIDRs = await waitForNodesReady(spec, alive, deadline, progress, (n) => `logs ${paths.node(n).agentLog}, ${containerdPaths(paths.node(n).dir).log}`);
   rec.update((s) => (s.readyAt = new Date().toISOString()));
 
   return {
+    kind: 'netns',
     root: spec.root,
     apiServer: apiURL,
     kubeconfig: paths.adminKubeconfig,
@@ -185,6 +199,37 @@ export function nodeScript(spec: LabSpec, node: LabNodeSpec, command: string[]):
   ].join(' && ');
 }
 
+/** Paths a real node keeps to itself; a netns node sees its own at each, in its mount namespace. */
+export const NODE_LOCAL_PATHS = ['/etc/kubets', '/etc/kubernetes/manifests', '/var/log/pods'] as const;
+
+/**
+ * Gives the node its own /etc and /var/log, as a separate host has: an overlay of the host's directory with the node's
+ * changes above it, in the agent's mount namespace (which containerd and `kubets lab exec` share). The node's layer
+ * holds its /etc/kubets and /etc/kubernetes/manifests, and /var/log/pods is a link to the kubelet's pod logs — the
+ * layout an installed node has. Nothing changes in the host's own view.
+ */
+async function bindNodeLocalPaths(spec: LabSpec, node: LabNodeSpec, agent: LabProcess): Promise<void> {
+  const dir = labPaths(spec).node(node.name).dir;
+  const layers = { '/etc': `${dir}/overlay/etc`, '/var/log': `${dir}/overlay/var-log` };
+  for (const upper of Object.values(layers)) for (const d of ['upper', 'work']) fs.mkdirSync(`${upper}/${d}`, { recursive: true });
+  fs.mkdirSync(`${layers['/etc']}/upper/kubets`, { recursive: true });
+  fs.mkdirSync(`${layers['/etc']}/upper/kubernetes/manifests`, { recursive: true });
+  fs.mkdirSync(`${dir}/pods`, { recursive: true });
+  const link = `${layers['/var/log']}/upper/pods`;
+  if (!fs.existsSync(link)) fs.symlinkSync(`${dir}/pods`, link);
+  // `ip netns exec` gives the agent its own mount namespace; wait until it has one before entering it.
+  const own = fs.readlinkSync('/proc/self/ns/mnt');
+  const deadline = Date.now() + 10_000;
+  while (fs.readlinkSync(`/proc/${agent.pid}/ns/mnt`) === own) {
+    if (Date.now() > deadline || !isAlive(agent.pid, agent.startTime)) throw new LabError('LAB_PROCESS_EXITED', `the agent on ${node.name} (pid ${agent.pid}) has no mount namespace of its own; see ${agent.log}`);
+    await sleep(20);
+  }
+  const script = Object.entries(layers)
+    .map(([target, layer]) => `mount -t overlay ${shq(`${spec.netnsPrefix}${node.name}`)} -o ${shq(`lowerdir=${target},upperdir=${layer}/upper,workdir=${layer}/work`)} ${target}`)
+    .join(' && ');
+  await run('nsenter', ['--target', String(agent.pid), '--mount', '--', 'sh', '-c', script]);
+}
+
 /** Copies the server's admin kubeconfig, pointed at the address the host reaches the API on. */
 export function writeAdminKubeconfig(from: string, to: string, server: string): void {
   const doc = parseYaml(fs.readFileSync(from, 'utf8')) as { clusters?: { cluster?: { server?: string } }[] };
@@ -235,15 +280,18 @@ function notReadyReason(node: Node | undefined): string | undefined {
   return undefined;
 }
 
-async function waitForNodesReady(spec: LabSpec, agents: Map<string, LabProcess>, server: LabProcess, deadline: number, progress: (msg: string) => void): Promise<Map<string, string>> {
+/**
+ * Waits until every node is Ready with a podCIDR and no start-up taint (labelling the control-plane node on the way).
+ * `alive` throws when something the lab runs has died; `where` names a node's logs for the timeout message.
+ */
+export async function waitForNodesReady(spec: LabSpec, alive: () => void, deadline: number, progress: (msg: string) => void, where: (node: string) => string): Promise<Map<string, string>> {
   const paths = labPaths(spec);
   const client = ApiClient.fromKubeconfig(paths.adminKubeconfig, 'kubets-lab');
   const ready = new Map<string, string>();
   const waiting = new Map<string, string>(spec.nodes.map((n) => [n.name, 'not registered']));
   try {
     while (Date.now() < deadline) {
-      assertRunning(server, 'the control plane');
-      for (const [name, p] of agents) assertRunning(p, `the agent on ${name}`);
+      alive();
       try {
         const list = await withTimeout(client.list<Node>(Resources.nodes), 10_000);
         for (const n of spec.nodes) {
@@ -268,6 +316,6 @@ async function waitForNodesReady(spec: LabSpec, agents: Map<string, LabProcess>,
   } finally {
     client.close();
   }
-  const lines = [...waiting].map(([n, why]) => `  ${n}: ${why} — logs ${paths.node(n).agentLog}, ${containerdPaths(paths.node(n).dir).log}`);
-  throw new LabError('LAB_TIMEOUT', `timed out waiting for nodes to be Ready:\n${lines.join('\n')}\ncontrol plane log: ${paths.serverLog}\n(run \`kubets lab down\` to remove the lab)`);
+  const lines = [...waiting].map(([n, why]) => `  ${n}: ${why} — ${where(n)}`);
+  throw new LabError('LAB_TIMEOUT', `timed out waiting for nodes to be Ready:\n${lines.join('\n')}\n(run \`kubets lab down\` to remove the lab)`);
 }

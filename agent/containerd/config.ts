@@ -33,6 +33,21 @@ export function containerdPaths(dataDir: string): ContainerdPaths {
   };
 }
 
+/**
+ * The system-wide locations Debian's containerd.service uses, for an installed node that has the host's containerd to
+ * itself (`kubets install agent`): `ctr` and `crictl` find it where they look by default.
+ */
+export function systemContainerdPaths(): ContainerdPaths {
+  return {
+    root: '/var/lib/containerd',
+    state: '/run/containerd',
+    runcRoot: '/run/containerd/runc',
+    opt: '/opt/containerd',
+    config: '/etc/kubets/containerd.toml',
+    log: 'journald (journalctl -u containerd)',
+  };
+}
+
 /** AppArmor confinement only works where the kernel has AppArmor enabled; elsewhere the CRI plugin must not ask for it. */
 export function apparmorAvailable(): boolean {
   const f = '/sys/module/apparmor/parameters/enabled';
@@ -42,11 +57,11 @@ export function apparmorAvailable(): boolean {
 // TOML basic strings share JSON's escapes for everything we write (paths, image names).
 const q = (s: string): string => JSON.stringify(s);
 
-export function renderContainerdConfig(node: ContainerdNodeConfig, opts: { apparmor?: boolean } = {}): string {
-  const p = containerdPaths(node.dataDir);
+export function renderContainerdConfig(node: ContainerdNodeConfig, opts: { apparmor?: boolean; paths?: ContainerdPaths } = {}): string {
+  const p = opts.paths ?? containerdPaths(node.dataDir);
   const apparmor = opts.apparmor ?? apparmorAvailable();
   const cri = 'plugins."io.containerd.grpc.v1.cri"';
-  return `# Written by kubets for this node; regenerated at every start.
+  return `# Written by kubets for this node${opts.paths ? '' : '; regenerated at every start'}.
 version = 2
 root = ${q(p.root)}
 state = ${q(p.state)}

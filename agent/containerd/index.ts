@@ -10,7 +10,7 @@ import { logger } from '../../api/log.js';
 import { ensureCgroupMounts } from './cgroups.js';
 import { writeContainerdConfig, type ContainerdNodeConfig, type ContainerdPaths } from './config.js';
 
-export { containerdPaths, renderContainerdConfig, writeContainerdConfig, type ContainerdNodeConfig, type ContainerdPaths } from './config.js';
+export { containerdPaths, systemContainerdPaths, renderContainerdConfig, writeContainerdConfig, type ContainerdNodeConfig, type ContainerdPaths } from './config.js';
 export { importImages, type ImportedImage } from './import.js';
 export { ensureCgroupMounts } from './cgroups.js';
 
