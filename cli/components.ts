@@ -152,6 +152,7 @@ export function componentCommands(ctx: CommandContext) {
   };
 
   const proxy = {
+    ownConfigFile: true,
     summary: 'Run kube-proxy: Service rules in iptables or nftables, :10249 metrics and /proxyMode, :10256 health',
     usage: 'kubets proxy [--config FILE] [--hostname-override NODE] [--kubeconfig FILE] [--proxy-mode MODE] [flags]',
     options: {

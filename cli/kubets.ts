@@ -27,6 +27,8 @@ interface Command {
   options: Options;
   /** The flags a --config file may set, when they are another command's (default: this command's options). */
   configKeys?: Options;
+  /** The command reads --config itself (kube-proxy's KubeProxyConfiguration), not as a file of its flags. */
+  ownConfigFile?: boolean;
   help: Record<string, string>;
   run(values: Record<string, string | boolean | undefined>, positionals: string[], ctx?: RunContext): Promise<void>;
 }
@@ -282,7 +284,7 @@ const labCmd: Command = {
   usage: 'kubets lab up [--machines netns|nspawn] [--proxy-mode MODE] | down | status | kubeconfig | exec NODE -- CMD…',
   options: { timeout: { type: 'string' }, 'proxy-mode': { type: 'string' }, machines: { type: 'string' } },
   help: {
-    timeout: 'seconds `lab up` waits for all nodes to be Ready (default 300; 600 with --machines nspawn)',
+    timeout: 'seconds `lab up` waits for every node Ready and kube-system running (default 480; 600 with --machines nspawn)',
     machines: 'netns (default): network namespaces in one process tree; nspawn: booted Debian 12 machines (systemd-nspawn) provisioned with kubets init / join',
     'proxy-mode': `kube-proxy mode of every node's agent: ${proxyModes.join(', ')} (default ${agentDefaults.proxyMode})`,
   },
@@ -605,7 +607,7 @@ async function main(argv: string[]): Promise<number> {
   }
   let values = parsed.values as FlagValues;
   try {
-    if (typeof values.config === 'string') {
+    if (typeof values.config === 'string' && !cmd.ownConfigFile) {
       const file = readConfigFile(values.config, cmd.configKeys ?? cmd.options);
       values = withConfigFile(values, Object.fromEntries(Object.entries(file).filter(([k]) => k in cmd.options)));
     }

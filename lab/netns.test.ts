@@ -16,7 +16,7 @@ import { labPaths, netnsName, vethName, type LabSpec } from './spec.js';
 import { newState, readState, StateRecorder } from './state.js';
 import { labStatusFor } from './status.js';
 import { VAR_LIB_CNI } from './down.js';
-import { ensureCniMountPoint, nodeScript } from './up.js';
+import { ensureCniMountPoint, nodeScript, prepareNodeDirs } from './up.js';
 import { until } from '../test/until.js';
 
 const id = randomBytes(2).toString('hex');
@@ -219,7 +219,7 @@ t.test('a node process runs behind a private /run/netns and CNI cache that the h
   ensureCniMountPoint(rec);
   t.equal(readState(paths.state)!.createdVarLibCni, !hadVarLibCni, 'state records whether /var/lib/cni was made');
   const np = paths.node('worker1');
-  fs.mkdirSync(np.cniCache, { recursive: true });
+  prepareNodeDirs(spec, 'worker1');
   fs.writeFileSync(path.join(np.cniCache, 'ktlt-marker'), 'x');
   const script = nodeScript(spec, spec.nodes[1], ['sleep', '600']);
   const p = await startDetached(['ip', 'netns', 'exec', ns('worker1'), 'sh', '-c', script], np.agentLog);
@@ -230,6 +230,9 @@ t.test('a node process runs behind a private /run/netns and CNI cache that the h
   const inside = fs.readFileSync(`/proc/${p.pid}/mountinfo`, 'utf8');
   t.match(inside, new RegExp(` /run/netns [^\\n]* - tmpfs ${escaped(`${spec.netnsPrefix}netns`)} `), 'tmpfs over /run/netns inside');
   t.match(inside, / \/var\/lib\/cni /, 'CNI cache bound over /var/lib/cni inside');
+  t.match(inside, new RegExp(` /etc [^\\n]* - overlay ${escaped(`${spec.netnsPrefix}worker1`)} `), 'the node\'s own /etc over the host\'s');
+  t.match(inside, new RegExp(` /var/log [^\\n]* - overlay ${escaped(`${spec.netnsPrefix}worker1`)} `), 'and its own /var/log');
+  t.equal(fs.readlinkSync(`/proc/${p.pid}/root/var/log/pods`), `${np.dir}/pods`, '/var/log/pods is the node\'s pod log dir');
   t.ok((await netnsPids(ns('worker1'))).includes(p.pid), 'runs in the node namespace');
   t.notMatch(fs.readFileSync('/proc/self/mountinfo', 'utf8'), new RegExp(escaped(`${spec.netnsPrefix}netns`)), 'the host does not see the tmpfs');
   t.notOk(fs.existsSync(path.join(VAR_LIB_CNI, 'ktlt-marker')), 'the host does not see the node CNI cache');

@@ -16,6 +16,10 @@ const commands: [string, string][] = [
   ['runc', 'runc'],
   ['iptables', 'iptables'],
   ['iptables-restore', 'iptables'],
+  // Built into the kubets image for the kube-proxy pods, and etcd into its own image.
+  ['nft', 'nftables'],
+  ['conntrack', 'conntrack'],
+  ['etcd', 'etcd-server'],
   ['gcc', 'gcc'],
 ];
 

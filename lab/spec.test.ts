@@ -19,20 +19,21 @@ t.test('invalid specs are refused with every reason', async (t) => {
   t.throws(() => validateSpec(bad), /bridge name .* longer than 15.*veth name kt-averyveryverylongname.*not in 192\.168\.56\.0\/24.*exactly one node/);
 });
 
-t.test('agent command line: private netns dir, own CNI cache, joins with a token, control-plane taint only on the master', async (t) => {
-  const join = { token: 'abcdef.0123456789abcdef', caCertHash: `sha256:${'0'.repeat(64)}` };
-  const master = agentScript(defaultLabSpec, defaultLabSpec.nodes[0], join);
-  t.match(master, /^mount -t tmpfs 'kubets-netns' \/run\/netns && mount --bind '\/var\/lib\/kubets-lab\/nodes\/master\/cni-cache' \/var\/lib\/cni && exec /);
-  t.match(master, /'agent' '--node-name' 'master' '--node-ip' '192\.168\.56\.10'/);
-  t.match(master, /'--register-with-taints' 'node-role\.kubernetes\.io\/control-plane:NoSchedule' '--proxy-mode'/);
+t.test('agent command line: own mount namespace (netns dir, CNI cache, /etc and /var/log overlays), no proxy of its own, control-plane taint only on the master', async (t) => {
+  const join = ['--kubeconfig', '/var/lib/kubets-lab/nodes/worker2/kubelet.kubeconfig', '--server', 'https://192.168.56.10:6443', '--token', 'abcdef.0123456789abcdef', '--discovery-token-ca-cert-hash', `sha256:${'0'.repeat(64)}`];
+  const master = agentScript(defaultLabSpec, defaultLabSpec.nodes[0], ['--kubeconfig', '/etc/kubernetes/kubelet.conf']);
+  t.match(master, /^mount -t tmpfs 'kubets-netns' \/run\/netns && mount --bind '\/var\/lib\/kubets-lab\/nodes\/master\/cni-cache' \/var\/lib\/cni && /);
+  t.match(master, / && mount -t overlay 'kubets-master' -o 'lowerdir=\/etc,upperdir=\/var\/lib\/kubets-lab\/nodes\/master\/overlay\/etc\/upper,workdir=[^']+' \/etc && /);
+  t.match(master, / && mount -t overlay 'kubets-master' -o 'lowerdir=\/var\/log,[^']+' \/var\/log && exec /);
+  t.match(master, /'agent' '--node-name' 'master' '--node-ip' '192\.168\.56\.10' '--kubeconfig' '\/etc\/kubernetes\/kubelet\.conf'/, 'the master\'s kubelet has kubeadm\'s kubelet.conf');
+  t.match(master, /'--disable-proxy' '--register-with-taints' 'node-role\.kubernetes\.io\/control-plane:NoSchedule'$/);
   t.notMatch(master, /--node-labels/, 'a kubelet may not give itself a node role: the lab labels the master as an admin');
-  t.match(master, /'--server' 'https:\/\/192\.168\.56\.10:6443' '--token' 'abcdef\.0123456789abcdef' '--discovery-token-ca-cert-hash' 'sha256:0{64}'/);
   t.match(master, /'--cgroup-parent' '\/kubets-master'/);
   t.match(master, /'--containerd-socket' '\/var\/lib\/kubets-lab\/nodes\/master\/containerd\/containerd\.sock' '--run-containerd' '--images-dir' '\/var\/lib\/kubets-lab\/images'/);
   const worker = agentScript(defaultLabSpec, defaultLabSpec.nodes[2], join);
   t.notMatch(worker, /register-with-taints/);
-  t.match(worker, /'--proxy-mode' 'iptables'$/);
-  t.match(agentScript(defaultLabSpec, defaultLabSpec.nodes[2], join, 'nftables'), /'--proxy-mode' 'nftables'$/, '`lab up --proxy-mode` reaches every agent');
+  t.match(worker, /'--server' 'https:\/\/192\.168\.56\.10:6443' '--token' 'abcdef\.0123456789abcdef' '--discovery-token-ca-cert-hash' 'sha256:0{64}'/, 'workers join with a token');
+  t.match(worker, /'--disable-proxy'$/, 'kube-proxy runs as the DaemonSet');
 });
 
 t.test('mount points under a dir are read from mountinfo, unescaped, deepest first', async (t) => {

@@ -2,6 +2,7 @@
 // Each thing is recorded in state.json as it is made; on failure the lab is left as it is for inspection (the error
 // says where the logs are) and `kubets lab down` removes it.
 import fs from 'node:fs';
+import path from 'node:path';
 import { parse as parseYaml, stringify as toYaml } from 'yaml';
 import { caCertHash, createToken } from '../api/bootstraptoken.js';
 import { ApiClient, loadKubeconfig } from '../api/client.js';
@@ -13,7 +14,8 @@ import { checkProxyMode, type ProxyMode } from '../agent/proxy/modes.js';
 import { buildImages } from './images/build.js';
 import { VAR_LIB_CNI } from './down.js';
 import { sleep } from '../api/informer.js';
-import { LabError, run, withTimeout } from './exec.js';
+import { LabError, withTimeout } from './exec.js';
+import { installLabAddons, nodeEtc, waitForApiServer, waitForKubeSystem, writeMasterFiles } from './controlplane.js';
 import { createNetwork } from './netns.js';
 import { checkPrerequisites, hostForwardWarning } from './prereqs.js';
 import { isAlive, startDetached } from './processes.js';
@@ -24,7 +26,7 @@ export interface LabUpOptions {
   onProgress?: (msg: string) => void;
   /** Network namespaces in one process tree (default), or booted Debian machines provisioned by the installer. */
   machines?: LabKind;
-  /** How long to wait for the control plane and for every node to be Ready (default 300 s). */
+  /** How long to wait for the control plane, every node Ready and kube-system running (default 480 s). */
   timeoutSeconds?: number;
   /** kube-proxy mode every node's agent runs (default iptables). */
   proxyMode?: ProxyMode;
@@ -73,7 +75,7 @@ export async function upLab(spec: LabSpec, opts: LabUpOptions = {}): Promise<Lab
     return upMachines(spec, opts);
   }
   const progress = opts.onProgress ?? (() => {});
-  const deadline = Date.now() + (opts.timeoutSeconds ?? 300) * 1000;
+  const deadline = Date.now() + (opts.timeoutSeconds ?? 480) * 1000;
   validateSpec(spec);
   // The nodes share this kernel: a proxy mode it can't run would only fail later, on every agent.
   await checkProxyMode(opts.proxyMode ?? agentDefaults.proxyMode);
@@ -99,40 +101,44 @@ export async function upLab(spec: LabSpec, opts: LabUpOptions = {}): Promise<Lab
     return proc;
   };
 
-  // Control plane, inside the master's namespace.
+  // The master in kubeadm's shape: its /etc/kubernetes holds the certificates, kubeconfigs and static pod manifests
+  // (etcd, kube-apiserver, kube-controller-manager, kube-scheduler) its kubelet runs; the master's agent starts first,
+  // with kubeadm's kubelet.conf, since there is no API server to join through yet.
   const cp = controlPlaneNode(spec);
   const apiURL = apiServerURL(spec);
-  fs.mkdirSync(paths.server, { recursive: true });
-  const server = await startRecorded(
-    'server',
-    cp.name,
-    ['ip', 'netns', 'exec', netnsName(spec, cp.name), process.execPath, kubetsEntry(), 'server', '--data-dir', paths.server, '--advertise-address', cp.ip, '--bind-address', '0.0.0.0', '--port', String(spec.apiPort)],
-    paths.serverLog,
-  );
-  progress(`master: control plane starting (pid ${server.pid}, log ${paths.serverLog})`);
-  await waitForControlPlane(spec, server, deadline);
-  writeAdminKubeconfig(paths.serverKubeconfig, paths.adminKubeconfig, apiURL);
-  progress(`master: control plane up (${apiURL})`);
-
-  // Agents: one per node, each in its node's namespace with a private mount namespace (ip netns exec unshares one).
-  // They join as real hosts do: a bootstrap token and the CA's hash, then a CSR for their own certificate — no
-  // credentials are written for them here.
-  const join = { token: await createToken(paths.adminKubeconfig, { ttlSeconds: 3600, description: 'kubets lab join' }), caCertHash: caCertHash(fs.readFileSync(`${paths.serverPKI}/ca.crt`, 'utf8')) };
+  for (const node of spec.nodes) prepareNodeDirs(spec, node.name);
+  const master = await writeMasterFiles(spec);
+  progress(`master: /etc/kubernetes written (pki, kubeconfigs, manifests/{etcd,kube-apiserver,kube-controller-manager,kube-scheduler}.yaml)`);
   const agents = new Map<string, LabProcess>();
-  for (const node of spec.nodes) {
+  const startAgent = async (node: LabNodeSpec, credentials: string[]) => {
     const np = paths.node(node.name);
-    for (const d of [np.dir, np.cniConfDir, np.cniCache]) fs.mkdirSync(d, { recursive: true });
-    const agent = await startRecorded('agent', node.name, ['ip', 'netns', 'exec', netnsName(spec, node.name), 'sh', '-c', agentScript(spec, node, join, opts.proxyMode)], np.agentLog);
+    const agent = await startRecorded('agent', node.name, ['ip', 'netns', 'exec', netnsName(spec, node.name), 'sh', '-c', agentScript(spec, node, credentials)], np.agentLog);
     agents.set(node.name, agent);
-    await bindNodeLocalPaths(spec, node, agent);
     progress(`${node.name}: agent starting (pid ${agent.pid}, log ${np.agentLog})`);
-  }
-
+  };
   const alive = () => {
-    assertRunning(server, 'the control plane');
     for (const [name, p] of agents) assertRunning(p, `the agent on ${name}`);
   };
+  await startAgent(cp, ['--kubeconfig', master.kubeletKubeconfig]);
+  await waitForApiServer(spec, master.adminKubeconfig, alive, deadline, `${paths.node(cp.name).agentLog} and the static pods' logs in ${path.join(paths.node(cp.name).dir, 'pods')}`);
+  writeAdminKubeconfig(master.adminKubeconfig, paths.adminKubeconfig, apiURL);
+  progress(`master: control plane up (${apiURL}), run as static pods`);
+
+  // The workers join as real hosts do: a bootstrap token and the CA's hash, then a CSR for their own certificate — no
+  // credentials are written for them here.
+  const token = await createToken(paths.adminKubeconfig, { ttlSeconds: 3600, description: 'kubets lab join' });
+  const caHash = caCertHash(String(loadKubeconfig(paths.adminKubeconfig).ca));
+  for (const node of spec.nodes.filter((n) => !n.controlPlane)) {
+    await startAgent(node, ['--kubeconfig', paths.node(node.name).kubeconfig, '--server', apiURL, '--token', token, '--discovery-token-ca-cert-hash', caHash]);
+  }
+
   const podCIDRs = await waitForNodesReady(spec, alive, deadline, progress, (n) => `logs ${paths.node(n).agentLog}, ${containerdPaths(paths.node(n).dir).log}`);
+  // kubeadm's addon phase, once every node is there (so CoreDNS spreads over the workers): kube-proxy as a DaemonSet
+  // (the agents run none of their own) and CoreDNS.
+  await installLabAddons(spec, opts.proxyMode ?? agentDefaults.proxyMode);
+  progress(`add-ons: kube-proxy DaemonSet (${opts.proxyMode ?? agentDefaults.proxyMode} mode), coredns Deployment and kube-dns Service`);
+  await waitForKubeSystem(spec, alive, deadline);
+  progress('kube-system: control-plane static pods, kube-proxy on every node and coredns running');
   rec.update((s) => (s.readyAt = new Date().toISOString()));
 
   return {
@@ -140,7 +146,7 @@ export async function upLab(spec: LabSpec, opts: LabUpOptions = {}): Promise<Lab
     root: spec.root,
     apiServer: apiURL,
     kubeconfig: paths.adminKubeconfig,
-    server: { pid: server.pid, log: paths.serverLog },
+    server: { pid: agents.get(cp.name)!.pid, log: `static pods of ${cp.name}: ${path.join(paths.node(cp.name).dir, 'pods')}` },
     nodes: spec.nodes.map((n) => ({
       name: n.name,
       ip: n.ip,
@@ -165,7 +171,7 @@ export function ensureCniMountPoint(rec: StateRecorder): void {
  * network-namespace mounts of this node's containerd out of the host's view, and the node's own CNI cache is bound
  * over /var/lib/cni; both vanish with the node's mount namespace when its processes end.
  */
-export function agentScript(spec: LabSpec, node: LabNodeSpec, join: { token: string; caCertHash: string }, proxyMode: ProxyMode = agentDefaults.proxyMode): string {
+export function agentScript(spec: LabSpec, node: LabNodeSpec, credentials: string[]): string {
   const np = labPaths(spec).node(node.name);
   const args = [
     process.execPath,
@@ -173,61 +179,57 @@ export function agentScript(spec: LabSpec, node: LabNodeSpec, join: { token: str
     'agent',
     '--node-name', node.name,
     '--node-ip', node.ip,
-    '--kubeconfig', np.kubeconfig,
-    '--server', apiServerURL(spec),
-    '--token', join.token,
-    '--discovery-token-ca-cert-hash', join.caCertHash,
+    ...credentials,
     '--data-dir', np.dir,
     '--containerd-socket', np.containerdSocket,
     '--run-containerd',
     '--images-dir', labPaths(spec).images,
     '--cni-conf-dir', np.cniConfDir,
     '--cgroup-parent', cgroupParent(spec, node.name),
+    // kube-proxy runs as the kube-proxy DaemonSet.
+    '--disable-proxy',
     ...(node.controlPlane ? ['--register-with-taints', CONTROL_PLANE_TAINT] : []),
-    '--proxy-mode', proxyMode,
   ];
   return nodeScript(spec, node, args);
 }
 
-/** Runs `command` (via sh, inside the node's namespace) behind the node's private /run/netns and /var/lib/cni. */
+/**
+ * Runs `command` (via sh, inside the node's namespace) in the node's own mount namespace: a private /run/netns, the
+ * node's CNI cache over /var/lib/cni, and the node's own /etc and /var/log as a separate host has them — an overlay of
+ * the host's directory with the node's changes above it (its /etc/kubets, /etc/kubernetes, and /var/log/pods linking
+ * to the kubelet's pod logs). containerd and `kubets lab exec` share that namespace; the host's view is unchanged.
+ */
 export function nodeScript(spec: LabSpec, node: LabNodeSpec, command: string[]): string {
   const np = labPaths(spec).node(node.name);
+  const overlays = Object.entries(nodeLayers(spec, node.name)).map(
+    ([target, layer]) => `mount -t overlay ${shq(`${spec.netnsPrefix}${node.name}`)} -o ${shq(`lowerdir=${target},upperdir=${layer}/upper,workdir=${layer}/work`)} ${target}`,
+  );
   return [
     `mount -t tmpfs ${shq(`${spec.netnsPrefix}netns`)} /run/netns`,
     `mount --bind ${shq(np.cniCache)} ${VAR_LIB_CNI}`,
+    ...overlays,
     `exec ${command.map(shq).join(' ')}`,
   ].join(' && ');
 }
 
 /** Paths a real node keeps to itself; a netns node sees its own at each, in its mount namespace. */
-export const NODE_LOCAL_PATHS = ['/etc/kubets', '/etc/kubernetes/manifests', '/var/log/pods'] as const;
+export const NODE_LOCAL_PATHS = ['/etc/kubets', '/etc/kubernetes', '/var/log/pods'] as const;
 
-/**
- * Gives the node its own /etc and /var/log, as a separate host has: an overlay of the host's directory with the node's
- * changes above it, in the agent's mount namespace (which containerd and `kubets lab exec` share). The node's layer
- * holds its /etc/kubets and /etc/kubernetes/manifests, and /var/log/pods is a link to the kubelet's pod logs — the
- * layout an installed node has. Nothing changes in the host's own view.
- */
-async function bindNodeLocalPaths(spec: LabSpec, node: LabNodeSpec, agent: LabProcess): Promise<void> {
-  const dir = labPaths(spec).node(node.name).dir;
-  const layers = { '/etc': `${dir}/overlay/etc`, '/var/log': `${dir}/overlay/var-log` };
-  for (const upper of Object.values(layers)) for (const d of ['upper', 'work']) fs.mkdirSync(`${upper}/${d}`, { recursive: true });
-  fs.mkdirSync(`${layers['/etc']}/upper/kubets`, { recursive: true });
-  fs.mkdirSync(`${layers['/etc']}/upper/kubernetes/manifests`, { recursive: true });
-  fs.mkdirSync(`${dir}/pods`, { recursive: true });
-  const link = `${layers['/var/log']}/upper/pods`;
-  if (!fs.existsSync(link)) fs.symlinkSync(`${dir}/pods`, link);
-  // `ip netns exec` gives the agent its own mount namespace; wait until it has one before entering it.
-  const own = fs.readlinkSync('/proc/self/ns/mnt');
-  const deadline = Date.now() + 10_000;
-  while (fs.readlinkSync(`/proc/${agent.pid}/ns/mnt`) === own) {
-    if (Date.now() > deadline || !isAlive(agent.pid, agent.startTime)) throw new LabError('LAB_PROCESS_EXITED', `the agent on ${node.name} (pid ${agent.pid}) has no mount namespace of its own; see ${agent.log}`);
-    await sleep(20);
-  }
-  const script = Object.entries(layers)
-    .map(([target, layer]) => `mount -t overlay ${shq(`${spec.netnsPrefix}${node.name}`)} -o ${shq(`lowerdir=${target},upperdir=${layer}/upper,workdir=${layer}/work`)} ${target}`)
-    .join(' && ');
-  await run('nsenter', ['--target', String(agent.pid), '--mount', '--', 'sh', '-c', script]);
+/** The node's overlay layers: the host directory each covers → the layer's dir (upper/ and work/ below it). */
+function nodeLayers(spec: LabSpec, node: string): Record<string, string> {
+  const dir = labPaths(spec).node(node).dir;
+  return { '/etc': path.dirname(nodeEtc(spec, node)), '/var/log': `${dir}/overlay/var-log` };
+}
+
+/** The node's dirs, made before its agent starts (the overlays are mounted as it starts). */
+export function prepareNodeDirs(spec: LabSpec, node: string): void {
+  const np = labPaths(spec).node(node);
+  for (const d of [np.dir, np.cniConfDir, np.cniCache, `${np.dir}/pods`]) fs.mkdirSync(d, { recursive: true });
+  for (const layer of Object.values(nodeLayers(spec, node))) for (const d of ['upper', 'work']) fs.mkdirSync(`${layer}/${d}`, { recursive: true });
+  const etc = nodeEtc(spec, node);
+  for (const d of ['kubets', 'kubernetes/manifests']) fs.mkdirSync(path.join(etc, d), { recursive: true });
+  const link = `${nodeLayers(spec, node)['/var/log']}/upper/pods`;
+  if (!fs.existsSync(link)) fs.symlinkSync(`${np.dir}/pods`, link);
 }
 
 /** Copies the server's admin kubeconfig, pointed at the address the host reaches the API on. */
@@ -241,31 +243,6 @@ function assertRunning(p: LabProcess, what: string): void {
   if (!isAlive(p.pid, p.startTime)) {
     throw new LabError('LAB_PROCESS_EXITED', `${what} (pid ${p.pid}) exited; last lines of ${p.log}:\n${lastLines(p.log)}\n(run \`kubets lab down\` to remove the lab)`);
   }
-}
-
-/** Waits for the server to write its admin kubeconfig and answer /readyz (or /healthz) on the advertised address. */
-async function waitForControlPlane(spec: LabSpec, server: LabProcess, deadline: number): Promise<void> {
-  const paths = labPaths(spec);
-  let last = 'no admin kubeconfig yet';
-  while (Date.now() < deadline) {
-    assertRunning(server, 'the control plane');
-    if (fs.existsSync(paths.serverKubeconfig)) {
-      let client: ApiClient | undefined;
-      try {
-        client = new ApiClient({ ...loadKubeconfig(paths.serverKubeconfig), server: apiServerURL(spec), userAgent: 'kubets-lab' });
-        let res = await withTimeout(client.raw('GET', '/readyz'), 5_000);
-        if (res.status === 404) res = await withTimeout(client.raw('GET', '/healthz'), 5_000);
-        if (res.status === 200) return;
-        last = `HTTP ${res.status}: ${res.body.toString('utf8').trim().slice(0, 200)}`;
-      } catch (err) {
-        last = (err as Error).message;
-      } finally {
-        client?.close();
-      }
-    }
-    await sleep(500);
-  }
-  throw new LabError('LAB_TIMEOUT', `the control plane did not become ready at ${apiServerURL(spec)} (${last}); see ${paths.serverLog}\n${lastLines(paths.serverLog)}\n(run \`kubets lab down\` to remove the lab)`);
 }
 
 /** What keeps a Node from being usable, or undefined when it is Ready with a podCIDR. */

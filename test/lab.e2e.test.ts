@@ -5,8 +5,10 @@
 import t from 'tap';
 import { execa } from 'execa';
 import fs from 'node:fs';
-import { labDown, labKubeconfigPath, labUp } from '../lab/index.js';
+import { defaultLabSpec, labDown, labKubeconfigPath, labUp } from '../lab/index.js';
+import { nodeCommand } from '../lab/nodeexec.js';
 import { checkNodesReady, workloadChecks, type LabUnderTest } from './lab-e2e.js';
+import { kubeSystemChecks } from './lab-kube-system.js';
 import { repoRoot } from './server-fixture.js';
 
 const nodes = { master: '192.168.56.10', worker1: '192.168.56.11', worker2: '192.168.56.12', worker3: '192.168.56.13' } as const;
@@ -15,9 +17,10 @@ const progress: string[] = [];
 const lab: LabUnderTest = {
   kubeconfig: labKubeconfigPath(),
   nodes,
-  // A command inside a lab node's network namespace (the node's own view: loopback, ClusterIPs).
-  onNode: async (node, cmd) => {
-    const r = await execa('ip', ['netns', 'exec', `kubets-${node}`, ...cmd], { reject: false, timeout: 30_000 });
+  // A command on a lab node, as `kubets lab exec` runs it (the node's own view: loopback, ClusterIPs, its /etc).
+  onNode: async (node, argv) => {
+    const cmd = nodeCommand(defaultLabSpec, node, argv);
+    const r = await execa(cmd[0], cmd.slice(1), { reject: false, timeout: 30_000 });
     return { exitCode: r.exitCode ?? -1, stdout: String(r.stdout), stderr: String(r.stderr) };
   },
   nodeBinary: process.execPath,
@@ -30,11 +33,12 @@ t.teardown(async () => {
 
 t.test('lab up: four nodes Ready, master tainted, podCIDRs assigned', async (t) => {
   await labDown();
-  await labUp({ onProgress: (m) => progress.push(m), timeoutSeconds: 300 });
+  await labUp({ onProgress: (m) => progress.push(m), timeoutSeconds: 480 });
   t.ok(progress.length >= 5, `progress shown (${progress.length} lines)`);
   await checkNodesReady(t, lab);
 });
 
+kubeSystemChecks(t, () => lab);
 workloadChecks(t, () => lab);
 
 t.test('lab down leaves no trace', async (t) => {

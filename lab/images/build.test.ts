@@ -34,6 +34,7 @@ t.test('builds the pause, busybox, kubets and etcd OCI archives once, named for 
       t.match(layer, /lrwxrwxrwx .* bin\/sh -> busybox/, 'busybox for a shell');
     } else {
       t.match(layer, /usr\/local\/bin\/kubets\n/, 'kubets image carries the program');
+      t.match(layer, /opt\/kubets\/control-plane\/storage\/etcd\.proto\n/, 'and the .proto files it loads (etcd\'s, CRI\'s)');
       for (const cmd of ['iptables', 'iptables-save', 'iptables-restore', 'ip6tables', 'ip6tables-save', 'ip6tables-restore']) {
         t.match(layer, new RegExp(`lrwxrwxrwx .* usr/sbin/${cmd} -> ${multi}\n`), `${cmd} runs the host's backend, ${multi}`);
       }

@@ -41,6 +41,8 @@ export async function buildKubetsImage(outDir: string, root: string): Promise<{ 
   const file = join(outDir, 'kubets.tar');
   const dist = join(root, 'dist');
   const program = (await Promise.all(PRODUCT_DIRS.map((d) => walk(join(dist, d), (rel) => rel.endsWith('.js') && !rel.endsWith('.test.js') && !rel.includes('/fixtures/'))))).flat();
+  // The .proto files the program loads at run time (etcd's and CRI's), found from the source tree as in a checkout.
+  const protos = (await Promise.all(PRODUCT_DIRS.map((d) => walk(join(root, d), (rel) => rel.endsWith('.proto'))))).flat();
   const deps: string[] = [];
   for (const d of await dependencyDirs(root)) {
     const pkg = relative(join(root, 'node_modules'), d);
@@ -50,11 +52,11 @@ export async function buildKubetsImage(outDir: string, root: string): Promise<{ 
   // Node and the tools share their libraries (libc, the loader): one closure, each file once.
   const hostFiles = [...new Set([...(await withLibraries([NODE_BINARY])), ...(await netfilterFiles())])];
   const builders = [...BUILDER_MODULES, fileURLToPath(import.meta.url), fileURLToPath(new URL('./netfilter.js', import.meta.url))];
-  await cachedArchive(file, [...hostFiles, BUSYBOX_BINARY, ...builders, join(root, 'package.json'), ...program, ...deps], async () => {
+  await cachedArchive(file, [...hostFiles, BUSYBOX_BINARY, ...builders, join(root, 'package.json'), ...program, ...protos, ...deps], async () => {
     const entries: TarEntry[] = [...(await busyboxRootfs()), ...(await hostFileEntries(hostFiles))];
     const opt = (f: string) => `opt/kubets/${relative(root, f)}`;
     entries.push({ type: 'file', path: 'opt/kubets/package.json', data: await readFile(join(root, 'package.json')) });
-    for (const f of [...program, ...deps]) entries.push({ type: 'file', path: opt(f), mode: (await stat(f)).mode & 0o777, data: await readFile(f) });
+    for (const f of [...program, ...protos, ...deps]) entries.push({ type: 'file', path: opt(f), mode: (await stat(f)).mode & 0o777, data: await readFile(f) });
     entries.push({ type: 'file', path: 'usr/local/bin/kubets', mode: 0o755, data: Buffer.from(`#!/bin/sh\nexec ${NODE_BINARY} /opt/kubets/dist/cli/kubets.js "$@"\n`) });
     return buildOciArchive({ name: KUBETS_IMAGE, rootfs: withParents(entries), entrypoint: ['/usr/local/bin/kubets'], gzipLevel: 1 });
   });

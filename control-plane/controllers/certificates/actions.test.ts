@@ -27,6 +27,7 @@ t.test('kubelet serving certificates are approved when they name only the node',
   const mine = csr(SIGNERS.kubeletServing, servingUsages, 'system:node:worker1');
   t.equal(computeApproval(mine, subject('system:node:worker1', ['system:nodes'], ['192.168.56.11'], ['worker1']), node).type, 'approve');
   t.same(computeApproval(mine, subject('system:node:worker1', ['system:nodes'], ['192.168.56.11']), undefined), { type: 'none' }, 'waits for the Node');
+  t.same(computeApproval(mine, subject('system:node:worker1', ['system:nodes'], ['192.168.56.11']), { ...node, status: {} }), { type: 'none' }, 'and for its first addresses');
   const foreign = computeApproval(mine, subject('system:node:worker1', ['system:nodes'], ['10.9.9.9']), node);
   t.same(foreign, { type: 'deny', message: 'the serving certificate names 10.9.9.9, which is not an address of node worker1' });
   t.same(computeApproval(csr(SIGNERS.kubeletServing, servingUsages, 'system:node:worker2'), subject('system:node:worker1', ['system:nodes'], ['192.168.56.11']), node), { type: 'none' }, 'requested by another node: left for a human');

@@ -65,8 +65,9 @@ export function computeApproval(csr: CertificateSigningRequest, subject: CSRSubj
       subject.organizations[0] === 'system:nodes' &&
       usagesWithin(csr.spec.usages, SERVING_USAGES, 'server auth');
     if (!wellFormed) return { type: 'none' };
-    if (!node) return { type: 'none' }; // wait for the Node to be registered with its addresses
-    const addresses = new Set((node.status?.addresses ?? []).map((a) => a.address));
+    // Wait for the Node to be registered and to report its addresses (its first status update may come after the CSR).
+    if (!node?.status?.addresses?.length) return { type: 'none' };
+    const addresses = new Set(node.status.addresses.map((a) => a.address));
     const badIP = subject.ips.find((ip) => !addresses.has(ip));
     const badName = subject.dnsNames.find((d) => d !== name && !addresses.has(d));
     if (badIP || badName) return { type: 'deny', message: `the serving certificate names ${badIP ?? badName}, which is not an address of node ${name}` };
