@@ -16,6 +16,8 @@ export interface AgentConfig {
   rotateCertificates: boolean;
   /** Run kube-proxy inside the agent (k3s-style single process) with its own system:kube-proxy credentials. */
   embeddedProxy: boolean;
+  /** Enforce NetworkPolicies on this node's pods (nftables table `inet kubets-netpol`). */
+  networkPolicy: boolean;
   /** Where the agent keeps its state: containerd root/state, CNI config and IPAM data, pod volumes. */
   dataDir: string;
   /** Static pod manifests (kubelet's staticPodPath): the pods described there run with or without an API server. */
@@ -57,6 +59,7 @@ export const agentDefaults = {
   proxyMode: proxyDefaults.mode,
   rotateCertificates: true,
   embeddedProxy: true,
+  networkPolicy: true,
   clusterCIDR: proxyDefaults.clusterCIDR,
   serviceCIDR: proxyDefaults.serviceCIDR,
   clusterDNS: '10.96.0.10',

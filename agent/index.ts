@@ -13,7 +13,8 @@ import { requestServingCertificate, startClientCertificateRotation, startServing
 import { startKubeletServer } from './kubelet/server.js';
 import { ensureNodeKubeconfig, ensureProxyKubeconfig } from './bootstrap.js';
 import { startNetwork } from './network/index.js';
-import { checkProxyMode, proxyDefaults, startProxy } from './proxy/index.js';
+import { removeNetpolTable, startNetworkPolicy } from './networkpolicy/index.js';
+import { checkProxyMode, hostExec, proxyDefaults, startProxy } from './proxy/index.js';
 
 const log = logger('agent');
 
@@ -133,6 +134,10 @@ export async function startAgent(config: AgentConfig, opts: AgentOptions = {}): 
 
   // 8. Pod networking: CNI conflist for the podCIDR, host-gw routes to the other nodes.
   own('network', await step('start pod network', () => startNetwork(config, client, podCIDR)));
+
+  // 8b. NetworkPolicy enforcement beside the pods (what Calico's Felix does per node), with the node's credentials.
+  if (config.networkPolicy) own('network policy', await step('start network policy', () => startNetworkPolicy(client, { nodeName: config.nodeName })));
+  else await step('remove network policy rules', () => removeNetpolTable(hostExec));
 
   // 9. Heartbeats: the node lease and the node status.
   own('node lease', await step('start node lease', async () => startLease(client, node)));

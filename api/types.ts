@@ -7,3 +7,4 @@ export * from './types/discovery.js';
 export * from './types/coordination.js';
 export * from './types/rbac.js';
 export * from './types/certificates.js';
+export * from './types/networking.js';

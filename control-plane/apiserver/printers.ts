@@ -367,6 +367,10 @@ const printers: Record<string, Printer> = {
     columns: [name, { name: 'Holder', type: 'string', description: 'holderIdentity contains the identity of the holder of a current lease.' }, ageCol],
     row: (l, now) => [l.metadata.name, l.spec?.holderIdentity ?? '', age(l.metadata.creationTimestamp, now)],
   },
+  NetworkPolicy: {
+    columns: [name, { name: 'Pod-Selector', type: 'string', description: 'podSelector selects the pods to which this NetworkPolicy object applies. The array of rules is applied to any pods selected by this field. An empty selector matches all pods in the policy\'s namespace.' }, ageCol],
+    row: (p, now) => [p.metadata.name, formatLabelSelector(p.spec?.podSelector ?? {}), age(p.metadata.creationTimestamp, now)],
+  },
   Event: {
     columns: [
       { name: 'Last Seen', type: 'string', description: 'Time when this Event was last observed.' },

@@ -13,6 +13,7 @@ import { discoveryDefinitions } from './discovery.js';
 import { list, obj, ref, typeMeta, refPrefix, type Definition, type GroupVersionKind, type Schema } from './dsl.js';
 import { eventsDefinitions } from './events.js';
 import { meta, metaDefinitions } from './meta.js';
+import { networkingDefinitions } from './networking.js';
 import { rbacDefinitions } from './rbac.js';
 
 const groups: Definition[][] = [
@@ -26,6 +27,7 @@ const groups: Definition[][] = [
   eventsDefinitions,
   rbacDefinitions,
   certificatesDefinitions,
+  networkingDefinitions,
   // Served by the API server's review endpoints (create only), not by the registry: their schemas are here all the same.
   authenticationDefinitions,
   authorizationDefinitions,

@@ -405,7 +405,7 @@ t.test('malformed bodies and unknown kinds are 400s that name the problem', asyn
   expect400(t, () => decodeProtobuf(Buffer.from('k8s', 'latin1')), /magic/);
   expect400(t, () => decodeProtobuf(Buffer.concat([Buffer.from('k8s\0', 'latin1'), Buffer.from([0x0a, 0x20, 0x0a])])), /envelope.*truncated/);
   expect400(t, () => decodeProtobuf(Buffer.from('k8s\0', 'latin1')), /no apiVersion\/kind/);
-  expect400(t, () => decodeProtobuf(envelope('networking.k8s.io/v1', 'NetworkPolicy', Buffer.alloc(0))), /no protobuf decoding for kind "NetworkPolicy"/);
+  expect400(t, () => decodeProtobuf(envelope('storage.k8s.io/v1', 'StorageClass', Buffer.alloc(0))), /no protobuf decoding for kind "StorageClass"/);
   expect400(t, () => decodeProtobuf(envelope('v1', 'Pod', Buffer.alloc(0), [str(3, 'gzip')])), /content encoding "gzip"/);
   expect400(t, () => decodeProtobuf(envelope('v1', 'Pod', msg(1, int(1, 5)))), /metadata\.name: field 1 has wire type 0, want 2/);
   expect400(t, () => decodeProtobuf(envelope('v1', 'Pod', msg(2, msg(2, lenDelim(1, Buffer.from([0xff, 0xfe])))))), /spec\.containers\[0\]\.name: string is not valid UTF-8/);
@@ -570,4 +570,24 @@ t.test('RBAC kinds and CertificateSigningRequests', async (t) => {
   function extra(field: number, entries: Record<string, string[]>) {
     return Buffer.concat(Object.entries(entries).map(([k, v]) => msg(field, str(1, k), msg(2, ...v.map((s) => str(1, s))))));
   }
+});
+
+t.test('NetworkPolicies', async (t) => {
+  const spec = msg(2,
+    msg(1, map(1, { app: 'web' })),
+    msg(2, msg(1, str(1, 'TCP'), intOrStringInt(2, 80), int(3, 90)), msg(1, str(1, 'UDP'), intOrStringStr(2, 'dns')), msg(2, msg(3, str(1, '10.0.0.0/16'), str(2, '10.0.1.0/24')))),
+    msg(3, msg(2, msg(2))),
+    str(4, 'Ingress'), str(4, 'Egress'),
+  );
+  t.strictSame(decodeProtobuf(envelope('networking.k8s.io/v1', 'NetworkPolicy', Buffer.concat([objectMeta('web', [str(3, 'team')]), spec]))), {
+    apiVersion: 'networking.k8s.io/v1',
+    kind: 'NetworkPolicy',
+    metadata: { name: 'web', namespace: 'team', creationTimestamp: null },
+    spec: {
+      podSelector: { matchLabels: { app: 'web' } },
+      ingress: [{ ports: [{ protocol: 'TCP', port: 80, endPort: 90 }, { protocol: 'UDP', port: 'dns' }], from: [{ ipBlock: { cidr: '10.0.0.0/16', except: ['10.0.1.0/24'] } }] }],
+      egress: [{ to: [{ namespaceSelector: {} }] }],
+      policyTypes: ['Ingress', 'Egress'],
+    },
+  });
 });

@@ -239,6 +239,14 @@ export const messages: Record<string, string> = {
   // coordination.k8s.io/v1
   LeaseSpec: 'holderIdentity=1* leaseDurationSeconds=2:i32* acquireTime=3:MicroTime renewTime=4:MicroTime leaseTransitions=5:i32* strategy=6* preferredHolder=7*',
   Lease: 'metadata=1:ObjectMeta spec=2:LeaseSpec',
+  // networking.k8s.io/v1
+  IPBlock: 'cidr=1* except=2:[s]',
+  NetworkPolicyPeer: 'podSelector=1:LabelSelector namespaceSelector=2:LabelSelector ipBlock=3:IPBlock',
+  NetworkPolicyPort: 'protocol=1* port=2:IntOrString endPort=3:i32*',
+  NetworkPolicyIngressRule: 'ports=1:[NetworkPolicyPort] from=2:[NetworkPolicyPeer]',
+  NetworkPolicyEgressRule: 'ports=1:[NetworkPolicyPort] to=2:[NetworkPolicyPeer]',
+  NetworkPolicySpec: 'podSelector=1:LabelSelector ingress=2:[NetworkPolicyIngressRule] egress=3:[NetworkPolicyEgressRule] policyTypes=4:[s]',
+  NetworkPolicy: 'metadata=1:ObjectMeta spec=2:NetworkPolicySpec',
   // autoscaling/v1
   ScaleSpec: 'replicas=1:i32',
   ScaleStatus: 'replicas=1:i32* selector=2',
@@ -309,6 +317,7 @@ export const kinds: Record<string, string> = {
   'batch/v1/CronJob': 'CronJob',
   'discovery.k8s.io/v1/EndpointSlice': 'EndpointSlice',
   'coordination.k8s.io/v1/Lease': 'Lease',
+  'networking.k8s.io/v1/NetworkPolicy': 'NetworkPolicy',
   'autoscaling/v1/Scale': 'Scale',
   'policy/v1/Eviction': 'Eviction',
   'authentication.k8s.io/v1/TokenRequest': 'TokenRequest',

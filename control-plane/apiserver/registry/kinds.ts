@@ -6,6 +6,7 @@ import { csrStatusStrategy, csrStrategy } from './certificates/strategy.js';
 import { podStrategy } from './core/pod.js';
 import { namespaceStrategy } from './core/namespace.js';
 import { serviceStrategy } from './core/service.js';
+import { networkPolicyStrategy } from './networking/networkpolicy.js';
 import * as defaults from './defaults.js';
 import * as eventsV1 from './events/event.js';
 import { clusterRoleBindingStrategy, clusterRoleStrategy, roleBindingStrategy, roleStrategy } from './rbac/strategy.js';
@@ -72,6 +73,7 @@ export const kinds: ResourceDef[] = [
   def({ group: 'rbac.authorization.k8s.io', version: 'v1', plural: 'rolebindings', singular: 'rolebinding', kind: 'RoleBinding', namespaced: true, strategy: roleBindingStrategy }),
   def({ group: 'rbac.authorization.k8s.io', version: 'v1', plural: 'clusterroles', singular: 'clusterrole', kind: 'ClusterRole', namespaced: false, strategy: clusterRoleStrategy }),
   def({ group: 'rbac.authorization.k8s.io', version: 'v1', plural: 'clusterrolebindings', singular: 'clusterrolebinding', kind: 'ClusterRoleBinding', namespaced: false, strategy: clusterRoleBindingStrategy }),
+  def({ group: 'networking.k8s.io', version: 'v1', plural: 'networkpolicies', singular: 'networkpolicy', kind: 'NetworkPolicy', namespaced: true, shortNames: ['netpol'], strategy: networkPolicyStrategy }),
   def({ group: 'certificates.k8s.io', version: 'v1', plural: 'certificatesigningrequests', singular: 'certificatesigningrequest', kind: 'CertificateSigningRequest', namespaced: false, shortNames: ['csr'], subresources: ['status', 'approval'], strategy: csrStrategy, statusStrategy: csrStatusStrategy }),
   def({ group: 'events.k8s.io', version: 'v1', plural: 'events', singular: 'event', kind: 'Event', namespaced: true, shortNames: ['ev'], strategy: eventsV1.eventsV1Strategy, storage: { group: '', plural: 'events', toStorage: eventsV1.toCore, fromStorage: eventsV1.fromCore } }),
 ];

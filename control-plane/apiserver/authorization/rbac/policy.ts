@@ -47,6 +47,9 @@ const TO_ADMIN = 'rbac.authorization.k8s.io/aggregate-to-admin';
 const TO_EDIT = 'rbac.authorization.k8s.io/aggregate-to-edit';
 const TO_VIEW = 'rbac.authorization.k8s.io/aggregate-to-view';
 
+/** The role of the agent's NetworkPolicy enforcement, bound to group system:nodes. */
+export const NETWORK_POLICY_AGENT_ROLE = 'system:kubets:network-policy-agent';
+
 /** The component and user-facing roles (bootstrappolicy.ClusterRoles()). */
 function systemRoles(): ClusterRole[] {
   return [
@@ -173,6 +176,9 @@ function systemRoles(): ClusterRole[] {
     ]),
     clusterRole('system:public-info-viewer', [urls(['/healthz', '/livez', '/readyz', '/version', '/version/'])]),
     clusterRole('system:service-account-issuer-discovery', [urls(['/.well-known/openid-configuration', '/openid/v1/jwks'])]),
+    // kubets's own: what every node's network policy agent watches (the NetworkPolicies and the namespaces and pods
+    // their selectors pick), bound to all nodes below: nodes see every pod already, namespaces and policies through this.
+    clusterRole(NETWORK_POLICY_AGENT_ROLE, [rule(['networking.k8s.io'], ['networkpolicies'], ['list', 'watch']), rule([''], ['namespaces', 'pods'], ['list', 'watch'])]),
     clusterRole('system:volume-scheduler', [rule([''], ['persistentvolumes'], ['get', 'list', 'patch', 'update', 'watch']), rule(['storage.k8s.io'], ['storageclasses'], READ), rule([''], ['persistentvolumeclaims'], ['get', 'list', 'patch', 'update', 'watch'])]),
   ];
 }
@@ -333,6 +339,7 @@ export function bootstrapClusterRoleBindings(): ClusterRoleBinding[] {
     // No subjects: nodes are authorized by the Node authorizer (kube-apiserver keeps the binding empty).
     clusterBinding('system:node', 'system:node', []),
     clusterBinding('system:node-proxier', 'system:node-proxier', [user('system:kube-proxy')]),
+    clusterBinding(NETWORK_POLICY_AGENT_ROLE, NETWORK_POLICY_AGENT_ROLE, [group('system:nodes')]),
     clusterBinding('system:service-account-issuer-discovery', 'system:service-account-issuer-discovery', [group('system:serviceaccounts')]),
     ...CONTROLLER_NAMES.map((name) => clusterBinding(`system:controller:${name}`, `system:controller:${name}`, [serviceAccount('kube-system', name)])),
   ];
