@@ -9,6 +9,7 @@ import { defaultLabSpec, labDown, labKubeconfigPath, labUp } from '../lab/index.
 import { nodeCommand } from '../lab/nodeexec.js';
 import { checkNodesReady, workloadChecks, type LabUnderTest } from './lab-e2e.js';
 import { kubeSystemChecks } from './lab-kube-system.js';
+import { networkPolicyChecks } from './lab-networkpolicy.js';
 import { repoRoot } from './server-fixture.js';
 
 const nodes = { master: '192.168.56.10', worker1: '192.168.56.11', worker2: '192.168.56.12', worker3: '192.168.56.13' } as const;
@@ -40,6 +41,7 @@ t.test('lab up: four nodes Ready, master tainted, podCIDRs assigned', async (t) 
 
 kubeSystemChecks(t, () => lab);
 workloadChecks(t, () => lab);
+networkPolicyChecks(t, () => lab);
 
 t.test('lab down leaves no trace', async (t) => {
   await labDown();
