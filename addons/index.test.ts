@@ -9,7 +9,7 @@ t.test('the add-ons are applied with server-side apply, and a second apply chang
   t.teardown(() => srv.destroy());
   const opts = { image: 'kubets.local/kubets:v1', apiServer: 'https://192.168.56.10:6443', mode: 'iptables' as const };
   const applied = await installAddons(srv.client, opts);
-  t.same(applied.map((o) => o.kind), ['ServiceAccount', 'ConfigMap', 'DaemonSet', 'ServiceAccount', 'ClusterRole', 'ClusterRoleBinding', 'Deployment', 'Service']);
+  t.same(applied.map((o) => o.kind), ['ServiceAccount', 'ConfigMap', 'DaemonSet', 'Role', 'RoleBinding', 'ServiceAccount', 'ClusterRole', 'ClusterRoleBinding', 'Deployment', 'Service']);
   const ds = await srv.client.get<DaemonSet>(Resources.daemonsets, 'kube-system', 'kube-proxy');
   t.equal(ds.spec.template.spec.containers[0].image, 'kubets.local/kubets:v1');
   t.equal((ds.metadata.managedFields as { manager?: string }[] | undefined)?.[0]?.manager, 'kubets-addons', 'owned by the add-on field manager');

@@ -7,6 +7,9 @@ import { ApiClient, loadKubeconfig } from './client.js';
 import { isNotFound } from './errors.js';
 import { Resources } from './resources.js';
 import type { KubeObject } from './types.js';
+
+/** The group every token made by `kubets token create` authenticates into, besides system:bootstrappers (kubeadm's default-node-token). */
+export const JOIN_GROUP = 'system:bootstrappers:kubets:default-node-token';
 import { formatTime, parseDuration } from './time.js';
 
 export const TOKEN_PATTERN = /^([a-z0-9]{6})\.([a-z0-9]{16})$/;
@@ -75,7 +78,7 @@ export function tokenSecret(t: BootstrapToken, o: { ttlSeconds?: number; descrip
     'token-secret': t.secret,
     'usage-bootstrap-authentication': 'true',
     'usage-bootstrap-signing': 'true',
-    'auth-extra-groups': (o.groups ?? ['system:bootstrappers:kubets:default-node-token']).join(','),
+    'auth-extra-groups': (o.groups ?? [JOIN_GROUP]).join(','),
   };
   if (o.ttlSeconds) data.expiration = formatTime((o.now ?? Date.now()) + o.ttlSeconds * 1000);
   if (o.description) data.description = o.description;

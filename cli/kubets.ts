@@ -376,6 +376,19 @@ async function installDeps() {
     options: { server: serverCmd.options, agent: agentCmd.options },
     validate: (component: 'server' | 'agent', values: FlagValues) => (component === 'server' ? serverCmd : agentCmd).run(values as Values, [], { validateOnly: true }),
     discover: (join: { server: string; token: string; caCertHashes: string[] }) => discoverClusterCA(join, { timeoutMs: 20_000 }),
+    kubeProxyDaemonSet: async (join: { server: string; token: string }, ca: string) => {
+      const { ApiClient } = await import('../api/client.js');
+      const { Resources } = await import('../api/resources.js');
+      const client = new ApiClient({ server: join.server, ca, token: join.token, userAgent: 'kubets-join' });
+      try {
+        await client.get(Resources.configmaps, 'kube-system', 'kube-proxy');
+        return true;
+      } catch {
+        return false;
+      } finally {
+        client.close();
+      }
+    },
     buildImages,
   };
 }
@@ -417,14 +430,14 @@ const installCmd: Command = {
 
 const initOwn: Options = { 'node-name': { type: 'string' }, 'node-ip': { type: 'string' }, 'proxy-mode': { type: 'string' }, token: { type: 'string' }, 'token-ttl': { type: 'string' } };
 const initCmd: Command = {
-  summary: 'Set up the first control-plane host: install the server and this node\'s agent, print the join command',
-  usage: 'kubets init [--advertise-address IP] [--node-name NAME] [server flags]',
+  summary: 'Set up the first control-plane host as kubeadm init does: static pods for etcd and the control plane, this node\'s agent, the add-ons, and the join command',
+  usage: 'kubets init [--advertise-address IP] [--node-name NAME] [--port P] [--service-cidr C] [--cluster-cidr C] [--proxy-mode M]',
   options: { ...without(serverCmd.options, ['config', 'data-dir']), ...initOwn },
   help: {
     ...helpFor(serverCmd, Object.keys(serverCmd.options).filter((k) => k !== 'config' && k !== 'data-dir')),
     'node-name': 'this node\'s name (default: the host name)',
     'node-ip': 'this node\'s InternalIP (default: the advertise address)',
-    'proxy-mode': `kube-proxy mode of this node's agent: ${proxyModes.join(', ')} (default ${agentDefaults.proxyMode})`,
+    'proxy-mode': `mode of the kube-proxy DaemonSet (its ConfigMap): ${proxyModes.join(', ')} (default ${agentDefaults.proxyMode})`,
     token: 'the bootstrap token to create, [a-z0-9]{6}.[a-z0-9]{16} (default: a random one)',
     'token-ttl': 'how long the bootstrap token is valid (default 24h, 0 for never)',
   },

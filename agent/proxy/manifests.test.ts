@@ -6,7 +6,7 @@ import { proxyManifests } from './manifests.js';
 
 t.test('kube-proxy as kubeadm deploys it: ServiceAccount, ConfigMap, host-network privileged DaemonSet', async (t) => {
   const objs = proxyManifests({ image: 'kubets.local/kubets:v1', apiServer: 'https://192.168.56.10:6443', mode: 'nftables' });
-  t.same(objs.map((o) => `${o.kind}/${o.metadata.namespace}/${o.metadata.name}`), ['ServiceAccount/kube-system/kube-proxy', 'ConfigMap/kube-system/kube-proxy', 'DaemonSet/kube-system/kube-proxy']);
+  t.same(objs.map((o) => `${o.kind}/${o.metadata.namespace}/${o.metadata.name}`), ['ServiceAccount/kube-system/kube-proxy', 'ConfigMap/kube-system/kube-proxy', 'DaemonSet/kube-system/kube-proxy', 'Role/kube-system/kube-proxy', 'RoleBinding/kube-system/kube-proxy']);
   const data = (objs[1] as unknown as { data: Record<string, string> }).data;
   const config = parseProxyConfigFile(data['config.conf'], 'config.conf');
   t.equal(config.mode, 'nftables', 'the mode is in the ConfigMap');

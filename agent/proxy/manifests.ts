@@ -1,8 +1,10 @@
 // kubeadm's kube-proxy add-on (cmd/kubeadm/app/phases/addons/proxy) as data: ServiceAccount kube-proxy, the ConfigMap
 // kube-proxy (config.conf: a KubeProxyConfiguration; kubeconfig.conf: the API server by its real address with the
-// pod's service-account token), and the DaemonSet kube-proxy running `kubets proxy` on every node's host network.
+// pod's service-account token), the DaemonSet kube-proxy running `kubets proxy` on every node's host network, and
+// the Role letting joining nodes read that ConfigMap (how `kubets join` learns the cluster runs kube-proxy itself).
 // The ClusterRoleBinding to system:node-proxier is one of the API server's bootstrap bindings (joinPolicy).
-import type { Container, DaemonSet, KubeObject } from '../../api/types.js';
+import { JOIN_GROUP } from '../../api/bootstraptoken.js';
+import type { Container, DaemonSet, KubeObject, Role, RoleBinding } from '../../api/types.js';
 import { serviceAccountDir } from '../../api/client.js';
 import { proxyConfigFileText, proxyDefaults } from './config.js';
 import type { ProxyMode } from './modes.js';
@@ -99,5 +101,18 @@ export function proxyManifests(opts: ProxyManifestOptions): KubeObject[] {
       },
     },
   };
-  return [serviceAccount, configMap, daemonSet];
+  const role: Role = {
+    apiVersion: 'rbac.authorization.k8s.io/v1',
+    kind: 'Role',
+    metadata: { name, namespace },
+    rules: [{ apiGroups: [''], resources: ['configmaps'], resourceNames: [name], verbs: ['get'] }],
+  };
+  const roleBinding: RoleBinding = {
+    apiVersion: 'rbac.authorization.k8s.io/v1',
+    kind: 'RoleBinding',
+    metadata: { name, namespace },
+    roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name },
+    subjects: [{ apiGroup: 'rbac.authorization.k8s.io', kind: 'Group', name: JOIN_GROUP }],
+  };
+  return [serviceAccount, configMap, daemonSet, role, roleBinding];
 }

@@ -25,6 +25,7 @@ const agentOptions: Options = Object.fromEntries(
   ['config', 'node-name', 'node-ip', 'kubeconfig', 'server', 'token', 'data-dir', 'containerd-socket', 'run-containerd', 'images-dir', 'cni-bin-dir', 'cni-conf-dir', 'cgroup-parent', 'register-with-taints', 'sandbox-image', 'proxy-mode'].map((k) => [k, { type: k === 'run-containerd' ? 'boolean' : 'string' }]),
 );
 agentOptions['discovery-token-ca-cert-hash'] = { type: 'string', multiple: true };
+agentOptions['disable-proxy'] = { type: 'boolean' };
 const serverOptions: Options = Object.fromEntries(['config', 'data-dir', 'bind-address', 'port', 'advertise-address'].map((k) => [k, { type: 'string' }]));
 
 interface Unit {
@@ -254,6 +255,30 @@ t.test('installing again with the same settings changes nothing; other settings 
   t.equal(err.message.split('\n').length, 1, 'one line');
   t.match(err.message, /^kubets agent is already installed on this host with other settings \(node-ip 192\.0\.2\.11 → 192\.0\.2\.99\): run `kubets uninstall` first, or edit .*agent\.yaml and run `systemctl restart kubets-agent\.service`$/);
   t.same(changed(snapshot(root), before), [], 'still nothing changed');
+});
+
+t.test('joining a cluster that runs kube-proxy as a DaemonSet: the agent runs none of its own', async (t) => {
+  const { l, host, deps } = env(t);
+  const asked: string[] = [];
+  deps.kubeProxyDaemonSet = async (j, ca) => (asked.push(`${j.server} ${j.token} ${ca}`), true);
+  await installAgent(deps, { ...JOIN, 'node-name': 'worker1' });
+  t.same(asked, ['https://192.0.2.10:6443 abcdef.0123456789abcdef CA'], 'asked with the join token and the discovered CA');
+  t.equal(parseYaml(fs.readFileSync(l.agentConfig, 'utf8'))['disable-proxy'], true);
+  t.ok(host.said.some((m) => /the cluster runs kube-proxy as a DaemonSet/.test(m)));
+});
+
+t.test('a node given its kubeconfig (the master\'s kubelet.conf) installs without join credentials', async (t) => {
+  const { root, l, deps, discovered } = env(t);
+  fs.mkdirSync(path.join(root, 'etc/kubernetes'), { recursive: true });
+  fs.writeFileSync(path.join(root, 'etc/kubernetes/kubelet.conf'), 'apiVersion: v1\nkind: Config\nclusters: [{name: c, cluster: {server: "https://192.0.2.10:6443", certificate-authority-data: Q0E=}}]\nusers: [{name: u, user: {}}]\ncontexts: [{name: x, context: {cluster: c, user: u}}]\ncurrent-context: x\n');
+  const r = await installAgent(deps, { kubeconfig: '/etc/kubernetes/kubelet.conf', 'node-name': 'master', 'node-ip': '192.0.2.10', 'disable-proxy': true });
+  t.same(r, { nodeName: 'master', nodeIP: '192.0.2.10' });
+  t.same(discovered, [], 'no discovery: the credentials are there');
+  const agent = parseYaml(fs.readFileSync(l.agentConfig, 'utf8'));
+  t.equal(agent.kubeconfig, '/etc/kubernetes/kubelet.conf');
+  t.equal(agent.token, undefined);
+  const err = await installAgent(deps, { kubeconfig: '/etc/kubernetes/missing.conf', 'node-name': 'm2' }).catch((e) => e);
+  t.match(err.message, /^an agent joins a cluster: pass --server/, 'a kubeconfig that is not there is no credential');
 });
 
 t.test('bad input stops before the host changes: one line, nothing made', async (t) => {

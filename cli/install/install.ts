@@ -13,6 +13,7 @@ import { ApiClient, loadKubeconfig } from '../../api/client.js';
 import { Resources } from '../../api/resources.js';
 import type { JoinConfig } from '../../agent/bootstrap.js';
 import { renderContainerdConfig, systemContainerdPaths } from '../../agent/containerd/config.js';
+import { archiveRefs } from '../../agent/containerd/import.js';
 import { agentDefaults } from '../../agent/config.js';
 import { renderConfig, type FlagValues, type Options } from '../configfile.js';
 import { InstallError } from './errors.js';
@@ -22,6 +23,9 @@ import { checkSystemd, installRequirements, requirementsFor, type Component } fr
 import { checkSource, installProduct, productImages, wrapperScript, type ProductSource } from './product.js';
 import { emptyRecord, readRecord, writeRecord, type InstallRecord } from './record.js';
 import { uninstallComponents } from './uninstall.js';
+import { installAddons } from '../../addons/index.js';
+import type { ProxyMode } from '../../agent/proxy/modes.js';
+import { writeControlPlane } from '../../control-plane/staticpods.js';
 
 export interface InstallDeps {
   host: Host;
@@ -33,6 +37,8 @@ export interface InstallDeps {
   validate(component: Component, values: FlagValues): Promise<void>;
   /** Verifies the join credentials against the server (discovery), returning the cluster CA. */
   discover(join: JoinConfig): Promise<string>;
+  /** Whether the cluster runs kube-proxy as a DaemonSet (its kube-proxy ConfigMap, readable with the join token). */
+  kubeProxyDaemonSet?(join: JoinConfig, ca: string): Promise<boolean>;
   /** Builds the image archives into a directory, for a source that has none yet. */
   buildImages(dir: string): Promise<unknown>;
 }
@@ -42,7 +48,7 @@ const CONTROL_PLANE_LABEL = 'node-role.kubernetes.io/control-plane';
 /** Flags that make no sense for an installed component. */
 const NOT_FOR_INSTALL: Record<Component, string[]> = { server: ['config'], agent: ['config', 'run-containerd'] };
 /** Agent settings used only to join: once the node has its kubeconfig, new values for them change nothing. */
-const JOIN_ONLY = ['token', 'discovery-token-ca-cert-hash'];
+const JOIN_ONLY = ['token', 'discovery-token-ca-cert-hash', 'disable-proxy'];
 
 const say = (d: InstallDeps, step: string, msg: string) => d.host.say(`[${step}] ${msg}`);
 
@@ -289,12 +295,15 @@ export interface AgentInstallResult {
 export async function installAgent(d: InstallDeps, flags: FlagValues): Promise<AgentInstallResult> {
   const l = d.layout;
   await preflight(d, 'agent', flags);
-  if (!flags.server || !flags.token || !flags['discovery-token-ca-cert-hash'])
+  // A node given its kubeconfig (the master's kubeadm kubelet.conf) needs no join credentials.
+  const givenKubeconfig = flags.kubeconfig === undefined ? undefined : path.join(l.root, String(flags.kubeconfig));
+  const credentialed = !flags.server && givenKubeconfig !== undefined && fs.existsSync(givenKubeconfig);
+  if (!credentialed && (!flags.server || !flags.token || !flags['discovery-token-ca-cert-hash']))
     throw new InstallError('INSTALL_BAD_INPUT', 'an agent joins a cluster: pass --server https://IP:6443 --token T --discovery-token-ca-cert-hash sha256:H (the control plane prints them: kubets token create --print-join-command)');
-  const server = String(flags.server);
+  const server = credentialed ? loadKubeconfig(givenKubeconfig!).server : String(flags.server);
   if (!/^https:\/\/[^/]+$/.test(server.replace(/\/$/, ''))) throw new InstallError('INSTALL_BAD_INPUT', `--server "${server}": want https://HOST:PORT`);
-  const hashes = [flags['discovery-token-ca-cert-hash']].flat() as string[];
-  const given: FlagValues = { ...flags, 'discovery-token-ca-cert-hash': hashes };
+  const given: FlagValues = { ...flags };
+  if (flags['discovery-token-ca-cert-hash'] !== undefined) given['discovery-token-ca-cert-hash'] = [flags['discovery-token-ca-cert-hash']].flat() as string[];
   if (given['node-name'] === undefined) given['node-name'] = defaultNodeName();
   if (given['node-ip'] === undefined) given['node-ip'] = await sourceAddressTowards(d.host, server);
   const kubeconfig = path.join(l.root, String(given.kubeconfig ?? path.join(hostPath(l, l.agentData), 'kubelet.kubeconfig')));
@@ -305,10 +314,17 @@ export async function installAgent(d: InstallDeps, flags: FlagValues): Promise<A
   // The credentials, checked against the server before anything on this host changes.
   if (!joined) {
     d.host.say(`[join] checking the token and the CA hash against ${server}`);
+    const join = { server, token: String(values.token), caCertHashes: [values['discovery-token-ca-cert-hash']].flat() as string[] };
+    let ca: string;
     try {
-      await d.discover({ server, token: String(values.token), caCertHashes: [values['discovery-token-ca-cert-hash']].flat() as string[] });
+      ca = await d.discover(join);
     } catch (e) {
       throw new InstallError('INSTALL_JOIN', (e as Error).message);
+    }
+    // A kubeadm-shaped cluster (kubets init) runs kube-proxy as a DaemonSet: this node then runs none of its own.
+    if (values['disable-proxy'] === undefined && (await d.kubeProxyDaemonSet?.(join, ca))) {
+      values['disable-proxy'] = true;
+      d.host.say('[join] the cluster runs kube-proxy as a DaemonSet: the agent runs none of its own');
     }
   }
   checkSource(d.source);
@@ -381,45 +397,78 @@ export interface InitResult {
   adminKubeconfig: string;
 }
 
+/** The server flags `kubets init` turns into the static pods' settings; others belong to `kubets install server`. */
+const INIT_SERVER_FLAGS = ['advertise-address', 'bind-address', 'port', 'service-cidr', 'cluster-cidr'];
+
 /**
- * `kubets init`: the control plane, then this host's own agent joined to it with a fresh bootstrap token and the
- * control-plane taint, the node labelled as kubeadm's mark-control-plane phase does; returns the workers' join command.
+ * `kubets init` (kubeadm init's phases): the master's certificates, kubeconfigs and static pod manifests under
+ * /etc/kubernetes; this host's agent started with kubeadm's kubelet.conf, running them (etcd, kube-apiserver,
+ * kube-controller-manager, kube-scheduler) and registering the node with the control-plane taint; the add-ons
+ * (kube-proxy DaemonSet, CoreDNS); a bootstrap token; returns the workers' join command.
  */
 export async function init(d: InstallDeps, flags: FlagValues, o: { nodeName?: string; nodeIP?: string; proxyMode?: string; token?: string; tokenTTL?: string } = {}): Promise<InitResult> {
   const l = d.layout;
-  const port = String(flags.port ?? '6443');
+  const other = Object.keys(flags).filter((k) => !INIT_SERVER_FLAGS.includes(k) && flags[k] !== undefined);
+  if (other.length) throw new InstallError('INSTALL_BAD_INPUT', `kubets init runs the control plane as static pods and takes only ${INIT_SERVER_FLAGS.map((f) => `--${f}`).join(', ')} of the server flags, not ${other.map((f) => `--${f}`).join(', ')}: use kubets install server for a single-process server with those`);
+  const port = Number(flags.port ?? 6443);
   const bind = flags['bind-address'] === undefined ? undefined : String(flags['bind-address']);
   const advertise = String(flags['advertise-address'] ?? (bind && bind !== '0.0.0.0' ? bind : await firstAddress()));
-  const fresh = !(readRecord(l.record)?.components.length);
-  const server = await installServer(d, { ...flags, 'advertise-address': advertise });
-  return changing(d, ['agent', 'server'], fresh, async () => {
-    let token = existingAgentToken(l) ?? o.token;
-    if (!token || !(await tokenValid(server.adminKubeconfig, token))) {
-      token = await createToken(server.adminKubeconfig, { ttlSeconds: parseTTL(o.tokenTTL ?? '24h'), description: 'kubets init', token });
-      say(d, 'token', 'created a bootstrap token for joining nodes');
-    }
-    const caHash = caCertHash(String(loadKubeconfig(server.adminKubeconfig).ca));
+  const nodeName = o.nodeName ?? defaultNodeName();
+  const server = `https://${advertise}:${port}`;
+  const record = readRecord(l.record) ?? emptyRecord();
+  if (record.components.includes('server')) throw new InstallError('INSTALL_CONFLICT', 'this host runs kubets install server (the single-process control plane): run kubets uninstall first');
+  const fresh = !record.components.length;
+  return changing(d, ['agent'], fresh, async () => {
+    // kubeadm's certs, kubeconfig and control-plane phases: kept when there (a second init changes nothing).
+    noteCreated(record, l, l.kubernetesEtc);
+    noteCreated(record, l, l.etcdData);
+    writeRecord(l.record, record);
+    const images = await imageNames(d);
+    const files = await writeControlPlane(l.kubernetesEtc, {
+      nodeName,
+      advertiseAddress: advertise,
+      port,
+      image: images.kubets,
+      etcdImage: images.etcd,
+      serviceCIDR: flags['service-cidr'] as string | undefined,
+      clusterCIDR: flags['cluster-cidr'] as string | undefined,
+      etcdDataDir: hostPath(l, l.etcdData),
+    });
+    say(d, 'control-plane', `wrote ${hostPath(l, path.join(l.kubernetesEtc, 'manifests'))}: etcd, kube-apiserver, kube-controller-manager, kube-scheduler`);
+    // The master's kubelet has kubeadm's kubelet.conf: there is no API server to join through yet. It runs the
+    // static pods, and is ready once its Node is registered, so the API answers when this returns.
     const agent = await installAgent(d, {
-      server: `https://${advertise}:${port}`,
-      token,
-      'discovery-token-ca-cert-hash': [caHash],
-      'node-name': o.nodeName ?? defaultNodeName(),
+      kubeconfig: hostPath(l, files.kubeletKubeconfig),
+      'node-name': nodeName,
       'node-ip': o.nodeIP ?? advertise,
       'register-with-taints': CONTROL_PLANE_TAINT,
-      ...(o.proxyMode ? { 'proxy-mode': o.proxyMode } : {}),
+      'disable-proxy': true,
     });
-    await labelControlPlane(server.adminKubeconfig, agent.nodeName);
-    return { joinCommand: joinCommand(server.adminKubeconfig, token), adminKubeconfig: server.adminKubeconfig };
+    if (writeIfChanged(l.adminKubeconfig, fs.readFileSync(files.adminKubeconfig, 'utf8'), 0o600)) say(d, 'kubeconfig', `admin kubeconfig: ${hostPath(l, l.adminKubeconfig)}`);
+    await labelControlPlane(l.adminKubeconfig, agent.nodeName);
+    const client = ApiClient.fromKubeconfig(l.adminKubeconfig, 'kubets-init');
+    try {
+      await installAddons(client, { image: images.kubets, apiServer: server, mode: (o.proxyMode ?? agentDefaults.proxyMode) as ProxyMode, clusterCIDR: flags['cluster-cidr'] as string | undefined });
+    } finally {
+      client.close();
+    }
+    say(d, 'addons', 'applied kube-proxy (DaemonSet) and CoreDNS (coredns Deployment, kube-dns Service)');
+    let token = o.token;
+    if (!token || !(await tokenValid(l.adminKubeconfig, token))) {
+      token = await createToken(l.adminKubeconfig, { ttlSeconds: parseTTL(o.tokenTTL ?? '24h'), description: 'kubets init', token });
+      say(d, 'token', 'created a bootstrap token for joining nodes');
+    }
+    return { joinCommand: joinCommand(l.adminKubeconfig, token), adminKubeconfig: l.adminKubeconfig };
   });
 }
 
-function existingAgentToken(l: Layout): string | undefined {
-  try {
-    const v = parseYaml(fs.readFileSync(l.agentConfig, 'utf8')) as FlagValues;
-    return typeof v.token === 'string' ? v.token : undefined;
-  } catch {
-    return undefined;
-  }
+/** The names of the kubets and etcd images among the product's image archives (what every node imports). */
+async function imageNames(d: InstallDeps): Promise<{ kubets: string; etcd: string }> {
+  const names = (await Promise.all((await ensureImages(d)).map(async (f) => (await archiveRefs(f)).map((r) => r.name)))).flat();
+  const kubets = names.find((n) => n.startsWith('kubets.local/kubets:'));
+  const etcd = names.find((n) => n.startsWith('kubets.local/etcd:'));
+  if (!kubets || !etcd) throw new InstallError('INSTALL_PRODUCT', `the product's images lack ${!kubets ? 'kubets.local/kubets' : 'kubets.local/etcd'} (have: ${names.join(', ')}): run ./scripts/setup in ${d.source.dir} first`);
+  return { kubets, etcd };
 }
 
 async function tokenValid(kubeconfig: string, token: string): Promise<boolean> {

@@ -28,6 +28,9 @@ export interface Layout {
   /** kubeadm hosts keep pod logs here; ours links to the agent's pod log directory. */
   podLogs: string;
   cniConfDir: string;
+  /** kubeadm's: a master's certificates, kubeconfigs and static pod manifests (`kubets init`). */
+  kubernetesEtc: string;
+  etcdData: string;
   /** libcni's cache (containerd's CNI results). */
   cniCache: string;
   containerdSocket: string;
@@ -65,6 +68,8 @@ export function layout(root = '/'): Layout {
     record: p('var/lib/kubets/install.json'),
     podLogs: p('var/log/pods'),
     cniConfDir: p('etc/cni/net.d'),
+    kubernetesEtc: p('etc/kubernetes'),
+    etcdData: p('var/lib/etcd'),
     cniCache: p('var/lib/cni'),
     containerdSocket: p('run/containerd/containerd.sock'),
   };

@@ -285,7 +285,8 @@ export async function uninstallComponents(host: Host, l: Layout, components: Com
     r.rm(l.etc);
     for (const p of [...(record?.created ?? [])].reverse()) {
       const full = path.join(l.root, p);
-      if (full === l.cniCache) r.rm(full);
+      // What holds data of ours throughout (libcni's cache, a master's /etc/kubernetes and etcd's data) goes whole.
+      if (full === l.cniCache || full === l.kubernetesEtc || full === l.etcdData) r.rm(full);
       else r.rmdirIfEmpty(full);
     }
     r.rm(l.varLib);

@@ -12,6 +12,7 @@ import { cgroupDirs, isAlive } from '../processes.js';
 import { apiServerURL, controlPlaneNode, labPaths, repoRoot, validateSpec, type LabNodeSpec, type LabSpec } from '../spec.js';
 import { newState, StateRecorder, type LabProcess } from '../state.js';
 import { waitForNodesReady, writeAdminKubeconfig, type LabInfo, type LabUpOptions } from '../up.js';
+import { waitForKubeSystem } from '../controlplane.js';
 import { ensureNspawnRun, machineCgroup, machineCommand, machineInitPid, machineMounts, machineName, prepareMachine, SHARED_MOUNT, SOURCE_MOUNT, startMachine, waitBooted } from './machines.js';
 import { ensureRootfs } from './rootfs.js';
 
@@ -114,6 +115,8 @@ export async function upMachines(spec: LabSpec, opts: LabUpOptions = {}): Promis
     for (const [name, r] of runners) if (!isAlive(r.pid, r.startTime)) throw new LabError('LAB_PROCESS_EXITED', `machine ${name} stopped; see ${r.log}`);
   };
   const podCIDRs = await waitForNodesReady(spec, alive, deadline, progress, (n) => `kubets lab exec ${n} -- journalctl -u kubets-agent`);
+  await waitForKubeSystem(spec, alive, deadline);
+  progress('kube-system: control-plane static pods, kube-proxy on every node and coredns running');
   rec.update((s) => (s.readyAt = new Date().toISOString()));
   progress(`lab: up in ${seconds(started)}`);
 
@@ -122,7 +125,7 @@ export async function upMachines(spec: LabSpec, opts: LabUpOptions = {}): Promis
     root: spec.root,
     apiServer: apiServerURL(spec),
     kubeconfig: paths.adminKubeconfig,
-    server: { pid: runners.get(cp.name)!.pid, log: `${SHARED_MOUNT} on ${cp.name}: journalctl -u kubets-server` },
+    server: { pid: runners.get(cp.name)!.pid, log: `static pods of ${cp.name}: kubets lab exec ${cp.name} -- ls /var/log/pods` },
     nodes: spec.nodes.map((n) => ({
       name: n.name,
       ip: n.ip,

@@ -2,6 +2,7 @@
 // the user-facing roles (cluster-admin, admin/edit/view built by aggregation), the system:* roles of every component,
 // one system:controller:* role per controller (for controllers running with their own service accounts), and the
 // bindings that give them to the components' identities. Manifests written for Kubernetes rely on these names.
+import { JOIN_GROUP } from '../../../../api/bootstraptoken.js';
 import type { ClusterRole, ClusterRoleBinding, PolicyRule, Role, RoleBinding, Subject } from '../../../../api/types.js';
 
 const RW = ['get', 'list', 'watch', 'create', 'update', 'patch', 'delete', 'deletecollection'];
@@ -381,8 +382,6 @@ export function bootstrapRoleBindings(): RoleBinding[] {
   ];
 }
 
-/** The group every token made by `kubets token create` authenticates into, besides system:bootstrappers. */
-export const JOIN_GROUP = 'system:bootstrappers:kubets:default-node-token';
 
 /**
  * What joining nodes need, as kubeadm init sets it up: bootstrap tokens may post CSRs for node client certificates
