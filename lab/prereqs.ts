@@ -2,6 +2,7 @@
 // missing item is reported at once, with the Debian packages that provide them.
 import fs from 'node:fs';
 import path from 'node:path';
+import { findCommand, isExecutable } from '../api/commands.js';
 import { cidrsOverlap } from '../api/net.js';
 import { LabError, run } from './exec.js';
 import { linkExists, netnsExists } from './netns.js';
@@ -41,25 +42,6 @@ const files: [string, string][] = [
   ['/bin/busybox', 'busybox-static'],
 ];
 
-const SEARCH_PATH = ['/usr/local/sbin', '/usr/local/bin', '/usr/sbin', '/usr/bin', '/sbin', '/bin'];
-
-function isExecutable(file: string): boolean {
-  try {
-    fs.accessSync(file, fs.constants.X_OK);
-    return fs.statSync(file).isFile();
-  } catch {
-    return false;
-  }
-}
-
-export function findCommand(cmd: string, envPath = process.env.PATH ?? ''): string | undefined {
-  const dirs = [...new Set([...envPath.split(':').filter(Boolean), ...SEARCH_PATH])];
-  for (const d of dirs) {
-    const f = path.join(d, cmd);
-    if (isExecutable(f)) return f;
-  }
-  return undefined;
-}
 
 /** Items missing on this host, as "what (package)" strings, and the apt-get line that installs them. */
 export function missingPrerequisites(opts: { machines?: boolean } = {}): { missing: string[]; packages: string[] } {

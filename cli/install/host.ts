@@ -1,8 +1,7 @@
 // The host the installer changes, as the few operations it needs: run a command (systemctl, apt-get, ip…), find one on
 // PATH, report progress. Injected, so the installer's decisions are tested against a fake host and a scratch root.
 import { execFile } from 'node:child_process';
-import fs from 'node:fs';
-import path from 'node:path';
+import { findCommand, SYSTEM_PATH } from '../../api/commands.js';
 import { InstallError } from './errors.js';
 
 export interface RunOptions {
@@ -22,17 +21,6 @@ export interface Host {
   isRoot(): boolean;
 }
 
-const SEARCH_PATH = ['/usr/local/sbin', '/usr/local/bin', '/usr/sbin', '/usr/bin', '/sbin', '/bin'];
-export const SYSTEM_PATH = SEARCH_PATH.join(':');
-
-function isExecutable(file: string): boolean {
-  try {
-    fs.accessSync(file, fs.constants.X_OK);
-    return fs.statSync(file).isFile();
-  } catch {
-    return false;
-  }
-}
 
 export function realHost(say: (line: string) => void = (l) => process.stdout.write(`${l}\n`)): Host {
   return {
@@ -46,11 +34,7 @@ export function realHost(say: (line: string) => void = (l) => process.stdout.wri
         if (opts.input !== undefined) child.stdin?.end(opts.input);
       });
     },
-    which(cmd) {
-      const dirs = [...new Set([...(process.env.PATH ?? '').split(':').filter(Boolean), ...SEARCH_PATH])];
-      for (const d of dirs) if (isExecutable(path.join(d, cmd))) return path.join(d, cmd);
-      return undefined;
-    },
+    which: (cmd) => findCommand(cmd),
     say,
     isRoot: () => process.getuid?.() === 0,
   };

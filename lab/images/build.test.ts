@@ -3,7 +3,7 @@ import { mkdtempSync, realpathSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import t from 'tap';
-import { findCommand } from '../prereqs.js';
+import { findCommand } from '../../api/commands.js';
 import { buildImages, ETCD_IMAGE } from './build.js';
 
 t.test('builds the pause, busybox, kubets and etcd OCI archives once, named for ctr import', async (t) => {

@@ -5,7 +5,7 @@
 import { existsSync } from 'node:fs';
 import { readdir, realpath } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
-import { findCommand } from '../prereqs.js';
+import { findCommand } from '../../api/commands.js';
 import { withLibraries } from './host.js';
 
 /** Commands the proxiers and their clean-up run, with the Debian package providing each. */

@@ -132,6 +132,16 @@ export async function prepareMachine(spec: LabSpec, node: LabNodeSpec, rootfs: s
   await run('mount', ['-t', 'overlay', 'overlay', '-o', `lowerdir=${rootfs},upperdir=${m.upper},workdir=${m.work}`, m.root]);
   fs.writeFileSync(path.join(m.root, 'etc/hostname'), `${node.name}\n`);
   fs.writeFileSync(path.join(m.root, 'etc/hosts'), ['127.0.0.1 localhost', `${node.ip} ${node.name}`, ...spec.nodes.filter((n) => n.name !== node.name).map((n) => `${n.ip} ${n.name}`), ''].join('\n'));
+  // A host has a resolver configuration (containerd copies it into host-network pods): the host's own, as a machine on
+  // this network would be given.
+  let resolv = '';
+  try {
+    resolv = fs.readFileSync('/etc/resolv.conf', 'utf8');
+  } catch {
+    /* the host has none: an empty one still is a file */
+  }
+  fs.rmSync(path.join(m.root, 'etc/resolv.conf'), { force: true });
+  fs.writeFileSync(path.join(m.root, 'etc/resolv.conf'), resolv);
   fs.mkdirSync(path.join(m.root, 'etc/systemd/network'), { recursive: true });
   fs.writeFileSync(path.join(m.root, 'etc/systemd/network/10-host0.network'), networkFile(spec, node));
   // Mount points for the binds (the overlay has them; the image may not).
