@@ -225,7 +225,13 @@ t.test('a rebooted worker machine comes back Ready by itself and runs its pods a
   t.equal(ready(await json(['get', 'node', 'worker3'])), 'True', 'worker3 Ready');
   t.equal((await onNode('worker3', ['journalctl', '--list-boots', '--no-pager'])).stdout.trim().split('\n').length, boots + 1, 'the machine booted again');
   t.equal((await onNode('worker3', ['systemctl', 'is-active', 'kubets-agent', 'containerd'])).stdout, 'active\nactive', 'the units came back by themselves');
-  t.match(await get(`http://${nodes.worker3}:${(await json(['get', 'svc', 'web'])).spec.ports[0].nodePort}/`), /hello from web-/);
+  // kube-proxy is a pod of the DaemonSet too: its NodePort rules come back once that pod runs again and syncs.
+  const port = (await json(['get', 'svc', 'web'])).spec.ports[0].nodePort;
+  const answer = await until('the NodePort on worker3 answers again', async () => {
+    const body = await get(`http://${nodes.worker3}:${port}/`).catch(() => '');
+    return /hello from web-/.test(body) && body;
+  });
+  t.match(answer, /hello from web-/);
 });
 
 t.test('kubets uninstall on a worker: the node drains and goes away, nothing of kubets is left in the machine', async (t) => {

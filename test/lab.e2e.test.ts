@@ -39,7 +39,7 @@ t.test('lab up: four nodes Ready, master tainted, podCIDRs assigned', async (t) 
   await checkNodesReady(t, lab);
 });
 
-kubeSystemChecks(t, () => lab);
+kubeSystemChecks(t, () => lab, { dnsOnWorkers: true });
 workloadChecks(t, () => lab);
 networkPolicyChecks(t, () => lab);
 
