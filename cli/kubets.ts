@@ -14,6 +14,7 @@ import { ServiceNotifier } from '../api/sdnotify.js';
 import { readConfigFile, withConfigFile, type FlagValues } from './configfile.js';
 import { componentCommands } from './components.js';
 import { dnsCommand } from './dns.js';
+import { doctorCommand } from './doctor.js';
 
 type Options = NonNullable<ParseArgsConfig['options']>;
 
@@ -534,6 +535,7 @@ const commands: Record<string, Command> = {
   uninstall: uninstallCmd,
   'node-shutdown': nodeShutdownCmd,
   token: tokenCmd,
+  doctor: doctorCommand({ UsageError }),
   lab: labCmd,
   version: versionCmd,
 };
@@ -616,7 +618,7 @@ async function main(argv: string[]): Promise<number> {
   }
   let parsed;
   try {
-    parsed = parseArgs({ args: rest, options: cmd.options, allowPositionals: ['lab', 'token', 'install', 'join'].includes(name), strict: true });
+    parsed = parseArgs({ args: rest, options: cmd.options, allowPositionals: ['lab', 'token', 'install', 'join', 'doctor'].includes(name), strict: true });
   } catch (e) {
     process.stderr.write(`kubets ${name}: ${(e as Error).message}\n\n${commandHelp(name, cmd)}`);
     return 2;

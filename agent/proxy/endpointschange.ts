@@ -4,7 +4,7 @@
 // slices of changed Services into the EndpointsMap: per service port name, the usable endpoints (ready, or
 // serving-and-terminating for kube-proxy's fallback), matched to service ports by port name.
 import type { EndpointSlice } from '../../api/types.js';
-import { servicePortName, usesClusterEndpoints, usesLocalEndpoints, type ServicePortInfo } from './servicechange.js';
+import { externallyAccessible, servicePortName, usesClusterEndpoints, usesLocalEndpoints, type ServicePortInfo } from './servicechange.js';
 
 export const serviceNameLabel = 'kubernetes.io/service-name';
 export const lastChangeTriggerTimeAnnotation = 'endpoints.kubernetes.io/last-change-trigger-time';
@@ -170,4 +170,30 @@ export function categorizeEndpoints(endpoints: EndpointInfo[], svc: ServicePortI
     ? [...clusterEndpoints, ...localEndpoints.filter((e) => !clusterEndpoints.includes(e))]
     : localEndpoints;
   return { clusterEndpoints, localEndpoints, allReachable, hasAnyEndpoints };
+}
+
+/** What one service port needs programmed in any mode: which policy chains, and where each kind of traffic goes. */
+export interface ServiceTrafficPlan extends CategorizedEndpoints {
+  /** Cluster-policy chain balancing over clusterEndpoints (KUBE-SVC-, service-). */
+  usesClusterPolicyChain: boolean;
+  /** Local-policy chain balancing over localEndpoints (KUBE-SVL-, local-). */
+  usesLocalPolicyChain: boolean;
+  /** ClusterIP traffic goes to a policy chain; otherwise it is rejected (no endpoints) or dropped (no local ones). */
+  hasInternalEndpoints: boolean;
+  /** NodePort/external traffic goes to a policy chain. */
+  hasExternalEndpoints: boolean;
+  /** The external chain exists — even without external endpoints: local traffic still short-circuits to the cluster chain. */
+  usesExternalTrafficChain: boolean;
+}
+
+export function serviceTrafficPlan(endpoints: EndpointInfo[], svc: ServicePortInfo): ServiceTrafficPlan {
+  const c = categorizeEndpoints(endpoints, svc);
+  return {
+    ...c,
+    usesClusterPolicyChain: c.clusterEndpoints.length > 0 && usesClusterEndpoints(svc),
+    usesLocalPolicyChain: c.localEndpoints.length > 0 && usesLocalEndpoints(svc),
+    hasInternalEndpoints: c.hasAnyEndpoints && (!svc.internalPolicyLocal || c.localEndpoints.length > 0),
+    hasExternalEndpoints: c.hasAnyEndpoints && (!svc.externalPolicyLocal || c.localEndpoints.length > 0),
+    usesExternalTrafficChain: c.hasAnyEndpoints && externallyAccessible(svc),
+  };
 }

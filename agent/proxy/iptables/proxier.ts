@@ -4,8 +4,8 @@
 // transaction. Jumps from the built-in chains are ensured (-C, then -I) on full syncs.
 import { logger } from '../../../api/log.js';
 import { BaseProxier, type ProxierOptions, type SyncContext } from '../base.js';
-import { categorizeEndpoints, type EndpointInfo } from '../endpointschange.js';
-import { externallyAccessible, usesClusterEndpoints, usesLocalEndpoints, type ServicePortInfo } from '../servicechange.js';
+import { serviceTrafficPlan, type EndpointInfo } from '../endpointschange.js';
+import type { ServicePortInfo } from '../servicechange.js';
 import {
   firewallJumpRules,
   isServiceChainName,
@@ -148,20 +148,14 @@ export class IptablesProxier extends BaseProxier {
     const protocol = svc.protocol.toLowerCase();
     const name = svc.name;
     const proto = ['-m', protocol, '-p', protocol];
-    const { clusterEndpoints, localEndpoints, allReachable, hasAnyEndpoints } = categorizeEndpoints(this.endpointsMap.get(name) ?? [], svc);
+    const { clusterEndpoints, localEndpoints, allReachable, hasAnyEndpoints, usesClusterPolicyChain, usesLocalPolicyChain, hasInternalEndpoints, hasExternalEndpoints, usesExternalTrafficChain } =
+      serviceTrafficPlan(this.endpointsMap.get(name) ?? [], svc);
 
     const clusterPolicyChain = servicePortPolicyClusterChain(name, protocol);
     const localPolicyChain = servicePortPolicyLocalChain(name, protocol);
     const externalTrafficChain = serviceExternalChain(name, protocol);
-    const usesClusterPolicyChain = clusterEndpoints.length > 0 && usesClusterEndpoints(svc);
-    const usesLocalPolicyChain = localEndpoints.length > 0 && usesLocalEndpoints(svc);
-
     const internalTrafficChain = svc.internalPolicyLocal ? localPolicyChain : clusterPolicyChain;
-    const hasInternalEndpoints = hasAnyEndpoints && (!svc.internalPolicyLocal || localEndpoints.length > 0);
     const externalPolicyChain = svc.externalPolicyLocal ? localPolicyChain : clusterPolicyChain;
-    const hasExternalEndpoints = hasAnyEndpoints && (!svc.externalPolicyLocal || localEndpoints.length > 0);
-    // Needed even without external endpoints: local traffic still short-circuits to the cluster chain.
-    const usesExternalTrafficChain = hasAnyEndpoints && externallyAccessible(svc);
 
     // No endpoints at all: REJECT (the client sees "connection refused"); no local ones under a Local policy: DROP.
     const filterComment = quote(hasAnyEndpoints ? `${name} has no local endpoints` : `${name} has no endpoints`);

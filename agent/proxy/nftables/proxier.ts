@@ -7,8 +7,8 @@
 // that a deleted map element no longer references its chain.
 import { logger } from '../../../api/log.js';
 import { BaseProxier, type ProxierOptions, type SyncContext } from '../base.js';
-import { categorizeEndpoints, type EndpointInfo } from '../endpointschange.js';
-import { externallyAccessible, usesClusterEndpoints, usesLocalEndpoints, type ServicePortInfo } from '../servicechange.js';
+import { serviceTrafficPlan, type EndpointInfo } from '../endpointschange.js';
+import type { ServicePortInfo } from '../servicechange.js';
 import {
   affinitySetPrefix,
   baseChains,
@@ -338,24 +338,19 @@ export class NftablesProxier extends BaseProxier {
       record.elements.push([store, key]);
     };
 
-    const { clusterEndpoints, localEndpoints, allReachable, hasAnyEndpoints } = categorizeEndpoints(this.endpointsMap.get(svc.name) ?? [], svc);
+    const { clusterEndpoints, localEndpoints, allReachable, hasAnyEndpoints, usesClusterPolicyChain, usesLocalPolicyChain, hasInternalEndpoints, hasExternalEndpoints, usesExternalTrafficChain } =
+      serviceTrafficPlan(this.endpointsMap.get(svc.name) ?? [], svc);
     for (const ep of allReachable) {
       ensureChain(endpointChain(ep));
       if (!svc.stickyMaxAgeSeconds) continue;
       activeAffinitySets.add(affinitySet(ep));
       record.affinitySets.push(affinitySet(ep));
     }
-    const usesClusterPolicyChain = clusterEndpoints.length > 0 && usesClusterEndpoints(svc);
     if (usesClusterPolicyChain) ensureChain(clusterPolicyChain);
-    const usesLocalPolicyChain = localEndpoints.length > 0 && usesLocalEndpoints(svc);
     if (usesLocalPolicyChain) ensureChain(localPolicyChain);
 
     const internalTrafficChain = svc.internalPolicyLocal ? localPolicyChain : clusterPolicyChain;
-    const hasInternalEndpoints = hasAnyEndpoints && (!svc.internalPolicyLocal || localEndpoints.length > 0);
     const externalPolicyChain = svc.externalPolicyLocal ? localPolicyChain : clusterPolicyChain;
-    const hasExternalEndpoints = hasAnyEndpoints && (!svc.externalPolicyLocal || localEndpoints.length > 0);
-    // Needed even without external endpoints: local traffic still short-circuits to the cluster chain.
-    const usesExternalTrafficChain = hasAnyEndpoints && externallyAccessible(svc);
     if (usesExternalTrafficChain) ensureChain(externalTrafficChain);
 
     // No endpoints at all: REJECT (the client sees "connection refused"); no local ones under a Local policy: DROP.
