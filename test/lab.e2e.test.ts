@@ -10,6 +10,7 @@ import { nodeCommand } from '../lab/nodeexec.js';
 import { checkNodesReady, workloadChecks, type LabUnderTest } from './lab-e2e.js';
 import { kubeSystemChecks } from './lab-kube-system.js';
 import { networkPolicyChecks } from './lab-networkpolicy.js';
+import { doctorChecks } from './lab-doctor.js';
 import { repoRoot } from './server-fixture.js';
 
 const nodes = { master: '192.168.56.10', worker1: '192.168.56.11', worker2: '192.168.56.12', worker3: '192.168.56.13' } as const;
@@ -41,6 +42,7 @@ t.test('lab up: four nodes Ready, master tainted, podCIDRs assigned', async (t) 
 
 kubeSystemChecks(t, () => lab, { dnsOnWorkers: true });
 workloadChecks(t, () => lab);
+doctorChecks(t, () => lab);
 networkPolicyChecks(t, () => lab);
 
 t.test('lab down leaves no trace', async (t) => {
