@@ -1,8 +1,9 @@
 // `kubets doctor network` on a lab node: with the web Service running it finds nothing to report; a rule deleted by
-// hand (one of the web Service's endpoint jumps) is reported, and kube-proxy's next sync puts it back.
+// hand (one of the web Service's endpoint jumps) is reported, and kube-proxy's next sync — any change makes one —
+// puts it back.
 import path from 'node:path';
 import type { Test } from 'tap';
-import { until, type LabUnderTest } from './lab-e2e.js';
+import { labClient, until, type LabUnderTest } from './lab-e2e.js';
 
 export function doctorChecks(t: Test, lab: () => LabUnderTest): void {
   t.test('kubets doctor network: nothing to report, then a rule deleted by hand is reported and restored by kube-proxy', async (t) => {
@@ -18,18 +19,25 @@ export function doctorChecks(t: Test, lab: () => LabUnderTest): void {
     const save = await lab().onNode(node, ['iptables-save', '-t', 'nat']);
     const jump = save.stdout.split('\n').find((l) => /^-A KUBE-SVC-\S+ .*default\/web.* -j KUBE-SEP-/.test(l));
     t.ok(jump, 'a jump from the web Service\'s chain to one of its endpoints');
-    // Right after one of kube-proxy's syncs, so that the next one (30 s apart) does not restore the rule before the
-    // doctor has looked: its metrics say when it last synced.
+    // kube-proxy syncs on changes (and hourly): a sync between the deletion and the doctor's look would put the rule
+    // back first. Its metrics say when it last synced; a look that raced a sync is tried again.
     const lastSync = async () => /^kubeproxy_sync_proxy_rules_last_timestamp_seconds (\S+)$/m.exec((await lab().onNode(node, ['curl', '-s', '127.0.0.1:10249/metrics'])).stdout)?.[1];
-    const before = await lastSync();
-    t.ok(before, 'kube-proxy reports when it last synced');
-    await until('a fresh sync of kube-proxy', async () => (await lastSync()) !== before, 60_000);
-    const del = await lab().onNode(node, ['sh', '-c', `iptables -t nat ${jump!.replace(/^-A /, '-D ')}`]);
-    t.equal(del.exitCode, 0, del.stderr);
-    const reported = await doctor();
-    t.equal(reported.exitCode, 1, 'a difference: exit status 1');
-    t.match(reported.stdout, /^missing endpoint default\/web\S* \([\d.]+:80\/TCP\) -> [\d.]+:\d+: no jump from KUBE-SVC-\S+ to KUBE-SEP-\S+$/m);
+    let reported: { exitCode: number; stdout: string } | undefined;
+    for (let attempt = 1; attempt <= 5 && !reported; attempt++) {
+      const before = await lastSync();
+      const del = await lab().onNode(node, ['sh', '-c', `iptables -t nat ${jump!.replace(/^-A /, '-D ')}`]);
+      if (del.exitCode !== 0) continue; // a sync had rewritten the chain under a new order: read and try again
+      const r = await doctor();
+      if ((await lastSync()) === before) reported = r;
+    }
+    t.ok(reported, 'the doctor looked with no sync of kube-proxy in between');
+    t.equal(reported?.exitCode, 1, 'a difference: exit status 1');
+    t.match(reported?.stdout, /^missing endpoint default\/web\S* \([\d.]+:80\/TCP\) -> [\d.]+:\d+: no jump from KUBE-SVC-\S+ to KUBE-SEP-\S+$/m);
+    // Any change makes kube-proxy sync, and an iptables sync writes the whole ruleset again.
+    const { kubectl } = labClient(lab());
+    t.equal((await kubectl(['create', 'service', 'clusterip', 'doctor-nudge', '--tcp=80:80'])).exitCode, 0);
     await until('kube-proxy restores the rule at its next sync', async () => (await doctor()).exitCode === 0);
     t.ok((await lab().onNode(node, ['iptables-save', '-t', 'nat'])).stdout.includes(jump!), 'the same rule is back');
+    await kubectl(['delete', 'service', 'doctor-nudge']);
   });
 }
