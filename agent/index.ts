@@ -4,6 +4,7 @@
 import path from 'node:path';
 import { ApiClient, loadKubeconfig } from '../api/client.js';
 import { logger } from '../api/log.js';
+import { Startup } from '../api/startup.js';
 import type { AgentConfig } from './config.js';
 import { importImages, startContainerd } from './containerd/index.js';
 import { CriClient } from './kubelet/cri/client.js';
@@ -17,17 +18,6 @@ import { removeNetpolTable, startNetworkPolicy } from './networkpolicy/index.js'
 import { checkProxyMode, hostExec, proxyDefaults, startProxy } from './proxy/index.js';
 
 const log = logger('agent');
-
-export class AgentStartError extends Error {
-  readonly code = 'ERR_AGENT_START';
-  constructor(
-    readonly step: string,
-    override readonly cause: unknown,
-  ) {
-    super(`agent start-up failed at "${step}": ${(cause as Error)?.message ?? String(cause)}`);
-    this.name = 'AgentStartError';
-  }
-}
 
 export interface Agent {
   /** Stops the agent's loops, proxy, network sync and (if it owns one) containerd. Idempotent. */
@@ -44,36 +34,10 @@ export interface AgentOptions {
 }
 
 export async function startAgent(config: AgentConfig, opts: AgentOptions = {}): Promise<Agent> {
-  const owned: { name: string; close: () => Promise<void> | void }[] = [];
-  let closing: Promise<void> | undefined;
-  const close = (): Promise<void> =>
-    (closing ??= (async () => {
-      for (const o of owned.reverse()) {
-        try {
-          await o.close();
-        } catch (e) {
-          log.warn({ part: o.name, err: (e as Error).message }, 'close failed');
-        }
-      }
-      log.info({ node: config.nodeName }, 'agent stopped');
-    })());
-  const step = async <T>(name: string, run: () => Promise<T>): Promise<T> => {
-    if (opts.signal?.aborted) {
-      await close();
-      throw new AgentStartError(name, new Error('aborted'));
-    }
-    log.info({ step: name }, 'agent start-up step');
-    try {
-      return await run();
-    } catch (e) {
-      await close();
-      throw e instanceof AgentStartError ? e : new AgentStartError(name, e);
-    }
-  };
-  const own = <T extends { close(): Promise<void> | void }>(name: string, part: T): T => {
-    owned.push({ name, close: () => part.close() });
-    return part;
-  };
+  const startup = new Startup('agent', log, { signal: opts.signal, onClosed: () => log.info({ node: config.nodeName }, 'agent stopped') });
+  const step = <T>(name: string, run: () => Promise<T>) => startup.step(name, run);
+  const own = <T extends { close(): Promise<void> | void }>(name: string, part: T) => startup.own(name, part);
+  const close = () => startup.close();
   const fatal = opts.onFatal ?? ((err: Error) => log.error({ err: err.message }, 'agent cannot continue'));
 
   // 0. A proxy mode this kernel can't run stops start-up before anything is started, as kube-proxy's does.

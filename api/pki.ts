@@ -171,16 +171,21 @@ export function certificateNotAfter(certPem: string): Date {
   return new x509.X509Certificate(certPem).notAfter;
 }
 
-/** Loads DIR/ca.crt + DIR/ca.key, creating them the first time. */
-export async function ensureCA(dir: string): Promise<KeyPair> {
-  const crt = path.join(dir, 'ca.crt');
-  const key = path.join(dir, 'ca.key');
+/** Loads DIR/NAME.crt + DIR/NAME.key, making them the first time (the key readable by the owner only). */
+export async function ensureKeyPair(dir: string, name: string, make: () => Promise<KeyPair>): Promise<KeyPair> {
+  const crt = path.join(dir, `${name}.crt`);
+  const key = path.join(dir, `${name}.key`);
   if (fs.existsSync(crt) && fs.existsSync(key)) return { certPem: fs.readFileSync(crt, 'utf8'), keyPem: fs.readFileSync(key, 'utf8') };
   fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
-  const ca = await createCA();
-  fs.writeFileSync(key, ca.keyPem, { mode: 0o600 });
-  fs.writeFileSync(crt, ca.certPem);
-  return ca;
+  const kp = await make();
+  fs.writeFileSync(key, kp.keyPem, { mode: 0o600 });
+  fs.writeFileSync(crt, kp.certPem);
+  return kp;
+}
+
+/** Loads DIR/ca.crt + DIR/ca.key, creating them the first time. */
+export function ensureCA(dir: string): Promise<KeyPair> {
+  return ensureKeyPair(dir, 'ca', () => createCA());
 }
 
 export interface KubeconfigSpec {

@@ -380,12 +380,15 @@ async function installDeps() {
     kubeProxyDaemonSet: async (join: { server: string; token: string }, ca: string) => {
       const { ApiClient } = await import('../api/client.js');
       const { Resources } = await import('../api/resources.js');
+      const { StatusError } = await import('../api/errors.js');
       const client = new ApiClient({ server: join.server, ca, token: join.token, userAgent: 'kubets-join' });
       try {
         await client.get(Resources.configmaps, 'kube-system', 'kube-proxy');
         return true;
-      } catch {
-        return false;
+      } catch (e) {
+        // No such ConfigMap, or a cluster whose tokens may not read it (not kubeadm-shaped): the agent runs its proxy.
+        if (e instanceof StatusError && (e.code === 404 || e.code === 403)) return false;
+        throw e;
       } finally {
         client.close();
       }

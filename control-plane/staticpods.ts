@@ -6,7 +6,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { stringify as toYaml } from 'yaml';
-import { createCA, ensureCA, issueCert, kubeconfigYaml, type KeyPair } from '../api/pki.js';
+import { createCA, ensureCA, ensureKeyPair, issueCert, writeClientKubeconfig, type KeyPair } from '../api/pki.js';
 import type { Container, Pod, Probe } from '../api/types.js';
 import { serverDefaults } from './config.js';
 
@@ -42,27 +42,9 @@ export const controlPlaneFiles = {
   kubelet: 'kubelet.conf',
 } as const;
 
-const read = (crt: string, key: string): KeyPair | undefined =>
-  fs.existsSync(crt) && fs.existsSync(key) ? { certPem: fs.readFileSync(crt, 'utf8'), keyPem: fs.readFileSync(key, 'utf8') } : undefined;
-
-/** DIR/NAME.crt and .key: kept when present (a second init changes nothing), made the first time. */
-async function keyPair(dir: string, name: string, make: () => Promise<KeyPair>): Promise<KeyPair> {
-  const crt = path.join(dir, `${name}.crt`);
-  const key = path.join(dir, `${name}.key`);
-  const have = read(crt, key);
-  if (have) return have;
-  fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
-  const kp = await make();
-  fs.writeFileSync(key, kp.keyPem, { mode: 0o600 });
-  fs.writeFileSync(crt, kp.certPem);
-  return kp;
-}
-
 /** A kubeconfig with a client certificate, made once. */
 async function clientKubeconfig(file: string, ca: KeyPair, server: string, user: string, groups: string[]): Promise<void> {
-  if (fs.existsSync(file)) return;
-  const kp = await issueCert(ca, { commonName: user, organizations: groups, client: true });
-  fs.writeFileSync(file, kubeconfigYaml({ server, caPem: ca.certPem, userName: user, certPem: kp.certPem, keyPem: kp.keyPem }), { mode: 0o600 });
+  if (!fs.existsSync(file)) await writeClientKubeconfig(file, ca, server, user, groups);
 }
 
 /** Writes a file whole: the kubelet never reads half a manifest (dotfiles are skipped by its file source). */
@@ -82,12 +64,12 @@ export async function writeControlPlane(hostEtcDir: string, o: ControlPlaneOptio
   const pki = path.join(hostEtcDir, controlPlaneFiles.pki);
   fs.mkdirSync(path.join(hostEtcDir, controlPlaneFiles.manifests), { recursive: true });
   const ca = await ensureCA(pki);
-  const etcdCA = await keyPair(path.join(pki, 'etcd'), 'ca', () => createCA('etcd-ca'));
+  const etcdCA = await ensureKeyPair(path.join(pki, 'etcd'), 'ca', () => createCA('etcd-ca'));
   const etcdSANs = { ips: ['127.0.0.1', o.advertiseAddress], dnsNames: ['localhost', o.nodeName] };
   // etcd serves clients and peers with one identity each, both ways authenticated by etcd's CA.
-  await keyPair(path.join(pki, 'etcd'), 'server', () => issueCert(etcdCA, { commonName: o.nodeName, ...etcdSANs, server: true, client: true }));
-  await keyPair(path.join(pki, 'etcd'), 'peer', () => issueCert(etcdCA, { commonName: o.nodeName, ...etcdSANs, server: true, client: true }));
-  await keyPair(pki, 'apiserver-etcd-client', () => issueCert(etcdCA, { commonName: 'kube-apiserver-etcd-client', client: true }));
+  await ensureKeyPair(path.join(pki, 'etcd'), 'server', () => issueCert(etcdCA, { commonName: o.nodeName, ...etcdSANs, server: true, client: true }));
+  await ensureKeyPair(path.join(pki, 'etcd'), 'peer', () => issueCert(etcdCA, { commonName: o.nodeName, ...etcdSANs, server: true, client: true }));
+  await ensureKeyPair(pki, 'apiserver-etcd-client', () => issueCert(etcdCA, { commonName: 'kube-apiserver-etcd-client', client: true }));
 
   const local = `https://127.0.0.1:${port}`;
   const advertised = `https://${o.advertiseAddress}:${port}`;

@@ -17,33 +17,15 @@ import { newState, readState, StateRecorder } from './state.js';
 import { labStatusFor } from './status.js';
 import { VAR_LIB_CNI } from './down.js';
 import { ensureCniMountPoint, nodeScript, prepareNodeDirs } from './up.js';
+import { testLabSpec } from '../test/test-lab-spec.js';
 import { until } from '../test/until.js';
 
 const id = randomBytes(2).toString('hex');
 const root = fs.mkdtempSync(path.join(os.tmpdir(), 'ktlt-lab-'));
 const base: Omit<LabSpec, 'bridgeIP' | 'nodes'> = { root, bridge: `ktlt${id}`, prefixLength: 24, netnsPrefix: `ktlt-${id}-`, vethPrefix: `kl${id}-`, apiPort: 6443 };
 
-/** The third octet of a 192.168.x.0/24 that nothing on this host uses, tried in random order. */
-async function freeSubnet(): Promise<number> {
-  const candidates = Array.from({ length: 100 }, (_, i) => 100 + i).sort(() => Math.random() - 0.5);
-  for (const x of candidates) if (!(await subnetConflicts({ ...base, bridgeIP: `192.168.${x}.1`, nodes: [] })).length) return x;
-  throw new Error('no free 192.168.x.0/24 for the test lab on this host');
-}
-const subnet = await freeSubnet();
-/** An address in the test lab's subnet. */
-const ip = (host: number) => `192.168.${subnet}.${host}`;
+const { spec, ip } = await testLabSpec(base, 100);
 const escaped = (s: string) => s.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&');
-
-const spec: LabSpec = {
-  ...base,
-  bridgeIP: ip(1),
-  nodes: [
-    { name: 'master', ip: ip(10), controlPlane: true },
-    { name: 'worker1', ip: ip(11), controlPlane: false },
-    { name: 'worker2', ip: ip(12), controlPlane: false },
-    { name: 'worker3', ip: ip(13), controlPlane: false },
-  ],
-};
 const ns = (node: string) => netnsName(spec, node);
 const paths = labPaths(spec);
 const started: number[] = [];

@@ -1,7 +1,6 @@
 // What `lab up` needs before it makes anything: root, the host tools, and a free name space and subnet. Every
 // missing item is reported at once, with the Debian packages that provide them.
 import fs from 'node:fs';
-import path from 'node:path';
 import { findCommand, isExecutable } from '../api/commands.js';
 import { cidrsOverlap } from '../api/net.js';
 import { LabError, run } from './exec.js';

@@ -82,10 +82,6 @@ export function apiServerURL(spec: LabSpec): string {
 export const labPaths = (spec: LabSpec) => ({
   state: path.join(spec.root, 'state.json'),
   images: path.join(spec.root, 'images'),
-  server: path.join(spec.root, 'server'),
-  serverLog: path.join(spec.root, 'server', 'server.log'),
-  serverKubeconfig: path.join(spec.root, 'server', 'admin.kubeconfig'),
-  serverPKI: path.join(spec.root, 'server', 'pki'),
   adminKubeconfig: path.join(spec.root, 'admin.kubeconfig'),
   /** Booted machines: the folder every machine shares (the join command travels through it, as in Vagrant). */
   shared: path.join(spec.root, 'cluster'),

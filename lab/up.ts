@@ -48,7 +48,6 @@ export interface LabInfo {
   root: string;
   apiServer: string;
   kubeconfig: string;
-  server: { pid: number; log: string };
   nodes: LabNodeInfo[];
 }
 
@@ -146,7 +145,6 @@ export async function upLab(spec: LabSpec, opts: LabUpOptions = {}): Promise<Lab
     root: spec.root,
     apiServer: apiURL,
     kubeconfig: paths.adminKubeconfig,
-    server: { pid: agents.get(cp.name)!.pid, log: `static pods of ${cp.name}: ${path.join(paths.node(cp.name).dir, 'pods')}` },
     nodes: spec.nodes.map((n) => ({
       name: n.name,
       ip: n.ip,

@@ -12,37 +12,20 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { teardownLab } from '../lab/down.js';
 import { nodeCommand } from '../lab/nodeexec.js';
-import { subnetConflicts } from '../lab/prereqs.js';
 import { cgroupDirs, isAlive, processStartTime } from '../lab/processes.js';
-import { labPaths, type LabSpec } from '../lab/spec.js';
+import { labPaths } from '../lab/spec.js';
 import { readState } from '../lab/state.js';
 import { labStatusFor } from '../lab/status.js';
 import { upLab } from '../lab/up.js';
 import { checkNodesReady, get, labClient, until, workloadChecks, type LabUnderTest } from './lab-e2e.js';
 import { kubeSystemChecks } from './lab-kube-system.js';
 import { repoRoot } from './server-fixture.js';
+import { testLabSpec } from './test-lab-spec.js';
 
 const id = randomBytes(2).toString('hex');
 const base = { root: `/var/lib/ktn-lab-${id}`, bridge: `ktn${id}`, prefixLength: 24, netnsPrefix: `ktn${id}-`, vethPrefix: `ktn${id}-`, apiPort: 6443 };
 
-/** The third octet of a 192.168.x.0/24 nothing on this host uses (not the default lab's 56). */
-async function freeSubnet(): Promise<number> {
-  const candidates = Array.from({ length: 100 }, (_, i) => 150 + i).sort(() => Math.random() - 0.5);
-  for (const x of candidates) if (!(await subnetConflicts({ ...base, bridgeIP: `192.168.${x}.1`, nodes: [] })).length) return x;
-  throw new Error('no free 192.168.x.0/24 for the test lab on this host');
-}
-const subnet = await freeSubnet();
-const ip = (host: number) => `192.168.${subnet}.${host}`;
-const spec: LabSpec = {
-  ...base,
-  bridgeIP: ip(1),
-  nodes: [
-    { name: 'master', ip: ip(10), controlPlane: true },
-    { name: 'worker1', ip: ip(11), controlPlane: false },
-    { name: 'worker2', ip: ip(12), controlPlane: false },
-    { name: 'worker3', ip: ip(13), controlPlane: false },
-  ],
-};
+const { spec, ip } = await testLabSpec(base, 150);
 const nodes = Object.fromEntries(spec.nodes.map((n) => [n.name, n.ip]));
 
 /** A command on a node, exactly as `kubets lab exec NODE -- CMD` runs it. */

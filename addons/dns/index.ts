@@ -6,6 +6,7 @@ import { ApiClient } from '../../api/client.js';
 import { Informer } from '../../api/informer.js';
 import { logger } from '../../api/log.js';
 import { Resources } from '../../api/resources.js';
+import { Startup } from '../../api/startup.js';
 import type { EndpointSlice, Namespace, Service } from '../../api/types.js';
 import { parseBindAddress } from '../../agent/proxy/server.js';
 import { ResponseCache } from './cache.js';
@@ -21,17 +22,6 @@ export { dnsDefaults, type DNSConfig } from './config.js';
 export { corednsManifests, type CorednsManifestOptions } from './manifests.js';
 
 const log = logger('dns');
-
-export class DNSStartError extends Error {
-  readonly code = 'ERR_DNS_START';
-  constructor(
-    readonly step: string,
-    override readonly cause: unknown,
-  ) {
-    super(`dns start-up failed at "${step}": ${(cause as Error)?.message ?? String(cause)}`);
-    this.name = 'DNSStartError';
-  }
-}
 
 export interface RunningDNS {
   /** The DNS port (UDP and TCP), and the HTTP endpoints' ports: what port 0 became. */
@@ -51,31 +41,10 @@ export interface DNSOptions {
 }
 
 export async function startDNS(config: DNSConfig, opts: DNSOptions = {}): Promise<RunningDNS> {
-  const owned: { name: string; close: () => Promise<void> | void }[] = [];
-  let closing: Promise<void> | undefined;
-  const close = (): Promise<void> =>
-    (closing ??= (async () => {
-      for (const o of owned.reverse()) {
-        try {
-          await o.close();
-        } catch (e) {
-          log.warn({ part: o.name, err: (e as Error).message }, 'close failed');
-        }
-      }
-    })());
-  const step = async <T>(name: string, run: () => Promise<T> | T): Promise<T> => {
-    log.info({ step: name }, 'dns start-up step');
-    try {
-      return await run();
-    } catch (e) {
-      await close();
-      throw new DNSStartError(name, e);
-    }
-  };
-  const own = <T extends { close(): Promise<void> | void }>(name: string, part: T): T => {
-    owned.push({ name, close: () => part.close() });
-    return part;
-  };
+  const startup = new Startup('dns', log);
+  const step = <T>(name: string, run: () => Promise<T> | T) => startup.step(name, run);
+  const own = <T extends { close(): Promise<void> | void }>(name: string, part: T) => startup.own(name, part);
+  const close = () => startup.close();
 
   const zone = config.clusterDomain.toLowerCase().replace(/\.$/, '');
   const listen = parseBindAddress(config.listen);

@@ -8,7 +8,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { parse as parseYaml } from 'yaml';
-import { caCertHash, createToken, joinCommand, parseTTL } from '../../api/bootstraptoken.js';
+import { createToken, joinCommand, parseTTL } from '../../api/bootstraptoken.js';
 import { ApiClient, loadKubeconfig } from '../../api/client.js';
 import { Resources } from '../../api/resources.js';
 import type { JoinConfig } from '../../agent/bootstrap.js';

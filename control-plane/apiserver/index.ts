@@ -8,7 +8,7 @@ import path from 'node:path';
 import { isNotFound } from '../../api/errors.js';
 import { logger } from '../../api/log.js';
 import { nthAddress } from '../../api/net.js';
-import { ensureCA, issueCert, kubeconfigYaml, type KeyPair } from '../../api/pki.js';
+import { ensureCA, ensureKeyPair, issueCert, kubeconfigYaml, type KeyPair } from '../../api/pki.js';
 import type { ClusterRole, KubeObject, Pod, Role, RoleBinding } from '../../api/types.js';
 import type { ServerConfig } from '../config.js';
 import { admissionChain } from './admission/chain.js';
@@ -64,14 +64,8 @@ async function servingCert(pki: string, ca: KeyPair, ips: string[], dnsNames: st
 }
 
 /** The kubelet client certificate, issued once and kept in the pki dir. */
-async function kubeletClientCert(pki: string, ca: KeyPair): Promise<KeyPair> {
-  const crt = path.join(pki, 'apiserver-kubelet-client.crt');
-  const key = path.join(pki, 'apiserver-kubelet-client.key');
-  if (fs.existsSync(crt) && fs.existsSync(key)) return { certPem: fs.readFileSync(crt, 'utf8'), keyPem: fs.readFileSync(key, 'utf8') };
-  const kp = await issueCert(ca, { commonName: 'kube-apiserver-kubelet-client', organizations: ['system:masters'], client: true });
-  fs.writeFileSync(key, kp.keyPem, { mode: 0o600 });
-  fs.writeFileSync(crt, kp.certPem);
-  return kp;
+function kubeletClientCert(pki: string, ca: KeyPair): Promise<KeyPair> {
+  return ensureKeyPair(pki, 'apiserver-kubelet-client', () => issueCert(ca, { commonName: 'kube-apiserver-kubelet-client', organizations: ['system:masters'], client: true }));
 }
 
 export async function startApiServer(config: ServerConfig): Promise<RunningApiServer> {

@@ -120,6 +120,11 @@ export function parseEtcdEndpoints(datastore: string): string[] {
 }
 
 /** An etcd call that failed; `code` is the gRPC status. */
+/** The cluster did not answer at connect time (as opposed to a configuration that can never work). */
+export class EtcdUnavailableError extends Error {
+  override name = 'EtcdUnavailableError';
+}
+
 export class EtcdError extends Error {
   constructor(
     readonly method: string,
@@ -228,7 +233,7 @@ export class EtcdStore implements Store {
       return store;
     } catch (e) {
       await store.close();
-      throw new Error(`etcd at ${store.endpoints.join(',')} does not answer: ${(e as Error).message}`, { cause: e });
+      throw new EtcdUnavailableError(`etcd at ${store.endpoints.join(',')} does not answer: ${(e as Error).message}`, { cause: e });
     }
   }
 

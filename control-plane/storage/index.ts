@@ -2,9 +2,10 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { ServerConfig } from '../config.js';
-import { EtcdStore } from './etcd.js';
+import { EtcdStore, EtcdUnavailableError } from './etcd.js';
 import { SqliteStore } from './sqlite.js';
 import type { Store } from './store.js';
+import { sleep } from '../../api/informer.js';
 import { logger } from '../../api/log.js';
 
 const log = logger('storage');
@@ -29,9 +30,10 @@ async function connectEtcd(ds: string, tls: ReturnType<typeof etcdTLS>): Promise
     try {
       return await EtcdStore.connect(ds, { tls });
     } catch (e) {
-      if (Date.now() > deadline) throw e;
+      // Only an etcd that does not answer yet is waited for; a configuration that can never work fails at once.
+      if (!(e instanceof EtcdUnavailableError) || Date.now() > deadline) throw e;
       if (attempt === 1 || attempt % 10 === 0) log.info({ err: (e as Error).message }, 'waiting for etcd');
-      await new Promise((r) => setTimeout(r, 1_000));
+      await sleep(1_000);
     }
   }
 }

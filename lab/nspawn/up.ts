@@ -13,7 +13,7 @@ import { apiServerURL, controlPlaneNode, labPaths, repoRoot, validateSpec, type 
 import { newState, StateRecorder, type LabProcess } from '../state.js';
 import { waitForNodesReady, writeAdminKubeconfig, type LabInfo, type LabUpOptions } from '../up.js';
 import { waitForKubeSystem } from '../controlplane.js';
-import { ensureNspawnRun, machineCgroup, machineCommand, machineInitPid, machineMounts, machineName, prepareMachine, SHARED_MOUNT, SOURCE_MOUNT, startMachine, waitBooted } from './machines.js';
+import { ensureNspawnRun, machineCgroup, machineCommand, machineInitPid, machineMounts, machineName, prepareMachine, SOURCE_MOUNT, startMachine, waitBooted } from './machines.js';
 import { ensureRootfs } from './rootfs.js';
 
 /** The provisioning script every machine runs, as every Vagrant VM does. */
@@ -125,7 +125,6 @@ export async function upMachines(spec: LabSpec, opts: LabUpOptions = {}): Promis
     root: spec.root,
     apiServer: apiServerURL(spec),
     kubeconfig: paths.adminKubeconfig,
-    server: { pid: runners.get(cp.name)!.pid, log: `static pods of ${cp.name}: kubets lab exec ${cp.name} -- ls /var/log/pods` },
     nodes: spec.nodes.map((n) => ({
       name: n.name,
       ip: n.ip,
