@@ -1,6 +1,6 @@
 // The lab's end-to-end checks, once for both lab kinds (network namespaces, booted machines): four nodes Ready, a
 // NodePort Deployment answering from the host on every node, pod-to-service and pod-to-pod traffic across nodes, the
-// proxy in iptables mode everywhere, self-healing, and REJECT with no endpoints. Each test file brings its lab up and
+// proxy in the lab's mode everywhere, self-healing, and REJECT with no endpoints. Each test file brings its lab up and
 // takes it down; these run in between, with the real kubectl.
 import type { Test } from 'tap';
 import { execa } from 'execa';
@@ -19,6 +19,8 @@ export interface LabUnderTest {
   nodeBinary: string;
   /** The kubets checkout (for examples/). */
   repoRoot: string;
+  /** The mode every node's kube-proxy was started in. */
+  proxyMode: 'iptables' | 'nftables';
 }
 
 export function labClient(lab: LabUnderTest) {
@@ -168,16 +170,26 @@ https.get({host:process.env.KUBERNETES_SERVICE_HOST,port:process.env.KUBERNETES_
     await kubectl(['delete', 'pod', 'api-client', '--wait=false']);
   });
 
-  t.test('kube-proxy reports iptables mode and health on every node', async (t) => {
+  t.test('kube-proxy reports its mode and health on every node, and its rules are in the kernel', async (t) => {
     const { nodeGet } = labClient(lab());
+    const mode = lab().proxyMode;
     for (const name of Object.keys(lab().nodes)) {
-      const mode = await nodeGet(name, 'http://127.0.0.1:10249/proxyMode');
-      t.equal(String(mode.stdout), 'iptables', `${name} /proxyMode`);
+      const answer = await nodeGet(name, 'http://127.0.0.1:10249/proxyMode');
+      t.equal(String(answer.stdout), mode, `${name} /proxyMode`);
       const health = await nodeGet(name, 'http://127.0.0.1:10256/healthz');
       t.equal(health.exitCode, 0, `${name} :10256/healthz answers`);
-      const save = await lab().onNode(name, ['iptables-save', '-t', 'nat']);
-      t.match(String(save.stdout), /^:KUBE-SERVICES /m);
-      t.match(String(save.stdout), /-A KUBE-SERVICES .*-m addrtype --dst-type LOCAL -j KUBE-NODEPORTS/);
+      if (mode === 'iptables') {
+        const save = await lab().onNode(name, ['iptables-save', '-t', 'nat']);
+        t.match(String(save.stdout), /^:KUBE-SERVICES /m);
+        t.match(String(save.stdout), /-A KUBE-SERVICES .*-m addrtype --dst-type LOCAL -j KUBE-NODEPORTS/);
+      } else {
+        const table = String((await lab().onNode(name, ['nft', 'list', 'table', 'ip', 'kube-proxy'])).stdout);
+        for (const container of ['map service-ips', 'map service-nodeports', 'chain services', 'chain masquerading']) {
+          t.match(table, container, `${name}: ${container} in table ip kube-proxy`);
+        }
+        const nat = await lab().onNode(name, ['iptables-save', '-t', 'nat']);
+        t.notMatch(String(nat.stdout), /KUBE-SERVICES/, `${name}: no iptables-mode chains beside it`);
+      }
     }
   });
 

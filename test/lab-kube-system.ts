@@ -11,7 +11,7 @@ const running = (p: any) => p.status?.phase === 'Running' && p.status.containerS
  * `dnsOnWorkers`: the add-ons went in once the workers had joined (the netns lab), so CoreDNS spreads over them; after
  * `kubets init` they go in with the master alone, and both replicas run there, as on a fresh kubeadm cluster.
  */
-export function kubeSystemChecks(t: Test, lab: () => LabUnderTest, o: { proxyMode?: string; dnsOnWorkers?: boolean } = {}): void {
+export function kubeSystemChecks(t: Test, lab: () => LabUnderTest, o: { dnsOnWorkers?: boolean } = {}): void {
   t.test('kube-system: control-plane static pods, kube-proxy on every node, two CoreDNS replicas, all Running', async (t) => {
     const { kubectl, json } = labClient(lab());
     const nodes = Object.keys(lab().nodes);
@@ -50,7 +50,7 @@ export function kubeSystemChecks(t: Test, lab: () => LabUnderTest, o: { proxyMod
     const manifests = await lab().onNode('master', ['ls', '/etc/kubernetes/manifests']);
     t.same(manifests.stdout.split('\n').sort(), ['etcd.yaml', 'kube-apiserver.yaml', 'kube-controller-manager.yaml', 'kube-scheduler.yaml'], 'the master\'s /etc/kubernetes/manifests');
     const cm = await json(['get', 'configmap', '-n', 'kube-system', 'kube-proxy']);
-    t.match(cm.data['config.conf'], new RegExp(`^mode: ${o.proxyMode ?? 'iptables'}$`, 'm'), 'the mode comes from the kube-proxy ConfigMap');
+    t.match(cm.data['config.conf'], new RegExp(`^mode: ${lab().proxyMode}$`, 'm'), 'the mode comes from the kube-proxy ConfigMap');
     for (const node of nodes) {
       // netstat -lntp | grep kube-proxy, as seed 001 looks for it.
       const ss = await lab().onNode(node, ['ss', '-lntpH']);

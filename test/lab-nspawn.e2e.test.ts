@@ -35,7 +35,7 @@ async function onNode(node: string, argv: string[]) {
   return { exitCode: r.exitCode ?? -1, stdout: String(r.stdout), stderr: String(r.stderr) };
 }
 
-const lab: LabUnderTest = { kubeconfig: labPaths(spec).adminKubeconfig, nodes, onNode, nodeBinary: '/usr/bin/node', repoRoot };
+const lab: LabUnderTest = { kubeconfig: labPaths(spec).adminKubeconfig, nodes, onNode, nodeBinary: '/usr/bin/node', repoRoot, proxyMode: 'iptables' };
 const { kubectl, json } = labClient(lab);
 const progress: string[] = [];
 

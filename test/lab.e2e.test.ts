@@ -1,7 +1,7 @@
 // The walking skeleton end to end, with the real kubectl: a 1-master/3-worker lab of network namespaces on this
 // machine, then the checks every lab kind passes (test/lab-e2e.ts): a NodePort Deployment, curl from the host to every
-// node, pod-to-service and pod-to-pod traffic across nodes, the proxy in iptables mode everywhere, self-healing, REJECT
-// with no endpoints — and a `lab down` that leaves no trace.
+// node, pod-to-service and pod-to-pod traffic across nodes, self-healing, REJECT with no endpoints — and a `lab down`
+// that leaves no trace. This lab runs kube-proxy in nftables mode (the booted lab's e2e covers iptables mode).
 import t from 'tap';
 import { execa } from 'execa';
 import fs from 'node:fs';
@@ -27,6 +27,7 @@ const lab: LabUnderTest = {
   },
   nodeBinary: process.execPath,
   repoRoot,
+  proxyMode: 'nftables',
 };
 
 t.teardown(async () => {
@@ -35,7 +36,7 @@ t.teardown(async () => {
 
 t.test('lab up: four nodes Ready, master tainted, podCIDRs assigned', async (t) => {
   await labDown();
-  await labUp({ onProgress: (m) => progress.push(m), timeoutSeconds: 480 });
+  await labUp({ onProgress: (m) => progress.push(m), timeoutSeconds: 480, proxyMode: lab.proxyMode });
   t.ok(progress.length >= 5, `progress shown (${progress.length} lines)`);
   await checkNodesReady(t, lab);
 });
@@ -55,6 +56,8 @@ t.test('lab down leaves no trace', async (t) => {
     const save = await execa('iptables-save', ['-t', table]);
     t.notMatch(String(save.stdout), /KUBE-|CNI-/, `no KUBE-/CNI- chains in the host's ${table} table`);
   }
+  const tables = await execa('nft', ['list', 'tables']);
+  t.notMatch(String(tables.stdout), /kube-proxy|kubets-netpol/, 'no kube-proxy or network policy table in the host\'s nftables');
   const ps = await execa('ps', ['-eo', 'pid,stat,args'], { reject: false });
   const live = String(ps.stdout).split('\n').filter((l) => /kubets-lab/.test(l) && !/\sZ/.test(l));
   t.same(live, [], 'no lab processes');
