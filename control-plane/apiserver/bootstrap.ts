@@ -5,6 +5,7 @@ import { isAlreadyExists, isNotFound } from '../../api/errors.js';
 import type { KubeObject } from '../../api/types.js';
 import { findByPlural, type ResourceDef } from './registry/kinds.js';
 import type { GenericStore } from './registry/store.js';
+import { IMMORTAL_NAMESPACES } from './admission/namespacelifecycle.js';
 
 type Any = any;
 
@@ -26,7 +27,7 @@ async function ensure(store: GenericStore, def: ResourceDef, namespace: string |
 }
 
 export async function bootstrap(store: GenericStore, opts: { serviceIP: string; advertiseAddress: string; port: number }): Promise<void> {
-  for (const name of ['default', 'kube-system', 'kube-public', 'kube-node-lease']) await ensure(store, resource('namespaces'), undefined, { metadata: { name } });
+  for (const name of IMMORTAL_NAMESPACES) await ensure(store, resource('namespaces'), undefined, { metadata: { name } });
   await ensure(store, resource('services'), 'default', {
     metadata: { name: 'kubernetes', labels: { component: 'apiserver', provider: 'kubernetes' } },
     spec: { type: 'ClusterIP', clusterIP: opts.serviceIP, ports: [{ name: 'https', port: 443, protocol: 'TCP', targetPort: opts.port }], sessionAffinity: 'None' },

@@ -40,7 +40,7 @@ export function readBody(req: IncomingMessage): Promise<Buffer> {
   });
 }
 
-/** Decodes a request body: JSON, or YAML for apply patches. Malformed input is a 400 naming the problem. */
+/** Decodes a request body: JSON, or YAML (apply patches, and any body that is not JSON). Malformed input is a 400 naming the problem. */
 export function decodeBody(buf: Buffer, contentType: string | undefined): unknown {
   // kubectl's typed clients (create deployment|namespace|configmap|secret…) send Kubernetes protobuf.
   if (isProtobuf(contentType)) return decodeProtobuf(buf);
@@ -61,7 +61,21 @@ export function decodeBody(buf: Buffer, contentType: string | undefined): unknow
   try {
     return JSON.parse(text);
   } catch (e) {
+    // YAML is read wherever JSON is (kube-apiserver's JSON serializer converts YAML first), so a manifest file sent
+    // as it is (`kubectl create --raw … -f pod.yaml`) is decoded; text that is neither stays a 400.
+    const yaml = parseYamlObject(text);
+    if (yaml !== undefined) return yaml;
     throw badRequest(`the object provided is unrecognized (must be of type JSON): ${(e as Error).message}`);
+  }
+}
+
+/** A YAML document that is a mapping, or undefined for anything else (a scalar, a list, a syntax error). */
+function parseYamlObject(text: string): Record<string, unknown> | undefined {
+  try {
+    const v = parseYaml(text) as unknown;
+    return v && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, unknown>) : undefined;
+  } catch {
+    return undefined;
   }
 }
 

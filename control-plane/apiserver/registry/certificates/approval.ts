@@ -13,7 +13,7 @@ export const csrApproval: Subresource = {
     if (method !== 'PUT') throw methodNotAllowed();
     if (!body || typeof body !== 'object' || Array.isArray(body)) throw badRequest('the body of the request must be a JSON object');
     const obj = body as KubeObject;
-    if (obj.kind !== undefined && obj.kind !== def.kind) throw badRequest(`${obj.kind} in version "${obj.apiVersion ?? ''}" cannot be handled as a ${def.kind}: the kind in the body does not match the resource in the URL`);
+    if (obj.kind !== undefined && obj.kind !== def.kind) throw badRequest(`${obj.kind} in version "${obj.apiVersion ?? ''}" cannot be handled as a ${def.kind}: the object provided is unrecognized (must be of type ${def.kind})`);
     checkName(obj, name);
     obj.metadata ??= {};
     return { code: 200, object: await store.update(def, undefined, name, () => obj, { strategy: csrApprovalStrategy, managedFields, user, subresource: 'approval', dryRun: query.get('dryRun') === 'All' }) };
