@@ -59,3 +59,13 @@ t.test('a YAML body is read wherever JSON is: the kind decides, not the format',
   t.equal(junk.exitCode, 1);
   t.match(junk.stderr, /BadRequest.*the object provided is unrecognized \(must be of type JSON\)/);
 });
+
+t.test('the `timeout` parameter does not end a watch: only timeoutSeconds bounds it', async (t) => {
+  // kubectl sends timeout= with --request-timeout; kube-apiserver bounds a watch by timeoutSeconds alone.
+  const watch = srv.client.raw('GET', '/api/v1/namespaces/default/configmaps?watch=1&timeout=1s&timeoutSeconds=4');
+  await new Promise((resolve) => setTimeout(resolve, 2000));
+  await srv.kubectl(['create', 'configmap', 'after-the-timeout']);
+  const r = await watch;
+  t.equal(r.status, 200);
+  t.match(r.body.toString(), /"type":"ADDED","object":\{.*"kind":"ConfigMap".*"name":"after-the-timeout"/, 'an event two seconds in still arrives');
+});
