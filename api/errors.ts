@@ -35,9 +35,8 @@ export class StatusError extends Error {
   }
 
   toStatus(): Status {
-    const s: Status = { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Failure', message: this.message, reason: this.reason, code: this.code };
-    if (this.details) s.details = this.details;
-    return s;
+    // Go's field order (metav1.Status): kind, apiVersion, metadata, status, message, reason, details, code.
+    return { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Failure', message: this.message, reason: this.reason, ...(this.details ? { details: this.details } : {}), code: this.code };
   }
 
   static fromStatus(s: Partial<Status>, fallbackCode: number): StatusError {

@@ -69,3 +69,15 @@ t.test('the `timeout` parameter does not end a watch: only timeoutSeconds bounds
   t.equal(r.status, 200);
   t.match(r.body.toString(), /"type":"ADDED","object":\{.*"kind":"ConfigMap".*"name":"after-the-timeout"/, 'an event two seconds in still arrives');
 });
+
+t.test('JSON bodies in Go\'s field order with a trailing newline, as kube-apiserver encodes them', async (t) => {
+  const missing = await srv.client.raw('GET', '/api/v1/namespaces/default/pods/nope');
+  t.equal(missing.status, 404);
+  t.equal(missing.body.toString(), '{"kind":"Status","apiVersion":"v1","metadata":{},"status":"Failure","message":"pods \\"nope\\" not found","reason":"NotFound","details":{"name":"nope","kind":"pods"},"code":404}\n');
+  // A writer that puts apiVersion first still reads back kind first, metadata next.
+  await srv.client.raw('POST', '/api/v1/namespaces/default/configmaps', JSON.stringify({ data: { a: 'b' }, metadata: { name: 'ordered' }, apiVersion: 'v1', kind: 'ConfigMap' }), { 'content-type': 'application/json' });
+  const got = (await srv.client.raw('GET', '/api/v1/namespaces/default/configmaps/ordered')).body.toString();
+  t.match(got, /^\{"kind":"ConfigMap","apiVersion":"v1","metadata":\{"name":"ordered",.*\},"data":\{"a":"b"\}\}\n$/);
+  const list = (await srv.client.raw('GET', '/api/v1/namespaces/default/configmaps?fieldSelector=metadata.name%3Dordered')).body.toString();
+  t.match(list, /^\{"kind":"ConfigMapList","apiVersion":"v1","metadata":\{"resourceVersion":"\d+"\},"items":\[\{"kind":"ConfigMap","apiVersion":"v1","metadata":/);
+});

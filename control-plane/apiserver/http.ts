@@ -170,8 +170,31 @@ export function listOptions(q: URLSearchParams) {
 
 // ---- responses ----
 
+/**
+ * kube-apiserver encodes Go structs: TypeMeta (kind, apiVersion) first, then metadata, then the kind's own fields, and
+ * its JSON encoder ends the body with a newline. Stored objects keep whatever order their writer used, so the object
+ * (and each item of a list) is put in that order on the way out.
+ */
+export function wireOrder(v: unknown): unknown {
+  if (!v || typeof v !== 'object' || Array.isArray(v)) return v;
+  const o = v as Record<string, unknown>;
+  if (!('kind' in o) && !('apiVersion' in o)) return v;
+  const { kind, apiVersion, metadata, items, ...rest } = o;
+  const out: Record<string, unknown> = {};
+  if (kind !== undefined) out.kind = kind;
+  if (apiVersion !== undefined) out.apiVersion = apiVersion;
+  if (metadata !== undefined) out.metadata = metadata;
+  if (items !== undefined) out.items = Array.isArray(items) ? items.map(wireOrder) : items;
+  return Object.assign(out, rest);
+}
+
+/** One JSON body as kube-apiserver writes it (see wireOrder). */
+export function encodeJSON(body: unknown): string {
+  return `${JSON.stringify(wireOrder(body))}\n`;
+}
+
 export function sendJSON(res: ServerResponse, code: number, body: unknown, contentType = 'application/json'): void {
-  const text = JSON.stringify(body);
+  const text = encodeJSON(body);
   res.writeHead(code, { 'content-type': contentType, 'content-length': Buffer.byteLength(text), 'cache-control': 'no-cache, private' });
   res.end(text);
 }

@@ -2,6 +2,7 @@
 // transformResponseObject): the object or list itself, a Table of the kind's printer columns, or only metadata
 // (PartialObjectMetadata and its list).
 import type { KubeObject } from '../../../api/types.js';
+import { wireOrder } from '../http.js';
 import { toTable, type IncludeObject } from '../printers.js';
 import { apiVersionOf } from '../registry/kinds.js';
 import type { WatchEventOut } from '../registry/store.js';
@@ -36,6 +37,6 @@ export function watchEventEncoder(s: RequestScope): (e: WatchEventOut) => unknow
       object = toTable(s.def.kind, apiVersionOf(s.def), [o], includeOf(s.query), { resourceVersion: o.metadata.resourceVersion }, first);
       first = false;
     } else if (s.want.partial && e.type !== 'ERROR' && e.type !== 'BOOKMARK') object = partial(e.object as KubeObject);
-    return { type: e.type, object };
+    return { type: e.type, object: wireOrder(object) };
   };
 }
