@@ -6,6 +6,7 @@ import type { Test } from 'tap';
 import { execa } from 'execa';
 import path from 'node:path';
 import http from 'node:http';
+import type { PodNetworkMode } from '../api/podnetwork.js';
 import { until as untilWithin } from './until.js';
 
 export interface LabUnderTest {
@@ -19,6 +20,8 @@ export interface LabUnderTest {
   nodeBinary: string;
   /** The kubets checkout (for examples/). */
   repoRoot: string;
+  /** The pod network the lab was brought up with (default host-gw). */
+  podNetwork?: PodNetworkMode;
 }
 
 export function labClient(lab: LabUnderTest) {

@@ -1,7 +1,8 @@
 // The walking skeleton end to end, with the real kubectl: a 1-master/3-worker lab of network namespaces on this
 // machine, then the checks every lab kind passes (test/lab-e2e.ts): a NodePort Deployment, curl from the host to every
 // node, pod-to-service and pod-to-pod traffic across nodes, the proxy in iptables mode everywhere, self-healing, REJECT
-// with no endpoints — and a `lab down` that leaves no trace.
+// with no endpoints — and a `lab down` that leaves no trace. KUBETS_E2E_POD_NETWORK=vxlan brings the lab up with the
+// VXLAN overlay (`kubets lab up --pod-network vxlan`); the checks follow the mode.
 import t from 'tap';
 import { execa } from 'execa';
 import fs from 'node:fs';
@@ -11,10 +12,14 @@ import { checkNodesReady, workloadChecks, type LabUnderTest } from './lab-e2e.js
 import { kubeSystemChecks } from './lab-kube-system.js';
 import { networkPolicyChecks } from './lab-networkpolicy.js';
 import { doctorChecks } from './lab-doctor.js';
+import { podNetworkChecks } from './lab-podnetwork.js';
+import { isPodNetworkMode } from '../api/podnetwork.js';
 import { repoRoot } from './server-fixture.js';
 
 const nodes = { master: '192.168.56.10', worker1: '192.168.56.11', worker2: '192.168.56.12', worker3: '192.168.56.13' } as const;
 const progress: string[] = [];
+const podNetwork = process.env.KUBETS_E2E_POD_NETWORK;
+if (podNetwork !== undefined && !isPodNetworkMode(podNetwork)) throw new Error(`KUBETS_E2E_POD_NETWORK="${podNetwork}": want host-gw or vxlan`);
 
 const lab: LabUnderTest = {
   kubeconfig: labKubeconfigPath(),
@@ -27,6 +32,7 @@ const lab: LabUnderTest = {
   },
   nodeBinary: process.execPath,
   repoRoot,
+  podNetwork,
 };
 
 t.teardown(async () => {
@@ -35,12 +41,14 @@ t.teardown(async () => {
 
 t.test('lab up: four nodes Ready, master tainted, podCIDRs assigned', async (t) => {
   await labDown();
-  await labUp({ onProgress: (m) => progress.push(m), timeoutSeconds: 480 });
+  await labUp({ onProgress: (m) => progress.push(m), timeoutSeconds: 480, podNetwork });
   t.ok(progress.length >= 5, `progress shown (${progress.length} lines)`);
+  t.ok(progress.some((l) => l.startsWith(`pod network: ${podNetwork ?? 'host-gw'} `)), 'the progress names the pod network');
   await checkNodesReady(t, lab);
 });
 
 kubeSystemChecks(t, () => lab, { dnsOnWorkers: true });
+podNetworkChecks(t, () => lab);
 workloadChecks(t, () => lab);
 doctorChecks(t, () => lab);
 networkPolicyChecks(t, () => lab);
