@@ -1,4 +1,5 @@
 // The agent's one typed config, computed once from flags by the CLI and passed down to every node subsystem.
+import type { PodNetworkMode } from '../api/podnetwork.js';
 import type { JoinConfig } from './bootstrap.js';
 import { proxyDefaults } from './proxy/config.js';
 import type { ProxyMode } from './proxy/modes.js';
@@ -42,6 +43,11 @@ export interface AgentConfig {
   cgroupParent: string;
   /** Image used for the pod sandbox ("pause") container. */
   sandboxImage: string;
+  /**
+   * How pods reach other nodes' pods: host-gw routes or a VXLAN overlay. Unset: the cluster's choice, which the
+   * control plane publishes (kube-system/kubets-pod-network), else host-gw.
+   */
+  podNetwork?: PodNetworkMode;
   /** kube-proxy mode: iptables (default), nftables, or ipvs (where the kernel has it). */
   proxyMode: ProxyMode;
   clusterCIDR: string;

@@ -13,7 +13,7 @@ import { apiReviewer } from './kubelet/auth.js';
 import { requestServingCertificate, startClientCertificateRotation, startServingCertificateRotation } from './kubelet/certificates.js';
 import { startKubeletServer } from './kubelet/server.js';
 import { ensureNodeKubeconfig, ensureProxyKubeconfig } from './bootstrap.js';
-import { startNetwork } from './network/index.js';
+import { clusterPodNetwork, startNetwork } from './network/index.js';
 import { removeNetpolTable, startNetworkPolicy } from './networkpolicy/index.js';
 import { checkProxyMode, hostExec, proxyDefaults, startProxy } from './proxy/index.js';
 
@@ -96,8 +96,10 @@ export async function startAgent(config: AgentConfig, opts: AgentOptions = {}): 
   const podCIDR = await step('wait for podCIDR', () => waitForPodCIDR(client, config.nodeName, opts.signal));
   log.info({ node: config.nodeName, podCIDR }, 'pod CIDR assigned');
 
-  // 8. Pod networking: CNI conflist for the podCIDR, host-gw routes to the other nodes.
-  own('network', await step('start pod network', () => startNetwork(config, client, podCIDR)));
+  // 8. Pod networking: CNI conflist for the podCIDR, host-gw routes or the VXLAN overlay to the other nodes — the
+  //    cluster's choice unless this node was given one.
+  const podNetwork = config.podNetwork ?? (await step('read the cluster pod network', () => clusterPodNetwork(client)));
+  own('network', await step('start pod network', () => startNetwork({ ...config, podNetwork }, client, podCIDR)));
 
   // 8b. NetworkPolicy enforcement beside the pods (what Calico's Felix does per node), with the node's credentials.
   if (config.networkPolicy) own('network policy', await step('start network policy', () => startNetworkPolicy(client, { nodeName: config.nodeName })));

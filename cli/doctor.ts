@@ -35,7 +35,7 @@ export function doctorCommand(ctx: Pick<CommandContext, 'UsageError'>) {
         for (const d of report.differences) process.stdout.write(`${d.message}\n`);
         const n = report.differences.length;
         process.stderr.write(
-          `kubets doctor network: node ${report.nodeName}, ${report.proxyMode} mode: ${report.servicePorts} service ports, ${report.routes} peer routes checked; ${n ? `${n} difference${n > 1 ? 's' : ''}` : 'no differences'}\n`,
+          `kubets doctor network: node ${report.nodeName}, ${report.proxyMode} mode: ${report.servicePorts} service ports, ${report.routes} peer routes checked${report.podNetwork === 'vxlan' ? ' (vxlan: with their neighbour and FDB entries)' : ''}; ${n ? `${n} difference${n > 1 ? 's' : ''}` : 'no differences'}\n`,
         );
         if (n > 0) process.exitCode = 1;
       } finally {

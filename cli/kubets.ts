@@ -8,6 +8,7 @@ import { fileURLToPath } from 'node:url';
 import type { AgentConfig } from '../agent/config.js';
 import { agentDefaults } from '../agent/config.js';
 import { isProxyMode, proxyModes, type ProxyMode } from '../agent/proxy/modes.js';
+import { defaultPodNetwork, isPodNetworkMode, podNetworkModes, type PodNetworkMode } from '../api/podnetwork.js';
 import type { ServerConfig } from '../control-plane/config.js';
 import { serverDefaults } from '../control-plane/config.js';
 import { ServiceNotifier } from '../api/sdnotify.js';
@@ -51,6 +52,7 @@ const serverCmd: Command = {
     'tls-san': { type: 'string', multiple: true },
     datastore: { type: 'string' },
     'cluster-cidr': { type: 'string' },
+    'pod-network': { type: 'string' },
     'service-cidr': { type: 'string' },
     'service-node-port-range': { type: 'string' },
     'node-monitor-grace-period': { type: 'string' },
@@ -73,6 +75,7 @@ const serverCmd: Command = {
     'tls-san': 'extra IP or DNS name for the serving certificate (repeatable)',
     datastore: 'sqlite (default), sqlite:///path/to/file.db, or etcd://host:port[,host:port…]',
     'cluster-cidr': `pod network (default ${serverDefaults.clusterCIDR})`,
+    'pod-network': `the cluster's pod network for agents not given one: ${podNetworkModes.join(', ')} (default ${serverDefaults.podNetwork})`,
     'service-cidr': `service ClusterIP range (default ${serverDefaults.serviceCIDR})`,
     'service-node-port-range': 'NodePort range (default 30000-32767)',
     'node-monitor-grace-period': `seconds without a heartbeat before a node is NotReady (default ${serverDefaults.nodeMonitorGracePeriodSeconds})`,
@@ -103,6 +106,7 @@ const serverCmd: Command = {
       extraSANs: (v['tls-san'] as unknown as string[] | undefined) ?? [],
       datastore: String(v.datastore ?? serverDefaults.datastore),
       clusterCIDR: String(v['cluster-cidr'] ?? serverDefaults.clusterCIDR),
+      podNetwork: parsePodNetworkFlag(v['pod-network']) ?? serverDefaults.podNetwork,
       serviceCIDR: String(v['service-cidr'] ?? serverDefaults.serviceCIDR),
       nodePortRange: [range[0], range[1]],
       runControllers: !v['disable-controllers'],
@@ -173,6 +177,14 @@ function parseProxyModeFlag(value: string | boolean | undefined): ProxyMode {
   return mode;
 }
 
+/** --pod-network's value, or undefined when not given (an agent then follows the cluster). */
+function parsePodNetworkFlag(value: string | boolean | undefined): PodNetworkMode | undefined {
+  if (value === undefined) return undefined;
+  const mode = String(value);
+  if (!isPodNetworkMode(mode)) throw new UsageError(`--pod-network "${mode}": want one of ${podNetworkModes.join(', ')}`);
+  return mode;
+}
+
 const agentCmd: Command = {
   summary: 'Run the node agent: kubelet on containerd (CRI), CNI bridge networking and kube-proxy',
   usage: 'kubets agent --node-name NAME --node-ip IP --data-dir DIR (--kubeconfig FILE | --server URL --token T --discovery-token-ca-cert-hash sha256:H) [flags]',
@@ -201,6 +213,7 @@ const agentCmd: Command = {
     'node-labels': { type: 'string' },
     'sandbox-image': { type: 'string' },
     'proxy-mode': { type: 'string' },
+    'pod-network': { type: 'string' },
     'cluster-cidr': { type: 'string' },
     'service-cidr': { type: 'string' },
     'cluster-dns': { type: 'string' },
@@ -231,6 +244,7 @@ const agentCmd: Command = {
     'node-labels': 'k=v,… labels to register with',
     'sandbox-image': `pause image (default ${agentDefaults.sandboxImage})`,
     'proxy-mode': `kube-proxy mode: ${proxyModes.join(', ')} (default ${agentDefaults.proxyMode})`,
+    'pod-network': `how pods reach other nodes' pods: ${podNetworkModes.join(', ')} (VXLAN overlay, device kubets.1, UDP 8472) (default: the cluster's, which is ${defaultPodNetwork} unless the server sets --pod-network)`,
     'cluster-cidr': `pod network (default ${agentDefaults.clusterCIDR})`,
     'service-cidr': `service range (default ${agentDefaults.serviceCIDR})`,
     'cluster-dns': `DNS server IP given to pods (default ${agentDefaults.clusterDNS})`,
@@ -265,6 +279,7 @@ const agentCmd: Command = {
       nodeLabels: parseLabels(v['node-labels'] as string | undefined),
       cgroupParent: String(v['cgroup-parent'] ?? `/kubets-${nodeName}`),
       sandboxImage: String(v['sandbox-image'] ?? agentDefaults.sandboxImage),
+      podNetwork: parsePodNetworkFlag(v['pod-network']),
       proxyMode,
       clusterCIDR: String(v['cluster-cidr'] ?? agentDefaults.clusterCIDR),
       serviceCIDR: String(v['service-cidr'] ?? agentDefaults.serviceCIDR),
@@ -285,21 +300,23 @@ const agentCmd: Command = {
 
 const labCmd: Command = {
   summary: 'A one-machine lab: master + worker1..3 on the kubets0 bridge, as network namespaces or booted machines',
-  usage: 'kubets lab up [--machines netns|nspawn] [--proxy-mode MODE] | down | status | kubeconfig | exec NODE -- CMD…',
-  options: { timeout: { type: 'string' }, 'proxy-mode': { type: 'string' }, machines: { type: 'string' } },
+  usage: 'kubets lab up [--machines netns|nspawn] [--proxy-mode MODE] [--pod-network host-gw|vxlan] | down | status | kubeconfig | exec NODE -- CMD…',
+  options: { timeout: { type: 'string' }, 'proxy-mode': { type: 'string' }, 'pod-network': { type: 'string' }, machines: { type: 'string' } },
   help: {
     timeout: 'seconds `lab up` waits for every node Ready and kube-system running (default 480; 600 with --machines nspawn)',
     machines: 'netns (default): network namespaces in one process tree; nspawn: booted Debian 12 machines (systemd-nspawn) provisioned with kubets init / join',
     'proxy-mode': `kube-proxy mode of every node's agent: ${proxyModes.join(', ')} (default ${agentDefaults.proxyMode})`,
+    'pod-network': `pod network of every node's agent and the cluster's default: ${podNetworkModes.join(', ')} (default ${defaultPodNetwork})`,
   },
   async run(v, pos) {
     const lab = await import('../lab/index.js');
     switch (pos[0]) {
       case 'up': {
         const proxyMode = parseProxyModeFlag(v['proxy-mode']);
+        const podNetwork = parsePodNetworkFlag(v['pod-network']);
         const machines = String(v.machines ?? 'netns');
         if (machines !== 'netns' && machines !== 'nspawn') throw new UsageError(`--machines "${machines}": want netns or nspawn`);
-        await lab.labUp({ onProgress: (m: string) => process.stdout.write(`${m}\n`), timeoutSeconds: v.timeout ? Number(v.timeout) : undefined, proxyMode, machines });
+        await lab.labUp({ onProgress: (m: string) => process.stdout.write(`${m}\n`), timeoutSeconds: v.timeout ? Number(v.timeout) : undefined, proxyMode, podNetwork, machines });
         process.stdout.write(`\nlab is up. Try:\n  export KUBECONFIG=${lab.labKubeconfigPath()}\n  kubectl get nodes -o wide\n  kubets lab exec worker1 -- curl -s 127.0.0.1:10249/proxyMode\n`);
         return;
       }
@@ -435,7 +452,7 @@ const installCmd: Command = {
 const initOwn: Options = { 'node-name': { type: 'string' }, 'node-ip': { type: 'string' }, 'proxy-mode': { type: 'string' }, token: { type: 'string' }, 'token-ttl': { type: 'string' } };
 const initCmd: Command = {
   summary: 'Set up the first control-plane host as kubeadm init does: static pods for etcd and the control plane, this node\'s agent, the add-ons, and the join command',
-  usage: 'kubets init [--advertise-address IP] [--node-name NAME] [--port P] [--service-cidr C] [--cluster-cidr C] [--proxy-mode M]',
+  usage: 'kubets init [--advertise-address IP] [--node-name NAME] [--port P] [--service-cidr C] [--cluster-cidr C] [--proxy-mode M] [--pod-network host-gw|vxlan]',
   options: { ...without(serverCmd.options, ['config', 'data-dir']), ...initOwn },
   help: {
     ...helpFor(serverCmd, Object.keys(serverCmd.options).filter((k) => k !== 'config' && k !== 'data-dir')),
@@ -450,6 +467,7 @@ const initCmd: Command = {
     const own = Object.keys(initOwn);
     const serverFlags = flagsOf(Object.fromEntries(Object.entries(v).filter(([k]) => !own.includes(k))), serverCmd.options, 'server');
     if (v['proxy-mode'] !== undefined) parseProxyModeFlag(v['proxy-mode']);
+    parsePodNetworkFlag(v['pod-network']);
     const r = await init(await installDeps(), serverFlags, {
       nodeName: v['node-name'] as string | undefined,
       nodeIP: v['node-ip'] as string | undefined,

@@ -1,4 +1,6 @@
 // The control plane's one typed config, computed once from flags by the CLI.
+import { defaultPodNetwork, type PodNetworkMode } from '../api/podnetwork.js';
+
 export interface ServerConfig {
   /** Holds the SQLite database, pki/ (CA and serving certificate) and admin.kubeconfig. */
   dataDir: string;
@@ -12,6 +14,8 @@ export interface ServerConfig {
   datastore: string;
   clusterCIDR: string;
   nodeCIDRMaskSize: number;
+  /** The cluster's pod network (host-gw or vxlan), published for agents that are not given one (api/podnetwork.ts). */
+  podNetwork: PodNetworkMode;
   serviceCIDR: string;
   nodePortRange: [number, number];
   /** Run the scheduler and controllers in this process (they still talk to the API over HTTPS). */
@@ -39,6 +43,7 @@ export const serverDefaults = {
   datastore: 'sqlite',
   clusterCIDR: '10.244.0.0/16',
   nodeCIDRMaskSize: 24,
+  podNetwork: defaultPodNetwork,
   serviceCIDR: '10.96.0.0/12',
   nodePortRange: [30000, 32767] as [number, number],
   runControllers: true,

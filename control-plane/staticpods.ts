@@ -7,6 +7,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { stringify as toYaml } from 'yaml';
 import { createCA, ensureCA, ensureKeyPair, issueCert, writeClientKubeconfig, type KeyPair } from '../api/pki.js';
+import type { PodNetworkMode } from '../api/podnetwork.js';
 import type { Container, Pod, Probe } from '../api/types.js';
 import { serverDefaults } from './config.js';
 
@@ -22,6 +23,8 @@ export interface ControlPlaneOptions {
   serviceCIDR?: string;
   clusterCIDR?: string;
   nodeCIDRMaskSize?: number;
+  /** The cluster's pod network, which the API server publishes for the agents (kubets-pod-network ConfigMap). */
+  podNetwork?: PodNetworkMode;
   /** How the files below are named on the node itself (kubeadm's /etc/kubernetes and /var/lib/etcd). */
   etcDir?: string;
   etcdDataDir?: string;
@@ -177,6 +180,9 @@ export function controlPlaneManifests(o: ControlPlaneOptions): Pod[] {
         `--etcd-keyfile=${pki}/apiserver-etcd-client.key`,
         `--service-cidr=${o.serviceCIDR ?? serverDefaults.serviceCIDR}`,
         `--tls-san=${o.nodeName}`,
+        // The cluster's pod network, which the API server publishes for the agents with the cluster CIDR.
+        ...(o.clusterCIDR || o.podNetwork ? [`--cluster-cidr=${o.clusterCIDR ?? serverDefaults.clusterCIDR}`] : []),
+        ...(o.podNetwork ? [`--pod-network=${o.podNetwork}`] : []),
       ],
       resources: { requests: { cpu: '250m' } },
       ...probes({ host: ip, path: '/livez', port, scheme: 'HTTPS' }, '/readyz'),

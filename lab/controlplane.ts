@@ -4,6 +4,7 @@
 import path from 'node:path';
 import { ApiClient, loadKubeconfig } from '../api/client.js';
 import { sleep } from '../api/informer.js';
+import type { PodNetworkMode } from '../api/podnetwork.js';
 import { Resources } from '../api/resources.js';
 import type { DaemonSet, Deployment, Pod } from '../api/types.js';
 import { installAddons } from '../addons/index.js';
@@ -19,7 +20,7 @@ export function nodeEtc(spec: LabSpec, node: string): string {
 }
 
 /** The master's kubeadm files, written into its own /etc/kubernetes; returns its admin kubeconfig (host path). */
-export async function writeMasterFiles(spec: LabSpec): Promise<{ adminKubeconfig: string; kubeletKubeconfig: string }> {
+export async function writeMasterFiles(spec: LabSpec, opts: { podNetwork?: PodNetworkMode } = {}): Promise<{ adminKubeconfig: string; kubeletKubeconfig: string }> {
   const cp = controlPlaneNode(spec);
   const out = await writeControlPlane(path.join(nodeEtc(spec, cp.name), 'kubernetes'), {
     nodeName: cp.name,
@@ -29,6 +30,7 @@ export async function writeMasterFiles(spec: LabSpec): Promise<{ adminKubeconfig
     etcdImage: ETCD_IMAGE,
     // The lab's nodes share the host's /var: etcd's data stays under the lab's root.
     etcdDataDir: path.join(labPaths(spec).node(cp.name).dir, 'etcd'),
+    podNetwork: opts.podNetwork,
   });
   // The kubelet reads its kubeconfig at the path it has on the node.
   return { adminKubeconfig: out.adminKubeconfig, kubeletKubeconfig: '/etc/kubernetes/kubelet.conf' };

@@ -5,6 +5,7 @@ import path from 'node:path';
 import { ApiClient } from '../api/client.js';
 import { Resources } from '../api/resources.js';
 import type { Node } from '../api/types.js';
+import { FLANNEL_ANNOTATIONS } from '../agent/network/vxlan.js';
 import { withTimeout } from './exec.js';
 import { linkExists, netnsExists } from './netns.js';
 import { cgroupDirs, isAlive, netnsPids } from './processes.js';
@@ -50,6 +51,8 @@ export interface LabNodeStatus {
   /** From the API, when it answered. */
   ready?: boolean;
   podCIDR?: string;
+  /** The pod network the node's agent runs: vxlan when it has published a VTEP on its Node, else host-gw. */
+  podNetwork?: string;
 }
 
 export interface LabStatus {
@@ -97,6 +100,7 @@ export async function labStatusFor(spec: LabSpec): Promise<LabStatus> {
         if (!node) continue;
         ns.ready = node.status?.conditions?.find((c) => c.type === 'Ready')?.status === 'True';
         ns.podCIDR = node.spec?.podCIDR;
+        ns.podNetwork = node.metadata.annotations?.[FLANNEL_ANNOTATIONS.backendType] ?? 'host-gw';
       }
     } catch (err) {
       api.error = (err as Error).message;
@@ -130,7 +134,7 @@ function formatStatus(s: LabStatus, stateReadable: boolean): string {
         (n.machine
           ? `machine ${n.netns} ${n.machine.running ? `running (PID 1 is ${n.machine.initPid} here)` : 'NOT running'}, ${n.processCount} process(es)`
           : `netns ${n.netns} ${n.netnsExists ? 'present' : 'missing'}, veth ${yes(n.vethExists)}, ${n.processCount} process(es)`) +
-        (n.ready === undefined ? '' : `, Ready ${yes(n.ready)}${n.podCIDR ? `, podCIDR ${n.podCIDR}` : ''}`),
+        (n.ready === undefined ? '' : `, Ready ${yes(n.ready)}${n.podCIDR ? `, podCIDR ${n.podCIDR}` : ''}${n.podNetwork ? `, pod network ${n.podNetwork}` : ''}`),
     ),
     'processes:',
     ...(s.processes.length ? s.processes.map((p) => `  ${p.role.padEnd(6)} ${p.node.padEnd(8)} pid ${String(p.pid).padEnd(7)} ${p.alive ? 'alive' : 'DEAD'}  log ${p.log}`) : ['  none recorded']),

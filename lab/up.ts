@@ -6,10 +6,12 @@ import path from 'node:path';
 import { parse as parseYaml, stringify as toYaml } from 'yaml';
 import { caCertHash, createToken } from '../api/bootstraptoken.js';
 import { ApiClient, loadKubeconfig } from '../api/client.js';
+import { defaultPodNetwork, type PodNetworkMode } from '../api/podnetwork.js';
 import { Resources } from '../api/resources.js';
 import type { Node } from '../api/types.js';
 import { agentDefaults } from '../agent/config.js';
 import { containerdPaths } from '../agent/containerd/config.js';
+import { VXLAN_DEVICE, VXLAN_PORT, VXLAN_VNI } from '../agent/network/vxlan.js';
 import { checkProxyMode, type ProxyMode } from '../agent/proxy/modes.js';
 import { buildImages } from './images/build.js';
 import { VAR_LIB_CNI } from './down.js';
@@ -30,6 +32,8 @@ export interface LabUpOptions {
   timeoutSeconds?: number;
   /** kube-proxy mode every node's agent runs (default iptables). */
   proxyMode?: ProxyMode;
+  /** Pod network of every node's agent, and the cluster's default (default host-gw). */
+  podNetwork?: PodNetworkMode;
 }
 
 export interface LabNodeInfo {
@@ -106,12 +110,13 @@ export async function upLab(spec: LabSpec, opts: LabUpOptions = {}): Promise<Lab
   const cp = controlPlaneNode(spec);
   const apiURL = apiServerURL(spec);
   for (const node of spec.nodes) prepareNodeDirs(spec, node.name);
-  const master = await writeMasterFiles(spec);
+  const master = await writeMasterFiles(spec, { podNetwork: opts.podNetwork });
   progress(`master: /etc/kubernetes written (pki, kubeconfigs, manifests/{etcd,kube-apiserver,kube-controller-manager,kube-scheduler}.yaml)`);
+  progress(`pod network: ${podNetworkSummary(opts.podNetwork ?? defaultPodNetwork)}`);
   const agents = new Map<string, LabProcess>();
   const startAgent = async (node: LabNodeSpec, credentials: string[]) => {
     const np = paths.node(node.name);
-    const agent = await startRecorded('agent', node.name, ['ip', 'netns', 'exec', netnsName(spec, node.name), 'sh', '-c', agentScript(spec, node, credentials)], np.agentLog);
+    const agent = await startRecorded('agent', node.name, ['ip', 'netns', 'exec', netnsName(spec, node.name), 'sh', '-c', agentScript(spec, node, credentials, { podNetwork: opts.podNetwork })], np.agentLog);
     agents.set(node.name, agent);
     progress(`${node.name}: agent starting (pid ${agent.pid}, log ${np.agentLog})`);
   };
@@ -157,6 +162,11 @@ export async function upLab(spec: LabSpec, opts: LabUpOptions = {}): Promise<Lab
   };
 }
 
+/** One line on how pods reach other nodes' pods, for the progress lines. */
+export function podNetworkSummary(mode: PodNetworkMode): string {
+  return mode === 'vxlan' ? `vxlan (device ${VXLAN_DEVICE}, VNI ${VXLAN_VNI}, UDP ${VXLAN_PORT}; MTU 50 below the node link's)` : 'host-gw (routes via the nodes\' addresses on the lab bridge)';
+}
+
 /** The agents bind their own CNI cache over /var/lib/cni in their mount namespace; the mount point must exist. */
 export function ensureCniMountPoint(rec: StateRecorder): void {
   if (fs.existsSync(VAR_LIB_CNI)) return;
@@ -169,7 +179,7 @@ export function ensureCniMountPoint(rec: StateRecorder): void {
  * network-namespace mounts of this node's containerd out of the host's view, and the node's own CNI cache is bound
  * over /var/lib/cni; both vanish with the node's mount namespace when its processes end.
  */
-export function agentScript(spec: LabSpec, node: LabNodeSpec, credentials: string[]): string {
+export function agentScript(spec: LabSpec, node: LabNodeSpec, credentials: string[], opts: { podNetwork?: PodNetworkMode } = {}): string {
   const np = labPaths(spec).node(node.name);
   const args = [
     process.execPath,
@@ -186,6 +196,7 @@ export function agentScript(spec: LabSpec, node: LabNodeSpec, credentials: strin
     '--cgroup-parent', cgroupParent(spec, node.name),
     // kube-proxy runs as the kube-proxy DaemonSet.
     '--disable-proxy',
+    ...(opts.podNetwork ? ['--pod-network', opts.podNetwork] : []),
     ...(node.controlPlane ? ['--register-with-taints', CONTROL_PLANE_TAINT] : []),
   ];
   return nodeScript(spec, node, args);

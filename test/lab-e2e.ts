@@ -6,6 +6,7 @@ import type { Test } from 'tap';
 import { execa } from 'execa';
 import path from 'node:path';
 import http from 'node:http';
+import type { PodNetworkMode } from '../api/podnetwork.js';
 import { until as untilWithin } from './until.js';
 
 export interface LabUnderTest {
@@ -19,8 +20,13 @@ export interface LabUnderTest {
   nodeBinary: string;
   /** The kubets checkout (for examples/). */
   repoRoot: string;
+<<<<<<< HEAD
   /** The mode every node's kube-proxy was started in. */
   proxyMode: 'iptables' | 'nftables';
+=======
+  /** The pod network the lab was brought up with (default host-gw). */
+  podNetwork?: PodNetworkMode;
+>>>>>>> wt-vxlan
 }
 
 export function labClient(lab: LabUnderTest) {

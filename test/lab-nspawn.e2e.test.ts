@@ -19,6 +19,7 @@ import { labStatusFor } from '../lab/status.js';
 import { upLab } from '../lab/up.js';
 import { checkNodesReady, get, labClient, until, workloadChecks, type LabUnderTest } from './lab-e2e.js';
 import { kubeSystemChecks } from './lab-kube-system.js';
+import { podNetworkChecks } from './lab-podnetwork.js';
 import { repoRoot } from './server-fixture.js';
 import { testLabSpec } from './test-lab-spec.js';
 
@@ -35,7 +36,7 @@ async function onNode(node: string, argv: string[]) {
   return { exitCode: r.exitCode ?? -1, stdout: String(r.stdout), stderr: String(r.stderr) };
 }
 
-const lab: LabUnderTest = { kubeconfig: labPaths(spec).adminKubeconfig, nodes, onNode, nodeBinary: '/usr/bin/node', repoRoot, proxyMode: 'iptables' };
+const lab: LabUnderTest = { kubeconfig: labPaths(spec).adminKubeconfig, nodes, onNode, nodeBinary: '/usr/bin/node', repoRoot, proxyMode: 'iptables', podNetwork: 'host-gw' };
 const { kubectl, json } = labClient(lab);
 const progress: string[] = [];
 
@@ -97,6 +98,7 @@ t.test('lab exec runs on the node as a user types it there; node-local paths are
 });
 
 kubeSystemChecks(t, () => lab);
+podNetworkChecks(t, () => lab);
 workloadChecks(t, () => lab);
 
 /** Pods of app=web, by node. */

@@ -1,7 +1,8 @@
 // The walking skeleton end to end, with the real kubectl: a 1-master/3-worker lab of network namespaces on this
 // machine, then the checks every lab kind passes (test/lab-e2e.ts): a NodePort Deployment, curl from the host to every
 // node, pod-to-service and pod-to-pod traffic across nodes, self-healing, REJECT with no endpoints — and a `lab down`
-// that leaves no trace. This lab runs kube-proxy in nftables mode (the booted lab's e2e covers iptables mode).
+// that leaves no trace. This lab runs kube-proxy in nftables mode over the VXLAN overlay (`kubets lab up --proxy-mode
+// nftables --pod-network vxlan`); the booted lab's e2e covers iptables mode over host-gw routes.
 import t from 'tap';
 import { execa } from 'execa';
 import fs from 'node:fs';
@@ -11,6 +12,7 @@ import { checkNodesReady, workloadChecks, type LabUnderTest } from './lab-e2e.js
 import { kubeSystemChecks } from './lab-kube-system.js';
 import { networkPolicyChecks } from './lab-networkpolicy.js';
 import { doctorChecks } from './lab-doctor.js';
+import { podNetworkChecks } from './lab-podnetwork.js';
 import { repoRoot } from './server-fixture.js';
 
 const nodes = { master: '192.168.56.10', worker1: '192.168.56.11', worker2: '192.168.56.12', worker3: '192.168.56.13' } as const;
@@ -28,6 +30,7 @@ const lab: LabUnderTest = {
   nodeBinary: process.execPath,
   repoRoot,
   proxyMode: 'nftables',
+  podNetwork: 'vxlan',
 };
 
 t.teardown(async () => {
@@ -36,12 +39,14 @@ t.teardown(async () => {
 
 t.test('lab up: four nodes Ready, master tainted, podCIDRs assigned', async (t) => {
   await labDown();
-  await labUp({ onProgress: (m) => progress.push(m), timeoutSeconds: 480, proxyMode: lab.proxyMode });
+  await labUp({ onProgress: (m) => progress.push(m), timeoutSeconds: 480, proxyMode: lab.proxyMode, podNetwork: lab.podNetwork });
   t.ok(progress.length >= 5, `progress shown (${progress.length} lines)`);
+  t.ok(progress.some((l) => l.startsWith(`pod network: ${lab.podNetwork} `)), 'the progress names the pod network');
   await checkNodesReady(t, lab);
 });
 
 kubeSystemChecks(t, () => lab, { dnsOnWorkers: true });
+podNetworkChecks(t, () => lab);
 workloadChecks(t, () => lab);
 doctorChecks(t, () => lab);
 networkPolicyChecks(t, () => lab);

@@ -11,6 +11,8 @@ import { StatusError } from '../api/errors.js';
 import { createCSR } from '../api/pki.js';
 import { Resources } from '../api/resources.js';
 import { SIGNERS, type CertificateSigningRequest, type KubeObject, type Lease, type Node, type Pod } from '../api/types.js';
+import { clusterPodNetwork } from '../agent/network/index.js';
+import { vtepAnnotations } from '../agent/network/vxlan.js';
 import { clientFor } from './identities.js';
 import { startServer, type TestServer } from './server-fixture.js';
 import { until } from './until.js';
@@ -92,6 +94,13 @@ t.test('a node registers and updates itself only', async (t) => {
   await refused(t, n1.delete(Resources.nodes, undefined, 'n2'), 'nodes "n2" is forbidden: User "system:node:n1" cannot delete resource "nodes" in API group "" at the cluster scope');
   await refused(t, n1.delete(Resources.nodes, undefined, 'n1'), 'nodes "n1" is forbidden: User "system:node:n1" cannot delete resource "nodes" in API group "" at the cluster scope', 'not even itself');
   t.ok(await srv.client.get(Resources.nodes, undefined, 'n2'), 'n2 is still there');
+});
+
+t.test("a node reads the cluster's pod network and publishes its VTEP on its own Node", async (t) => {
+  t.equal(await clusterPodNetwork(n1), 'host-gw', 'the server default, from kube-system/kubets-pod-network');
+  await refused(t, n1.get(Resources.configmaps, 'kube-system', 'extension-apiserver-authentication'), 'configmaps "extension-apiserver-authentication" is forbidden: User "system:node:n1" cannot get resource "configmaps" in API group "" in the namespace "kube-system": no relationship found between node \'n1\' and this object', 'no other kube-system ConfigMap');
+  const patched = await n1.patch<Node>(Resources.nodes, undefined, 'n1', 'merge', { metadata: { annotations: vtepAnnotations('0a:58:0a:f4:01:00', '192.0.2.1') } });
+  t.equal(patched.metadata.annotations?.['flannel.alpha.coreos.com/backend-type'], 'vxlan');
 });
 
 t.test('a node creates only mirror pods bound to itself', async (t) => {

@@ -6,7 +6,8 @@
 #   provision.sh master|worker NODE_NAME NODE_IP
 #
 # $KUBETS_SRC is the kubets checkout (default /kubets-src), $KUBETS_SHARED the shared folder (default
-# /kubets-cluster), $KUBETS_PROXY_MODE the nodes' kube-proxy mode (default iptables).
+# /kubets-cluster), $KUBETS_PROXY_MODE the nodes' kube-proxy mode (default iptables), $KUBETS_POD_NETWORK the
+# cluster's pod network (host-gw or vxlan; default host-gw), set on the control plane, which the workers follow.
 set -euo pipefail
 role=${1:?usage: provision.sh master|worker NODE_NAME NODE_IP}
 name=${2:?usage: provision.sh master|worker NODE_NAME NODE_IP}
@@ -14,6 +15,7 @@ ip=${3:?usage: provision.sh master|worker NODE_NAME NODE_IP}
 src=${KUBETS_SRC:-/kubets-src}
 shared=${KUBETS_SHARED:-/kubets-cluster}
 proxy=(${KUBETS_PROXY_MODE:+--proxy-mode "$KUBETS_PROXY_MODE"})
+podnet=(${KUBETS_POD_NETWORK:+--pod-network "$KUBETS_POD_NETWORK"})
 export DEBIAN_FRONTEND=noninteractive
 
 # Node.js 20: Debian 12's own nodejs is 18, so it comes from NodeSource (as on the hosts kubets is built on).
@@ -41,7 +43,7 @@ fi
 case $role in
   master)
     rm -f "$shared/join-command" "$shared/admin.kubeconfig"
-    "$src/scripts/install.sh" init --node-name "$name" --advertise-address "$ip" "${proxy[@]}"
+    "$src/scripts/install.sh" init --node-name "$name" --advertise-address "$ip" "${proxy[@]}" "${podnet[@]}"
     kubets token create --print-join-command >"$shared/join-command.tmp"
     mv "$shared/join-command.tmp" "$shared/join-command"
     install -m 0600 /etc/kubets/admin.kubeconfig "$shared/admin.kubeconfig"

@@ -27,7 +27,22 @@ export function expectedServicePorts(services: Service[], slices: EndpointSlice[
 
 /** One difference between the kernel and the API, printed as one line. */
 export interface Difference {
-  kind: 'missing-service' | 'stale-service' | 'missing-endpoint' | 'stale-endpoint' | 'missing-route' | 'wrong-route' | 'stale-route';
+  kind:
+    | 'missing-service'
+    | 'stale-service'
+    | 'missing-endpoint'
+    | 'stale-endpoint'
+    | 'missing-route'
+    | 'wrong-route'
+    | 'stale-route'
+    | 'missing-device'
+    | 'missing-vtep'
+    | 'missing-neighbour'
+    | 'wrong-neighbour'
+    | 'stale-neighbour'
+    | 'missing-fdb'
+    | 'wrong-fdb'
+    | 'stale-fdb';
   message: string;
 }
 

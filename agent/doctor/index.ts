@@ -1,7 +1,8 @@
 // `kubets doctor network`: gathers what this node's kernel has programmed — `iptables-save` or
-// `nft -j list table ip kube-proxy` for the proxy mode the node runs, and `ip -j route` — in the current network
-// namespace, read-only, with the Services, EndpointSlices and Nodes the API has, and compares them (expected.ts,
-// iptables.ts, nftables.ts, routes.ts are the pure comparisons).
+// `nft -j list table ip kube-proxy` for the proxy mode the node runs, and `ip -j route` (with the VXLAN device's
+// neighbour and FDB entries in vxlan mode) — in the current network namespace, read-only, with the Services,
+// EndpointSlices and Nodes the API has, and compares them (expected.ts, iptables.ts, nftables.ts, routes.ts are the
+// pure comparisons).
 import type { ApiClient } from '../../api/client.js';
 import { Resources } from '../../api/resources.js';
 import type { EndpointSlice, Node, Service } from '../../api/types.js';
@@ -11,7 +12,9 @@ import { kubeProxyTable, family } from '../proxy/nftables/chains.js';
 import { expectedServicePorts, type Difference } from './expected.js';
 import { compareIptables, parseIptablesSave } from './iptables.js';
 import { compareNftables, parseNftJson } from './nftables.js';
-import { compareRoutes, parseIpRoutes } from './routes.js';
+import { compareRoutes, compareVxlan, parseIpRoutes, type FdbRecord, type IpNeighbour } from './routes.js';
+import type { PodNetworkMode } from '../../api/podnetwork.js';
+import { FLANNEL_ANNOTATIONS, VXLAN_DEVICE } from '../network/vxlan.js';
 
 export { type Difference } from './expected.js';
 
@@ -29,11 +32,14 @@ export interface NetworkDoctorOptions {
   proxyMode?: ProxyMode;
   /** Asks the node's proxy for its mode (127.0.0.1:10249/proxyMode). */
   fetchProxyMode?: () => Promise<string>;
+  /** The pod network to check; default: vxlan when this node has published a VTEP on its Node, else host-gw. */
+  podNetwork?: PodNetworkMode;
 }
 
 export interface NetworkReport {
   nodeName: string;
   proxyMode: ProxyMode;
+  podNetwork: PodNetworkMode;
   servicePorts: number;
   routes: number;
   differences: Difference[];
@@ -89,6 +95,17 @@ export async function checkNetwork(opts: NetworkDoctorOptions): Promise<NetworkR
     throw new DoctorError(`the doctor does not check ${proxyMode} mode`);
   }
   const routes = parseIpRoutes(await run(opts.exec, 'ip', ['-j', 'route', 'show', 'table', 'main']));
-  differences.push(...compareRoutes(nodes.items, nodeName, routes));
-  return { nodeName, proxyMode, servicePorts: expected.length, routes: nodes.items.filter((n) => n.metadata.name !== nodeName && n.spec?.podCIDR).length, differences };
+  const self = nodes.items.find((n) => n.metadata.name === nodeName);
+  const podNetwork = opts.podNetwork ?? (self?.metadata.annotations?.[FLANNEL_ANNOTATIONS.backendType] === 'vxlan' ? 'vxlan' : 'host-gw');
+  if (podNetwork === 'vxlan') {
+    const missing = /does not exist|Cannot find device/;
+    const device = await run(opts.exec, 'ip', ['-j', 'link', 'show', 'dev', VXLAN_DEVICE], missing);
+    if (!device.trim()) differences.push({ kind: 'missing-device', message: `no VXLAN device ${VXLAN_DEVICE}: this node reaches no other node's pods` });
+    const neighbours = device.trim() ? (JSON.parse((await run(opts.exec, 'ip', ['-j', 'neigh', 'show', 'dev', VXLAN_DEVICE], missing)) || '[]') as IpNeighbour[]) : [];
+    const fdb = device.trim() ? (JSON.parse((await run(opts.exec, 'bridge', ['-j', 'fdb', 'show', 'dev', VXLAN_DEVICE], missing)) || '[]') as FdbRecord[]) : [];
+    differences.push(...compareVxlan(nodes.items, nodeName, routes, neighbours, fdb));
+  } else {
+    differences.push(...compareRoutes(nodes.items, nodeName, routes));
+  }
+  return { nodeName, proxyMode, podNetwork, servicePorts: expected.length, routes: nodes.items.filter((n) => n.metadata.name !== nodeName && n.spec?.podCIDR).length, differences };
 }

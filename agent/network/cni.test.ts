@@ -35,3 +35,9 @@ t.test('writeConflist replaces the file atomically and makes the IPAM dir', asyn
   t.match(JSON.parse(readFileSync(file, 'utf8')), { plugins: [{ ipam: { ranges: [[{ subnet: '10.244.3.0/24' }]] } }] });
   t.same(readdirSync(ipam), []);
 });
+
+t.test('an MTU is given to the bridge plugin only when set (VXLAN); host-gw keeps the kernel default', async (t) => {
+  const bridge = (mtu?: number) => (renderConflist({ podCIDR: '10.244.2.0/24', ipamDataDir: '/d', mtu }) as { plugins: Record<string, unknown>[] }).plugins[0]!;
+  t.equal(bridge(1450).mtu, 1450);
+  t.notOk('mtu' in bridge(), 'no mtu key without one');
+});

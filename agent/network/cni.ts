@@ -13,6 +13,8 @@ export interface ConflistOptions {
   podCIDR: string;
   /** host-local's lease files; per node, since several nodes share this host's /var/lib/cni in the lab. */
   ipamDataDir: string;
+  /** The bridge's and the pods' MTU; set under an overlay (VXLAN), whose device has less room than the uplink. */
+  mtu?: number;
 }
 
 export function renderConflist(opts: ConflistOptions): object {
@@ -29,6 +31,7 @@ export function renderConflist(opts: ConflistOptions): object {
         ipMasq: false,
         // A pod reaching its own Service VIP may be load-balanced back to itself.
         hairpinMode: true,
+        ...(opts.mtu ? { mtu: opts.mtu } : {}),
         ipam: {
           type: 'host-local',
           ranges: [[{ subnet: opts.podCIDR }]],

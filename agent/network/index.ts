@@ -1,20 +1,25 @@
 // The node's pod network: the CNI conflist containerd reads, the kernel settings, the masquerade rule for traffic
-// leaving the cluster, and host-gw routes to every other node's podCIDR kept in sync from a Node informer.
+// leaving the cluster, and the way to every other node's podCIDR kept in sync from a Node informer — host-gw routes
+// via their InternalIPs, or flannel's VXLAN overlay (vxlan.ts). Starting in one mode removes what the other left.
 import { join } from 'node:path';
 import type { ApiClient } from '../../api/client.js';
 import { Informer, sleep } from '../../api/informer.js';
 import { logger } from '../../api/log.js';
+import { StatusError } from '../../api/errors.js';
+import { defaultPodNetwork, NET_CONF_KEY, parseNetConfMode, POD_NETWORK_CONFIGMAP, type PodNetworkMode } from '../../api/podnetwork.js';
 import { Resources } from '../../api/resources.js';
-import type { Node } from '../../api/types.js';
+import type { KubeObject, Node } from '../../api/types.js';
 import type { AgentConfig } from '../config.js';
 import { writeConflist } from './cni.js';
 import { ensureMasquerade } from './masquerade.js';
 import { desiredRoutes, RouteSyncer } from './routes.js';
 import { applySysctls } from './sysctl.js';
+import { desiredPeers, FLANNEL_ANNOTATIONS, removeVxlanDevice, VXLAN_DEVICE, vtepAnnotations, VxlanSyncer } from './vxlan.js';
 
 export { renderConflist, writeConflist, CNI_BRIDGE, CNI_CONFLIST_FILE, CNI_NETWORK_NAME } from './cni.js';
 export { desiredRoutes, RouteSyncer, KUBETS_ROUTE_PROTOCOL, type PeerRoute } from './routes.js';
 export { applySysctls, NODE_SYSCTLS } from './sysctl.js';
+export { desiredPeers, removeVxlanDevice, vtepAnnotations, VxlanSyncer, FLANNEL_ANNOTATIONS, VXLAN_DEVICE, VXLAN_PORT, VXLAN_VNI, type VtepPeer } from './vxlan.js';
 
 const log = logger('network');
 
@@ -29,13 +34,61 @@ export function ipamDataDir(config: Pick<AgentConfig, 'dataDir'>): string {
   return join(config.dataDir, 'cni', 'ipam');
 }
 
+/**
+ * The cluster's pod network backend, as the control plane publishes it (flannel's net-conf.json); host-gw where it
+ * publishes none (a control plane from before, or one that lets nodes not read it).
+ */
+export async function clusterPodNetwork(client: ApiClient): Promise<PodNetworkMode> {
+  let cm: KubeObject & { data?: Record<string, string> };
+  try {
+    cm = await client.get(Resources.configmaps, POD_NETWORK_CONFIGMAP.namespace, POD_NETWORK_CONFIGMAP.name);
+  } catch (e) {
+    if (e instanceof StatusError && (e.code === 404 || e.code === 403)) return defaultPodNetwork;
+    throw e;
+  }
+  const text = cm.data?.[NET_CONF_KEY];
+  const mode = text === undefined ? defaultPodNetwork : parseNetConfMode(text);
+  log.info({ podNetwork: mode, configMap: `${POD_NETWORK_CONFIGMAP.namespace}/${POD_NETWORK_CONFIGMAP.name}` }, 'pod network from the cluster');
+  return mode;
+}
+
+/** The annotations to merge into this node's Node so they say `want`: VTEP ones set, or (host-gw) removed. */
+export function annotationPatch(node: Node | undefined, want: Record<string, string> | undefined): Record<string, string | null> | undefined {
+  const have = node?.metadata.annotations ?? {};
+  const patch: Record<string, string | null> = {};
+  for (const key of Object.values(FLANNEL_ANNOTATIONS)) {
+    const value = want?.[key];
+    if (value === undefined && key in have) patch[key] = null;
+    else if (value !== undefined && have[key] !== value) patch[key] = value;
+  }
+  return Object.keys(patch).length ? patch : undefined;
+}
+
 export async function startNetwork(config: AgentConfig, client: ApiClient, podCIDR: string, opts: { resyncMs?: number } = {}): Promise<NetworkOwner> {
-  const conflist = await writeConflist(config.cniConfDir, { podCIDR, ipamDataDir: ipamDataDir(config) });
+  const mode: PodNetworkMode = config.podNetwork ?? defaultPodNetwork;
   const changed = await applySysctls();
   await ensureMasquerade(podCIDR, config.clusterCIDR);
-  log.info({ conflist, podCIDR, sysctlsChanged: changed }, 'pod network configured');
 
-  const routes = new RouteSyncer();
+  // host-gw's routes are those not through the VXLAN device; in vxlan mode they are all removed (switching modes).
+  const routes = new RouteSyncer(undefined, { otherDevice: VXLAN_DEVICE });
+  const vxlan = mode === 'vxlan' ? new VxlanSyncer() : undefined;
+  let mtu: number | undefined;
+  try {
+    if (vxlan) {
+      const cleared = await routes.sync([]);
+      if (cleared.deleted.length) log.info({ deleted: cleared.deleted }, 'host-gw routes removed for the VXLAN overlay');
+      mtu = (await vxlan.ensureDevice({ localIP: config.nodeIP, podCIDR })).mtu;
+    } else if (await removeVxlanDevice()) {
+      log.info({ device: VXLAN_DEVICE }, 'VXLAN device removed for host-gw routing');
+    }
+  } catch (e) {
+    routes.close();
+    vxlan?.close();
+    throw e;
+  }
+  const conflist = await writeConflist(config.cniConfDir, { podCIDR, ipamDataDir: ipamDataDir(config), mtu });
+  log.info({ conflist, podCIDR, podNetwork: mode, mtu, sysctlsChanged: changed }, 'pod network configured');
+
   const nodes = new Informer<Node>(client, Resources.nodes);
   const abort = new AbortController();
   let dirty = true;
@@ -46,6 +99,29 @@ export async function startNetwork(config: AgentConfig, client: ApiClient, podCI
   };
   nodes.addHandlers({ onAdd: kick, onUpdate: kick, onDelete: kick });
   nodes.start();
+
+  /** This node's VTEP annotations made to match the device (or removed under host-gw), by a merge PATCH when they differ. */
+  const publish = async (want: Record<string, string> | undefined) => {
+    const patch = annotationPatch(nodes.get(config.nodeName), want);
+    if (!patch) return;
+    await client.patch(Resources.nodes, undefined, config.nodeName, 'merge', { metadata: { annotations: patch } });
+    log.info({ annotations: patch }, want ? 'VTEP published on the Node' : 'VTEP annotations removed from the Node');
+  };
+
+  const syncOnce = async () => {
+    if (vxlan) {
+      // Every sync makes sure of the device too: one deleted by hand comes back (with a new MAC, published again).
+      const dev = await vxlan.ensureDevice({ localIP: config.nodeIP, podCIDR });
+      await publish(vtepAnnotations(dev.mac, config.nodeIP));
+      const r = await vxlan.sync(desiredPeers(nodes.list(), config.nodeName));
+      const n = r.routes.added.length + r.routes.replaced.length + r.routes.deleted.length + r.routes.conflicts.length;
+      if (n + r.neighbours.add.length + r.neighbours.replace.length + r.neighbours.remove.length + r.fdb.add.length + r.fdb.replace.length + r.fdb.remove.length) log.info(r, 'VXLAN peers synced');
+      return;
+    }
+    await publish(undefined);
+    const r = await routes.sync(desiredRoutes(nodes.list(), config.nodeName));
+    if (r.added.length || r.replaced.length || r.deleted.length || r.conflicts.length) log.info(r, 'routes to other nodes synced');
+  };
 
   let markSynced!: () => void;
   const synced = new Promise<void>((r) => (markSynced = r));
@@ -60,8 +136,7 @@ export async function startNetwork(config: AgentConfig, client: ApiClient, podCI
       if (dirty) {
         dirty = false;
         try {
-          const r = await routes.sync(desiredRoutes(nodes.list(), config.nodeName));
-          if (r.added.length || r.replaced.length || r.deleted.length || r.conflicts.length) log.info(r, 'routes to other nodes synced');
+          await syncOnce();
           markSynced();
           backoff = 1000;
         } catch (e) {
@@ -97,6 +172,7 @@ export async function startNetwork(config: AgentConfig, client: ApiClient, podCI
         await nodes.close();
         await loop;
         routes.close();
+        vxlan?.close();
       })();
       return closed;
     },

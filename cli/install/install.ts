@@ -25,6 +25,7 @@ import { emptyRecord, readRecord, writeRecord, type InstallRecord } from './reco
 import { uninstallComponents } from './uninstall.js';
 import { installAddons } from '../../addons/index.js';
 import type { ProxyMode } from '../../agent/proxy/modes.js';
+import type { PodNetworkMode } from '../../api/podnetwork.js';
 import { writeControlPlane } from '../../control-plane/staticpods.js';
 
 export interface InstallDeps {
@@ -398,7 +399,7 @@ export interface InitResult {
 }
 
 /** The server flags `kubets init` turns into the static pods' settings; others belong to `kubets install server`. */
-const INIT_SERVER_FLAGS = ['advertise-address', 'bind-address', 'port', 'service-cidr', 'cluster-cidr'];
+const INIT_SERVER_FLAGS = ['advertise-address', 'bind-address', 'port', 'service-cidr', 'cluster-cidr', 'pod-network'];
 
 /**
  * `kubets init` (kubeadm init's phases): the master's certificates, kubeconfigs and static pod manifests under
@@ -432,6 +433,7 @@ export async function init(d: InstallDeps, flags: FlagValues, o: { nodeName?: st
       etcdImage: images.etcd,
       serviceCIDR: flags['service-cidr'] as string | undefined,
       clusterCIDR: flags['cluster-cidr'] as string | undefined,
+      podNetwork: flags['pod-network'] as PodNetworkMode | undefined,
       etcdDataDir: hostPath(l, l.etcdData),
     });
     say(d, 'control-plane', `wrote ${hostPath(l, path.join(l.kubernetesEtc, 'manifests'))}: etcd, kube-apiserver, kube-controller-manager, kube-scheduler`);

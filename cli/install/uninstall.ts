@@ -8,6 +8,7 @@ import path from 'node:path';
 import { archiveRefs } from '../../agent/containerd/import.js';
 import { CriClient } from '../../agent/kubelet/cri/client.js';
 import { CNI_BRIDGE, CNI_CONFLIST_FILE } from '../../agent/network/cni.js';
+import { VXLAN_DEVICE } from '../../agent/network/vxlan.js';
 import { MASQ_CHAIN } from '../../agent/network/masquerade.js';
 import { KUBETS_ROUTE_PROTOCOL } from '../../agent/network/routes.js';
 import { cleanupAllModes } from '../../agent/proxy/cleanup.js';
@@ -164,7 +165,7 @@ async function removePods(r: Remover, images: string[]): Promise<void> {
   }
 }
 
-/** kube-proxy's rules (every mode), the pod network's masquerade and CNI chains, cni0, and the host-gw routes. */
+/** kube-proxy's rules (every mode), the pod network's masquerade and CNI chains, cni0, the VXLAN device, and the host-gw routes. */
 async function removeNetwork(r: Remover): Promise<void> {
   const exec: Exec = async (file, args, opts) => {
     try {
@@ -186,7 +187,8 @@ async function removeNetwork(r: Remover): Promise<void> {
     });
   }
   if (r.host.which('ip')) {
-    for (const link of [CNI_BRIDGE, 'kube-ipvs0']) {
+    // Deleting the VXLAN device removes its routes, neighbour and FDB entries with it.
+    for (const link of [CNI_BRIDGE, VXLAN_DEVICE, 'kube-ipvs0']) {
       const there = await r.host.run('ip', ['link', 'show', 'dev', link]).then(() => true, () => false);
       if (there) await r.attempt(`link ${link}`, async () => (await r.host.run('ip', ['link', 'delete', link]), r.note(`removed link ${link}`)));
     }

@@ -2,6 +2,7 @@
 // Service and endpoint reconciler): the system namespaces and the `kubernetes` Service in `default`, whose endpoints
 // are the API server itself.
 import { isAlreadyExists, isNotFound } from '../../api/errors.js';
+import { NET_CONF_KEY, POD_NETWORK_CONFIGMAP, renderNetConf, type PodNetworkMode } from '../../api/podnetwork.js';
 import type { KubeObject } from '../../api/types.js';
 import { findByPlural, type ResourceDef } from './registry/kinds.js';
 import type { GenericStore } from './registry/store.js';
@@ -99,4 +100,17 @@ export async function publishClusterInfo(store: GenericStore, server: string, ca
   const have = await store.get(def, 'kube-public', 'cluster-info').catch((e) => (isNotFound(e) ? undefined : Promise.reject(e)));
   if (!have) await store.create(def, 'kube-public', { metadata: { name: 'cluster-info', namespace: 'kube-public' }, data: { kubeconfig } }).catch((e) => (isAlreadyExists(e) ? undefined : Promise.reject(e)));
   else if ((have as Any).data?.kubeconfig !== kubeconfig) await store.update(def, 'kube-public', 'cluster-info', (cur) => ({ ...cur, data: { ...((cur as Any).data ?? {}), kubeconfig } }) as KubeObject);
+}
+
+/**
+ * The cluster's pod network backend for the node agents, in flannel's net-conf.json form (its kube-flannel-cfg
+ * ConfigMap), kept equal to the server's config at every start.
+ */
+export async function publishPodNetwork(store: GenericStore, clusterCIDR: string, mode: PodNetworkMode): Promise<void> {
+  const { namespace, name } = POD_NETWORK_CONFIGMAP;
+  const data = { [NET_CONF_KEY]: renderNetConf(clusterCIDR, mode) };
+  const def = resource('configmaps');
+  const have = await store.get(def, namespace, name).catch((e) => (isNotFound(e) ? undefined : Promise.reject(e)));
+  if (!have) await store.create(def, namespace, { metadata: { name, namespace }, data }).catch((e) => (isAlreadyExists(e) ? undefined : Promise.reject(e)));
+  else if ((have as Any).data?.[NET_CONF_KEY] !== data[NET_CONF_KEY]) await store.update(def, namespace, name, (cur) => ({ ...cur, data: { ...((cur as Any).data ?? {}), ...data } }) as KubeObject);
 }

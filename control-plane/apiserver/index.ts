@@ -26,7 +26,7 @@ import { ClusterAuthorizer } from './authorization/index.js';
 import { NodeGraph } from './authorization/node/graph.js';
 import { PolicyIndex } from './authorization/rbac/index.js';
 import { bootstrapClusterRoleBindings, bootstrapClusterRoles, bootstrapRoleBindings, bootstrapRoles, joinPolicy } from './authorization/rbac/policy.js';
-import { bootstrap, publishClusterInfo, reconcilePolicy } from './bootstrap.js';
+import { bootstrap, publishClusterInfo, publishPodNetwork, reconcilePolicy } from './bootstrap.js';
 import { ObjectCache } from './registry/cache.js';
 import { findByPlural } from './registry/kinds.js';
 import { GenericStore } from './registry/store.js';
@@ -136,6 +136,7 @@ export async function startApiServer(config: ServerConfig): Promise<RunningApiSe
       const join = joinPolicy();
       await reconcilePolicy(registry, { clusterRoles: bootstrapClusterRoles(), clusterRoleBindings: [...bootstrapClusterRoleBindings(), ...join.clusterRoleBindings], roles: [...bootstrapRoles(), ...join.roles], roleBindings: [...bootstrapRoleBindings(), ...join.roleBindings] });
       await publishClusterInfo(registry, url, ca.certPem);
+      await publishPodNetwork(registry, config.clusterCIDR, config.podNetwork);
     });
     await step('caches synced', () => Promise.all(caches.map((c) => c.synced)));
 

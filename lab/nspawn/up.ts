@@ -34,7 +34,8 @@ async function provision(spec: LabSpec, node: LabNodeSpec, runner: LabProcess, o
   const pid = machineInitPid(runner);
   if (!pid) throw new LabError('LAB_PROCESS_EXITED', `machine ${node.name} is not running; see ${runner.log}`);
   const log = labPaths(spec).machine(node.name).provisionLog;
-  const env = opts.proxyMode ? [`KUBETS_PROXY_MODE=${opts.proxyMode}`] : [];
+  // The pod network is the cluster's (kubets init --pod-network); the workers' agents follow it.
+  const env = [...(opts.proxyMode ? [`KUBETS_PROXY_MODE=${opts.proxyMode}`] : []), ...(opts.podNetwork ? [`KUBETS_POD_NETWORK=${opts.podNetwork}`] : [])];
   const argv = machineCommand(pid, [...env, PROVISION_SCRIPT, node.controlPlane ? 'master' : 'worker', node.name, node.ip], cgroupDirs(machineCgroup(spec, node.name)));
   const fd = fs.openSync(log, 'a');
   try {

@@ -3,6 +3,7 @@
 // one system:controller:* role per controller (for controllers running with their own service accounts), and the
 // bindings that give them to the components' identities. Manifests written for Kubernetes rely on these names.
 import { JOIN_GROUP } from '../../../../api/bootstraptoken.js';
+import { POD_NETWORK_CONFIGMAP } from '../../../../api/podnetwork.js';
 import type { ClusterRole, ClusterRoleBinding, PolicyRule, Role, RoleBinding, Subject } from '../../../../api/types.js';
 
 const RW = ['get', 'list', 'watch', 'create', 'update', 'patch', 'delete', 'deletecollection'];
@@ -385,8 +386,9 @@ export function bootstrapRoleBindings(): RoleBinding[] {
 
 /**
  * What joining nodes need, as kubeadm init sets it up: bootstrap tokens may post CSRs for node client certificates
- * (auto-approved), nodes may renew their own, anyone may read kube-public/cluster-info (kubeadm's discovery), and
- * kube-proxy's service account has system:node-proxier.
+ * (auto-approved), nodes may renew their own, anyone may read kube-public/cluster-info (kubeadm's discovery), nodes
+ * may read the cluster's pod network (as kubeadm lets them read kubelet-config), and kube-proxy's service account has
+ * system:node-proxier.
  */
 export function joinPolicy(): { clusterRoleBindings: ClusterRoleBinding[]; roles: Role[]; roleBindings: RoleBinding[] } {
   const binding = (name: string, role: string, subjects: Subject[]) => ({ ...clusterBinding(name, role, subjects), metadata: { name } });
@@ -404,6 +406,12 @@ export function joinPolicy(): { clusterRoleBindings: ClusterRoleBinding[]; roles
         metadata: { name: 'kubets:bootstrap-signer-clusterinfo', namespace: 'kube-public' },
         rules: [rule([''], ['configmaps'], ['get'], ['cluster-info'])],
       },
+      {
+        apiVersion: 'rbac.authorization.k8s.io/v1',
+        kind: 'Role',
+        metadata: { name: 'kubets:pod-network-reader', namespace: POD_NETWORK_CONFIGMAP.namespace },
+        rules: [rule([''], ['configmaps'], ['get'], [POD_NETWORK_CONFIGMAP.name])],
+      },
     ],
     roleBindings: [
       {
@@ -412,6 +420,13 @@ export function joinPolicy(): { clusterRoleBindings: ClusterRoleBinding[]; roles
         metadata: { name: 'kubets:bootstrap-signer-clusterinfo', namespace: 'kube-public' },
         roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: 'kubets:bootstrap-signer-clusterinfo' },
         subjects: [user('system:anonymous')],
+      },
+      {
+        apiVersion: 'rbac.authorization.k8s.io/v1',
+        kind: 'RoleBinding',
+        metadata: { name: 'kubets:pod-network-reader', namespace: POD_NETWORK_CONFIGMAP.namespace },
+        roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: 'kubets:pod-network-reader' },
+        subjects: [group('system:nodes')],
       },
     ],
   };
