@@ -17,12 +17,8 @@ export function doctorChecks(t: Test, lab: () => LabUnderTest): void {
       return r.exitCode === 0 && r;
     });
     t.equal(clean.stdout, '', 'no differences');
-<<<<<<< HEAD
-    t.match(clean.stderr, new RegExp(`node worker1, ${mode} mode: \\d+ service ports, 3 peer routes checked; no differences`));
-=======
     const overlay = lab().podNetwork === 'vxlan' ? ' \\(vxlan: with their neighbour and FDB entries\\)' : '';
-    t.match(clean.stderr, new RegExp(`node worker1, iptables mode: \\d+ service ports, 3 peer routes checked${overlay}; no differences`));
->>>>>>> wt-vxlan
+    t.match(clean.stderr, new RegExp(`node worker1, ${mode} mode: \\d+ service ports, 3 peer routes checked${overlay}; no differences`));
 
     let restored: () => Promise<boolean>;
     if (mode === 'iptables') {

@@ -20,13 +20,10 @@ export interface LabUnderTest {
   nodeBinary: string;
   /** The kubets checkout (for examples/). */
   repoRoot: string;
-<<<<<<< HEAD
   /** The mode every node's kube-proxy was started in. */
   proxyMode: 'iptables' | 'nftables';
-=======
-  /** The pod network the lab was brought up with (default host-gw). */
-  podNetwork?: PodNetworkMode;
->>>>>>> wt-vxlan
+  /** The pod network the lab was brought up with. */
+  podNetwork: PodNetworkMode;
 }
 
 export function labClient(lab: LabUnderTest) {
