@@ -10,7 +10,7 @@ import { SqliteStore } from '../control-plane/storage/sqlite.js';
 import type { Store } from '../control-plane/storage/store.js';
 import { startEtcdCluster } from '../test/etcd-cluster.js';
 import { until } from '../test/until.js';
-import { percentile, timedPhase } from './timing.js';
+import { percentile, printTable, timedPhase } from './timing.js';
 
 const { values } = parseArgs({ options: { seconds: { type: 'string', default: '3' }, concurrency: { type: 'string', default: '16' }, only: { type: 'string' } } });
 const PHASE_MS = Number(values.seconds) * 1000;
@@ -89,11 +89,7 @@ async function benchStore(name: string, store: Store): Promise<Row[]> {
 
 function print(rows: Row[]): void {
   const header = ['store', 'operation', 'ops', 'ops/s', 'p50 ms', 'p99 ms'];
-  const lines = rows.map((r) => [r.store, r.op, String(r.ops), r.perSec.toFixed(0), r.p50.toFixed(2), r.p99.toFixed(2)]);
-  const widths = header.map((h, i) => Math.max(h.length, ...lines.map((l) => l[i].length)));
-  const fmt = (cells: string[]) => cells.map((c, i) => (i < 2 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join('  ');
-  console.log(fmt(header));
-  for (const l of lines) console.log(fmt(l));
+  printTable(header, rows.map((r) => [r.store, r.op, String(r.ops), r.perSec.toFixed(0), r.p50.toFixed(2), r.p99.toFixed(2)]), 2);
 }
 
 async function main(): Promise<void> {

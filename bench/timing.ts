@@ -1,5 +1,5 @@
-// What every benchmark shares: percentiles over sorted samples, and a timed phase that runs one operation in
-// `concurrency` loops for `ms` milliseconds.
+// What every benchmark shares: percentiles over sorted samples, a timed phase that runs one operation in
+// `concurrency` loops for `ms` milliseconds, and the figures table.
 
 /** The p-th percentile of ascending samples (NaN when there are none). */
 export function percentile(sorted: number[], p: number): number {
@@ -27,4 +27,12 @@ export async function timedPhase(concurrency: number, ms: number, fn: (worker: n
     }),
   );
   return { latencies: latencies.sort((a, b) => a - b), elapsedMs: performance.now() - started };
+}
+
+/** Prints a table: the first `textColumns` columns (names) left-aligned, the figures after them right-aligned. */
+export function printTable(header: string[], rows: string[][], textColumns = 1): void {
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
+  const fmt = (cells: string[]) => cells.map((c, i) => (i < textColumns ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  ');
+  console.log(fmt(header));
+  for (const r of rows) console.log(fmt(r));
 }

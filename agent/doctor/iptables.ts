@@ -28,8 +28,8 @@ export interface IptablesDump {
   rules: IptablesRule[];
 }
 
-/** Words of a rule, with "quoted comments" kept whole. */
-function words(line: string): string[] {
+/** Words of a rule, with "quoted comments" kept whole (as a shell would pass them to iptables). */
+export function ruleWords(line: string): string[] {
   return [...line.matchAll(/"((?:[^"\\]|\\.)*)"|(\S+)/g)].map((m) => (m[1] !== undefined ? m[1].replace(/\\(.)/g, '$1') : m[2]!));
 }
 
@@ -45,7 +45,7 @@ export function parseIptablesSave(text: string): IptablesDump {
     } else if (line.startsWith(':')) {
       chains.get(table)?.add(line.slice(1).split(' ')[0]!);
     } else if (line.startsWith('-A ')) {
-      const w = words(line);
+      const w = ruleWords(line);
       const opts = new Map<string, string>();
       let negate = false;
       for (let i = 2; i < w.length; i++) {

@@ -10,7 +10,7 @@ import { EndpointsChangeTracker, type EndpointsMap, type EndpointsUpdateResult }
 import type { ProxyMetrics } from './metrics.js';
 import { BoundedFrequencyRunner } from './runner.js';
 import { healthCheckNodePorts, localReadyEndpoints, type ServiceHealthServer } from './servicehealth.js';
-import { ServiceChangeTracker, type ServicePortMap, type ServiceUpdateResult } from './servicechange.js';
+import { ServiceChangeTracker, type ServicePortInfo, type ServicePortMap, type ServiceUpdateResult } from './servicechange.js';
 import type { Exec, Provider, SyncHealthReporter } from './types.js';
 
 export interface ProxierOptions {
@@ -43,6 +43,31 @@ export interface SyncContext {
   start: number;
   services: ServiceUpdateResult;
   endpoints: EndpointsUpdateResult;
+}
+
+/** Whether a sync writes this service port's own chains: on a full sync all are; on a partial sync, as kube-proxy's,
+ * only those of Services whose ports or endpoints changed. */
+export function serviceChanged(ctx: SyncContext, svc: ServicePortInfo): boolean {
+  return ctx.full || ctx.services.updatedServices.has(svc.serviceName) || ctx.endpoints.updatedServices.has(svc.serviceName);
+}
+
+/**
+ * What a mode last wrote for each service port, replayed by a partial sync instead of computed again: building every
+ * unchanged Service's names and rules would make a one-Service change cost as much as the whole table. Keyed by the
+ * ServicePortInfo object, which a change to the Service replaces.
+ */
+export class LastWrites<T> {
+  private readonly byPort = new WeakMap<ServicePortInfo, T>();
+
+  /** The port's last write, when this sync may replay it; undefined when the port must be written (again). */
+  replayable(ctx: SyncContext, svc: ServicePortInfo): T | undefined {
+    return serviceChanged(ctx, svc) ? undefined : this.byPort.get(svc);
+  }
+
+  record(svc: ServicePortInfo, written: T): T {
+    this.byPort.set(svc, written);
+    return written;
+  }
 }
 
 /** kube-proxy prints the mark with %#08x: 1<<14 → "0x004000". */
@@ -90,6 +115,11 @@ export abstract class BaseProxier implements Provider {
 
   /** Writes the rules for the current service and endpoint maps; throws if the kernel refused them. */
   protected abstract writeRules(ctx: SyncContext): Promise<void>;
+
+  /** The service ports in name order, the order both modes write them in. */
+  protected sortedServicePorts(): ServicePortInfo[] {
+    return [...this.svcPortMap.keys()].sort().map((name) => this.svcPortMap.get(name)!);
+  }
 
   // ---- Provider: event handlers record changes and ask for a sync ----
 

@@ -1,5 +1,5 @@
 // A fake Exec for proxier tests: records every command, answers iptables-save from a settable table dump, and can
-// be told to fail iptables-restore.
+// be told to fail iptables-restore. applyRestores models what restores leave in the kernel (or reads a real dump).
 import type { Exec, ExecResult } from '../types.js';
 
 export interface ExecCall {
@@ -45,4 +45,21 @@ export class FakeExec {
   reset(): void {
     this.calls.length = 0;
   }
+}
+
+/** The chains (`table chain` → rules) after restoring these documents in turn, as iptables-restore --noflush does:
+ * a declared chain is created or flushed, -A appends, -X deletes; chains a document doesn't declare are left alone.
+ * Given one iptables-save dump, the chains it lists; counters are not part of the result. */
+export function applyRestores(...docs: string[]): Record<string, string[]> {
+  const chains = new Map<string, string[]>();
+  for (const doc of docs) {
+    let table = '';
+    for (const l of doc.split('\n')) {
+      if (l.startsWith('*')) table = l.slice(1);
+      else if (l.startsWith(':')) chains.set(`${table} ${l.slice(1).split(' ')[0]}`, []);
+      else if (l.startsWith('-A ')) chains.get(`${table} ${l.split(' ')[1]}`)!.push(l);
+      else if (l.startsWith('-X ')) chains.delete(`${table} ${l.slice(3)}`);
+    }
+  }
+  return Object.fromEntries([...chains].sort(([a], [b]) => a.localeCompare(b)));
 }

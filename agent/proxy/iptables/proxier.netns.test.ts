@@ -1,10 +1,14 @@
 // The proxier against the real kernel: a scratch node namespace routing to two pod namespaces, a server in each pod,
 // and the proxier's rules restored into the node namespace. Traffic to the ClusterIP and a
 // NodePort must reach both pods; with the endpoints gone the ClusterIP must refuse; cleanup must leave no KUBE- chain.
+// Partial syncs rewrite only the changed Service's chains in the kernel and leave it as a full sync would.
 import t from 'tap';
+import type { EndpointSlice, Service } from '../../../api/types.js';
 import { makeService, makeSlice } from '../../../test/fixtures/proxy.js';
 import { createScratchNode } from '../../../test/fixtures/proxy-netns.js';
+import { servicePortEndpointChain, serviceExternalChain, servicePortPolicyClusterChain } from './chains.js';
 import { cleanupLeftovers } from './cleanup.js';
+import { applyRestores } from './fakeexec.js';
 import { IptablesProxier } from './proxier.js';
 
 const CLUSTER_IP = '10.96.77.7';
@@ -72,5 +76,71 @@ t.test('iptables proxier in a real network namespace', async (t) => {
     t.notMatch(save, /KUBE-/);
     await cleanupLeftovers(exec);
     t.pass('cleanup is idempotent');
+  });
+});
+
+t.test('partial syncs in a real network namespace', async (t) => {
+  const node = await createScratchNode();
+  t.teardown(() => node.close());
+  const [pod1, pod2] = node.pods as [(typeof node.pods)[0], (typeof node.pods)[0]];
+  const newProxier = () => new IptablesProxier({ exec: node.exec, nodeName: node.nodeName, clusterCIDR: node.clusterCIDR });
+  const web = makeService('web', { type: 'NodePort', clusterIP: CLUSTER_IP, ports: [{ name: 'http', port: 80, targetPort: 8080, nodePort: NODE_PORT }] });
+  const webSlice = makeSlice('web', [{ ip: pod1.ip, node: node.nodeName }, { ip: pod2.ip, node: 'other' }], [{ name: 'http', port: 8080 }]);
+  const api = makeService('api', { clusterIP: '10.96.77.8', ports: [{ port: 80, targetPort: 8080 }] });
+  const apiSlice = makeSlice('api', [{ ip: pod2.ip }], [{ port: 8080 }]);
+  const apiMoved = makeSlice('api', [{ ip: pod1.ip }], [{ port: 8080 }]);
+  const old = makeService('old', { clusterIP: '10.96.77.9', sessionAffinity: 'ClientIP', ports: [{ port: 80, targetPort: 8080 }] });
+  const oldSlice = makeSlice('old', [{ ip: pod1.ip }, { ip: pod2.ip }], [{ port: 8080 }]);
+  const start = async (services: [Service, EndpointSlice][]) => {
+    const p = newProxier();
+    t.teardown(() => p.close());
+    for (const [svc, slice] of services) {
+      p.onServiceAdd(svc);
+      p.onEndpointSliceAdd(slice);
+    }
+    p.onServiceSynced();
+    p.onEndpointSlicesSynced();
+    await p.syncProxyRules();
+    return p;
+  };
+  const proxier = await start([[web, webSlice], [api, apiSlice], [old, oldSlice]]);
+
+  // Every rule has a handle in nf_tables (iptables-nft): a chain written again gets new ones. (Counters move with traffic.)
+  const name = 'default/web:http';
+  const webChains = [servicePortPolicyClusterChain(name, 'tcp'), serviceExternalChain(name, 'tcp'), ...[pod1, pod2].map((p) => servicePortEndpointChain(name, 'tcp', `${p.ip}:8080`))];
+  const webRules = async () =>
+    Promise.all(webChains.map(async (c) => (await node.run('nft', ['-a', 'list', 'chain', 'ip', 'nat', c])).replace(/counter packets \d+ bytes \d+/g, 'counter')));
+  const before = await webRules();
+  t.match(before[0], /# handle \d+/, 'rules carry handles');
+  const kernel = async () => applyRestores(await node.run('iptables-save', []));
+
+  t.test("a one-Service change rewrites only that Service's chains", async (t) => {
+    proxier.onEndpointSliceUpdate(apiSlice, apiMoved);
+    await proxier.syncProxyRules();
+    t.same(await webRules(), before, "web's chains: the same rules with the same handles");
+    t.same(await node.http(node.netns, 'http://10.96.77.8/', 3), ['pod1', 'pod1', 'pod1'], 'the changed Service reaches its new endpoint');
+    t.same(new Set(await node.http(node.netns, `http://${CLUSTER_IP}/`, 12)), new Set(['pod1', 'pod2']), 'the unchanged one still balances');
+    const apiChains = Object.keys(await kernel()).filter((c) => c.startsWith('nat KUBE-SEP-') && c.includes(servicePortEndpointChain('default/api', 'tcp', `${pod2.ip}:8080`)));
+    t.same(apiChains, [], "the old endpoint's chain is gone");
+  });
+
+  t.test('a deleted Service: its chains go, the others stay as they are', async (t) => {
+    proxier.onServiceDelete(old);
+    proxier.onEndpointSliceDelete(oldSlice);
+    await proxier.syncProxyRules();
+    t.same(await webRules(), before);
+    const stale = [servicePortPolicyClusterChain('default/old', 'tcp'), ...[pod1, pod2].map((p) => servicePortEndpointChain('default/old', 'tcp', `${p.ip}:8080`))];
+    const chains = Object.keys(await kernel());
+    t.same(stale.filter((c) => chains.includes(`nat ${c}`)), []);
+    t.notMatch(await node.run('iptables-save', []), '10.96.77.9', 'no rule for its ClusterIP');
+  });
+
+  t.test('the kernel holds what a full sync from nothing writes', async (t) => {
+    const afterPartial = await kernel();
+    await proxier.close();
+    await cleanupLeftovers(node.exec);
+    t.notMatch(await node.run('iptables-save', []), /KUBE-/, 'cleaned up');
+    await start([[web, webSlice], [api, apiMoved]]);
+    t.same(await kernel(), afterPartial);
   });
 });

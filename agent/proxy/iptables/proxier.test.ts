@@ -1,10 +1,11 @@
 import t from 'tap';
+import type { EndpointSlice, Service } from '../../../api/types.js';
 import { makeService, makeSlice } from '../../../test/fixtures/proxy.js';
 import { until } from '../../../test/until.js';
 import { ProxyMetrics } from '../metrics.js';
 import { jumpRules, servicePortEndpointChain as sep, serviceExternalChain as ext, servicePortPolicyClusterChain as svcChain, servicePortPolicyLocalChain as svl } from './chains.js';
 import { cleanupLeftovers } from './cleanup.js';
-import { FakeExec } from './fakeexec.js';
+import { applyRestores, FakeExec } from './fakeexec.js';
 import { IptablesProxier, probability } from './proxier.js';
 
 function newProxier(fake: FakeExec, extra: Partial<ConstructorParameters<typeof IptablesProxier>[0]> = {}) {
@@ -223,7 +224,10 @@ t.test('externalTrafficPolicy Local: NodePort goes to local endpoints only, pods
   const doc2 = fake.lastRestore();
   t.match(doc2, `-A KUBE-EXTERNAL-SERVICES -m comment --comment "${name} has no local endpoints" -m addrtype --dst-type LOCAL -m tcp -p tcp --dport 30080 -j DROP`);
   t.match(doc2, `-j ${SVC}\n`);
-  t.notMatch(doc2, `:${SVL} `);
+  // The local chain falls out of use: nothing jumps to or fills it, and it is deleted.
+  t.notMatch(doc2, `-A ${SVL} `);
+  t.notMatch(doc2, `-j ${SVL}`);
+  t.match(doc2, `\n-X ${SVL}\n`);
 });
 
 t.test('UDP: conntrack entries for removed endpoints and newly served services are deleted', async (t) => {
@@ -300,4 +304,78 @@ t.test('ClientIP session affinity: the recent match remembers each client per en
     `-A ${SVC} -m comment --comment "${name} -> 10.244.2.6:80" -j ${SEP2}`,
   ]);
   t.ok(lines.includes(`-A ${SEP1} -m comment --comment ${name} -m recent --name ${SEP1} --set -m tcp -p tcp -j DNAT --to-destination 10.244.1.5:80`));
+});
+
+t.test("partial sync: a one-Service change writes the fixed chains whole and only that Service's own chains, with no iptables-save", async (t) => {
+  const fake = new FakeExec();
+  let now = 0;
+  const p = newProxier(fake, { now: () => now, fullSyncPeriodMs: 3_600_000 });
+  const db = makeService('db', { clusterIP: '10.96.0.60', ports: [{ name: 'sql', port: 5432 }] });
+  const dbSlice = makeSlice('db', [{ ip: '10.244.3.5' }, { ip: '10.244.3.6' }], [{ name: 'sql', port: 5432 }]);
+  const slice = webSlice(['10.244.1.5', '10.244.2.6']);
+  p.onServiceAdd(web());
+  p.onEndpointSliceAdd(slice);
+  p.onServiceAdd(db);
+  p.onEndpointSliceAdd(dbSlice);
+  p.onServiceSynced();
+  p.onEndpointSlicesSynced();
+  await p.syncProxyRules();
+  t.equal(fake.commands('iptables-save').length, 1, 'the first (full) sync reads the kernel once');
+  const full = fake.lastRestore();
+
+  const web_ = 'default/web:http';
+  const db_ = 'default/db:sql';
+  const [SVC, EXT, SEP1, SEP2, SEP3] = [svcChain(web_, 'tcp'), ext(web_, 'tcp'), sep(web_, 'tcp', '10.244.1.5:8080'), sep(web_, 'tcp', '10.244.2.6:8080'), sep(web_, 'tcp', '10.244.9.9:8080')];
+  const [DBSVC, DBSEP1, DBSEP2] = [svcChain(db_, 'tcp'), sep(db_, 'tcp', '10.244.3.5:5432'), sep(db_, 'tcp', '10.244.3.6:5432')];
+
+  // web: one endpoint replaced by another.
+  fake.reset();
+  now += 1000;
+  p.onEndpointSliceUpdate(slice, webSlice(['10.244.1.5', '10.244.9.9']));
+  await p.syncProxyRules();
+  t.same(fake.commands('iptables-save'), [], 'no iptables-save on a partial sync');
+  t.same(fake.commands('iptables'), [], 'no jump checks either');
+  const doc = fake.lastRestore();
+  const declared = [...doc.matchAll(/^:(\S+) /gm)].map((m) => m[1]);
+  t.same(declared, ['KUBE-SERVICES', 'KUBE-EXTERNAL-SERVICES', 'KUBE-FORWARD', 'KUBE-NODEPORTS', 'KUBE-FIREWALL', 'KUBE-SERVICES', 'KUBE-NODEPORTS', 'KUBE-POSTROUTING', 'KUBE-MARK-MASQ', EXT, SVC, SEP1, SEP3, SEP2], "the fixed chains, web's own chains, then the stale one");
+  t.match(doc, `\n-X ${SEP2}\n`, "the replaced endpoint's chain is deleted");
+  t.equal(doc.match(/^-X /gm)?.length, 1, 'nothing else is deleted');
+  t.match(doc, `-A KUBE-SERVICES -m comment --comment "${db_} cluster IP" -m tcp -p tcp -d 10.96.0.60 --dport 5432 -j ${DBSVC}`, 'the unchanged Service is still in KUBE-SERVICES');
+  for (const c of [DBSVC, DBSEP1, DBSEP2]) t.notMatch(doc, c === DBSVC ? `-A ${c} ` : c, `the unchanged Service's ${c} is neither declared nor written`);
+  t.match(doc, `-A ${SVC} -m comment --comment "${web_} -> 10.244.9.9:8080" -j ${SEP3}`);
+
+  // What the kernel holds after the full then the partial restore is what a full sync of the same Services writes.
+  const fullSyncOf = async (services: [Service, EndpointSlice][]) => {
+    const fresh = new FakeExec();
+    const q = newProxier(fresh);
+    for (const [svc, sl] of services) {
+      q.onServiceAdd(svc);
+      q.onEndpointSliceAdd(sl);
+    }
+    q.onServiceSynced();
+    q.onEndpointSlicesSynced();
+    await q.syncProxyRules();
+    return applyRestores(fresh.lastRestore());
+  };
+  const webNow: [Service, EndpointSlice] = [web(), webSlice(['10.244.1.5', '10.244.9.9'])];
+  t.same(applyRestores(full, doc), await fullSyncOf([webNow, [db, dbSlice]]));
+
+  // A deleted Service: its chains go; nothing is read from the kernel to find them.
+  fake.reset();
+  now += 1000;
+  p.onServiceDelete(db);
+  p.onEndpointSliceDelete(dbSlice);
+  await p.syncProxyRules();
+  const del = fake.lastRestore();
+  t.same(fake.commands('iptables-save'), []);
+  t.same([...del.matchAll(/^-X (\S+)$/gm)].map((m) => m[1]).sort(), [DBSVC, DBSEP1, DBSEP2].sort());
+  t.notMatch(del, `:${SVC} `, "web's chains are left as they are");
+  t.same(applyRestores(full, doc, del), await fullSyncOf([webNow]));
+
+  // The hourly full sync reads the kernel again and writes every chain.
+  fake.reset();
+  now += 3_600_000;
+  await p.syncProxyRules();
+  t.equal(fake.commands('iptables-save').length, 1);
+  t.match(fake.lastRestore(), `:${SVC} - [0:0]`);
 });

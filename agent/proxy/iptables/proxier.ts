@@ -1,9 +1,13 @@
-// kube-proxy in iptables mode. The shared plumbing (base.ts) records changes and runs one serialized sync; this
-// mode's part builds kube-proxy's whole ruleset — chains in `nat` and `filter`, per-service KUBE-SVC/SVL/EXT/SEP
-// chains, ClientIP affinity with the `recent` match — and applies it in one `iptables-restore --noflush`
-// transaction. Jumps from the built-in chains are ensured (-C, then -I) on full syncs.
+// kube-proxy in iptables mode (pkg/proxy/iptables/proxier.go). The shared plumbing (base.ts) records changes and runs
+// one serialized sync; this mode's part builds kube-proxy's ruleset — chains in `nat` and `filter`, per-service
+// KUBE-SVC/SVL/EXT/SEP chains, ClientIP affinity with the `recent` match — and applies it in one
+// `iptables-restore --noflush` transaction. A full sync (start-up, after a failure, hourly) ensures the jumps from the
+// built-in chains (-C, then -I), reads the kernel's nat chains once and writes every chain; a partial sync writes the
+// fixed chains (KUBE-SERVICES, KUBE-NODEPORTS, …) whole but the per-service chains of changed Services only, and
+// knows the chains in the kernel from what it wrote: no iptables-save. Chains no Service uses any more are deleted
+// in the same transaction.
 import { logger } from '../../../api/log.js';
-import { BaseProxier, type ProxierOptions, type SyncContext } from '../base.js';
+import { BaseProxier, LastWrites, type ProxierOptions, type SyncContext } from '../base.js';
 import { serviceTrafficPlan, type EndpointInfo } from '../endpointschange.js';
 import type { ServicePortInfo } from '../servicechange.js';
 import {
@@ -46,10 +50,27 @@ class LineBuffer {
 }
 
 const quote = (s: string) => `"${s}"`;
+const chainLine = (chain: string) => `:${chain} - [0:0]`;
+
+/** What one service port writes: rules in the fixed chains, and its own chains with their rules. */
+interface ServiceRules {
+  filterRules: string[];
+  /** Its rules in KUBE-SERVICES and KUBE-NODEPORTS. */
+  natRules: string[];
+  /** Its own nat chains (KUBE-EXT/SVC/SVL/SEP), in the order they are declared. */
+  chains: string[];
+  chainRules: string[];
+}
+
+/** What a partial sync replays for an unchanged service port: its own chains' rules are in the kernel already. */
+type WrittenService = Omit<ServiceRules, 'chainRules'> & { chainRuleCount: number };
 
 export class IptablesProxier extends BaseProxier {
   private readonly iptables: Iptables;
   private readonly localhostNodePorts: boolean;
+  /** kube-proxy's per-service nat chains in the kernel: read on a full sync, else as the last restore left them. */
+  private serviceChainsInKernel = new Set<string>();
+  private readonly written = new LastWrites<WrittenService>();
 
   constructor(protected override readonly opts: IptablesProxierOptions) {
     super('iptables', opts, log);
@@ -57,14 +78,18 @@ export class IptablesProxier extends BaseProxier {
     this.localhostNodePorts = opts.localhostNodePorts ?? true;
   }
 
-  protected async writeRules({ full }: SyncContext): Promise<void> {
-    if (full) await this.ensureBaseline();
-    const existingNatChains = chainsFromSave(await this.iptables.save('nat'));
-    const ruleset = this.buildRuleset(existingNatChains);
+  protected async writeRules(ctx: SyncContext): Promise<void> {
+    if (ctx.full) {
+      await this.ensureBaseline();
+      this.serviceChainsInKernel = new Set([...chainsFromSave(await this.iptables.save('nat'))].filter(isServiceChainName));
+    }
+    const ruleset = this.buildRuleset(ctx);
     await this.iptables.restore(ruleset.data).catch((e: unknown) => {
       this.opts.metrics?.iptablesRestoreFailuresTotal.inc();
       throw e;
     });
+    // The restore is one transaction: the kernel now has exactly the chains it declared and did not delete.
+    this.serviceChainsInKernel = ruleset.serviceChains;
     this.opts.metrics?.iptablesRulesTotal.set({ table: 'filter' }, ruleset.filterRules);
     this.opts.metrics?.iptablesRulesTotal.set({ table: 'nat' }, ruleset.natRules);
   }
@@ -82,14 +107,16 @@ export class IptablesProxier extends BaseProxier {
     }
   }
 
-  /** The whole kube-proxy-owned ruleset as one iptables-restore document (pure: state in, text out). */
-  private buildRuleset(existingNatChains: Set<string>): { data: string; filterRules: number; natRules: number } {
+  /**
+   * The kube-proxy-owned ruleset as one iptables-restore document: the fixed chains whole, each service port's own
+   * chains when it changed (all on a full sync), and the deletion of chains no service port uses any more.
+   */
+  private buildRuleset(ctx: SyncContext): { data: string; filterRules: number; natRules: number; serviceChains: Set<string> } {
     const mark = `${this.masqueradeMark}/${this.masqueradeMark}`;
     const filterChains = new LineBuffer();
     const filterRules = new LineBuffer();
     const natChains = new LineBuffer();
     const natRules = new LineBuffer();
-    const chainLine = (chain: string) => `:${chain} - [0:0]`;
 
     for (const c of [kubeServicesChain, kubeExternalServicesChain, kubeForwardChain, kubeNodePortsChain]) filterChains.write(chainLine(c));
     for (const c of [kubeServicesChain, kubeNodePortsChain, kubePostroutingChain, kubeMarkMasqChain]) natChains.write(chainLine(c));
@@ -110,15 +137,30 @@ export class IptablesProxier extends BaseProxier {
     }
 
     const activeNatChains = new Set<string>();
-    for (const name of [...this.svcPortMap.keys()].sort()) {
-      const svc = this.svcPortMap.get(name)!;
-      this.writeServiceRules(svc, { filterRules, natChains, natRules }, activeNatChains);
+    // Rules in the service ports' own chains left as they are in the kernel (counted for the metric).
+    let skippedNatRules = 0;
+    for (const svc of this.sortedServicePorts()) {
+      let written = this.written.replayable(ctx, svc);
+      let chainRules: string[] | undefined;
+      if (!written) {
+        const rules = this.serviceRules(svc);
+        chainRules = rules.chainRules;
+        written = this.written.record(svc, { filterRules: rules.filterRules, natRules: rules.natRules, chains: rules.chains, chainRuleCount: chainRules.length });
+      }
+      filterRules.lines.push(...written.filterRules);
+      natRules.lines.push(...written.natRules);
+      for (const c of written.chains) activeNatChains.add(c);
+      if (chainRules) {
+        natChains.lines.push(...written.chains.map(chainLine));
+        natRules.lines.push(...chainRules);
+      } else {
+        skippedNatRules += written.chainRuleCount;
+      }
     }
 
     // Per-service chains that no longer exist: a chain line flushes each, then -X deletes it.
     let deletedChains = 0;
-    for (const chain of [...existingNatChains].sort()) {
-      if (!isServiceChainName(chain) || activeNatChains.has(chain)) continue;
+    for (const chain of [...this.serviceChainsInKernel].filter((c) => !activeNatChains.has(c)).sort()) {
       natChains.write(chainLine(chain));
       natRules.write('-X', chain);
       deletedChains++;
@@ -136,15 +178,15 @@ export class IptablesProxier extends BaseProxier {
     filterRules.write('-A', kubeForwardChain, '-m', 'comment', '--comment', quote('kubernetes forwarding conntrack rule'), '-m', 'conntrack', '--ctstate', 'RELATED,ESTABLISHED', '-j', 'ACCEPT');
 
     const data = ['*filter', ...filterChains.lines, ...filterRules.lines, 'COMMIT', '*nat', ...natChains.lines, ...natRules.lines, 'COMMIT', ''].join('\n');
-    return { data, filterRules: filterRules.lines.length, natRules: natRules.lines.length - deletedChains };
+    return { data, filterRules: filterRules.lines.length, natRules: natRules.lines.length + skippedNatRules - deletedChains, serviceChains: activeNatChains };
   }
 
-  private writeServiceRules(
-    svc: ServicePortInfo,
-    out: { filterRules: LineBuffer; natChains: LineBuffer; natRules: LineBuffer },
-    activeNatChains: Set<string>,
-  ): void {
-    const { filterRules, natChains, natRules } = out;
+  /** One service port's rules (pure: the port and its endpoints in, lines out). */
+  private serviceRules(svc: ServicePortInfo): ServiceRules {
+    const filterRules = new LineBuffer();
+    const natRules = new LineBuffer();
+    const chains: string[] = [];
+    const chainRules = new LineBuffer();
     const protocol = svc.protocol.toLowerCase();
     const name = svc.name;
     const proto = ['-m', protocol, '-p', protocol];
@@ -188,65 +230,62 @@ export class IptablesProxier extends BaseProxier {
     // Internal traffic: masquerade what comes from outside the cluster (it may be routed here from off-node).
     if (hasInternalEndpoints) {
       const args = ['-m', 'comment', '--comment', quote(`${name} cluster IP`), ...clusterIPMatch];
-      if (this.opts.masqueradeAll) natRules.write('-A', internalTrafficChain, ...args, '-j', kubeMarkMasqChain);
-      else if (this.opts.clusterCIDR) natRules.write('-A', internalTrafficChain, ...args, '!', '-s', this.opts.clusterCIDR, '-j', kubeMarkMasqChain);
+      if (this.opts.masqueradeAll) chainRules.write('-A', internalTrafficChain, ...args, '-j', kubeMarkMasqChain);
+      else if (this.opts.clusterCIDR) chainRules.write('-A', internalTrafficChain, ...args, '!', '-s', this.opts.clusterCIDR, '-j', kubeMarkMasqChain);
     }
 
     if (usesExternalTrafficChain) {
-      natChains.write(`:${externalTrafficChain} - [0:0]`);
-      activeNatChains.add(externalTrafficChain);
+      chains.push(externalTrafficChain);
       if (!svc.externalPolicyLocal) {
         // Cluster policy may send the packet to another node: masquerade so the reply comes back through us.
-        natRules.write('-A', externalTrafficChain, '-m', 'comment', '--comment', quote(`masquerade traffic for ${name} external destinations`), '-j', kubeMarkMasqChain);
+        chainRules.write('-A', externalTrafficChain, '-m', 'comment', '--comment', quote(`masquerade traffic for ${name} external destinations`), '-j', kubeMarkMasqChain);
       } else {
         // Local policy keeps the client's source address; pods and the node itself are short-circuited to the
         // cluster chain, as if they had gone out to a load balancer and come back.
         if (this.opts.clusterCIDR) {
-          natRules.write('-A', externalTrafficChain, '-m', 'comment', '--comment', quote(`pod traffic for ${name} external destinations`), '-s', this.opts.clusterCIDR, '-j', clusterPolicyChain);
+          chainRules.write('-A', externalTrafficChain, '-m', 'comment', '--comment', quote(`pod traffic for ${name} external destinations`), '-s', this.opts.clusterCIDR, '-j', clusterPolicyChain);
         }
-        natRules.write('-A', externalTrafficChain, '-m', 'comment', '--comment', quote(`masquerade LOCAL traffic for ${name} external destinations`), '-m', 'addrtype', '--src-type', 'LOCAL', '-j', kubeMarkMasqChain);
-        natRules.write('-A', externalTrafficChain, '-m', 'comment', '--comment', quote(`route LOCAL traffic for ${name} external destinations`), '-m', 'addrtype', '--src-type', 'LOCAL', '-j', clusterPolicyChain);
+        chainRules.write('-A', externalTrafficChain, '-m', 'comment', '--comment', quote(`masquerade LOCAL traffic for ${name} external destinations`), '-m', 'addrtype', '--src-type', 'LOCAL', '-j', kubeMarkMasqChain);
+        chainRules.write('-A', externalTrafficChain, '-m', 'comment', '--comment', quote(`route LOCAL traffic for ${name} external destinations`), '-m', 'addrtype', '--src-type', 'LOCAL', '-j', clusterPolicyChain);
       }
-      if (hasExternalEndpoints) natRules.write('-A', externalTrafficChain, '-j', externalPolicyChain);
+      if (hasExternalEndpoints) chainRules.write('-A', externalTrafficChain, '-j', externalPolicyChain);
     }
 
     if (usesClusterPolicyChain) {
-      natChains.write(`:${clusterPolicyChain} - [0:0]`);
-      activeNatChains.add(clusterPolicyChain);
-      this.writeServiceToEndpointRules(natRules, svc, clusterPolicyChain, clusterEndpoints, protocol);
+      chains.push(clusterPolicyChain);
+      this.writeServiceToEndpointRules(chainRules, svc, clusterPolicyChain, clusterEndpoints, protocol);
     }
     if (usesLocalPolicyChain) {
-      natChains.write(`:${localPolicyChain} - [0:0]`);
-      activeNatChains.add(localPolicyChain);
-      this.writeServiceToEndpointRules(natRules, svc, localPolicyChain, localEndpoints, protocol);
+      chains.push(localPolicyChain);
+      this.writeServiceToEndpointRules(chainRules, svc, localPolicyChain, localEndpoints, protocol);
     }
 
     for (const ep of allReachable) {
       const chain = servicePortEndpointChain(name, protocol, ep.endpoint);
-      natChains.write(`:${chain} - [0:0]`);
-      activeNatChains.add(chain);
+      chains.push(chain);
       // Hairpin: a pod reaching itself through the service must be masqueraded, or it would answer itself directly.
-      natRules.write('-A', chain, '-m', 'comment', '--comment', name, '-s', `${ep.ip}/32`, '-j', kubeMarkMasqChain);
+      chainRules.write('-A', chain, '-m', 'comment', '--comment', name, '-s', `${ep.ip}/32`, '-j', kubeMarkMasqChain);
       // ClientIP affinity: remember the client's address under this endpoint's chain name.
       const affinity = svc.stickyMaxAgeSeconds ? ['-m', 'recent', '--name', chain, '--set'] : [];
-      natRules.write('-A', chain, '-m', 'comment', '--comment', name, ...affinity, ...proto, '-j', 'DNAT', '--to-destination', ep.endpoint);
+      chainRules.write('-A', chain, '-m', 'comment', '--comment', name, ...affinity, ...proto, '-j', 'DNAT', '--to-destination', ep.endpoint);
     }
+    return { filterRules: filterRules.lines, natRules: natRules.lines, chains, chainRules: chainRules.lines };
   }
 
   /**
    * A client seen within the affinity timeout goes back to its endpoint; the rest are balanced at random: rule i of
    * n matches with probability 1/(n-i), so every endpoint gets 1/n overall.
    */
-  private writeServiceToEndpointRules(natRules: LineBuffer, svc: ServicePortInfo, chain: string, endpoints: EndpointInfo[], protocol: string): void {
+  private writeServiceToEndpointRules(rules: LineBuffer, svc: ServicePortInfo, chain: string, endpoints: EndpointInfo[], protocol: string): void {
     if (svc.stickyMaxAgeSeconds) {
       for (const ep of endpoints) {
         const sep = servicePortEndpointChain(svc.name, protocol, ep.endpoint);
-        natRules.write('-A', chain, '-m', 'comment', '--comment', svc.name, '-m', 'recent', '--name', sep, '--rcheck', '--seconds', String(svc.stickyMaxAgeSeconds), '--reap', '-j', sep);
+        rules.write('-A', chain, '-m', 'comment', '--comment', svc.name, '-m', 'recent', '--name', sep, '--rcheck', '--seconds', String(svc.stickyMaxAgeSeconds), '--reap', '-j', sep);
       }
     }
     endpoints.forEach((ep, i) => {
       const statistic = i < endpoints.length - 1 ? ['-m', 'statistic', '--mode', 'random', '--probability', probability(endpoints.length - i)] : [];
-      natRules.write('-A', chain, '-m', 'comment', '--comment', quote(`${svc.name} -> ${ep.endpoint}`), ...statistic, '-j', servicePortEndpointChain(svc.name, protocol, ep.endpoint));
+      rules.write('-A', chain, '-m', 'comment', '--comment', quote(`${svc.name} -> ${ep.endpoint}`), ...statistic, '-j', servicePortEndpointChain(svc.name, protocol, ep.endpoint));
     });
   }
 }

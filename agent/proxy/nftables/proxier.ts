@@ -6,7 +6,7 @@
 // at once and deleted by a later sync, a second or more afterwards: kernels before 6.2 only notice a moment later
 // that a deleted map element no longer references its chain.
 import { logger } from '../../../api/log.js';
-import { BaseProxier, type ProxierOptions, type SyncContext } from '../base.js';
+import { BaseProxier, LastWrites, type ProxierOptions, type SyncContext } from '../base.js';
 import { serviceTrafficPlan, type EndpointInfo } from '../endpointschange.js';
 import type { ServicePortInfo } from '../servicechange.js';
 import {
@@ -146,7 +146,7 @@ export class NftablesProxier extends BaseProxier {
   // Hashing every name on every sync would make a one-service change cost as much as the whole table.
   private readonly serviceNames = new WeakMap<ServicePortInfo, ServiceNames>();
   private readonly endpointNames = new WeakMap<EndpointInfo, EndpointNames>();
-  private readonly written = new WeakMap<ServicePortInfo, Written>();
+  private readonly written = new LastWrites<Written>();
 
   constructor(protected override readonly opts: NftablesProxierOptions) {
     super('nftables', opts, log);
@@ -154,7 +154,8 @@ export class NftablesProxier extends BaseProxier {
     this.matchAllNodePorts = !opts.nodePortAddresses?.length;
   }
 
-  protected async writeRules({ full, start, services, endpoints }: SyncContext): Promise<void> {
+  protected async writeRules(ctx: SyncContext): Promise<void> {
+    const { full, start, services, endpoints } = ctx;
     await this.deleteStaleChains(start);
     // Nothing changed since the last successful sync: the table is as it should be.
     if (!full && services.updatedServices.size === 0 && endpoints.updatedServices.size === 0) return this.comeBackForStaleChains();
@@ -170,11 +171,7 @@ export class NftablesProxier extends BaseProxier {
 
     const activeChains = new Set<string>();
     const activeAffinitySets = new Set<string>();
-    for (const name of [...this.svcPortMap.keys()].sort()) {
-      const svc = this.svcPortMap.get(name)!;
-      const changed = full || services.updatedServices.has(svc.serviceName) || endpoints.updatedServices.has(svc.serviceName);
-      this.writeService(tx, svc, changed, activeChains, activeAffinitySets);
-    }
+    for (const svc of this.sortedServicePorts()) this.writeService(tx, svc, this.written.replayable(ctx, svc), activeChains, activeAffinitySets);
 
     // Chains no service uses any more: flush now (dropping their references), delete later.
     for (const chain of this.knownChains) {
@@ -308,19 +305,17 @@ export class NftablesProxier extends BaseProxier {
   }
 
   /**
-   * One service port: its map elements always (they are compared with what is there), its chains only when the
-   * service changed — an unchanged service's chains are already right and are only marked as in use.
+   * One service port: an unchanged one (`last`: what it wrote before) is only marked as in use — its chains and map
+   * elements are already right; a changed one writes its chains and compares its map elements with what is there.
    */
-  private writeService(tx: Transaction, svc: ServicePortInfo, changed: boolean, activeChains: Set<string>, activeAffinitySets: Set<string>): void {
-    const last = changed ? undefined : this.written.get(svc);
+  private writeService(tx: Transaction, svc: ServicePortInfo, last: Written | undefined, activeChains: Set<string>, activeAffinitySets: Set<string>): void {
     if (last) {
       for (const c of last.chains) activeChains.add(c);
       for (const a of last.affinitySets) activeAffinitySets.add(a);
       for (const [store, key] of last.elements) store.keep(key);
       return;
     }
-    const record: Written = { chains: [], affinitySets: [], elements: [] };
-    this.written.set(svc, record);
+    const record = this.written.record(svc, { chains: [], affinitySets: [], elements: [] });
     const { portName, clusterPolicyChain, localPolicyChain, externalTrafficChain } = this.namesOf(svc);
     const protocol = portName.protocol;
     const endpointChain = (ep: EndpointInfo) => this.endpointNamesOf(portName, ep).chain;
@@ -329,7 +324,6 @@ export class NftablesProxier extends BaseProxier {
       record.chains.push(chain);
       if (activeChains.has(chain)) return;
       activeChains.add(chain);
-      if (!changed) return;
       tx.addChain(chain);
       tx.flushChain(chain);
     };
@@ -372,8 +366,6 @@ export class NftablesProxier extends BaseProxier {
       if (hasAnyEndpoints) ensure(this.serviceNodePorts, key, `goto ${externalTrafficChain}`);
       if (!hasExternalEndpoints) ensure(this.noEndpointNodePorts, key, externalVerdict, svc.name);
     }
-
-    if (!changed) return;
 
     // Internal traffic: masquerade what comes from outside the cluster (it may be routed here from off-node).
     if (hasInternalEndpoints) {
