@@ -1,6 +1,8 @@
 // Switching proxy modes on a node, against the real kernel: the proxy is started (startProxy, as the agent does) in a
 // scratch node namespace in iptables mode, then restarted in nftables mode, then in iptables mode again. Each start
-// must remove the previous mode's rules before programming its own, and Service traffic must work in each.
+// must remove the previous mode's rules before programming its own, and Service traffic must work in each. A full
+// iptables sync runs a few dozen iptables execs (the jumps from the built-in chains are checked one by one), which on
+// a loaded machine takes seconds: the waits allow for that.
 import t from 'tap';
 import { makeService, makeSlice, staticApiClient } from '../../test/fixtures/proxy.js';
 import { createScratchNode } from '../../test/fixtures/proxy-netns.js';
@@ -35,21 +37,21 @@ t.test('each mode removes the previous mode\'s rules at start-up', async (t) => 
 
   let proxy = await start('iptables');
   t.teardown(() => proxy.close());
-  await until('iptables rules', async () => /-A KUBE-SERVICES .*10\.96\.77\.7/.test(await iptablesSave()), 10_000, 50);
+  await until('iptables rules', async () => /-A KUBE-SERVICES .*10\.96\.77\.7/.test(await iptablesSave()), 60_000, 50);
   t.ok(await bothPods(), 'iptables mode serves the ClusterIP');
   await proxy.close();
 
   proxy = await start('nftables');
   t.notMatch(await iptablesSave(), /KUBE-/, 'nftables mode removed every KUBE- chain and jump before anything else');
-  await until('the kube-proxy table', async () => /kube-proxy/.test(await nftTables()), 10_000, 50);
-  await until('both pods through nftables', bothPods, 10_000, 50);
+  await until('the kube-proxy table', async () => /kube-proxy/.test(await nftTables()), 60_000, 50);
+  await until('both pods through nftables', bothPods, 60_000, 50);
   t.pass('nftables mode serves the ClusterIP');
   await proxy.close();
   t.match(await nftTables(), /table ip kube-proxy/, 'stopping a proxy leaves its rules in place, as kube-proxy does');
 
   proxy = await start('iptables');
   t.notMatch(await nftTables(), /kube-proxy/, 'iptables mode removed the kube-proxy table before anything else');
-  await until('iptables rules again', async () => /-A KUBE-SERVICES .*10\.96\.77\.7/.test(await iptablesSave()), 10_000, 50);
-  await until('both pods through iptables', bothPods, 10_000, 50);
+  await until('iptables rules again', async () => /-A KUBE-SERVICES .*10\.96\.77\.7/.test(await iptablesSave()), 60_000, 50);
+  await until('both pods through iptables', bothPods, 60_000, 50);
   t.pass('iptables mode serves the ClusterIP again');
 });
