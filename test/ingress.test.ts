@@ -99,6 +99,13 @@ interface Backend {
 /** An HTTP server on a loopback address that answers with its name, the path and the headers it got. */
 async function backend(name: string, ip: string): Promise<Backend> {
   const server = http.createServer((req, res) => res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ name, url: req.url, headers: req.headers })));
+  // A WebSocket upgrade: the connection then echoes what it gets (unframed: the proxy only relays bytes), prefixed
+  // with the backend's name.
+  server.on('upgrade', (_req, socket) => {
+    socket.write('HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\r\n');
+    socket.on('data', (d: Buffer) => socket.write(`${name}:${d}`));
+    socket.on('end', () => socket.end());
+  });
   await new Promise<void>((resolve, reject) => server.once('error', reject).listen(0, ip, () => resolve()));
   return { name, ip, port: (server.address() as { port: number }).port, server };
 }
@@ -121,10 +128,31 @@ function get(port: number, host: string, urlPath: string, headers: Record<string
   });
 }
 
-/** A request over TLS with a server name: the certificate presented and the answer. */
-function getTLS(port: number, servername: string, host: string, urlPath: string): Promise<Answer & { subject: string; altNames: string }> {
+/** A WebSocket upgrade through the controller: what one message comes back as, or the refusal's status. */
+function upgrade(port: number, host: string, urlPath: string): Promise<string> {
   return new Promise((resolve, reject) => {
-    const socket = tls.connect({ host: '127.0.0.1', port, servername, rejectUnauthorized: false }, () => {
+    const req = http.request({ host: '127.0.0.1', port, path: urlPath, headers: { host, connection: 'Upgrade', upgrade: 'websocket' }, agent: false });
+    req.on('upgrade', (_res, socket) => {
+      socket.once('data', (d: Buffer) => {
+        resolve(d.toString());
+        socket.destroy();
+      });
+      socket.write('ping');
+    });
+    req.on('response', (res) => {
+      res.resume();
+      resolve(`refused ${res.statusCode}`);
+    });
+    req.on('error', reject);
+    req.end();
+  });
+}
+
+/** A request over TLS with a server name: the certificate presented and the answer. */
+function getTLS(port: number, servername: string | undefined, host: string, urlPath: string): Promise<Answer & { subject: string; altNames: string }> {
+  return new Promise((resolve, reject) => {
+    // Without a servername, no SNI is sent (the host is an IP address).
+    const socket = tls.connect({ host: '127.0.0.1', port, ...(servername ? { servername } : {}), rejectUnauthorized: false }, () => {
       const cert = socket.getPeerCertificate();
       const req = http.request({ createConnection: () => socket, path: urlPath, headers: { host } }, (res) => {
         let body = '';
@@ -245,6 +273,9 @@ ${ingressYaml('theirs', '  ingressClassName: nginx\n')}`);
   t.match(gone.body, /service shop\/missing not found/);
   t.equal((await get(port, 'web.local', '/')).status, 200, 'while the other routes keep working');
 
+  t.match(await upgrade(port, 'web.local', '/socket'), /^web-[12]:ping$/, 'a WebSocket upgrade follows the route');
+  t.equal(await upgrade(port, 'nowhere.local', '/socket'), 'refused 404', 'and is refused where there is none');
+
   const echoed = (await get(port, 'web.local', '/h', { 'x-forwarded-for': '6.6.6.6', 'x-forwarded-proto': 'https' })).json!.headers;
   t.equal(echoed['x-forwarded-for'], '127.0.0.1', 'X-Forwarded-For is the client, not what it claimed');
   t.equal(echoed['x-forwarded-proto'], 'http');
@@ -259,6 +290,7 @@ ${ingressYaml('theirs', '  ingressClassName: nginx\n')}`);
   const fallback = await getTLS(tlsPort, 'web.local', 'web.local', '/api');
   t.equal(fallback.subject, 'Kubernetes Ingress Controller Fake Certificate', 'a name no Secret covers: the self-signed fallback');
   t.equal(fallback.json?.name, 'api', 'and the route by Host header all the same');
+  t.equal((await getTLS(tlsPort, undefined, 'secure.local', '/')).subject, 'Kubernetes Ingress Controller Fake Certificate', 'no server name at all: the fallback too');
 
   // status.loadBalancer: the nodes running the controller's pods, written once.
   const withStatus = await until('status.loadBalancer filled', async () => {

@@ -13,11 +13,14 @@ export const FALLBACK_CERT_NAME = 'Kubernetes Ingress Controller Fake Certificat
 
 export class CertificateStore {
   private readonly fallback: tls.SecureContext;
+  /** The fallback's certificate and key, for clients that send no server name (SNI is then not consulted). */
+  readonly fallbackPair: KeyPair;
   /** namespace/name → the context built from the Secret at a resourceVersion. */
   private contexts = new Map<string, { version: string; context: tls.SecureContext }>();
   private table?: RouteTable;
 
   constructor(fallback: KeyPair) {
+    this.fallbackPair = fallback;
     this.fallback = tls.createSecureContext({ cert: fallback.certPem, key: fallback.keyPem });
   }
 

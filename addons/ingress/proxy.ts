@@ -33,6 +33,8 @@ export class IngressProxy {
   private readonly proxy: ProxyServer;
   private readonly agent = new http.Agent({ keepAlive: true, maxSockets: 256 });
   private readonly servers: { name: string; server: http.Server | https.Server }[] = [];
+  /** Upgraded connections (WebSockets): the HTTP servers no longer track them, so close() ends them itself. */
+  private readonly upgraded = new Set<net.Socket>();
 
   constructor(private readonly o: IngressProxyOptions) {
     this.proxy = createProxyServer({ xfwd: true, ws: true, agent: this.agent, proxyTimeout: o.proxyTimeoutMs });
@@ -88,13 +90,16 @@ export class IngressProxy {
       return;
     }
     forwardedHeaders(req);
+    this.upgraded.add(socket);
+    socket.once('close', () => this.upgraded.delete(socket));
     this.proxy.ws(req, socket, head, { target: r.target }, () => socket.destroy());
   }
 
   async listen(): Promise<void> {
     const handler = (req: http.IncomingMessage, res: http.ServerResponse) => this.web(req, res);
     const plain = http.createServer(handler);
-    const secure = https.createServer({ SNICallback: (name, cb) => cb(null, this.o.certificates.contextFor(name)) }, handler);
+    const { certPem, keyPem } = this.o.certificates.fallbackPair;
+    const secure = https.createServer({ cert: certPem, key: keyPem, SNICallback: (name, cb) => cb(null, this.o.certificates.contextFor(name)) }, handler);
     for (const s of [plain, secure]) s.on('upgrade', (req, socket, head) => this.upgrade(req, socket as net.Socket, head));
     const health = http.createServer((req, res) => {
       if ((req.url ?? '/').split('?')[0] !== '/healthz') return void res.writeHead(404, text).end('404 page not found\n');
@@ -119,7 +124,9 @@ export class IngressProxy {
 
   async close(): Promise<void> {
     const servers = this.servers.splice(0);
-    await Promise.all(servers.map((s) => closeServer(s.server as http.Server)));
+    const closed = Promise.all(servers.map((s) => closeServer(s.server as http.Server)));
+    for (const s of this.upgraded) s.destroy();
+    await closed;
     this.agent.destroy();
   }
 }
