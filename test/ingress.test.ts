@@ -61,6 +61,7 @@ t.test('kubectl: the kinds, the default class filled in, columns, 422s', async (
   const resources = await kubectl.ok(['api-resources', '--api-group', 'networking.k8s.io']);
   t.match(resources, /^ingressclasses\s+networking\.k8s\.io\/v1\s+false\s+IngressClass$/m);
   t.match(resources, /^ingresses\s+ing\s+networking\.k8s\.io\/v1\s+true\s+Ingress$/m);
+  t.match(await kubectl.ok(['explain', 'ingress.spec.rules.http.paths.pathType']), /ENUM:\s+Exact\s+ImplementationSpecific\s+Prefix/, 'kubectl explain from the OpenAPI');
   t.match(await kubectl.ok(['get', 'ingressclass']), /^NAME\s+CONTROLLER\s+PARAMETERS\s+AGE\nkubets\s+kubets\.io\/ingress-controller\s+<none>\s+\d+s$/);
 
   t.equal(await kubectl.ok(['apply', '-f', '-'], ingressYaml('plain')), 'ingress.networking.k8s.io/plain created');
