@@ -55,6 +55,26 @@ export async function createCA(commonName = 'kubets-ca'): Promise<KeyPair> {
   return { certPem: cert.toString('pem') + '\n', keyPem: await exportKey(keys.privateKey) };
 }
 
+/** A self-signed serving certificate (no CA behind it): what a TLS server presents when it has no better one. */
+export async function selfSignedServingCert(commonName: string, dnsNames: string[] = []): Promise<KeyPair> {
+  const keys = (await webcrypto.subtle.generateKey(alg, true, ['sign', 'verify'])) as unknown as CryptoKeyPair;
+  const cert = await x509.X509CertificateGenerator.createSelfSigned({
+    serialNumber: serial(),
+    name: dn(commonName),
+    notBefore: new Date(Date.now() - 3600_000),
+    notAfter: new Date(Date.now() + TEN_YEARS_MS),
+    keys,
+    signingAlgorithm: alg,
+    extensions: [
+      new x509.BasicConstraintsExtension(false, undefined, true),
+      new x509.KeyUsagesExtension(x509.KeyUsageFlags.digitalSignature | x509.KeyUsageFlags.keyEncipherment, true),
+      new x509.ExtendedKeyUsageExtension([x509.ExtendedKeyUsage.serverAuth], false),
+      ...(dnsNames.length ? [new x509.SubjectAlternativeNameExtension(dnsNames.map((v) => ({ type: 'dns' as const, value: v })), false)] : []),
+    ],
+  });
+  return { certPem: cert.toString('pem') + '\n', keyPem: await exportKey(keys.privateKey) };
+}
+
 export interface CertRequest {
   commonName: string;
   organizations?: string[];

@@ -16,6 +16,7 @@ import { readConfigFile, withConfigFile, type FlagValues } from './configfile.js
 import { componentCommands } from './components.js';
 import { dnsCommand } from './dns.js';
 import { doctorCommand } from './doctor.js';
+import { ingressCommand } from './ingress.js';
 
 type Options = NonNullable<ParseArgsConfig['options']>;
 
@@ -550,6 +551,7 @@ const commands: Record<string, Command> = {
   agent: agentCmd,
   ...componentCommands({ UsageError, untilSignal }),
   dns: dnsCommand({ UsageError, untilSignal }),
+  'ingress-controller': ingressCommand({ UsageError, untilSignal }),
   init: initCmd,
   join: joinCmd,
   install: installCmd,

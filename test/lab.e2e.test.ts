@@ -12,6 +12,7 @@ import { checkNodesReady, workloadChecks, type LabUnderTest } from './lab-e2e.js
 import { kubeSystemChecks } from './lab-kube-system.js';
 import { networkPolicyChecks } from './lab-networkpolicy.js';
 import { doctorChecks } from './lab-doctor.js';
+import { ingressChecks } from './lab-ingress.js';
 import { podNetworkChecks } from './lab-podnetwork.js';
 import { repoRoot } from './server-fixture.js';
 
@@ -48,6 +49,7 @@ t.test('lab up: four nodes Ready, master tainted, podCIDRs assigned', async (t) 
 kubeSystemChecks(t, () => lab, { dnsOnWorkers: true });
 podNetworkChecks(t, () => lab);
 workloadChecks(t, () => lab);
+ingressChecks(t, () => lab);
 doctorChecks(t, () => lab);
 networkPolicyChecks(t, () => lab);
 

@@ -204,6 +204,13 @@ export interface Endpoints extends KubeObject {
   subsets?: { addresses?: EndpointAddress[]; notReadyAddresses?: EndpointAddress[]; ports?: EndpointPort[] }[];
 }
 
+export interface Secret extends KubeObject {
+  /** kubernetes.io/tls holds tls.crt and tls.key; Opaque (the default) anything. */
+  type?: string;
+  /** Values base64-encoded. */
+  data?: Record<string, string>;
+}
+
 export interface Namespace extends KubeObject {
   spec?: { finalizers?: string[] };
   status?: { phase?: 'Active' | 'Terminating'; conditions?: Condition[] };

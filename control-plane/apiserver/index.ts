@@ -12,6 +12,7 @@ import { ensureCA, ensureKeyPair, issueCert, kubeconfigYaml, type KeyPair } from
 import type { ClusterRole, KubeObject, Pod, Role, RoleBinding } from '../../api/types.js';
 import type { ServerConfig } from '../config.js';
 import { admissionChain } from './admission/chain.js';
+import { DefaultIngressClass } from './admission/defaultingressclass.js';
 import { LimitRanger } from './admission/limitranger.js';
 import { NamespaceLifecycle } from './admission/namespacelifecycle.js';
 import { ResourceQuota } from './admission/resourcequota.js';
@@ -97,13 +98,15 @@ export async function startApiServer(config: ServerConfig): Promise<RunningApiSe
     let authorizer!: ClusterAuthorizer;
     let policy!: PolicyIndex;
     // Admission plugins in kube-apiserver's order. Mutating, before validation: the namespace must exist, the pod's
-    // service account and token volume, limits fill pod defaults, services get their addresses. Validating, after:
-    // what a node may write, RBAC escalation, limits are checked, quota charges the object.
+    // service account and token volume, limits fill pod defaults, services get their addresses, an Ingress without a
+    // class gets the default one. Validating, after: what a node may write, RBAC escalation, limits are checked, quota
+    // charges the object.
     const admission = admissionChain([
       new NamespaceLifecycle(store),
       new ServiceAccountAdmission(store),
       new LimitRanger(store),
       new ServiceAllocation(store, config.serviceCIDR, config.nodePortRange),
+      new DefaultIngressClass(store),
       new NodeRestriction(store),
       new RBACEscalation(() => authorizer, () => policy),
       new ResourceQuota(store),

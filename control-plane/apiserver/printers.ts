@@ -100,6 +100,30 @@ function externalIP(s: Any): string {
   return ext.length ? ext.join(',') : '<none>';
 }
 
+/** Up to three rule hosts ("*" when none names one), then how many rules are past three (kubectl's formatHosts). */
+function ingressHosts(rules: Any[]): string {
+  const hosts: string[] = [];
+  let more = false;
+  for (const r of rules) {
+    if (hosts.length === 3) more = true;
+    if (!more && r?.host) hosts.push(r.host);
+  }
+  if (!hosts.length) return '*';
+  return more ? `${hosts.join(',')} + ${rules.length - 3} more...` : hosts.join(',');
+}
+
+/** The load balancer's addresses, each once, sorted (the server prints wide: never shortened). */
+function ingressAddress(i: Any): string {
+  const addrs = new Set<string>();
+  for (const lb of i.status?.loadBalancer?.ingress ?? []) if (lb?.ip || lb?.hostname) addrs.add(lb.ip || lb.hostname);
+  return [...addrs].sort().join(',');
+}
+
+function ingressClassParameters(p: Any): string {
+  if (!p) return '<none>';
+  return `${p.kind}${p.apiGroup ? `.${p.apiGroup}` : ''}/${p.name}`;
+}
+
 function endpointsText(e: Any): string {
   const out: string[] = [];
   let total = 0;
@@ -370,6 +394,26 @@ const printers: Record<string, Printer> = {
   NetworkPolicy: {
     columns: [name, { name: 'Pod-Selector', type: 'string', description: 'podSelector selects the pods to which this NetworkPolicy object applies. The array of rules is applied to any pods selected by this field. An empty selector matches all pods in the policy\'s namespace.' }, ageCol],
     row: (p, now) => [p.metadata.name, formatLabelSelector(p.spec?.podSelector ?? {}), age(p.metadata.creationTimestamp, now)],
+  },
+  Ingress: {
+    columns: [
+      name,
+      { name: 'Class', type: 'string', description: 'The name of the IngressClass resource that should be used for additional configuration' },
+      { name: 'Hosts', type: 'string', description: 'Hosts that incoming requests are matched against before the ingress rule' },
+      { name: 'Address', type: 'string', description: 'Address is a list containing ingress points for the load-balancer' },
+      { name: 'Ports', type: 'string', description: 'Ports of TLS configurations that open' },
+      ageCol,
+    ],
+    row: (i, now) => [i.metadata.name, i.spec?.ingressClassName ?? '<none>', ingressHosts(i.spec?.rules ?? []), ingressAddress(i), i.spec?.tls?.length ? '80, 443' : '80', age(i.metadata.creationTimestamp, now)],
+  },
+  IngressClass: {
+    columns: [
+      name,
+      { name: 'Controller', type: 'string', description: 'Controller that is responsible for handling this class' },
+      { name: 'Parameters', type: 'string', description: 'A reference to a resource with additional parameters' },
+      ageCol,
+    ],
+    row: (c, now) => [c.metadata.name, c.spec?.controller ?? '', ingressClassParameters(c.spec?.parameters), age(c.metadata.creationTimestamp, now)],
   },
   Event: {
     columns: [
