@@ -34,6 +34,7 @@ export const Resources = {
   clusterroles: r('rbac.authorization.k8s.io', 'v1', 'clusterroles', 'ClusterRole', false),
   clusterrolebindings: r('rbac.authorization.k8s.io', 'v1', 'clusterrolebindings', 'ClusterRoleBinding', false),
   networkpolicies: r('networking.k8s.io', 'v1', 'networkpolicies', 'NetworkPolicy', true),
+  customresourcedefinitions: r('apiextensions.k8s.io', 'v1', 'customresourcedefinitions', 'CustomResourceDefinition', false),
   certificatesigningrequests: r('certificates.k8s.io', 'v1', 'certificatesigningrequests', 'CertificateSigningRequest', false),
   tokenreviews: r('authentication.k8s.io', 'v1', 'tokenreviews', 'TokenReview', false),
   subjectaccessreviews: r('authorization.k8s.io', 'v1', 'subjectaccessreviews', 'SubjectAccessReview', false),
