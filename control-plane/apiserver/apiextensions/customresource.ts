@@ -56,6 +56,9 @@ function published(group: string, v: CustomResourceDefinitionVersion, kind: stri
   return { name, schema: object, definitions: { [name]: object, [`${name}List`]: list } };
 }
 
+/** Go's %T of a decoded JSON value. */
+const goTypeOf = (v: unknown) => (typeof v === 'number' ? 'float64' : typeof v === 'string' ? 'string' : typeof v === 'boolean' ? 'bool' : Array.isArray(v) ? '[]interface {}' : 'map[string]interface {}');
+
 /** Replicas at the scale paths: an integer from 0 to 2^31-1 where set (kube's ValidateScaleSpec and ValidateScaleStatus). */
 function scaleErrors(obj: KubeObject, scale: ScalePaths | undefined): StatusCause[] {
   if (!scale) return [];
@@ -64,7 +67,7 @@ function scaleErrors(obj: KubeObject, scale: ScalePaths | undefined): StatusCaus
     let v: Any = obj;
     for (const f of path.replace(/^\./, '').split('.')) v = v && typeof v === 'object' ? v[f] : undefined;
     if (v === undefined || v === null) continue;
-    if (typeof v !== 'number' || !Number.isInteger(v)) errs.push(invalidValue(path, 0, `${path.replace(/^\./, '')} accessor error: ${JSON.stringify(v)} is of the type ${typeof v === 'number' ? 'float64' : typeof v}, expected int64`));
+    if (typeof v !== 'number' || !Number.isInteger(v)) errs.push(invalidValue(path, 0, `${path} accessor error: ${typeof v === 'object' ? JSON.stringify(v) : String(v)} is of the type ${goTypeOf(v)}, expected int64`));
     else if (v < 0) errs.push(invalidValue(path, v, 'should be a non-negative integer'));
     else if (v > 2147483647) errs.push(invalidValue(path, v, 'should be less than or equal to 2147483647'));
   }
@@ -101,7 +104,7 @@ function kindFor(crd: CustomResourceDefinition, v: CustomResourceDefinitionVersi
       prune(o, schema);
       applyDefaults(o, schema);
     },
-    validate: (o) => [...validateValue(o, schema), ...validateListTypes(o, schema), ...scaleErrors(o, scalePaths)],
+    validate: (o) => [...validateValue(o, schema), ...scaleErrors(o, scalePaths), ...validateListTypes(o, schema)],
   });
   const apiVersion = `${group}/${v.name}`;
   const storageAPIVersion = `${group}/${storageVersion}`;
