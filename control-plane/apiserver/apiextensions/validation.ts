@@ -156,7 +156,6 @@ function versionErrors(v: CustomResourceDefinitionVersion, path: string): Status
 function simpleJSONPath(s: unknown, field: string): StatusCause[] {
   if (typeof s !== 'string' || s === '') return [invalidValue(field, s ?? '', 'must not be empty')];
   if (!s.startsWith('.')) return [invalidValue(field, s, 'must be a simple json path starting with .')];
-  if (s !== '.' && (s.includes('[') || s.includes('..') || s.endsWith('.'))) return [invalidValue(field, s, 'must be a json path in the dot notation')];
   return [];
 }
 
@@ -187,7 +186,7 @@ function columnErrors(c: Any, path: string): StatusCause[] {
   else if (!COLUMN_TYPES.includes(c.type)) errs.push(invalidValue(`${path}.type`, c.type, `must be one of ${COLUMN_TYPES.join(',')}`));
   if (c?.format && !COLUMN_FORMATS.includes(c.format)) errs.push(invalidValue(`${path}.format`, c.format, `must be one of ${COLUMN_FORMATS.join(',')}`));
   if (!c?.jsonPath) errs.push(required(`${path}.JSONPath`));
-  else errs.push(...simpleJSONPath(c.jsonPath, `${path}.jsonPath`));
+  else errs.push(...simpleJSONPath(c.jsonPath, `${path}.JSONPath`));
   return errs;
 }
 
