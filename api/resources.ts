@@ -36,6 +36,7 @@ export const Resources = {
   networkpolicies: r('networking.k8s.io', 'v1', 'networkpolicies', 'NetworkPolicy', true),
   ingresses: r('networking.k8s.io', 'v1', 'ingresses', 'Ingress', true),
   ingressclasses: r('networking.k8s.io', 'v1', 'ingressclasses', 'IngressClass', false),
+  customresourcedefinitions: r('apiextensions.k8s.io', 'v1', 'customresourcedefinitions', 'CustomResourceDefinition', false),
   certificatesigningrequests: r('certificates.k8s.io', 'v1', 'certificatesigningrequests', 'CertificateSigningRequest', false),
   tokenreviews: r('authentication.k8s.io', 'v1', 'tokenreviews', 'TokenReview', false),
   subjectaccessreviews: r('authorization.k8s.io', 'v1', 'subjectaccessreviews', 'SubjectAccessReview', false),

@@ -8,3 +8,4 @@ export * from './types/coordination.js';
 export * from './types/rbac.js';
 export * from './types/certificates.js';
 export * from './types/networking.js';
+export * from './types/apiextensions.js';

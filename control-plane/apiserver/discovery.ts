@@ -2,7 +2,7 @@
 // OpenAPI v3 documents, built from the served kinds. kubectl reads discovery to map kinds and short names to URLs, and
 // the OpenAPI v3 PATCH operations to learn that the server validates fields itself (the `fieldValidation` parameter),
 // as kube-apiserver advertises.
-import { groupVersions, kinds, verbsFor } from './registry/kinds.js';
+import { groupVersions, kinds as builtin, verbsFor, type ResourceDef } from './registry/kinds.js';
 import { openapiDocument as buildDocument, openapiIndex as buildIndex } from './openapi/index.js';
 
 function subresourceInfo(d: { kind: string }, sub: string): { kind: string; verbs: string[] } {
@@ -20,15 +20,15 @@ export function wantsAggregated(accept: string | undefined): boolean {
 }
 
 /** /api or /apis as one APIGroupDiscoveryList: every group, version and resource in a single response. */
-export function aggregatedDiscovery(path: '/api' | '/apis') {
-  const groups = [...new Set(groupVersions().map((gv) => gv.group))].filter((g) => (path === '/api' ? g === '' : g !== ''));
+export function aggregatedDiscovery(path: '/api' | '/apis', kinds: readonly ResourceDef[] = builtin) {
+  const groups = [...new Set(groupVersions(kinds).map((gv) => gv.group))].filter((g) => (path === '/api' ? g === '' : g !== ''));
   return {
     kind: 'APIGroupDiscoveryList',
     apiVersion: 'apidiscovery.k8s.io/v2',
     metadata: {},
     items: groups.map((group) => ({
       metadata: group ? { name: group } : {},
-      versions: groupVersions()
+      versions: groupVersions(kinds)
         .filter((gv) => gv.group === group)
         .map(({ version }) => ({
           version,
@@ -58,7 +58,7 @@ export function aggregatedDiscovery(path: '/api' | '/apis') {
   };
 }
 
-function resourceList(group: string, version: string) {
+function resourceList(kinds: readonly ResourceDef[], group: string, version: string) {
   const resources: Record<string, unknown>[] = [];
   for (const d of kinds.filter((r) => r.group === group && r.version === version)) {
     resources.push({
@@ -78,32 +78,32 @@ function resourceList(group: string, version: string) {
   return { kind: 'APIResourceList', apiVersion: 'v1', groupVersion: group ? `${group}/${version}` : version, resources };
 }
 
-function groupInfo(group: string) {
-  const versions = groupVersions()
+function groupInfo(kinds: readonly ResourceDef[], group: string) {
+  const versions = groupVersions(kinds)
     .filter((gv) => gv.group === group)
     .map((gv) => ({ groupVersion: `${group}/${gv.version}`, version: gv.version }));
   return { kind: 'APIGroup', apiVersion: 'v1', name: group, versions, preferredVersion: versions[0] };
 }
 
-export function discoveryFor(path: string, advertise: string, port: number): unknown {
+export function discoveryFor(path: string, advertise: string, port: number, kinds: readonly ResourceDef[] = builtin): unknown {
   if (path === '/api') return { kind: 'APIVersions', versions: ['v1'], serverAddressByClientCIDRs: [{ clientCIDR: '0.0.0.0/0', serverAddress: `${advertise}:${port}` }] };
   if (path === '/apis') {
-    const groups = [...new Set(groupVersions().map((gv) => gv.group).filter(Boolean))];
-    return { kind: 'APIGroupList', apiVersion: 'v1', groups: groups.map(groupInfo) };
+    const groups = [...new Set(groupVersions(kinds).map((gv) => gv.group).filter(Boolean))];
+    return { kind: 'APIGroupList', apiVersion: 'v1', groups: groups.map((g) => groupInfo(kinds, g)) };
   }
-  if (path === '/api/v1') return resourceList('', 'v1');
+  if (path === '/api/v1') return resourceList(kinds, '', 'v1');
   const m = /^\/apis\/([^/]+)(?:\/([^/]+))?$/.exec(path);
   if (!m) return undefined;
   const [, group, version] = m;
-  if (!groupVersions().some((gv) => gv.group === group && (!version || gv.version === version))) return undefined;
-  return version ? resourceList(group, version) : groupInfo(group);
+  if (!groupVersions(kinds).some((gv) => gv.group === group && (!version || gv.version === version))) return undefined;
+  return version ? resourceList(kinds, group, version) : groupInfo(kinds, group);
 }
 
 // The OpenAPI v3 index and documents are built from the schemas in ./openapi.
-export function openapiIndex() {
-  return buildIndex();
+export function openapiIndex(kinds: readonly ResourceDef[] = builtin) {
+  return buildIndex(kinds);
 }
 
-export function openapiDocument(path: string): unknown {
-  return buildDocument(path);
+export function openapiDocument(path: string, kinds: readonly ResourceDef[] = builtin): unknown {
+  return buildDocument(path, kinds);
 }

@@ -28,8 +28,10 @@ import { NodeGraph } from './authorization/node/graph.js';
 import { PolicyIndex } from './authorization/rbac/index.js';
 import { bootstrapClusterRoleBindings, bootstrapClusterRoles, bootstrapRoleBindings, bootstrapRoles, joinPolicy } from './authorization/rbac/policy.js';
 import { bootstrap, publishClusterInfo, publishPodNetwork, reconcilePolicy } from './bootstrap.js';
+import { CustomResourceDefinitionController } from './apiextensions/controller.js';
 import { ObjectCache } from './registry/cache.js';
 import { findByPlural } from './registry/kinds.js';
+import { ServedKinds } from './registry/served.js';
 import { GenericStore } from './registry/store.js';
 import { createApiServer } from './server.js';
 import { EncryptingStore, loadEncryptionConfig } from '../storage/encryption.js';
@@ -124,6 +126,10 @@ export async function startApiServer(config: ServerConfig): Promise<RunningApiSe
       return Object.values(c);
     });
     closers.push(() => caches.forEach((c) => c.close()));
+    // The kinds served: the built-in ones, and each established CustomResourceDefinition's.
+    const kinds = new ServedKinds();
+    const crds = await step('custom resource definitions', async () => new CustomResourceDefinitionController(registry, kinds).start());
+    closers.push(() => crds.close());
 
     const lookup = (plural: string) => (namespace: string | undefined, name: string) => registry.get(findByPlural('', 'v1', plural)!, namespace, name).catch((e) => (isNotFound(e) ? undefined : Promise.reject(e)));
     const authenticator = new Authenticator({
@@ -141,7 +147,7 @@ export async function startApiServer(config: ServerConfig): Promise<RunningApiSe
       await publishClusterInfo(registry, url, ca.certPem);
       await publishPodNetwork(registry, config.clusterCIDR, config.podNetwork);
     });
-    await step('caches synced', () => Promise.all(caches.map((c) => c.synced)));
+    await step('caches synced', () => Promise.all([...caches.map((c) => c.synced), crds.synced]));
 
     const server = createApiServer({
       cert: serving.certPem,
@@ -159,12 +165,13 @@ export async function startApiServer(config: ServerConfig): Promise<RunningApiSe
         live: { etcd: async () => void (await store.currentRevision()) },
         ready: {
           'informer-sync': async () => {
-            if (!caches.every((c) => c.hasSynced())) throw new Error('caches not synced');
+            if (!caches.every((c) => c.hasSynced()) || !crds.hasSynced()) throw new Error('caches not synced');
           },
           'poststarthook/rbac/bootstrap-roles': async () => {},
         },
       },
       kubeletClient: { ...kubeletClient, caPem: ca.certPem },
+      kinds,
     });
     await step(`listen on ${config.bindAddress}:${config.port}`, () => new Promise<void>((resolve, reject) => {
       server.once('error', reject);

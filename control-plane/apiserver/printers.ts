@@ -2,6 +2,7 @@
 // whose extra columns have priority 1) prints what kubectl users know.
 import { formatLabelSelector } from '../../api/labels.js';
 import type { KubeObject } from '../../api/types.js';
+import { findJSONPath, parseJSONPath } from './jsonpath.js';
 import { toCore as eventToCore } from './registry/events/event.js';
 
 type Any = any;
@@ -14,7 +15,8 @@ export interface Column {
   priority?: number;
 }
 
-interface Printer {
+/** A kind's columns and how an object fills them. */
+export interface Printer {
   columns: Column[];
   row(obj: Any, now: number): unknown[];
 }
@@ -484,8 +486,9 @@ export interface Table {
 
 export type IncludeObject = 'None' | 'Metadata' | 'Object';
 
-export function toTable(kind: string, apiVersion: string, objects: KubeObject[], include: IncludeObject, listMeta: Table['metadata'], withColumns = true): Table {
-  const p = printers[kind] ?? fallback;
+/** The Table of objects of a kind: its own printer (custom resources' columns), else the one for its kind. */
+export function toTable(kind: { kind: string; printer?: Printer }, objects: KubeObject[], include: IncludeObject, listMeta: Table['metadata'], withColumns = true): Table {
+  const p = kind.printer ?? (Object.hasOwn(printers, kind.kind) ? printers[kind.kind] : fallback);
   const now = Date.now();
   return {
     kind: 'Table',
@@ -502,4 +505,48 @@ export function toTable(kind: string, apiVersion: string, objects: KubeObject[],
             : { kind: 'PartialObjectMetadata', apiVersion: 'meta.k8s.io/v1', metadata: o.metadata },
     })),
   };
+}
+
+/** A column a CustomResourceDefinition declares (additionalPrinterColumns): a JSONPath into the object and its type. */
+export interface CustomColumn {
+  name: string;
+  type: string;
+  format?: string;
+  description?: string;
+  priority?: number;
+  jsonPath: string;
+}
+
+/**
+ * Name, then each declared column (kube's customresource tableconvertor): the first value the JSONPath finds, as the
+ * column's type — a date as its age — or nothing (kubectl prints <none>) when it finds none of that type.
+ */
+export function columnsPrinter(declared: CustomColumn[]): Printer {
+  const paths = declared.map((c) => parseJSONPath(c.jsonPath));
+  return {
+    columns: [name, ...declared.map((c) => ({ name: c.name, type: c.type as Column['type'], format: c.format ?? '', description: c.description || `Custom resource definition column (in JSONPath format): ${c.jsonPath}`, priority: c.priority ?? 0 }))],
+    row: (o, now) => [
+      o.metadata?.name,
+      ...declared.map((c, i) => {
+        const value = paths[i] ? findJSONPath(o, paths[i]!)[0] : undefined;
+        return cell(c.type, value, now);
+      }),
+    ],
+  };
+}
+
+function cell(type: string, v: unknown, now: number): unknown {
+  if (v === undefined || v === null) return null;
+  switch (type) {
+    case 'integer':
+      return typeof v === 'number' ? Math.trunc(v) : null;
+    case 'number':
+      return typeof v === 'number' ? v : null;
+    case 'boolean':
+      return typeof v === 'boolean' ? v : null;
+    case 'date':
+      return typeof v === 'string' ? (Number.isNaN(Date.parse(v)) ? '<invalid>' : age(v, now)) : null;
+    default:
+      return typeof v === 'string' ? v : typeof v === 'object' ? JSON.stringify(v) : String(v);
+  }
 }

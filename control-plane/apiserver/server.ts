@@ -20,6 +20,7 @@ import type { ServiceAccountTokens } from './authentication/serviceaccount.js';
 import { requestURL, sendStatus } from './http.js';
 import type { KubeletClientConfig } from './registry/core/kubelet-client.js';
 import type { ApiServices } from './registry/rest.js';
+import { ServedKinds } from './registry/served.js';
 import type { GenericStore } from './registry/store.js';
 import { requestInfo } from './requestinfo.js';
 
@@ -44,13 +45,16 @@ export interface ApiServerOptions {
   port: number;
   /** Client certificate for reaching kubelets (pods/log, pods/exec). */
   kubeletClient?: KubeletClientConfig;
+  /** The kinds served: the built-in ones, and the custom resources the CRD controller adds. */
+  kinds?: ServedKinds;
 }
 
 export function createApiServer(opts: ApiServerOptions): https.Server {
   // The filters a request meets, in order.
   const filters: Filter[] = [requestTimeout(), authentication(opts.authenticator), impersonation(opts.authorizer), maxInFlight(opts.inFlight), authorization(opts.authorizer)];
-  const resources = resourceHandler({ store: opts.store, kubelet: opts.kubeletClient, services: opts.services });
-  const nonResources = nonResourceHandler(opts);
+  const kinds = opts.kinds ?? new ServedKinds();
+  const resources = resourceHandler({ store: opts.store, kinds, kubelet: opts.kubeletClient, services: opts.services });
+  const nonResources = nonResourceHandler({ ...opts, kinds });
   const handler = withFilters(filters, (ctx) => (ctx.info.isResourceRequest ? resources(ctx) : nonResources(ctx)));
 
   async function serve(req: IncomingMessage, res: ServerResponse): Promise<void> {

@@ -7,14 +7,15 @@ import { apiVersionOf, type ResourceRef } from '../../../api/resources.js';
 import type { KubeObject } from '../../../api/types.js';
 import { formatTime } from '../../../api/time.js';
 import { applyConfig, ConflictError, decodeManagedFields, encodeManagedFields, recordUpdate, resetFilter, type ManagedFieldsEntry, type Managers, type TrackingContext } from './managers.js';
+import type { Schema } from '../openapi/dsl.js';
 import { kindSchema } from './schema.js';
 
 /** The kind a field manager tracks, and the subresources it is served with (a /status endpoint owns the status). */
-export type TrackedKind = ResourceRef & { subresources: readonly string[] };
+export type TrackedKind = ResourceRef & { subresources: readonly string[]; openapi?: { schema: Schema } };
 
 export function trackingContext(kind: TrackedKind, subresource: string | undefined): TrackingContext {
   return {
-    schema: kindSchema(kind.group, kind.version, kind.kind),
+    schema: kind.openapi?.schema ?? kindSchema(kind.group, kind.version, kind.kind),
     apiVersion: apiVersionOf(kind),
     subresource,
     now: formatTime(),

@@ -35,10 +35,11 @@ export function fieldValidation(def: ResourceDef, q: URLSearchParams, res: Serve
   if (!['Strict', 'Warn', 'Ignore'].includes(mode)) throw badRequest(`fieldValidation must be one of "Ignore", "Warn", or "Strict", got "${mode}"`);
   return (obj) => {
     // Wrong JSON types fail decoding in every mode, as kube-apiserver's typed decoding does.
-    const typeErr = typeError(def.group, def.version, def.kind, obj);
+    // (A custom resource's wrong types are its schema validation's 422s instead, as kube-apiserver's.)
+    const typeErr = def.openapi ? undefined : typeError(def.group, def.version, def.kind, obj);
     if (typeErr) throw typeErr;
     if (mode === 'Ignore') return;
-    const unknown = unknownFields(def.group, def.version, def.kind, obj);
+    const unknown = def.unknownFields ? def.unknownFields(obj) : unknownFields(def.group, def.version, def.kind, obj);
     if (!unknown.length) return;
     if (mode === 'Strict') throw badRequest(`${def.kind} in version "${def.version}" cannot be handled as a ${def.kind}: strict decoding error: ${unknown.map((f) => `unknown field "${f}"`).join(', ')}`);
     res.setHeader('Warning', unknown.map((f) => `299 - "unknown field \\"${f}\\""`));

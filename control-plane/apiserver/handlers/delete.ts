@@ -3,7 +3,7 @@
 import { badRequest, StatusError } from '../../../api/errors.js';
 import type { KubeObject } from '../../../api/types.js';
 import { decodeBody, intParam, listOptions, readBody, sendJSON } from '../http.js';
-import { apiVersionOf } from '../registry/kinds.js';
+import { apiVersionOf, listKindOf } from '../registry/kinds.js';
 import type { DeleteOptions } from '../registry/store.js';
 import { requester, type RequestScope } from './scope.js';
 
@@ -41,5 +41,5 @@ export async function deleteCollection(s: RequestScope): Promise<void> {
   const list = await s.store.list(s.def, s.namespace, listOptions(s.query));
   const deleted: KubeObject[] = [];
   for (const o of list.items) deleted.push(await s.store.delete(s.def, o.metadata.namespace, o.metadata.name!, opts, requester(s)).then((r) => r.object, () => o));
-  sendJSON(s.res, 200, { kind: `${s.def.kind}List`, apiVersion: apiVersionOf(s.def), metadata: {}, items: deleted });
+  sendJSON(s.res, 200, { kind: listKindOf(s.def), apiVersion: apiVersionOf(s.def), metadata: {}, items: deleted });
 }

@@ -7,8 +7,8 @@ import { fieldManagerFor, managerOf } from '../fieldmanager/fieldmanager.js';
 import type { Handler } from '../filters/chain.js';
 import { negotiate } from '../http.js';
 import type { KubeletClientConfig } from '../registry/core/kubelet-client.js';
-import { findByPlural } from '../registry/kinds.js';
 import { methodNotAllowed, type ApiServices } from '../registry/rest.js';
+import type { ServedKinds } from '../registry/served.js';
 import type { GenericStore } from '../registry/store.js';
 import { namespaceScoped } from '../requestinfo.js';
 import { create } from './create.js';
@@ -24,6 +24,8 @@ import { watch } from './watch.js';
 
 export interface ResourceHandlerOptions {
   store: GenericStore;
+  /** The kinds served now: the built-in ones and the established custom resources. */
+  kinds: ServedKinds;
   /** Client certificate for reaching kubelets (pods/log, pods/exec). */
   kubelet?: KubeletClientConfig;
   services?: ApiServices;
@@ -41,7 +43,7 @@ const onStatus: Record<string, VerbHandler> = { GET: get, PUT: update, PATCH: pa
 
 export function resourceHandler(opts: ResourceHandlerOptions): Handler {
   return async ({ req, res, info, user, url }) => {
-    const def = findByPlural(info.apiGroup, info.apiVersion, info.resource);
+    const def = opts.kinds.find(info.apiGroup, info.apiVersion, info.resource);
     if (!def) throw notFound({ group: info.apiGroup, kind: info.resource });
     const scoped = namespaceScoped(info);
     if (scoped && !def.namespaced) throw notFound();

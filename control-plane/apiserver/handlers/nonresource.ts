@@ -5,6 +5,7 @@ import { AGGREGATED_DISCOVERY, aggregatedDiscovery, discoveryFor, openapiDocumen
 import type { Handler } from '../filters/chain.js';
 import { sendJSON } from '../http.js';
 import { methodNotAllowed } from '../registry/rest.js';
+import type { ServedKinds } from '../registry/served.js';
 
 /** Named checks: each resolves when healthy and rejects with the reason when not. */
 export type HealthChecks = Record<string, () => Promise<void>>;
@@ -17,6 +18,8 @@ export interface NonResourceOptions {
   /** Address and port discovery advertises. */
   advertiseAddress: string;
   port: number;
+  /** The kinds discovery lists and the OpenAPI documents describe; the built-in ones when unset. */
+  kinds?: ServedKinds;
 }
 
 const version = {
@@ -103,6 +106,7 @@ async function runChecks(name: string, checks: HealthChecks, only: string, q: UR
 export function nonResourceHandler(opts: NonResourceOptions): Handler {
   return async ({ req, res, url }) => {
     const p = clean(url.pathname);
+    const kinds = opts.kinds?.list();
     for (const root of ['/healthz', '/livez', '/readyz'] as const) {
       if (!under(p, root)) continue;
       const live = { ping: async () => {}, ...(opts.checks?.live ?? {}) };
@@ -115,7 +119,7 @@ export function nonResourceHandler(opts: NonResourceOptions): Handler {
       if (req.method !== 'GET' && req.method !== 'HEAD') throw methodNotAllowed();
       return sendJSON(res, 200, p === '/openid/v1/jwks' ? opts.serviceAccounts.jwks() : opts.serviceAccounts.openidConfiguration(), p === '/openid/v1/jwks' ? 'application/jwk-set+json' : 'application/json');
     }
-    const disco = discoveryFor(p, opts.advertiseAddress, opts.port);
+    const disco = discoveryFor(p, opts.advertiseAddress, opts.port, kinds);
     const readOnly = p === '/version' || p === '/openapi/v2' || under(p, '/openapi/v3') || disco !== undefined;
     if (readOnly && req.method !== 'GET' && req.method !== 'HEAD') throw methodNotAllowed();
     if (p === '/version') return sendJSON(res, 200, version);
@@ -124,13 +128,13 @@ export function nonResourceHandler(opts: NonResourceOptions): Handler {
       res.writeHead(200, { 'content-type': contentType }).end(body);
       return;
     }
-    if (p === '/openapi/v3') return sendJSON(res, 200, openapiIndex());
+    if (p === '/openapi/v3') return sendJSON(res, 200, openapiIndex(kinds));
     if (p.startsWith('/openapi/v3/')) {
-      const doc = openapiDocument(p.slice('/openapi/v3/'.length));
+      const doc = openapiDocument(p.slice('/openapi/v3/'.length), kinds);
       if (!doc) throw new StatusError(404, 'NotFound', 'the server could not find the requested resource');
       return sendJSON(res, 200, doc);
     }
-    if ((p === '/api' || p === '/apis') && wantsAggregated(req.headers.accept)) return sendJSON(res, 200, aggregatedDiscovery(p), AGGREGATED_DISCOVERY);
+    if ((p === '/api' || p === '/apis') && wantsAggregated(req.headers.accept)) return sendJSON(res, 200, aggregatedDiscovery(p, kinds), AGGREGATED_DISCOVERY);
     if (disco) return sendJSON(res, 200, disco);
     throw new StatusError(404, 'NotFound', 'the server could not find the requested resource');
   };

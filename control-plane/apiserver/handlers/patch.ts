@@ -6,27 +6,37 @@ import { jsonPatch, mergePatch, strategicMergePatch, type PatchSchema } from '..
 import type { KubeObject } from '../../../api/types.js';
 import { decodeBody, readBody, sendJSON } from '../http.js';
 import { patchSchema } from '../openapi/navigator.js';
-import { schemaFor } from '../openapi/schemas.js';
+import { schemaOf } from '../registry/kinds.js';
 import { apply } from './apply.js';
 import { fieldValidation } from './decode.js';
 import { isDryRun, managedFields, requester, strategyOf, type RequestScope } from './scope.js';
 
 type Any = any;
 
+const PATCH_TYPES = ['application/json-patch+json', 'application/merge-patch+json', 'application/strategic-merge-patch+json', 'application/apply-patch+yaml'];
+
+/** The PATCH content types a kind accepts: custom resources take no strategic merge patch (they have no patch meta). */
+function unsupported(accepted: string[]): StatusError {
+  const listed = accepted.filter((t) => t !== 'application/apply-patch+yaml' || accepted.length < PATCH_TYPES.length);
+  return new StatusError(415, 'UnsupportedMediaType', `the body of the request was in an unknown format - accepted media types include: ${listed.join(', ')}`);
+}
+
 function applyPatch(contentType: string, live: KubeObject, patch: unknown, schema: PatchSchema | undefined): unknown {
   if (contentType.startsWith('application/merge-patch+json')) return mergePatch(live, patch);
   if (contentType.startsWith('application/json-patch+json')) return jsonPatch(live, patch);
   if (contentType.startsWith('application/strategic-merge-patch+json')) return strategicMergePatch(live, patch, schema);
-  throw new StatusError(415, 'UnsupportedMediaType', `the body of the request was in an unknown format - accepted media types include: application/json-patch+json, application/merge-patch+json, application/strategic-merge-patch+json`);
+  throw unsupported(PATCH_TYPES);
 }
 
 export async function patch(s: RequestScope): Promise<void> {
   const { def, name } = s;
   const contentType = s.req.headers['content-type'] ?? '';
+  const accepted = def.patchTypes ?? PATCH_TYPES;
+  if (!accepted.some((t) => contentType.startsWith(t))) throw unsupported(accepted);
   if (contentType.startsWith('application/apply-patch')) return apply(s);
   const body = decodeBody(await readBody(s.req), 'application/json');
   const checkFields = fieldValidation(def, s.query, s.res);
-  const schema = patchSchema(schemaFor(def.group, def.version, def.kind));
+  const schema = patchSchema(schemaOf(def));
   const patched = (live: KubeObject): KubeObject => {
     const obj = applyPatch(contentType, live, body, schema) as Any;
     if (!obj || typeof obj !== 'object' || typeof obj.metadata !== 'object' || obj.metadata === null) throw badRequest('the patch removed the object\'s metadata');

@@ -4,7 +4,7 @@
 import type { KubeObject } from '../../../api/types.js';
 import { wireOrder } from '../http.js';
 import { toTable, type IncludeObject } from '../printers.js';
-import { apiVersionOf } from '../registry/kinds.js';
+import { apiVersionOf, listKindOf } from '../registry/kinds.js';
 import type { WatchEventOut } from '../registry/store.js';
 import type { RequestScope } from './scope.js';
 
@@ -16,15 +16,15 @@ function includeOf(q: URLSearchParams): IncludeObject {
 const partial = (o: KubeObject) => ({ kind: 'PartialObjectMetadata', apiVersion: 'meta.k8s.io/v1', metadata: o.metadata });
 
 export function objectResponse(s: RequestScope, o: KubeObject): unknown {
-  if (s.want.table) return toTable(s.def.kind, apiVersionOf(s.def), [o], includeOf(s.query), { resourceVersion: o.metadata.resourceVersion });
+  if (s.want.table) return toTable(s.def, [o], includeOf(s.query), { resourceVersion: o.metadata.resourceVersion });
   return s.want.partial ? partial(o) : o;
 }
 
 export function listResponse(s: RequestScope, items: KubeObject[], meta: Record<string, unknown>): unknown {
   const { def } = s;
-  if (s.want.table) return toTable(def.kind, apiVersionOf(def), items, includeOf(s.query), meta);
+  if (s.want.table) return toTable(def, items, includeOf(s.query), meta);
   if (s.want.partial) return { kind: 'PartialObjectMetadataList', apiVersion: 'meta.k8s.io/v1', metadata: meta, items: items.map(partial) };
-  return { kind: `${def.kind}List`, apiVersion: apiVersionOf(def), metadata: meta, items };
+  return { kind: listKindOf(def), apiVersion: apiVersionOf(def), metadata: meta, items };
 }
 
 /** Encodes the events of one watch; a Table names its columns in the first event only. */
@@ -34,7 +34,7 @@ export function watchEventEncoder(s: RequestScope): (e: WatchEventOut) => unknow
     let object: unknown = e.object;
     if (s.want.table && e.type !== 'ERROR' && e.type !== 'BOOKMARK') {
       const o = e.object as KubeObject;
-      object = toTable(s.def.kind, apiVersionOf(s.def), [o], includeOf(s.query), { resourceVersion: o.metadata.resourceVersion }, first);
+      object = toTable(s.def, [o], includeOf(s.query), { resourceVersion: o.metadata.resourceVersion }, first);
       first = false;
     } else if (s.want.partial && e.type !== 'ERROR' && e.type !== 'BOOKMARK') object = partial(e.object as KubeObject);
     return { type: e.type, object: wireOrder(object) };

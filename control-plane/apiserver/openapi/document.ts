@@ -4,7 +4,7 @@
 // PATCH operation; client-side `apply` computes its strategic merge patch from the schemas when the PATCH operation
 // accepts application/strategic-merge-patch+json.
 import { createHash } from 'node:crypto';
-import { groupVersions, kinds, verbsFor, type ResourceDef } from '../registry/kinds.js';
+import { groupVersions, kinds as builtin, verbsFor, type ResourceDef } from '../registry/kinds.js';
 import { refPrefix, type Schema } from './dsl.js';
 import { closure, definitionNameFor, refsIn } from './schemas.js';
 import { meta } from './meta.js';
@@ -55,17 +55,17 @@ const responses = (name: string | undefined, codes: string[]) => {
   return out;
 };
 const bodyOf = (name: string | undefined) => ({ content: { '*/*': name ? { schema: refTo(name) } : {} }, required: true });
-const patchBody = {
-  content: Object.fromEntries(
-    ['application/apply-patch+yaml', 'application/json-patch+json', 'application/merge-patch+json', 'application/strategic-merge-patch+json'].map((t) => [t, { schema: refTo(meta('Patch')) }]),
-  ),
+const PATCH_TYPES = ['application/apply-patch+yaml', 'application/json-patch+json', 'application/merge-patch+json', 'application/strategic-merge-patch+json'];
+/** The PATCH body of a kind: the content types it accepts (kubectl apply uses strategic merge only where offered). */
+const patchBody = (types: string[] = PATCH_TYPES) => ({
+  content: Object.fromEntries(PATCH_TYPES.filter((t) => types.includes(t)).map((t) => [t, { schema: refTo(meta('Patch')) }])),
   required: true,
-};
+});
 
 /** The paths of one kind: collection and object (with the verbs it serves), and its status and approval subresources. */
 function pathsOf(d: ResourceDef): Record<string, Schema> {
   const gvk = { group: d.group, version: d.version, kind: d.kind };
-  const schemaName = definitionNameFor(d.group, d.version, d.kind);
+  const schemaName = d.openapi?.name ?? definitionNameFor(d.group, d.version, d.kind);
   const listName = schemaName && `${schemaName}List`;
   const scope = d.namespaced ? 'Namespaced' : '';
   const id = (verb: string, suffix = '') => `${verb}${groupWord(d.group)}${capitalize(d.version)}${scope}${d.kind}${suffix}`;
@@ -80,7 +80,7 @@ function pathsOf(d: ResourceDef): Record<string, Schema> {
   const replace = (suffix: string, what: string) =>
     op(id('replace', suffix), 'put', { description: `replace ${what}`, parameters: [pretty, dryRun, fieldManager, fieldValidation], requestBody: bodyOf(schemaName), responses: responses(schemaName, ['200', '201']) });
   const patch = (suffix: string, what: string) =>
-    op(id('patch', suffix), 'patch', { description: `partially update ${what}`, parameters: [pretty, dryRun, fieldManager, fieldValidation, force], requestBody: patchBody, responses: responses(schemaName, ['200', '201']) });
+    op(id('patch', suffix), 'patch', { description: `partially update ${what}`, parameters: [pretty, dryRun, fieldManager, fieldValidation, force], requestBody: patchBody(d.patchTypes), responses: responses(schemaName, ['200', '201']) });
 
   // Only the verbs the kind serves: the review kinds, for one, are create-only.
   const verbs = new Set(verbsFor(d));
@@ -122,19 +122,22 @@ interface Built {
 const built = new Map<string, Built>();
 
 /** The document of one group-version, rebuilt only when the served kinds for it change. */
-function documentFor(group: string, version: string): Built {
+function documentFor(kinds: readonly ResourceDef[], group: string, version: string): Built {
   const defs = kinds.filter((d) => d.group === group && d.version === version);
-  const signature = defs.map((d) => `${d.plural}:${d.kind}:${d.namespaced}:${d.subresources.join(',')}:${verbsFor(d).join(',')}`).join(';');
+  const signature = defs.map((d) => `${d.plural}:${d.kind}:${d.namespaced}:${d.subresources.join(',')}:${verbsFor(d).join(',')}:${d.openapi?.revision ?? ''}`).join(';');
   const cached = built.get(`${group}/${version}`);
   if (cached?.signature === signature) return cached;
   const paths: Record<string, Schema> = {};
   for (const d of defs) Object.assign(paths, pathsOf(d));
+  // Custom resources bring their own definitions; what they refer to (ObjectMeta, ListMeta) comes from the catalog.
+  const own: Record<string, Schema> = Object.assign({}, ...defs.map((d) => d.openapi?.definitions ?? {}));
+  const schemas = { ...closure(refsIn([paths, own]).filter((n) => !Object.hasOwn(own, n))), ...own };
   const document: Schema = {
     openapi: '3.0.0',
     info: { title: 'Kubernetes', version: 'v1.32.0' },
     paths,
     components: {
-      schemas: closure(refsIn(paths)),
+      schemas: Object.fromEntries(Object.keys(schemas).sort().map((n) => [n, schemas[n]])),
       securitySchemes: { BearerToken: { type: 'apiKey', description: 'Bearer token authentication', name: 'authorization', in: 'header' } },
     },
     security: [{ BearerToken: [] }],
@@ -147,17 +150,17 @@ function documentFor(group: string, version: string): Built {
 }
 
 /** /openapi/v3: where each group-version's document lives. */
-export function openapiIndex(): { paths: Record<string, { serverRelativeURL: string }> } {
+export function openapiIndex(kinds: readonly ResourceDef[] = builtin): { paths: Record<string, { serverRelativeURL: string }> } {
   const paths: Record<string, { serverRelativeURL: string }> = {};
-  for (const { group, version } of groupVersions()) {
+  for (const { group, version } of groupVersions(kinds)) {
     const p = gvPathOf(group, version);
-    paths[p] = { serverRelativeURL: `/openapi/v3/${p}?hash=${documentFor(group, version).hash}` };
+    paths[p] = { serverRelativeURL: `/openapi/v3/${p}?hash=${documentFor(kinds, group, version).hash}` };
   }
   return { paths };
 }
 
 /** /openapi/v3/<gvPath>, e.g. "api/v1" or "apis/apps/v1"; undefined for a group-version not served. */
-export function openapiDocument(gvPath: string): Schema | undefined {
-  const gv = groupVersions().find(({ group, version }) => gvPathOf(group, version) === gvPath.replace(/^\/+|\/+$/g, ''));
-  return gv && documentFor(gv.group, gv.version).document;
+export function openapiDocument(gvPath: string, kinds: readonly ResourceDef[] = builtin): Schema | undefined {
+  const gv = groupVersions(kinds).find(({ group, version }) => gvPathOf(group, version) === gvPath.replace(/^\/+|\/+$/g, ''));
+  return gv && documentFor(kinds, gv.group, gv.version).document;
 }

@@ -1,6 +1,7 @@
 // The catalog: every definition by name, and the kinds found by their group-version-kind. Adding a kind is adding
 // its definitions (with `gvk`) to one of the group files and the group file to `groups` below; the API server
 // publishes it once registry.ts serves it.
+import { apiextensionsDefinitions } from './apiextensions.js';
 import { appsDefinitions } from './apps.js';
 import { authenticationDefinitions } from './authentication.js';
 import { authorizationDefinitions } from './authorization.js';
@@ -28,6 +29,7 @@ const groups: Definition[][] = [
   rbacDefinitions,
   certificatesDefinitions,
   networkingDefinitions,
+  apiextensionsDefinitions,
   // Served by the API server's review endpoints (create only), not by the registry: their schemas are here all the same.
   authenticationDefinitions,
   authorizationDefinitions,

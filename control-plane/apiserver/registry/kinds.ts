@@ -2,6 +2,10 @@
 // lives, its discovery facts (short names, categories, subresources) and the strategy the generic store follows for it.
 import { apiVersionOf, type ResourceRef } from '../../../api/resources.js';
 import type { KubeObject, StatusCause } from '../../../api/types.js';
+import type { Schema } from '../openapi/dsl.js';
+import { schemaFor } from '../openapi/schemas.js';
+import type { Printer } from '../printers.js';
+import { crdStatusStrategy, crdStrategy } from './apiextensions/customresourcedefinition.js';
 import { csrStatusStrategy, csrStrategy } from './certificates/strategy.js';
 import { podStrategy } from './core/pod.js';
 import { namespaceStrategy } from './core/namespace.js';
@@ -34,6 +38,37 @@ export interface ResourceDef extends ResourceRef {
   storage?: { group: string; plural: string; toStorage(obj: KubeObject): KubeObject; fromStorage(obj: KubeObject): KubeObject };
   /** A review kind: create-only, answered by this, nothing stored. */
   review?: Review;
+  /** The kind of its lists, when not <Kind>List (a CRD's spec.names.listKind). */
+  listKind?: string;
+  /** Its OpenAPI definitions when they are not in the built-in catalog (a custom resource's, from its CRD). */
+  openapi?: KindOpenAPI;
+  /** Table columns of its own (a CRD's additionalPrinterColumns); else the printers' for its kind. */
+  printer?: Printer;
+  /** Where its scale subresource reads and writes (a CRD's scale paths); else spec.replicas and status.replicas. */
+  scale?: ScalePaths;
+  /** PATCH content types it accepts, when not all four (custom resources take no strategic merge patch). */
+  patchTypes?: string[];
+  /** The fields of an object its schema does not know, when not judged by the catalog (a custom resource's pruning). */
+  unknownFields?(obj: KubeObject): string[];
+  /** Served while its definition is being deleted: objects are read, changed and deleted, never created. */
+  terminating?: boolean;
+}
+
+export interface KindOpenAPI {
+  /** The definition name of the kind (com.example.v1.Widget); its list is this name with "List". */
+  name: string;
+  /** The kind's schema, its $refs into the catalog (ObjectMeta). */
+  schema: Schema;
+  /** Definitions the OpenAPI document adds for it: the kind and its list. */
+  definitions: Record<string, Schema>;
+  /** Changes whenever the definitions do: the documents are rebuilt then. */
+  revision: string;
+}
+
+export interface ScalePaths {
+  specReplicasPath: string;
+  statusReplicasPath: string;
+  labelSelectorPath?: string;
 }
 
 /** The verbs a kind serves: every one for stored kinds, create alone for the reviews. */
@@ -78,20 +113,46 @@ export const kinds: ResourceDef[] = [
   def({ group: 'networking.k8s.io', version: 'v1', plural: 'ingresses', singular: 'ingress', kind: 'Ingress', namespaced: true, shortNames: ['ing'], subresources: ['status'], strategy: ingressStrategy }),
   def({ group: 'networking.k8s.io', version: 'v1', plural: 'ingressclasses', singular: 'ingressclass', kind: 'IngressClass', namespaced: false, strategy: ingressClassStrategy }),
   def({ group: 'certificates.k8s.io', version: 'v1', plural: 'certificatesigningrequests', singular: 'certificatesigningrequest', kind: 'CertificateSigningRequest', namespaced: false, shortNames: ['csr'], subresources: ['status', 'approval'], strategy: csrStrategy, statusStrategy: csrStatusStrategy }),
+  def({ group: 'apiextensions.k8s.io', version: 'v1', plural: 'customresourcedefinitions', singular: 'customresourcedefinition', kind: 'CustomResourceDefinition', namespaced: false, shortNames: ['crd', 'crds'], categories: ['api-extensions'], subresources: ['status'], strategy: crdStrategy, statusStrategy: crdStatusStrategy }),
   def({ group: 'events.k8s.io', version: 'v1', plural: 'events', singular: 'event', kind: 'Event', namespaced: true, shortNames: ['ev'], strategy: eventsV1.eventsV1Strategy, storage: { group: '', plural: 'events', toStorage: eventsV1.toCore, fromStorage: eventsV1.fromCore } }),
 ];
 
 /** The review kinds: create-only, nothing stored (registry/reviews.ts). */
 kinds.push(...reviewKinds);
 
+/** The kind its lists have. */
+export const listKindOf = (d: ResourceDef) => d.listKind ?? `${d.kind}List`;
+
+/** The OpenAPI schema of a kind: its own (a custom resource's) or the catalog's. */
+export const schemaOf = (d: ResourceDef): Schema | undefined => d.openapi?.schema ?? schemaFor(d.group, d.version, d.kind);
+
 export function findByPlural(group: string, version: string, plural: string): ResourceDef | undefined {
   return kinds.find((d) => d.group === group && d.version === version && d.plural === plural);
 }
 
-export function groupVersions(): { group: string; version: string }[] {
-  const seen = new Map<string, { group: string; version: string }>();
-  for (const d of kinds) seen.set(`${d.group}/${d.version}`, { group: d.group, version: d.version });
-  return [...seen.values()];
+/**
+ * The group-versions the kinds make, groups in order of first appearance, each group's versions by kube's version
+ * priority (v2 > v1 > v1beta2 > v1beta1 > v1alpha1 > other names, alphabetically): the first is the preferred one.
+ */
+export function groupVersions(defs: readonly ResourceDef[] = kinds): { group: string; version: string }[] {
+  const byGroup = new Map<string, Set<string>>();
+  for (const d of defs) {
+    if (!byGroup.has(d.group)) byGroup.set(d.group, new Set());
+    byGroup.get(d.group)!.add(d.version);
+  }
+  return [...byGroup].flatMap(([group, versions]) => [...versions].sort(compareVersions).map((version) => ({ group, version })));
+}
+
+/** kube's version priority order (CompareKubeAwareVersionStrings), highest first. */
+export function compareVersions(a: string, b: string): number {
+  const parse = (v: string) => {
+    const m = /^v(\d+)(?:(alpha|beta)(\d+))?$/.exec(v);
+    return m ? { major: Number(m[1]), stability: m[2] === 'alpha' ? 0 : m[2] === 'beta' ? 1 : 2, minor: Number(m[3] ?? 0) } : undefined;
+  };
+  const x = parse(a);
+  const y = parse(b);
+  if (!x || !y) return x ? -1 : y ? 1 : a.localeCompare(b);
+  return y.stability - x.stability || y.major - x.major || y.minor - x.minor;
 }
 
 /** Where objects live in the store: /registry/<group or core>/<plural>/<namespace>/<name>. */

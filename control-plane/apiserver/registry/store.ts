@@ -176,6 +176,10 @@ export class GenericStore {
 
   async create(def: ResourceDef, namespace: string | undefined, body: KubeObject, opts: WriteOptions = {}): Promise<KubeObject> {
     const { strategy } = def;
+    if (def.terminating) {
+      const name = body?.metadata?.name ?? '';
+      throw new StatusError(403, 'Forbidden', `${def.plural}.${def.group} "${name}" is forbidden: create not allowed while custom resource definition is terminating`, { name, group: def.group, kind: def.plural });
+    }
     const obj = structuredClone(body);
     obj.apiVersion = apiVersionOf(def);
     obj.kind = def.kind;
@@ -320,8 +324,9 @@ export class GenericStore {
         m.deletionTimestamp = m.deletionTimestamp && grace === 0 ? m.deletionTimestamp : formatTime(Date.now() + grace * 1000);
         m.deletionGracePeriodSeconds = grace;
       }
-      if (finalizers.length || grace > 0 || strategy.awaitsFinalization(marked)) {
-        strategy.prepareForDelete(marked);
+      // The kind marks what begins its deletion; a CRD adds the finalizer that has its objects deleted first.
+      strategy.prepareForDelete(marked, obj);
+      if ((m.finalizers ?? []).length || grace > 0 || strategy.awaitsFinalization(marked)) {
         if (!sameStoredObject(marked, obj)) {
           const rev = await this.tryUpdate(def, key, marked, kv.modRevision);
           if (rev === undefined) continue;

@@ -36,8 +36,11 @@ export interface Strategy {
    * stopped it, a namespace until its spec.finalizers are done.
    */
   awaitsFinalization(obj: KubeObject): boolean;
-  /** Marks an object whose deletion has begun (a namespace turns Terminating). */
-  prepareForDelete(obj: KubeObject): void;
+  /**
+   * Marks an object whose deletion is asked for (a namespace turns Terminating; a CRD gains the finalizer that
+   * deletes its objects first), given the stored object; what it marks is stored when the object does not go at once.
+   */
+  prepareForDelete(obj: KubeObject, stored?: KubeObject): void;
 }
 
 /** The parts a kind states; the rest is the common behaviour. */

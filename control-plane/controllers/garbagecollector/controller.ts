@@ -1,27 +1,62 @@
-// pkg/controller/garbagecollector GarbageCollector: passes over the tracked kinds, applying
-// computeGarbageCollection. Owners are confirmed missing with a live GET before anything is deleted, so informer lag
-// never deletes a dependent whose owner was just created.
+// pkg/controller/garbagecollector GarbageCollector: passes over every kind discovery lists as deletable, custom
+// resources included, applying computeGarbageCollection. Owners are confirmed missing with a live GET before anything
+// is deleted, so informer lag never deletes a dependent whose owner was just created.
 import { ignoreNotFound } from '../../../api/errors.js';
 import { logger } from '../../../api/log.js';
-import { apiVersionOf, Resources, type ResourceRef } from '../../../api/resources.js';
+import { serverPreferredResources, supportsVerbs } from '../../../api/discovery.js';
+import type { Informer } from '../../../api/informer.js';
+import { apiVersionOf, type ResourceRef } from '../../../api/resources.js';
 import type { KubeObject, OwnerReference } from '../../../api/types.js';
 import { periodic, type Controller, type ControllerContext } from '../controller.js';
 import { absentOwnerKey, computeGarbageCollection, type GraphObject } from './actions.js';
 
 const log = logger('garbage-collector');
-const PASS_INTERVAL_MS = 10_000;
 
-/** Kinds that own or are owned in this cluster. */
-const tracked: ResourceRef[] = [Resources.deployments, Resources.replicasets, Resources.daemonsets, Resources.statefulsets, Resources.jobs, Resources.cronjobs, Resources.pods, Resources.services, Resources.endpointslices, Resources.nodes, Resources.leases, Resources.configmaps, Resources.secrets];
+const PASS_INTERVAL_MS = 10_000;
+/** How long what discovery found stands before a pass asks again. */
+const DISCOVERY_TTL_MS = 5_000;
+
+/** What the collector never tracks, as kube's GC ignores events: they are many, short-lived and own nothing. */
+const IGNORED = new Set(['/events', 'events.k8s.io/events']);
+
+/** group/kind: how owner references are matched to a tracked kind, whatever version they name. */
+const groupKind = (apiVersion: string, kind: string) => `${apiVersion.includes('/') ? apiVersion.slice(0, apiVersion.lastIndexOf('/')) : ''}/${kind}`;
+
+interface Tracked {
+  resource: ResourceRef;
+  informer: Informer<KubeObject>;
+}
 
 export function garbageCollector(ctx: ControllerContext): Controller {
   const { client, informers } = ctx;
-  const caches = tracked.map((r) => ({ resource: r, informer: informers.for<KubeObject>(r) }));
-  const byKind = new Map(caches.map((c) => [`${apiVersionOf(c.resource)}/${c.resource.kind}`, c]));
+  // Every kind that can be listed, watched and deleted, found through discovery on each pass (kube's GC resyncs its
+  // monitors from discovery): custom resources are collected once their CRD is served, and forgotten once it is not.
+  const tracked = new Map<string, Tracked>();
+  const handled = new Set<string>();
+  let discoveredAt = -Infinity;
+
+  async function discover(): Promise<void> {
+    if (Date.now() - discoveredAt < DISCOVERY_TTL_MS) return;
+    const found = (await serverPreferredResources(client)).filter((r) => supportsVerbs(r, ['list', 'watch', 'delete']) && !IGNORED.has(`${r.group}/${r.plural}`));
+    const keys = new Set(found.map((r) => groupKind(apiVersionOf(r), r.kind)));
+    for (const key of [...tracked.keys()]) if (!keys.has(key)) tracked.delete(key);
+    for (const r of found) {
+      const key = groupKind(apiVersionOf(r), r.kind);
+      if (tracked.get(key)?.resource.version === r.version) continue;
+      const resource: ResourceRef = { group: r.group, version: r.version, plural: r.plural, kind: r.kind, namespaced: r.namespaced };
+      const informer = informers.for<KubeObject>(resource).start();
+      tracked.set(key, { resource, informer });
+      if (!handled.has(key)) {
+        handled.add(key);
+        informer.addHandlers({ onDelete: () => loop.kick(), onUpdate: (_o, n) => n.metadata.deletionTimestamp && loop.kick() });
+      }
+    }
+    discoveredAt = Date.now();
+  }
 
   /** Whether the owner exists with this uid (cache first, then a live read); owners of kinds not tracked always do. */
   async function ownerExists(o: OwnerReference, namespace: string | undefined): Promise<boolean> {
-    const c = byKind.get(`${o.apiVersion}/${o.kind}`);
+    const c = tracked.get(groupKind(o.apiVersion, o.kind));
     if (!c) return true;
     const key = c.resource.namespaced ? `${namespace}/${o.name}` : o.name;
     if (c.informer.get(key)?.metadata.uid === o.uid) return true;
@@ -30,7 +65,10 @@ export function garbageCollector(ctx: ControllerContext): Controller {
   }
 
   async function pass(): Promise<void> {
-    if (caches.some((c) => !c.informer.hasSynced())) return;
+    await discover();
+    const caches = [...tracked.values()];
+    // Nothing is decided from partial state: look again soon.
+    if (caches.some((c) => !c.informer.hasSynced())) return loop.kick();
     const objects: GraphObject[] = caches.flatMap((c) => c.informer.list().map((object) => ({ resource: c.resource, object })));
     const absentOwners = new Set<string>();
     const checked = new Set<string>();
@@ -63,6 +101,5 @@ export function garbageCollector(ctx: ControllerContext): Controller {
 
   // Deletions are what make dependents collectable: run a pass soon after one, and every 10 s regardless.
   const loop = periodic('garbage-collector', PASS_INTERVAL_MS, pass, (e) => log.warn({ err: (e as Error).message }, 'gc pass failed'), 500);
-  for (const { informer } of caches) informer.addHandlers({ onDelete: () => loop.kick(), onUpdate: (_o, n) => n.metadata.deletionTimestamp && loop.kick() });
   return loop;
 }
