@@ -89,10 +89,12 @@ t.test('IPVS mode in a VM: virtual servers, ipsets, kube-ipvs0, traffic, gracefu
   await vm.sh(
     `cd /tmp && nohup ${process.execPath} ${cliPath} proxy --proxy-mode ipvs --kubeconfig ${kubeconfig} --hostname-override vm1 --bind-address ${vmIP} --cluster-cidr 10.244.0.0/16 > /tmp/proxy.log 2>&1 &`,
   );
-  const proxyLog = () => vm.sh('cat /tmp/proxy.log');
-  await until('kube-proxy in the VM', async () => (await vm.run('curl -s 127.0.0.1:10249/proxyMode')).stdout === 'ipvs', 120_000, 500).catch(async (e: Error) => {
-    throw new Error(`${e.message}; proxy log:\n${await proxyLog()}`);
-  });
+  // A wait that fails shows what the VM's proxy said.
+  const waitFor = <T>(what: string, fn: () => Promise<T | undefined | false>, timeoutMs: number) =>
+    until(what, fn, timeoutMs, 500).catch(async (e: Error) => {
+      throw new Error(`${e.message}\nipvsadm -Ln:\n${(await vm.run('ipvsadm -Ln')).stdout}\nproxy log:\n${(await vm.run('tail -c 4000 /tmp/proxy.log')).stdout}`);
+    });
+  await waitFor('kube-proxy in the VM', async () => (await vm.run('curl -s 127.0.0.1:10249/proxyMode')).stdout === 'ipvs', 120_000);
   t.comment(`kube-proxy start in the VM: ${Date.now() - proxyStart} ms`);
   t.pass('/proxyMode answers ipvs');
 
@@ -128,10 +130,10 @@ t.test('IPVS mode in a VM: virtual servers, ipsets, kube-ipvs0, traffic, gracefu
     return rs;
   };
   const both = { [`${pods[0]!.ip}:8080`]: 1, [`${pods[1]!.ip}:8080`]: 1 };
-  await until('virtual servers for the ClusterIP and the NodePort', async () => {
+  await waitFor('virtual servers for the ClusterIP and the NodePort', async () => {
     const out = await ipvsadm();
     return JSON.stringify(realServers(out, '10.96.0.50:80')) === JSON.stringify(both) && JSON.stringify(realServers(out, `${vmIP}:30080`)) === JSON.stringify(both);
-  }, 60_000, 500);
+  }, 60_000);
   t.match(await ipvsadm(), /TCP {2}10\.96\.0\.50:80 rr/, 'rr by default');
   t.match(await vm.sh('ipset list KUBE-CLUSTER-IP'), /^10\.96\.0\.50,tcp:80$/m);
   t.match(await vm.sh('ipset list KUBE-NODE-PORT-TCP'), /^30080$/m);
@@ -144,27 +146,27 @@ t.test('IPVS mode in a VM: virtual servers, ipsets, kube-ipvs0, traffic, gracefu
 
   // Graceful removal: with a connection open to it, a removed endpoint's real server drains at weight 0.
   const hold = (await vm.sh(`${process.execPath} -e "${holder.replace(/"/g, '\\"').replace(/\n/g, ' ')}" 10.96.0.50 > /tmp/holder.log 2>&1 & echo $!`)).trim();
-  await until('two held connections', async () => (await vm.sh('cat /tmp/holder.log')).includes('held'), 30_000, 200);
+  await waitFor('two held connections', async () => (await vm.sh('cat /tmp/holder.log')).includes('held'), 30_000);
   await apply(slice('web', [pods[0]!.ip]));
-  await until('pod2 at weight 0', async () => realServers(await ipvsadm(), '10.96.0.50:80')?.[`${pods[1]!.ip}:8080`] === 0, 30_000, 300);
+  await waitFor('pod2 at weight 0', async () => realServers(await ipvsadm(), '10.96.0.50:80')?.[`${pods[1]!.ip}:8080`] === 0, 30_000);
   t.pass('the removed endpoint stays at weight 0 while its connection lasts');
   await vm.sh(`kill -USR1 ${hold}`);
-  await until('no connection to pod2 left', async () => !(await vm.sh('ipvsadm -Lnc')).includes(`${pods[1]!.ip}:8080`), 60_000, 500);
+  await waitFor('no connection to pod2 left', async () => !(await vm.sh('ipvsadm -Lnc')).includes(`${pods[1]!.ip}:8080`), 60_000);
   // The next sync (here: another Service) sees no connections and deletes it.
   await apply(service('other', '10.96.0.51'));
   await apply(slice('other', [pods[1]!.ip]));
-  await until('pod2 gone from the web ClusterIP', async () => {
+  await waitFor('pod2 gone from the web ClusterIP', async () => {
     const rs = realServers(await ipvsadm(), '10.96.0.50:80');
     return JSON.stringify(rs) === JSON.stringify({ [`${pods[0]!.ip}:8080`]: 1 });
-  }, 90_000, 500);
+  }, 90_000);
   t.pass('then it is deleted');
   t.same([...new Set(await curlMany('http://10.96.0.51/', 2))], ['pod2'], 'the other Service works');
 
   await kubectl(['delete', 'service', 'web']);
-  await until('the web virtual servers and address gone', async () => {
+  await waitFor('the web virtual servers and address gone', async () => {
     const out = await ipvsadm();
     return !out.includes('10.96.0.50:80') && !out.includes(':30080') && !(await vm.sh('ip addr show kube-ipvs0')).includes('10.96.0.50');
-  }, 60_000, 500);
+  }, 60_000);
   t.notMatch(await vm.sh('ipset list KUBE-CLUSTER-IP'), /10\.96\.0\.50/, 'its ipset entry too');
   t.comment(`test run time: ${Date.now() - started} ms; repo ${repoRoot}`);
 });

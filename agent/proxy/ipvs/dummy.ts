@@ -3,6 +3,7 @@
 // where NodePorts get a virtual server each. Over rtnetlink, in this process's network namespace.
 import { createRtNetlink, FlagsNew, type RtNetlinkSocket } from 'netlink';
 import { ipv4Bytes, parseIPv4 } from '../../../api/net.js';
+import { Serial } from './serial.js';
 
 /** kube-proxy's defaultDummyDevice. */
 export const dummyDevice = 'kube-ipvs0';
@@ -40,18 +41,19 @@ const dotted = (b: Buffer | undefined) => (b && b.length === 4 ? [...b].join('.'
 
 export class RtLinks implements Links {
   private closed = false;
+  private readonly serial = new Serial();
 
   constructor(private readonly socket: RtNetlinkSocket = createRtNetlink()) {}
 
   private async index(name: string): Promise<number | undefined> {
-    const links = await this.socket.getLinks();
+    const links = await this.serial.run(() => this.socket.getLinks());
     return links.find((l) => l.attrs.ifname === name)?.data.index;
   }
 
   async ensureDummyDevice(name: string): Promise<void> {
     if ((await this.index(name)) !== undefined) return;
     try {
-      await this.socket.newLink({}, { ifname: name, linkinfo: linkInfoKind('dummy') }, { flags: FlagsNew.CREATE | FlagsNew.EXCL });
+      await this.serial.run(() => this.socket.newLink({}, { ifname: name, linkinfo: linkInfoKind('dummy') }, { flags: FlagsNew.CREATE | FlagsNew.EXCL }));
     } catch (e) {
       throw new Error(`creating dummy link ${name}: ${(e as Error).message} (does this kernel have dummy link support?)`);
     }
@@ -59,12 +61,12 @@ export class RtLinks implements Links {
 
   async deleteDummyDevice(name: string): Promise<void> {
     const index = await this.index(name);
-    if (index !== undefined) await this.socket.delLink({ index });
+    if (index !== undefined) await this.serial.run(() => this.socket.delLink({ index }));
   }
 
   private async addressList(): Promise<{ ip: string; index: number }[]> {
     const out: { ip: string; index: number }[] = [];
-    for (const a of await this.socket.getAddresses({ family: AF_INET })) {
+    for (const a of await this.serial.run(() => this.socket.getAddresses({ family: AF_INET }))) {
       const ip = dotted(a.attrs.local) ?? dotted(a.attrs.address);
       if (ip && a.data.index !== undefined) out.push({ ip, index: a.data.index });
     }
@@ -82,7 +84,7 @@ export class RtLinks implements Links {
     if (index === undefined) throw new Error(`link ${name} not found`);
     const bytes = ipv4Bytes(parseIPv4(ip)!);
     try {
-      await this.socket.newAddress({ family: AF_INET, prefixlen: 32, index }, { local: bytes, address: bytes }, { flags: FlagsNew.CREATE | FlagsNew.EXCL });
+      await this.serial.run(() => this.socket.newAddress({ family: AF_INET, prefixlen: 32, index }, { local: bytes, address: bytes }, { flags: FlagsNew.CREATE | FlagsNew.EXCL }));
     } catch (e) {
       if (!/EEXIST/.test((e as Error).message)) throw new Error(`binding ${ip} to ${name}: ${(e as Error).message}`);
     }
@@ -93,7 +95,7 @@ export class RtLinks implements Links {
     if (index === undefined) return;
     const bytes = ipv4Bytes(parseIPv4(ip)!);
     try {
-      await this.socket.delAddress({ family: AF_INET, prefixlen: 32, index }, { local: bytes, address: bytes });
+      await this.serial.run(() => this.socket.delAddress({ family: AF_INET, prefixlen: 32, index }, { local: bytes, address: bytes }));
     } catch (e) {
       if (!/EADDRNOTAVAIL|ENOENT/.test((e as Error).message)) throw new Error(`unbinding ${ip} from ${name}: ${(e as Error).message}`);
     }

@@ -5,6 +5,7 @@
 import { createGenericNetlink, FlagsGet, genl, type GenericNetlinkSocket } from 'netlink';
 import { parseIPv4 } from '../../../api/net.js';
 import type { Protocol } from '../servicechange.js';
+import { Serial } from './serial.js';
 
 export const IPVS_GENL_NAME = 'IPVS';
 export const IPVS_GENL_VERSION = 1;
@@ -273,6 +274,7 @@ export class IpvsError extends Error {
 export class GenlIpvs implements Ipvs {
   private familyId?: Promise<number>;
   private closed = false;
+  private readonly serial = new Serial();
 
   constructor(private readonly socket: GenericNetlinkSocket = createGenericNetlink()) {}
 
@@ -294,7 +296,7 @@ export class GenlIpvs implements Ipvs {
   private async run(req: IpvsRequest, what: string): Promise<Buffer[]> {
     const family = await this.family();
     try {
-      const [msgs] = await this.socket.request(family, req.cmd, IPVS_GENL_VERSION, req.payload, req.dump ? { flags: FlagsGet.DUMP } : {});
+      const [msgs] = await this.serial.run(() => this.socket.request(family, req.cmd, IPVS_GENL_VERSION, req.payload, req.dump ? { flags: FlagsGet.DUMP } : {}));
       return msgs.map((m) => m.data);
     } catch (e) {
       throw new IpvsError(`IPVS ${what}: ${(e as Error).message}`);
