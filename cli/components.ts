@@ -153,7 +153,7 @@ export function componentCommands(ctx: CommandContext) {
 
   const proxy = {
     ownConfigFile: true,
-    summary: 'Run kube-proxy: Service rules in iptables or nftables, :10249 metrics and /proxyMode, :10256 health',
+    summary: 'Run kube-proxy: Service rules in iptables, nftables or IPVS, :10249 metrics and /proxyMode, :10256 health',
     usage: 'kubets proxy [--config FILE] [--hostname-override NODE] [--kubeconfig FILE] [--proxy-mode MODE] [flags]',
     options: {
       config: { type: 'string' },
@@ -210,6 +210,7 @@ export function componentCommands(ctx: CommandContext) {
         healthzBindAddress: String(v['healthz-bind-address'] ?? file.healthzBindAddress ?? proxyDefaults.healthzBindAddress),
         syncPeriodMs: file.syncPeriodMs ?? proxyDefaults.syncPeriodMs,
         minSyncPeriodMs: file.minSyncPeriodMs ?? proxyDefaults.minSyncPeriodMs,
+        ipvs: file.ipvs,
       };
       const running = await startProxy(config, client);
       process.stderr.write(`kubets proxy: ${mode} mode for node ${nodeName} (${nodeIP}); metrics ${config.metricsBindAddress}, healthz ${config.healthzBindAddress}\n`);

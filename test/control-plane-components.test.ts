@@ -113,4 +113,9 @@ t.test('bad flags are refused with the flag named', async (t) => {
   r = await run(['proxy', '--proxy-mode', 'userspace']);
   t.equal(r.exitCode, 2);
   t.match(r.stderr, '--proxy-mode "userspace": want one of iptables, nftables, ipvs');
+  // This machine's kernel has no IPVS: the mode stops with one line, and nothing falls back to another mode.
+  r = await run(['proxy', '--proxy-mode', 'ipvs', '--hostname-override', 'n1']);
+  t.equal(r.exitCode, 1);
+  t.equal(r.stderr.trim().split('\n').length, 1, r.stderr);
+  t.match(r.stderr, /^kubets proxy: proxy mode "ipvs" needs kernel module ip_vs, which this kernel \(.+\) does not have and cannot load; modes that work here: iptables, nftables$/m);
 });

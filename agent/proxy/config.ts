@@ -21,6 +21,15 @@ export interface ProxyConfig {
   syncPeriodMs: number;
   /** Least time between two syncs (kube's 1 s). */
   minSyncPeriodMs: number;
+  /** IPVS mode: ipvs.scheduler (default rr) and ipvs.tcpTimeout/tcpFinTimeout/udpTimeout (unset: the kernel's). */
+  ipvs?: IpvsConfig;
+}
+
+export interface IpvsConfig {
+  scheduler?: string;
+  tcpTimeoutMs?: number;
+  tcpFinTimeoutMs?: number;
+  udpTimeoutMs?: number;
 }
 
 export const proxyDefaults = {
@@ -101,6 +110,15 @@ export function parseProxyConfigFile(text: string, file: string): ProxyConfigFil
   set('healthzBindAddress', str(doc.healthzBindAddress, 'healthzBindAddress'));
   set('nodeNameOverride', str(doc.hostnameOverride, 'hostnameOverride'));
   set('kubeconfig', str(section('clientConnection').kubeconfig, 'clientConnection.kubeconfig'));
+  const ipvsSection = section('ipvs');
+  const ipvs: IpvsConfig = {};
+  const scheduler = str(ipvsSection.scheduler, 'ipvs.scheduler');
+  if (scheduler !== undefined) ipvs.scheduler = scheduler;
+  for (const [field, key] of [['tcpTimeout', 'tcpTimeoutMs'], ['tcpFinTimeout', 'tcpFinTimeoutMs'], ['udpTimeout', 'udpTimeoutMs']] as const) {
+    const ms = duration(ipvsSection[field], `ipvs.${field}`);
+    if (ms) ipvs[key] = ms;
+  }
+  if (Object.keys(ipvs).length > 0) out.ipvs = ipvs;
   const bind = str(doc.bindAddress, 'bindAddress');
   if (bind && bind !== '0.0.0.0' && bind !== '::') out.bindAddress = bind;
   return out;
@@ -124,6 +142,10 @@ export function proxyConfigFileText(o: { mode: ProxyMode; clusterCIDR: string; m
     'nftables:',
     '  syncPeriod: 30s',
     '  minSyncPeriod: 1s',
+    'ipvs:',
+    '  syncPeriod: 30s',
+    '  minSyncPeriod: 1s',
+    '  scheduler: ""',
     '',
   ].join('\n');
 }

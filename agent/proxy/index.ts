@@ -1,5 +1,5 @@
 // kube-proxy's entry point: check the configured mode can run here, remove the other modes' rules, pick the mode's
-// backend, feed it Services and EndpointSlices from informers, run its sync loop, and serve :10249 (/proxyMode,
+// backend (iptables, nftables, IPVS), feed it Services and EndpointSlices from informers, run its sync loop, and serve :10249 (/proxyMode,
 // /metrics, /healthz), :10256 (/healthz, /livez) and the health check node ports of Local-policy services.
 import type { ApiClient } from '../../api/client.js';
 import { Informer } from '../../api/informer.js';
@@ -10,6 +10,7 @@ import { cleanupOtherModes } from './cleanup.js';
 import { hostExec } from './exec.js';
 import { ProxyHealthServer } from './healthcheck.js';
 import { IptablesProxier } from './iptables/proxier.js';
+import { IpvsProxier } from './ipvs/proxier.js';
 import { ProxyMetrics } from './metrics.js';
 import type { ProxyConfig } from './config.js';
 import { checkProxyMode, type KernelProbe } from './modes.js';
@@ -61,10 +62,19 @@ export async function startProxy(config: ProxyConfig, client: ApiClient, opts: P
     health,
     serviceHealth,
   };
+  const seconds = (ms: number | undefined) => Math.round((ms ?? 0) / 1000);
   const proxier: Provider =
     mode === 'nftables'
       ? new NftablesProxier({ ...common, nodePortAddresses, serviceCIDRs: [config.serviceCIDR] })
-      : new IptablesProxier(common);
+      : mode === 'ipvs'
+        ? new IpvsProxier({
+            ...common,
+            scheduler: config.ipvs?.scheduler,
+            tcpTimeoutSeconds: seconds(config.ipvs?.tcpTimeoutMs),
+            tcpFinTimeoutSeconds: seconds(config.ipvs?.tcpFinTimeoutMs),
+            udpTimeoutSeconds: seconds(config.ipvs?.udpTimeoutMs),
+          })
+        : new IptablesProxier(common);
   const metricsServer = new MetricsServer({ bindAddress: config.metricsBindAddress, proxyMode: mode, registry: metrics.registry });
 
   const services = new Informer<Service>(client, Resources.services);

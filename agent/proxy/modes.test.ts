@@ -35,19 +35,24 @@ t.test('ipvs on a kernel without ip_vs stops with one line naming the module and
   t.same(k.probed, ['/proc/net/ip_vs', '/proc/modules', '/lib/modules/6.1.0-27-amd64/modules.builtin', 'modprobe ip_vs'], "kube-proxy's places, in order");
 });
 
-t.test('ip_vs found loaded, built in, or loadable gets past the kernel check (IPVS itself is not here yet)', async (t) => {
+t.test('ip_vs found loaded, built in, or loadable, with dummy links, passes the check', async (t) => {
+  const dummy = '/lib/modules/6.1.0-27-amd64/modules.builtin';
   const cases: [string, KernelProbe][] = [
-    ['in the running kernel', kernel({ '/proc/net/ip_vs': '' })],
-    ['loaded', kernel({ '/proc/modules': 'nf_conntrack 172032 1 - Live 0x0\nip_vs 176128 0 - Live 0x0\n' })],
-    ['built in', kernel({ '/lib/modules/6.1.0-27-amd64/modules.builtin': 'kernel/net/netfilter/ipvs/ip_vs.ko\n' })],
-    ['loadable', kernel({}, { ip_vs: '/proc/net/ip_vs' })],
+    ['in the running kernel', kernel({ '/proc/net/ip_vs': '', '/sys/module/dummy': '' })],
+    ['loaded', kernel({ '/proc/modules': 'nf_conntrack 172032 1 - Live 0x0\nip_vs 176128 0 - Live 0x0\ndummy 16384 0 - Live 0x0\n' })],
+    ['built in', kernel({ [dummy]: 'kernel/net/netfilter/ipvs/ip_vs.ko\nkernel/drivers/net/dummy.ko\n' })],
+    ['loadable', kernel({}, { ip_vs: '/proc/net/ip_vs', dummy: '/sys/module/dummy' })],
   ];
-  for (const [what, k] of cases) {
-    await t.rejects(checkProxyMode('ipvs', k), { message: 'proxy mode "ipvs" is not implemented yet; modes that work here: iptables, nftables' }, what);
-  }
+  for (const [what, k] of cases) t.equal(await checkProxyMode('ipvs', k), 'ipvs', what);
   const fakeLoad = kernel({});
   fakeLoad.modprobe = async () => true;
   await t.rejects(checkProxyMode('ipvs', fakeLoad), { message: /needs kernel module ip_vs/ }, 'modprobe "succeeding" without /proc/net/ip_vs is not enough');
+});
+
+t.test('ipvs on a kernel with ip_vs but without dummy links names the dummy module', async (t) => {
+  await t.rejects(checkProxyMode('ipvs', kernel({ '/proc/net/ip_vs': '' })), {
+    message: 'proxy mode "ipvs" needs kernel module dummy (for the kube-ipvs0 link), which this kernel (6.1.0-27-amd64) does not have and cannot load; modes that work here: iptables, nftables',
+  });
 });
 
 t.test('this host: ipvs is refused with a ProxyModeUnavailableError whatever the kernel has', async (t) => {

@@ -1,5 +1,5 @@
 // Proxy mode selection, as kube-proxy's start-up (cmd/kube-proxy/app/server_linux.go): the mode names, and whether
-// this kernel can run the one asked for. IPVS needs the ip_vs module, which kube-proxy looks for the way this does —
+// this kernel can run the one asked for. IPVS needs the ip_vs module (and dummy links), looked for the way kube-proxy does —
 // present in the running kernel (/proc/net/ip_vs), loaded (/proc/modules), built in (modules.builtin), or loadable
 // (modprobe) — and a mode that can't run stops start-up with one line instead of falling back silently.
 import fs from 'node:fs/promises';
@@ -11,7 +11,7 @@ export const proxyModes = ['iptables', 'nftables', 'ipvs'] as const;
 export type ProxyMode = (typeof proxyModes)[number];
 
 /** The modes this build has a proxier for. */
-export const implementedProxyModes: readonly ProxyMode[] = ['iptables', 'nftables'];
+export const implementedProxyModes: readonly ProxyMode[] = ['iptables', 'nftables', 'ipvs'];
 
 export function isProxyMode(s: string): s is ProxyMode {
   return (proxyModes as readonly string[]).includes(s);
@@ -64,6 +64,10 @@ export async function checkProxyMode(mode: string, probe: KernelProbe = hostKern
   if (mode === 'ipvs') {
     if (!(await kernelHasModule(probe, 'ip_vs', '/proc/net/ip_vs'))) {
       throw new ProxyModeUnavailableError(mode, `proxy mode "ipvs" needs kernel module ip_vs, which this kernel (${probe.release()}) does not have and cannot load; modes that work here: ${others}`);
+    }
+    // The service addresses live on the kube-ipvs0 dummy link.
+    if (!(await kernelHasModule(probe, 'dummy', '/sys/module/dummy'))) {
+      throw new ProxyModeUnavailableError(mode, `proxy mode "ipvs" needs kernel module dummy (for the kube-ipvs0 link), which this kernel (${probe.release()}) does not have and cannot load; modes that work here: ${others}`);
     }
   }
   if (!implementedProxyModes.includes(mode)) {

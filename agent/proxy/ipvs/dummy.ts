@@ -1,0 +1,119 @@
+// kube-proxy's pkg/proxy/ipvs/netlink_linux.go: the `kube-ipvs0` dummy link that holds every ClusterIP and external
+// IP (so the kernel treats them as local and IPVS sees the packets in INPUT), and the node's other local addresses,
+// where NodePorts get a virtual server each. Over rtnetlink, in this process's network namespace.
+import { createRtNetlink, FlagsNew, type RtNetlinkSocket } from 'netlink';
+import { ipv4Bytes, parseIPv4 } from '../../../api/net.js';
+import { Serial } from './serial.js';
+
+/** kube-proxy's defaultDummyDevice. */
+export const dummyDevice = 'kube-ipvs0';
+
+/** What the proxier needs from the kernel's links (kube-proxy's NetLinkHandle). Injected; FakeLinks fakes it. */
+export interface Links {
+  /** Creates the dummy link unless it exists. */
+  ensureDummyDevice(name: string): Promise<void>;
+  /** Deletes the link; no error when it doesn't exist. */
+  deleteDummyDevice(name: string): Promise<void>;
+  /** IPv4 addresses on the link (none if it doesn't exist). */
+  addresses(name: string): Promise<Set<string>>;
+  bindAddress(ip: string, name: string): Promise<void>;
+  unbindAddress(ip: string, name: string): Promise<void>;
+  /** IPv4 addresses on every other link, without loopback and link-local ones: where NodePorts answer. */
+  localAddressesExcept(name: string): Promise<Set<string>>;
+  close(): void;
+}
+
+const AF_INET = 2;
+/** IFLA_INFO_KIND inside IFLA_LINKINFO. */
+const IFLA_INFO_KIND = 1;
+
+function linkInfoKind(kind: string): Buffer {
+  const payload = Buffer.from(`${kind}\0`, 'latin1');
+  const len = 4 + payload.length;
+  const out = Buffer.alloc((len + 3) & ~3);
+  out.writeUInt16LE(len, 0);
+  out.writeUInt16LE(IFLA_INFO_KIND, 2);
+  payload.copy(out, 4);
+  return out;
+}
+
+const dotted = (b: Buffer | undefined) => (b && b.length === 4 ? [...b].join('.') : undefined);
+
+export class RtLinks implements Links {
+  private closed = false;
+  private readonly serial = new Serial();
+
+  constructor(private readonly socket: RtNetlinkSocket = createRtNetlink()) {}
+
+  private async index(name: string): Promise<number | undefined> {
+    const links = await this.serial.run(() => this.socket.getLinks());
+    return links.find((l) => l.attrs.ifname === name)?.data.index;
+  }
+
+  async ensureDummyDevice(name: string): Promise<void> {
+    if ((await this.index(name)) !== undefined) return;
+    try {
+      await this.serial.run(() => this.socket.newLink({}, { ifname: name, linkinfo: linkInfoKind('dummy') }, { flags: FlagsNew.CREATE | FlagsNew.EXCL }));
+    } catch (e) {
+      throw new Error(`creating dummy link ${name}: ${(e as Error).message} (does this kernel have dummy link support?)`);
+    }
+  }
+
+  async deleteDummyDevice(name: string): Promise<void> {
+    const index = await this.index(name);
+    if (index !== undefined) await this.serial.run(() => this.socket.delLink({ index }));
+  }
+
+  private async addressList(): Promise<{ ip: string; index: number }[]> {
+    const out: { ip: string; index: number }[] = [];
+    for (const a of await this.serial.run(() => this.socket.getAddresses({ family: AF_INET }))) {
+      const ip = dotted(a.attrs.local) ?? dotted(a.attrs.address);
+      if (ip && a.data.index !== undefined) out.push({ ip, index: a.data.index });
+    }
+    return out;
+  }
+
+  async addresses(name: string): Promise<Set<string>> {
+    const index = await this.index(name);
+    if (index === undefined) return new Set();
+    return new Set((await this.addressList()).filter((a) => a.index === index).map((a) => a.ip));
+  }
+
+  async bindAddress(ip: string, name: string): Promise<void> {
+    const index = await this.index(name);
+    if (index === undefined) throw new Error(`link ${name} not found`);
+    const bytes = ipv4Bytes(parseIPv4(ip)!);
+    try {
+      await this.serial.run(() => this.socket.newAddress({ family: AF_INET, prefixlen: 32, index }, { local: bytes, address: bytes }, { flags: FlagsNew.CREATE | FlagsNew.EXCL }));
+    } catch (e) {
+      if (!/EEXIST/.test((e as Error).message)) throw new Error(`binding ${ip} to ${name}: ${(e as Error).message}`);
+    }
+  }
+
+  async unbindAddress(ip: string, name: string): Promise<void> {
+    const index = await this.index(name);
+    if (index === undefined) return;
+    const bytes = ipv4Bytes(parseIPv4(ip)!);
+    try {
+      await this.serial.run(() => this.socket.delAddress({ family: AF_INET, prefixlen: 32, index }, { local: bytes, address: bytes }));
+    } catch (e) {
+      if (!/EADDRNOTAVAIL|ENOENT/.test((e as Error).message)) throw new Error(`unbinding ${ip} from ${name}: ${(e as Error).message}`);
+    }
+  }
+
+  async localAddressesExcept(name: string): Promise<Set<string>> {
+    const skip = await this.index(name);
+    const out = new Set<string>();
+    for (const a of await this.addressList()) {
+      if (a.index === skip || a.ip.startsWith('127.') || a.ip.startsWith('169.254.')) continue;
+      out.add(a.ip);
+    }
+    return out;
+  }
+
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.socket.socket.close();
+  }
+}
