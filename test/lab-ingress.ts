@@ -92,9 +92,9 @@ spec:
     t.equal(missing.code, 503, 'a route to a Service that does not exist: 503');
     t.match(missing.body, /no-such-service/);
     // The web pods serve only their index page: the route that still works is asked for that.
-    const other = await curl(['-H', 'Host: web.local', `http://${workerIPs[0]}/`]);
-    t.equal(other.code, 200, 'the other routes keep working');
-    t.match(other.body, /hello from web-/);
+    const stillWorks = await curl(['-H', 'Host: web.local', `http://${workerIPs[0]}/`]);
+    t.equal(stillWorks.code, 200, 'the other routes keep working');
+    t.match(stillWorks.body, /hello from web-/);
     t.equal((await curl(['-H', 'Host: nobody.local', `http://${workerIPs[0]}/`])).code, 404, 'a host with no rule: 404');
 
     // HTTPS: the Secret's certificate by SNI, verified against the test's CA.
