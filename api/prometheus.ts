@@ -30,7 +30,8 @@ export function formatValue(v: number): string {
 }
 
 function sampleLine(name: string, s: Sample): string {
-  const labels = Object.entries(s.labels ?? {});
+  // Label pairs sorted by name, as the Go client writes them.
+  const labels = Object.entries(s.labels ?? {}).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
   const ls = labels.length ? `{${labels.map(([k, v]) => `${k}="${escapeLabel(v)}"`).join(',')}}` : '';
   const ts = s.timestampMs !== undefined ? ` ${Math.round(s.timestampMs)}` : '';
   return `${name}${ls} ${formatValue(s.value)}${ts}\n`;

@@ -16,7 +16,7 @@ import { readMeminfo, readNetDev, readProcStat, readRlimit, statFs, type FsUsage
 
 const log = logger('kubelet.stats');
 
-export type StatsRuntime = Pick<CriClient, 'listPodSandbox' | 'listContainers' | 'listContainerStats' | 'imageFsInfo'>;
+export type StatsRuntime = Pick<CriClient, 'listPodSandbox' | 'listContainers' | 'containerStatus' | 'listContainerStats' | 'imageFsInfo'>;
 
 export interface StatsProviderOptions {
   nodeName: string;
@@ -161,6 +161,8 @@ export class StatsProvider {
   /** The last CPU reading of each cgroup key, for the next rate. */
   private readonly last = new Map<string, Reading>();
   private latest: Housekeeping | undefined;
+  /** Each container's image as the pod named it (ListContainers gives the image ID), looked up once. */
+  private readonly images = new Map<string, string>();
   private timer: NodeJS.Timeout | undefined;
   private running: Promise<void> | undefined;
   private closed = false;
@@ -235,6 +237,13 @@ export class StatsProvider {
           if (u) usage.set(`ctr/${c.id}`, u);
         }
       }
+      for (const c of containers) {
+        if (this.images.has(c.id)) continue;
+        const st = await this.opts.runtime.containerStatus({ container_id: c.id }).catch(() => undefined);
+        this.images.set(c.id, st?.status?.image?.image || c.image?.image || c.image_ref);
+      }
+      const live = new Set(containers.map((c) => c.id));
+      for (const id of this.images.keys()) if (!live.has(id)) this.images.delete(id);
       // Readings of cgroups that are gone are forgotten.
       for (const key of this.last.keys()) if (!usage.has(key)) this.last.delete(key);
       this.latest = { sandboxes, containers, cri, usage };
@@ -317,7 +326,7 @@ export class StatsProvider {
         containers.push({
           id: c.id,
           name,
-          image: c.image?.image ?? c.image_ref,
+          image: this.images.get(c.id) ?? c.image?.image ?? c.image_ref,
           cgroup: path.posix.join(cgroup, c.id),
           startTime: Math.round(c.created_at / 1e6),
           usage: hk.usage.get(`ctr/${c.id}`),
