@@ -8,7 +8,8 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { logger } from '../../../api/log.js';
-import type { ContainerStats as CriContainerStats, CriClient, Container as CriContainer, PodSandbox } from '../cri/client.js';
+import * as grpc from '@grpc/grpc-js';
+import { CriError, type ContainerStats as CriContainerStats, type CriClient, type Container as CriContainer, type PodSandbox } from '../cri/client.js';
 import { Label } from '../runtime.js';
 import { podCgroupParent, podLogsRoot } from '../specs.js';
 import { cgroupPids, readCgroup, type CgroupMemory, type CgroupSample } from './cgroups.js';
@@ -217,9 +218,11 @@ export class StatsProvider {
         try {
           for (const s of (await this.opts.runtime.listContainerStats({})).stats) if (s.attributes?.id) cri.set(s.attributes.id, s);
         } catch (e) {
-          // A runtime without CRI stats: cgroups alone.
-          this.criStatsWork = false;
-          log.info({ err: (e as Error).message }, 'the runtime does not answer ListContainerStats; reading cgroups only');
+          // A runtime without CRI stats: cgroups alone from now on. Any other failure is this pass's only.
+          if (e instanceof CriError && e.code === grpc.status.UNIMPLEMENTED) {
+            this.criStatsWork = false;
+            log.info({ err: e.message }, 'the runtime does not implement ListContainerStats; reading cgroups only');
+          } else log.debug({ err: (e as Error).message }, 'ListContainerStats failed');
         }
       }
       const usage = new Map<string, Usage>();

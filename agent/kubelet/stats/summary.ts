@@ -58,11 +58,11 @@ function container(c: ContainerFacts, onlyCpuAndMemory: boolean): ContainerStats
 }
 
 /** Ephemeral storage of a pod: its containers' writable layers and logs together (the kubelet's ephemeral-storage). */
-function ephemeral(containers: ContainerFacts[], time: number): FsStats | undefined {
+function ephemeral(containers: ContainerFacts[]): FsStats | undefined {
   const parts = containers.flatMap((c) => [c.rootfs, c.logs]).filter((f): f is FsFacts => !!f);
   if (!parts.length) return undefined;
   const base = containers.find((c) => c.rootfs)?.rootfs ?? parts[0];
-  return fsStats({ ...base, time, usedBytes: parts.reduce((a, f) => a + (f.usedBytes ?? 0), 0), inodesUsed: parts.reduce((a, f) => a + (f.inodesUsed ?? 0), 0) });
+  return fsStats({ ...base, time: Math.max(...parts.map((f) => f.time)), usedBytes: parts.reduce((a, f) => a + (f.usedBytes ?? 0), 0), inodesUsed: parts.reduce((a, f) => a + (f.inodesUsed ?? 0), 0) });
 }
 
 const defined = <T extends object>(o: T): T => Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as T;
@@ -97,7 +97,7 @@ export function buildSummary(f: Facts, opts: { onlyCpuAndMemory?: boolean } = {}
         ? {}
         : {
             network: network(p.network),
-            'ephemeral-storage': ephemeral(p.containers, n.rlimit?.time ?? p.startTime),
+            'ephemeral-storage': ephemeral(p.containers),
             process_stats: p.processCount !== undefined ? { process_count: p.processCount } : undefined,
           }),
     }),
