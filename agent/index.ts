@@ -12,6 +12,7 @@ import { registerNodeWhenReachable, startLease, startNodeStatus, startPodManagem
 import { apiReviewer } from './kubelet/auth.js';
 import { requestServingCertificate, startClientCertificateRotation, startServingCertificateRotation } from './kubelet/certificates.js';
 import { startKubeletServer } from './kubelet/server.js';
+import { KubeletMetrics, startStats } from './kubelet/stats/index.js';
 import { ensureNodeKubeconfig, ensureProxyKubeconfig } from './bootstrap.js';
 import { clusterPodNetwork, startNetwork } from './network/index.js';
 import { removeNetpolTable, startNetworkPolicy } from './networkpolicy/index.js';
@@ -80,7 +81,8 @@ export async function startAgent(config: AgentConfig, opts: AgentOptions = {}): 
     nodeName: config.nodeName,
     nodeIP: config.nodeIP,
   };
-  const staticPods = own('pod workers', await step('start static pods', () => startStaticPods(cri, kubeletSpec, config.podManifestPath)));
+  const kubeletMetrics = new KubeletMetrics(config.nodeName);
+  const staticPods = own('pod workers', await step('start static pods', () => startStaticPods(cri, kubeletSpec, config.podManifestPath, { metrics: kubeletMetrics })));
 
   // 5. The node's credentials: kept from before, or obtained by joining with the bootstrap token.
   await step('join the cluster', () => ensureNodeKubeconfig(config.kubeconfig, config.nodeName, config.join, { signal: opts.signal }));
@@ -112,14 +114,16 @@ export async function startAgent(config: AgentConfig, opts: AgentOptions = {}): 
   // 10. The pods bound to this node, and mirror pods for the static ones.
   own('pods', await step('start pod management', () => startPodManagement(client, config.nodeName, cri, kubeletSpec, { manager: staticPods.manager })));
 
-  // 11. The kubelet's HTTPS API on :10250 (logs, exec) for the API server: a serving certificate from the cluster CA,
-  //     callers checked with TokenReview and SubjectAccessReview.
+  // 11. The kubelet's HTTPS API on :10250 (logs, exec, stats, metrics) for the API server and scrapers: a serving
+  //     certificate from the cluster CA, callers checked with TokenReview and SubjectAccessReview; the stats sampler
+  //     behind /stats and /metrics.
+  const stats = own('stats', await step('start stats', async () => startStats({ nodeName: config.nodeName, dataDir: config.dataDir, podLogDir: config.podLogDir, cgroupParent: config.cgroupParent, runtime: cri }, kubeletMetrics)));
   const servingOpts = { client, nodeName: config.nodeName, nodeIP: config.nodeIP, dataDir: config.dataDir, caPem: clusterCA, signal: opts.signal };
   const serving = config.rotateCertificates ? await step('serving certificate', () => requestServingCertificate(servingOpts)) : undefined;
   const kubeletServer = own(
     'kubelet server',
     await step('start kubelet server', () =>
-      startKubeletServer({ nodeName: config.nodeName, nodeIP: config.nodeIP, dataDir: config.dataDir, clientCA: clusterCA, runtime: cri, reviewer: apiReviewer(client), serving }),
+      startKubeletServer({ nodeName: config.nodeName, nodeIP: config.nodeIP, dataDir: config.dataDir, clientCA: clusterCA, runtime: cri, reviewer: apiReviewer(client), serving, stats }),
     ),
   );
   if (serving) own('serving certificate rotation', startServingCertificateRotation(servingOpts, (kp) => kubeletServer.setCertificate(kp)));

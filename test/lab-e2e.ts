@@ -141,6 +141,24 @@ spec:
     await kubectl(['delete', 'pod', 'probe', '--wait=false']);
   });
 
+  t.test("the kubelets' stats and a Service through the API server's proxy subresources", async (t) => {
+    const { kubectl, json } = labClient(lab());
+    const pod = (await json(['get', 'pods', '-l', 'app=web'])).items.find((p: any) => p.spec.nodeName === 'worker1');
+    const summary = await until('worker1 to report the web pod with CPU figures', async () => {
+      const r = await kubectl(['get', '--raw', '/api/v1/nodes/worker1/proxy/stats/summary']);
+      const s = r.exitCode === 0 ? JSON.parse(r.stdout) : undefined;
+      const p = s?.pods.find((x: any) => x.podRef.name === pod.metadata.name);
+      return p?.containers[0]?.cpu?.usageCoreNanoSeconds > 0 && s;
+    });
+    t.equal(summary.node.nodeName, 'worker1');
+    t.ok(summary.node.memory.workingSetBytes > 0, 'node working set');
+    const resource = await kubectl(['get', '--raw', '/api/v1/nodes/worker1/proxy/metrics/resource']);
+    t.match(resource.stdout, new RegExp(`^container_cpu_usage_seconds_total\\{container="\\S+",namespace="default",pod="${escaped(pod.metadata.name)}"\\} \\S+ \\d+$`, 'm'));
+    t.match((await kubectl(['get', '--raw', '/api/v1/nodes/worker1/proxy/metrics'])).stdout, /^kubelet_running_pods \d+$/m);
+    const viaService = await kubectl(['get', '--raw', '/api/v1/namespaces/default/services/web:80/proxy/']);
+    t.match(viaService.stdout, /hello from web-/, 'services/proxy reaches a web pod');
+  });
+
   t.test('a process in a pod reaches the API with its mounted service-account token, as RBAC allows', async (t) => {
     const { kubectl, json } = labClient(lab());
     // The kubets image has Node: a real TLS client that checks the API server against the mounted ca.crt.

@@ -29,6 +29,7 @@ import type { Mounter } from './volumes/mounter.js';
 import { apiObjectReader, noApiReader, type PodObjectReader } from './volumes/objects.js';
 import { isMirrorOf, MirrorPods } from './staticpods/mirror.js';
 import { FileSource, isMirrorPod, podFullName } from './staticpods/source.js';
+import type { PodStartObserver } from './stats/metrics.js';
 
 const log = logger('kubelet.pods');
 
@@ -52,6 +53,8 @@ export interface PodManagerOptions {
   logRotation?: Partial<LogRotationPolicy>;
   /** Static pods come from a manifest directory: no runtime pod is judged an orphan until it has been read. */
   staticPodSource?: boolean;
+  /** Told how long each pod took from first sight to running (kubelet_pod_start_duration_seconds). */
+  metrics?: PodStartObserver;
 }
 
 /** What the pod manager uses the API server for, once it can reach one. */
@@ -103,6 +106,8 @@ export class PodManager {
   /** Mirror pods in the API, by full name. */
   private readonly mirrors = new Map<string, Pod>();
   private writer: StatusWriter;
+  /** When each pod was first given to the kubelet (ms), null once it has been seen running. */
+  private readonly firstSeen = new Map<string, number | null>();
   private reader: PodObjectReader;
   private services?: () => Service[];
   private mirrorPods?: { trigger(): void };
@@ -132,7 +137,13 @@ export class PodManager {
       refreshPeriodMs: opts.volumeRefreshPeriodMs,
     });
     this.syncer = new PodSyncer({ runtime: opts.runtime, spec: opts.spec, reasons: this.reasons, events: this.events, volumes: this.volumes, services: () => this.services?.(), clock: this.clock });
-    this.status = new StatusManager({ patchStatus: (pod, status) => this.writer.patchStatus(pod, status), deletePod: (pod) => this.writer.deletePod(pod) });
+    this.status = new StatusManager({
+      patchStatus: (pod, status) => {
+        this.observeStart(pod.metadata.uid!, status.phase);
+        return this.writer.patchStatus(pod, status);
+      },
+      deletePod: (pod) => this.writer.deletePod(pod),
+    });
     this.workers = new PodWorkers((uid, pod) => this.syncPod(uid, pod), this.clock, opts.resyncPeriodMs);
     this.probes = new ProbeManager(opts.runtime, (uid) => this.workers.kick(uid), opts.spec.nodeIP);
     this.logs = new ContainerLogManager(opts.runtime, { ...defaultLogRotation, ...opts.logRotation }, this.clock);
@@ -207,9 +218,18 @@ export class PodManager {
     for (const [uid, pod] of this.staticPods) if (podFullName(pod) === full) this.workers.kick(uid);
   }
 
+  /** The first status that shows a pod running ends its start duration. */
+  private observeStart(uid: string, phase: string | undefined): void {
+    const seen = this.firstSeen.get(uid);
+    if (seen === undefined || seen === null || phase !== 'Running') return;
+    this.firstSeen.set(uid, null);
+    this.opts.metrics?.podStarted((this.clock.now() - seen) / 1000);
+  }
+
   /** A pod was added or changed in the API. */
   podUpdated(pod: Pod): void {
     const uid = pod.metadata.uid!;
+    if (!this.firstSeen.has(uid)) this.firstSeen.set(uid, this.clock.now());
     this.pods.set(uid, pod);
     this.lastKnown.set(uid, pod);
     this.volumes.podUpdated(pod);
@@ -219,6 +239,7 @@ export class PodManager {
   /** A pod is gone from the API. */
   podRemoved(pod: Pod): void {
     const uid = pod.metadata.uid!;
+    this.firstSeen.delete(uid);
     this.pods.delete(uid);
     this.lastKnown.set(uid, pod);
     this.workers.update(uid, undefined);
@@ -325,7 +346,7 @@ export async function startPodManagement(
   nodeName: string,
   runtime: RuntimeService,
   spec: SpecOptions,
-  opts: Pick<PodManagerOptions, 'volumeRefreshPeriodMs' | 'mounter' | 'relistPeriodMs' | 'resyncPeriodMs' | 'logRotation'> & { manager?: PodManager } = {},
+  opts: Pick<PodManagerOptions, 'volumeRefreshPeriodMs' | 'mounter' | 'relistPeriodMs' | 'resyncPeriodMs' | 'logRotation' | 'metrics'> & { manager?: PodManager } = {},
 ): Promise<PodManagement> {
   const services = new Informer<Service>(client, Resources.services);
   const manager = opts.manager ?? new PodManager({ ...opts, runtime, spec: { ...spec, allocatable: spec.allocatable ?? allocatableOf(await machineInfo(spec.dataDir)) } });
@@ -384,7 +405,7 @@ export interface StaticPods {
  * Starts the pod workers with the static pods of `manifestPath` (none when it is empty). The manager runs without an
  * API server until startPodManagement connects it.
  */
-export async function startStaticPods(runtime: RuntimeService, spec: SpecOptions, manifestPath: string, opts: Pick<PodManagerOptions, 'relistPeriodMs' | 'resyncPeriodMs' | 'logRotation'> & { fileCheckPeriodMs?: number } = {}): Promise<StaticPods> {
+export async function startStaticPods(runtime: RuntimeService, spec: SpecOptions, manifestPath: string, opts: Pick<PodManagerOptions, 'relistPeriodMs' | 'resyncPeriodMs' | 'logRotation' | 'metrics'> & { fileCheckPeriodMs?: number } = {}): Promise<StaticPods> {
   const allocatable = spec.allocatable ?? allocatableOf(await machineInfo(spec.dataDir));
   const manager = new PodManager({ ...opts, runtime, spec: { ...spec, allocatable }, staticPodSource: !!manifestPath }).start();
   const source = manifestPath ? new FileSource(manifestPath, spec.nodeName, (pods) => manager.setStaticPods(pods), opts.fileCheckPeriodMs).start() : undefined;

@@ -1,6 +1,7 @@
 // The kubelet's HTTPS API on :10250, the one the API server calls for `kubectl logs` and `kubectl exec`:
 //   GET /containerLogs/{namespace}/{pod}/{container}   container logs from the CRI log files (follow, tail, …)
 //   GET /exec/{namespace}/{pod}[/{uid}]/{container}    WebSocket upgrade → CRI Exec (see exec.ts)
+//   GET /stats/summary, /metrics, /metrics/resource, /metrics/cadvisor   node and pod stats (see stats/)
 //   GET /healthz
 // Callers authenticate and are authorized as auth.ts says (certificates or reviewed tokens, SubjectAccessReview).
 // No request, however malformed, may take the agent down: every path answers with a Status. The serving certificate
@@ -18,6 +19,7 @@ import { KubeletAuth, type Reviewer } from './auth.js';
 import { parseExecOptions, rejectUpgrade, serveExec } from './exec.js';
 import { parseLogOptions, readContainerLog } from './logs.js';
 import { kubeletPort } from './node.js';
+import { STATS_PATHS, type KubeletStats } from './stats/index.js';
 import { Label } from './runtime.js';
 
 const log = logger('kubelet.server');
@@ -40,6 +42,8 @@ export interface KubeletServerOptions {
   reviewer?: Reviewer;
   /** The serving certificate (issued by the cluster CA through a CSR); without it the node makes its own. */
   serving?: KeyPair;
+  /** Serves /stats/summary and the /metrics endpoints; without it they are not found. */
+  stats?: KubeletStats;
 }
 
 export interface KubeletServer {
@@ -190,6 +194,10 @@ export async function startKubeletServer(opts: KubeletServerOptions): Promise<Ku
       const url = requestURL(req);
       if (url.pathname === '/healthz') return void res.writeHead(200, { 'content-type': 'text/plain' }).end('ok');
       await admit(req, url);
+      if (opts.stats && STATS_PATHS.includes(url.pathname)) {
+        if (req.method !== 'GET' && req.method !== 'HEAD') throw new StatusError(405, 'MethodNotAllowed', 'the server does not allow this method on the requested resource');
+        return opts.stats.serve(url.pathname, url.searchParams, res);
+      }
       const r = route(url.pathname);
       if (!r || r.kind === 'healthz') throw notFoundPath();
       if (req.method !== 'GET' && req.method !== 'POST') throw new StatusError(405, 'MethodNotAllowed', 'the server does not allow this method on the requested resource');

@@ -7,7 +7,7 @@ import { openapiDocument as buildDocument, openapiIndex as buildIndex } from './
 
 function subresourceInfo(d: { kind: string }, sub: string): { kind: string; verbs: string[] } {
   const responseKinds: Record<string, string> = { scale: 'Scale', binding: 'Binding', eviction: 'Eviction', log: 'Pod', exec: 'PodExecOptions', proxy: `${d.kind}ProxyOptions` };
-  const verbs = sub === 'status' || sub === 'scale' ? ['get', 'patch', 'update'] : sub === 'binding' || sub === 'eviction' || sub === 'token' ? ['create'] : sub === 'finalize' ? ['update'] : sub === 'approval' ? ['get', 'update'] : sub === 'log' ? ['get'] : ['create', 'get'];
+  const verbs = sub === 'status' || sub === 'scale' ? ['get', 'patch', 'update'] : sub === 'binding' || sub === 'eviction' || sub === 'token' ? ['create'] : sub === 'finalize' ? ['update'] : sub === 'approval' ? ['get', 'update'] : sub === 'log' ? ['get'] : sub === 'proxy' ? ['create', 'delete', 'get', 'patch', 'update'] : ['create', 'get'];
   return { kind: responseKinds[sub] ?? d.kind, verbs };
 }
 

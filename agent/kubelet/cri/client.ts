@@ -204,6 +204,27 @@ export interface ExecRequest { container_id: string; cmd: string[]; tty?: boolea
 export interface ImageStatusResponse { image: Image | null; info: Record<string, string> }
 export interface PullImageRequest { image: ImageSpec; sandbox_config?: PodSandboxConfig }
 
+export interface UInt64Value { value: number }
+export interface FilesystemUsage { timestamp: number; fs_id: { mountpoint: string } | null; used_bytes: UInt64Value | null; inodes_used: UInt64Value | null }
+export interface ImageFsInfoResponse { image_filesystems: FilesystemUsage[]; container_filesystems: FilesystemUsage[] }
+export interface CriCpuUsage { timestamp: number; usage_core_nano_seconds: UInt64Value | null; usage_nano_cores: UInt64Value | null }
+export interface CriMemoryUsage {
+  timestamp: number;
+  working_set_bytes: UInt64Value | null;
+  available_bytes: UInt64Value | null;
+  usage_bytes: UInt64Value | null;
+  rss_bytes: UInt64Value | null;
+  page_faults: UInt64Value | null;
+  major_page_faults: UInt64Value | null;
+}
+export interface ContainerStats {
+  attributes: { id: string; metadata: ContainerMetadata | null; labels: Record<string, string>; annotations: Record<string, string> } | null;
+  cpu: CriCpuUsage | null;
+  memory: CriMemoryUsage | null;
+  writable_layer: FilesystemUsage | null;
+}
+export interface ContainerStatsFilter { id?: string; pod_sandbox_id?: string; label_selector?: Record<string, string> }
+
 // ---- errors ----
 
 /** A failed CRI call: `code` is the gRPC status code (grpc.status.NOT_FOUND = 5, …). */
@@ -375,7 +396,20 @@ export class CriClient {
     return this.call(this.runtime, 'Exec', req, o);
   }
 
+  containerStats(req: { container_id: string }, o?: CallOptions): Promise<{ stats: ContainerStats | null }> {
+    return this.call(this.runtime, 'ContainerStats', req, o);
+  }
+
+  /** Stats of the running containers the filter selects. */
+  listContainerStats(req: { filter?: ContainerStatsFilter } = {}, o?: CallOptions): Promise<{ stats: ContainerStats[] }> {
+    return this.call(this.runtime, 'ListContainerStats', req, o);
+  }
+
   // ---- ImageService ----
+
+  imageFsInfo(o?: CallOptions): Promise<ImageFsInfoResponse> {
+    return this.call(this.images, 'ImageFsInfo', {}, o);
+  }
 
   imageStatus(req: { image: ImageSpec; verbose?: boolean }, o?: CallOptions): Promise<ImageStatusResponse> {
     return this.call(this.images, 'ImageStatus', req, o);

@@ -6,6 +6,7 @@ import { namespaceFinalize } from './core/namespace-finalize.js';
 import { podBinding } from './core/pod-binding.js';
 import { podEviction } from './core/pod-eviction.js';
 import { podExec, podLog } from './core/pod-kubelet.js';
+import { proxy } from './core/proxy.js';
 import { serviceAccountToken } from './core/serviceaccount-token.js';
 import type { Subresource } from './rest.js';
 
@@ -14,6 +15,7 @@ export const subresources: Readonly<Record<string, Subresource>> = {
   eviction: podEviction,
   log: podLog,
   exec: podExec,
+  proxy,
   scale,
   finalize: namespaceFinalize,
   token: serviceAccountToken,

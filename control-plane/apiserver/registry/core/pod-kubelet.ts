@@ -114,13 +114,13 @@ function upgradeHeaders(req: IncomingMessage): Record<string, string> {
 }
 
 /** The 101 head as the kubelet sent it, for the client. */
-function switchingHead(up: IncomingMessage): string {
+export function switchingHead(up: IncomingMessage): string {
   const lines = [`HTTP/1.1 101 ${up.statusMessage || 'Switching Protocols'}`];
   for (let i = 0; i < up.rawHeaders.length; i += 2) lines.push(`${up.rawHeaders[i]}: ${up.rawHeaders[i + 1]}`);
   return lines.join('\r\n') + '\r\n\r\n';
 }
 
-function pipeSockets(a: Duplex, b: Duplex): void {
+export function pipeSockets(a: Duplex, b: Duplex): void {
   const done = () => {
     a.destroy();
     b.destroy();
