@@ -37,7 +37,8 @@ function dn(cn: string, orgs: string[] = []): string {
   return [`CN=${esc(cn)}`, ...orgs.map((o) => `O=${esc(o)}`)].join(', ');
 }
 
-export async function createCA(commonName = 'kubets-ca'): Promise<KeyPair> {
+/** A self-signed certificate for a new key, valid ten years, with the extensions `extensions(publicKey)` gives. */
+async function selfSigned(commonName: string, extensions: (publicKey: CryptoKey) => Promise<x509.Extension[]>): Promise<KeyPair> {
   const keys = (await webcrypto.subtle.generateKey(alg, true, ['sign', 'verify'])) as unknown as CryptoKeyPair;
   const cert = await x509.X509CertificateGenerator.createSelfSigned({
     serialNumber: serial(),
@@ -46,33 +47,27 @@ export async function createCA(commonName = 'kubets-ca'): Promise<KeyPair> {
     notAfter: new Date(Date.now() + TEN_YEARS_MS),
     keys,
     signingAlgorithm: alg,
-    extensions: [
-      new x509.BasicConstraintsExtension(true, undefined, true),
-      new x509.KeyUsagesExtension(x509.KeyUsageFlags.keyCertSign | x509.KeyUsageFlags.cRLSign | x509.KeyUsageFlags.digitalSignature, true),
-      await x509.SubjectKeyIdentifierExtension.create(keys.publicKey),
-    ],
+    extensions: await extensions(keys.publicKey),
   });
   return { certPem: cert.toString('pem') + '\n', keyPem: await exportKey(keys.privateKey) };
 }
 
+export async function createCA(commonName = 'kubets-ca'): Promise<KeyPair> {
+  return selfSigned(commonName, async (publicKey) => [
+    new x509.BasicConstraintsExtension(true, undefined, true),
+    new x509.KeyUsagesExtension(x509.KeyUsageFlags.keyCertSign | x509.KeyUsageFlags.cRLSign | x509.KeyUsageFlags.digitalSignature, true),
+    await x509.SubjectKeyIdentifierExtension.create(publicKey),
+  ]);
+}
+
 /** A self-signed serving certificate (no CA behind it): what a TLS server presents when it has no better one. */
 export async function selfSignedServingCert(commonName: string, dnsNames: string[] = []): Promise<KeyPair> {
-  const keys = (await webcrypto.subtle.generateKey(alg, true, ['sign', 'verify'])) as unknown as CryptoKeyPair;
-  const cert = await x509.X509CertificateGenerator.createSelfSigned({
-    serialNumber: serial(),
-    name: dn(commonName),
-    notBefore: new Date(Date.now() - 3600_000),
-    notAfter: new Date(Date.now() + TEN_YEARS_MS),
-    keys,
-    signingAlgorithm: alg,
-    extensions: [
-      new x509.BasicConstraintsExtension(false, undefined, true),
-      new x509.KeyUsagesExtension(x509.KeyUsageFlags.digitalSignature | x509.KeyUsageFlags.keyEncipherment, true),
-      new x509.ExtendedKeyUsageExtension([x509.ExtendedKeyUsage.serverAuth], false),
-      ...(dnsNames.length ? [new x509.SubjectAlternativeNameExtension(dnsNames.map((v) => ({ type: 'dns' as const, value: v })), false)] : []),
-    ],
-  });
-  return { certPem: cert.toString('pem') + '\n', keyPem: await exportKey(keys.privateKey) };
+  return selfSigned(commonName, async () => [
+    new x509.BasicConstraintsExtension(false, undefined, true),
+    new x509.KeyUsagesExtension(x509.KeyUsageFlags.digitalSignature | x509.KeyUsageFlags.keyEncipherment, true),
+    new x509.ExtendedKeyUsageExtension([x509.ExtendedKeyUsage.serverAuth], false),
+    ...(dnsNames.length ? [new x509.SubjectAlternativeNameExtension(dnsNames.map((v) => ({ type: 'dns' as const, value: v })), false)] : []),
+  ]);
 }
 
 export interface CertRequest {

@@ -9,7 +9,7 @@ import { parseDuration } from '../api/time.js';
 import { serverDefaults } from '../control-plane/config.js';
 import { isProxyMode, proxyModes } from '../agent/proxy/modes.js';
 import { proxyDefaults, type ProxyConfig, type ProxyConfigFile } from '../agent/proxy/config.js';
-import type { CommandContext } from './dns.js';
+import type { CommandContext } from './command.js';
 
 type Values = Record<string, string | boolean | undefined>;
 

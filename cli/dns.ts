@@ -2,20 +2,10 @@
 import path from 'node:path';
 import type { ParseArgsConfig } from 'node:util';
 import { dnsDefaults, type DNSConfig } from '../addons/dns/config.js';
-
-/** What the kubets command table provides every command: its usage error and its run-until-signal. */
-export interface CommandContext {
-  UsageError: new (message: string) => Error;
-  untilSignal(close: () => Promise<void>): Promise<void>;
-}
+import { portFlag, type CommandContext } from './command.js';
 
 export function dnsCommand(ctx: CommandContext) {
-  const port = (value: string | boolean | undefined, flag: string, dflt: number): number => {
-    if (value === undefined) return dflt;
-    const n = Number(value);
-    if (!Number.isInteger(n) || n < 0 || n > 65535) throw new ctx.UsageError(`--${flag} "${value}": want a port number`);
-    return n;
-  };
+  const port = (value: string | boolean | undefined, flag: string, dflt: number) => portFlag(ctx, value, flag, dflt);
   return {
     summary: 'Run the cluster DNS server (CoreDNS for Kubernetes): Service and Pod records, forwarding with a cache',
     usage: 'kubets dns [--kubeconfig FILE] [--listen ADDR] [--cluster-domain DOMAIN] [--upstream IP:PORT,…] [--metrics-port 9153]',

@@ -2,7 +2,7 @@
 // API says should be there, and prints each difference on one line; exit status 1 when there are some.
 import path from 'node:path';
 import type { ParseArgsConfig } from 'node:util';
-import type { CommandContext } from './dns.js';
+import type { CommandContext } from './command.js';
 
 export function doctorCommand(ctx: Pick<CommandContext, 'UsageError'>) {
   return {

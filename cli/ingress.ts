@@ -3,15 +3,10 @@
 import path from 'node:path';
 import type { ParseArgsConfig } from 'node:util';
 import { ingressDefaults, type IngressConfig } from '../addons/ingress/config.js';
-import type { CommandContext } from './dns.js';
+import { portFlag, type CommandContext } from './command.js';
 
 export function ingressCommand(ctx: CommandContext) {
-  const port = (value: string | boolean | undefined, flag: string, dflt: number): number => {
-    if (value === undefined) return dflt;
-    const n = Number(value);
-    if (!Number.isInteger(n) || n < 0 || n > 65535) throw new ctx.UsageError(`--${flag} "${value}": want a port number`);
-    return n;
-  };
+  const port = (value: string | boolean | undefined, flag: string, dflt: number) => portFlag(ctx, value, flag, dflt);
   return {
     summary: 'Run the ingress controller (ingress-nginx\'s role): HTTP and HTTPS routes to Services from Ingresses of its class',
     usage: 'kubets ingress-controller [--kubeconfig FILE] [--controller-class NAME] [--ingress-class NAME] [--http-port 80] [--https-port 443] [--healthz-port 10254] [--status-pod-selector SELECTOR]',

@@ -7,7 +7,7 @@
 import t from 'tap';
 import * as k8s from '@kubernetes/client-node';
 import { parse as parseYaml } from 'yaml';
-import { startServer, type TestServer } from './server-fixture.js';
+import { kubectlExpecting, startServer, type TestServer } from './server-fixture.js';
 import { until } from './until.js';
 
 type Any = any;
@@ -18,16 +18,7 @@ t.before(async () => {
 });
 t.teardown(() => srv?.destroy());
 
-async function ok(args: string[], input?: string): Promise<string> {
-  const r = await srv.kubectl(args, { input });
-  if (r.exitCode !== 0) throw new Error(`kubectl ${args.join(' ')} failed (${r.exitCode}): ${r.stderr}`);
-  return r.stdout;
-}
-async function fails(args: string[], input?: string): Promise<string> {
-  const r = await srv.kubectl(args, { input });
-  if (r.exitCode === 0) throw new Error(`kubectl ${args.join(' ')} succeeded: ${r.stdout}`);
-  return r.stderr;
-}
+const { ok, fails } = kubectlExpecting(() => srv);
 
 const widgetsCRD = `
 apiVersion: apiextensions.k8s.io/v1

@@ -9,7 +9,7 @@ import path from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { Resources } from '../api/resources.js';
 import type { Deployment, KubeObject, Node, Pod, ReplicaSet } from '../api/types.js';
-import { startServer, type TestServer } from './server-fixture.js';
+import { kubectlExpecting, startServer, type TestServer } from './server-fixture.js';
 import { until } from './until.js';
 import { deploymentYaml as manifest } from './manifests.js';
 import { formatTime } from '../api/time.js';
@@ -23,11 +23,7 @@ t.before(async () => {
 t.teardown(() => srv?.destroy());
 
 
-async function ok(args: string[], input?: string, env?: Record<string, string>): Promise<string> {
-  const r = await srv.kubectl(args, { input, env });
-  if (r.exitCode !== 0) throw new Error(`kubectl ${args.join(' ')} failed (${r.exitCode}): ${r.stderr}`);
-  return r.stdout;
-}
+const { ok } = kubectlExpecting(() => srv);
 
 async function namespace(name: string): Promise<void> {
   await ok(['create', 'namespace', name]);

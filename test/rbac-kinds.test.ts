@@ -6,7 +6,7 @@ import { createCSR } from '../api/pki.js';
 import { Resources } from '../api/resources.js';
 import { StatusError } from '../api/errors.js';
 import type { CertificateSigningRequest, KubeObject } from '../api/types.js';
-import { startServer, type TestServer } from './server-fixture.js';
+import { kubectlExpecting, startServer, type TestServer } from './server-fixture.js';
 
 let srv: TestServer;
 t.before(async () => {
@@ -14,18 +14,8 @@ t.before(async () => {
 });
 t.teardown(() => srv?.destroy());
 
-async function ok(args: string[], input?: string): Promise<string> {
-  const r = await srv.kubectl(args, { input });
-  if (r.exitCode !== 0) throw new Error(`kubectl ${args.join(' ')} failed (${r.exitCode}): ${r.stderr}`);
-  return r.stdout;
-}
+const { ok, fails } = kubectlExpecting(() => srv);
 
-/** A command that must fail; its stderr. */
-async function fails(args: string[], input?: string): Promise<string> {
-  const r = await srv.kubectl(args, { input });
-  if (r.exitCode === 0) throw new Error(`kubectl ${args.join(' ')} succeeded: ${r.stdout}`);
-  return r.stderr;
-}
 
 const TIME = '\\d{4}-\\d\\d-\\d\\dT\\d\\d:\\d\\d:\\d\\dZ';
 

@@ -118,3 +118,19 @@ function testServer(dir: string, port: number, kubeconfig: string, client: ApiCl
     },
   };
 }
+
+/** kubectl against a test server, expecting success (its stdout) or failure (its stderr); the other outcome throws. */
+export function kubectlExpecting(srv: () => TestServer) {
+  return {
+    async ok(args: string[], input?: string, env?: Record<string, string>): Promise<string> {
+      const r = await srv().kubectl(args, { input, env });
+      if (r.exitCode !== 0) throw new Error(`kubectl ${args.join(' ')} failed (${r.exitCode}): ${r.stderr}`);
+      return r.stdout;
+    },
+    async fails(args: string[], input?: string, env?: Record<string, string>): Promise<string> {
+      const r = await srv().kubectl(args, { input, env });
+      if (r.exitCode === 0) throw new Error(`kubectl ${args.join(' ')} succeeded: ${r.stdout}`);
+      return r.stderr;
+    },
+  };
+}

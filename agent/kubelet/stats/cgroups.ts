@@ -5,6 +5,7 @@
 // the mount table, so hosts with combined (cpu,cpuacct) or split v1 mounts, hybrid and pure v2 all read the same way.
 import fs from 'node:fs';
 import path from 'node:path';
+import { read } from './procfs.js';
 
 export interface CgroupLayout {
   /** v1: each controller's mount point (a combined mount appears under each of its controllers). */
@@ -65,13 +66,6 @@ export function parseFlatKeyed(text: string): Record<string, number> {
   return out;
 }
 
-const read = (file: string): string | undefined => {
-  try {
-    return fs.readFileSync(file, 'utf8');
-  } catch {
-    return undefined;
-  }
-};
 const readNumber = (file: string): number | undefined => {
   const s = read(file)?.trim();
   return s !== undefined && /^\d+$/.test(s) ? Number(s) : undefined;

@@ -53,7 +53,8 @@ export function parseProcStat(text: string): { cpuUsageNs?: number; bootTimeMs?:
   return out;
 }
 
-const read = (file: string): string | undefined => {
+/** A file's text, or undefined when it can't be read (gone, or not there on this kernel). */
+export const read = (file: string): string | undefined => {
   try {
     return fs.readFileSync(file, 'utf8');
   } catch {
