@@ -7,19 +7,9 @@ import { toCore as eventToCore } from './registry/events/event.js';
 
 type Any = any;
 
-export interface Column {
-  name: string;
-  type: 'string' | 'integer' | 'number' | 'boolean' | 'date';
-  format?: string;
-  description: string;
-  priority?: number;
-}
+import type { Column, Printer } from './columns.js';
 
-/** A kind's columns and how an object fills them. */
-export interface Printer {
-  columns: Column[];
-  row(obj: Any, now: number): unknown[];
-}
+export type { Column, Printer };
 
 /** Kubernetes' HumanDuration: 45s, 2m30s, 93m, 5h10m, 47h, 5d22h, 93d, 2y30d. */
 export function humanDuration(ms: number): string {

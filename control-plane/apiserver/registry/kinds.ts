@@ -4,7 +4,7 @@ import { apiVersionOf, type ResourceRef } from '../../../api/resources.js';
 import type { KubeObject, StatusCause } from '../../../api/types.js';
 import type { Schema } from '../openapi/dsl.js';
 import { schemaFor } from '../openapi/schemas.js';
-import type { Printer } from '../printers.js';
+import type { Printer } from '../columns.js';
 import { crdStatusStrategy, crdStrategy } from './apiextensions/customresourcedefinition.js';
 import { csrStatusStrategy, csrStrategy } from './certificates/strategy.js';
 import { podStrategy } from './core/pod.js';
