@@ -119,12 +119,12 @@ export function parseEtcdEndpoints(datastore: string): string[] {
   return endpoints;
 }
 
-/** An etcd call that failed; `code` is the gRPC status. */
 /** The cluster did not answer at connect time (as opposed to a configuration that can never work). */
 export class EtcdUnavailableError extends Error {
   override name = 'EtcdUnavailableError';
 }
 
+/** An etcd call that failed; `code` is the gRPC status. */
 export class EtcdError extends Error {
   constructor(
     readonly method: string,
