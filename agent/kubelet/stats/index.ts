@@ -44,11 +44,12 @@ export function startStats(opts: StatsProviderOptions, metrics = new KubeletMetr
         case '/stats/summary': {
           const only = query.get('only_cpu_and_memory');
           if (only !== null && only !== 'true' && only !== 'false') throw new StatusError(400, 'BadRequest', `invalid only_cpu_and_memory value: ${only}`);
-          const body = JSON.stringify(buildSummary(await provider.facts(), { onlyCpuAndMemory: only === 'true' }), null, 2);
+          const onlyCpuAndMemory = only === 'true';
+          const body = JSON.stringify(buildSummary(await provider.facts({ cpuAndMemoryOnly: onlyCpuAndMemory }), { onlyCpuAndMemory }), null, 2);
           return void res.writeHead(200, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) }).end(body);
         }
         case '/metrics/resource': {
-          const facts = await provider.facts().catch((e: Error) => void log.warn({ err: e.message }, 'resource metrics: gathering stats failed'));
+          const facts = await provider.facts({ cpuAndMemoryOnly: true }).catch((e: Error) => void log.warn({ err: e.message }, 'resource metrics: gathering stats failed'));
           return text(res, encodeText(resourceMetrics(facts ?? undefined)));
         }
         case '/metrics/cadvisor':
