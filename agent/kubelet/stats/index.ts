@@ -14,10 +14,7 @@ import { StatsProvider, type StatsProviderOptions } from './provider.js';
 import { resourceMetrics } from './resource.js';
 import { buildSummary } from './summary.js';
 
-export { KubeletMetrics, type PodStartObserver } from './metrics.js';
-export { StatsProvider, type Facts, type StatsProviderOptions } from './provider.js';
-export { buildSummary } from './summary.js';
-export type { Summary } from './types.js';
+export { KubeletMetrics } from './metrics.js';
 
 const log = logger('kubelet.stats');
 
@@ -25,7 +22,6 @@ export const STATS_PATHS = ['/stats/summary', '/metrics', '/metrics/resource', '
 
 export interface KubeletStats {
   provider: StatsProvider;
-  metrics: KubeletMetrics;
   /** Answers a GET of one of STATS_PATHS. */
   serve(pathname: string, query: URLSearchParams, res: ServerResponse): Promise<void>;
   close(): void;
@@ -38,7 +34,6 @@ export function startStats(opts: StatsProviderOptions, metrics = new KubeletMetr
   const text = (res: ServerResponse, body: string) => void res.writeHead(200, { 'content-type': TEXT_CONTENT_TYPE, 'content-length': Buffer.byteLength(body) }).end(body);
   return {
     provider,
-    metrics,
     async serve(pathname, query, res) {
       switch (pathname) {
         case '/stats/summary': {
