@@ -5,7 +5,8 @@
 //   GET /metrics/cadvisor                            cadvisor's per-cgroup series
 //   GET /metrics                                     the kubelet's own metrics
 import type { ServerResponse } from 'node:http';
-import { encodeText, TEXT_CONTENT_TYPE } from '../../../api/prometheus.js';
+import { prometheusContentType } from 'prom-client';
+import { encodeText } from '../../../api/prometheus.js';
 import { StatusError } from '../../../api/errors.js';
 import { logger } from '../../../api/log.js';
 import { cadvisorMetrics } from './cadvisor.js';
@@ -31,7 +32,7 @@ export interface KubeletStats {
 export function startStats(opts: StatsProviderOptions, metrics = new KubeletMetrics(opts.nodeName)): KubeletStats {
   const provider = new StatsProvider(opts).start();
   metrics.setRuntime(opts.runtime);
-  const text = (res: ServerResponse, body: string) => void res.writeHead(200, { 'content-type': TEXT_CONTENT_TYPE, 'content-length': Buffer.byteLength(body) }).end(body);
+  const text = (res: ServerResponse, body: string) => void res.writeHead(200, { 'content-type': prometheusContentType, 'content-length': Buffer.byteLength(body) }).end(body);
   return {
     provider,
     async serve(pathname, query, res) {
