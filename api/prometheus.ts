@@ -3,8 +3,6 @@
 // prom-client (the registry behind every long-lived metric here) cannot carry. The parser reads the same format back
 // (scrapers of kubelets, tests).
 
-export const TEXT_CONTENT_TYPE = 'text/plain; version=0.0.4; charset=utf-8';
-
 export interface Sample {
   labels?: Record<string, string>;
   value: number;
@@ -22,7 +20,7 @@ export interface MetricFamily {
 const escapeHelp = (s: string) => s.replace(/\\/g, '\\\\').replace(/\n/g, '\\n');
 const escapeLabel = (s: string) => s.replace(/\\/g, '\\\\').replace(/\n/g, '\\n').replace(/"/g, '\\"');
 
-export function formatValue(v: number): string {
+function formatValue(v: number): string {
   if (Number.isNaN(v)) return 'NaN';
   if (v === Infinity) return '+Inf';
   if (v === -Infinity) return '-Inf';

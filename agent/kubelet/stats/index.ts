@@ -5,7 +5,8 @@
 //   GET /metrics/cadvisor                            cadvisor's per-cgroup series
 //   GET /metrics                                     the kubelet's own metrics
 import type { ServerResponse } from 'node:http';
-import { encodeText, TEXT_CONTENT_TYPE } from '../../../api/prometheus.js';
+import { prometheusContentType } from 'prom-client';
+import { encodeText } from '../../../api/prometheus.js';
 import { StatusError } from '../../../api/errors.js';
 import { logger } from '../../../api/log.js';
 import { cadvisorMetrics } from './cadvisor.js';
@@ -14,10 +15,7 @@ import { StatsProvider, type StatsProviderOptions } from './provider.js';
 import { resourceMetrics } from './resource.js';
 import { buildSummary } from './summary.js';
 
-export { KubeletMetrics, type PodStartObserver } from './metrics.js';
-export { StatsProvider, type Facts, type StatsProviderOptions } from './provider.js';
-export { buildSummary } from './summary.js';
-export type { Summary } from './types.js';
+export { KubeletMetrics } from './metrics.js';
 
 const log = logger('kubelet.stats');
 
@@ -25,7 +23,6 @@ export const STATS_PATHS = ['/stats/summary', '/metrics', '/metrics/resource', '
 
 export interface KubeletStats {
   provider: StatsProvider;
-  metrics: KubeletMetrics;
   /** Answers a GET of one of STATS_PATHS. */
   serve(pathname: string, query: URLSearchParams, res: ServerResponse): Promise<void>;
   close(): void;
@@ -35,20 +32,20 @@ export interface KubeletStats {
 export function startStats(opts: StatsProviderOptions, metrics = new KubeletMetrics(opts.nodeName)): KubeletStats {
   const provider = new StatsProvider(opts).start();
   metrics.setRuntime(opts.runtime);
-  const text = (res: ServerResponse, body: string) => void res.writeHead(200, { 'content-type': TEXT_CONTENT_TYPE, 'content-length': Buffer.byteLength(body) }).end(body);
+  const text = (res: ServerResponse, body: string) => void res.writeHead(200, { 'content-type': prometheusContentType, 'content-length': Buffer.byteLength(body) }).end(body);
   return {
     provider,
-    metrics,
     async serve(pathname, query, res) {
       switch (pathname) {
         case '/stats/summary': {
           const only = query.get('only_cpu_and_memory');
           if (only !== null && only !== 'true' && only !== 'false') throw new StatusError(400, 'BadRequest', `invalid only_cpu_and_memory value: ${only}`);
-          const body = JSON.stringify(buildSummary(await provider.facts(), { onlyCpuAndMemory: only === 'true' }), null, 2);
+          const onlyCpuAndMemory = only === 'true';
+          const body = JSON.stringify(buildSummary(await provider.facts({ cpuAndMemoryOnly: onlyCpuAndMemory }), { onlyCpuAndMemory }), null, 2);
           return void res.writeHead(200, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) }).end(body);
         }
         case '/metrics/resource': {
-          const facts = await provider.facts().catch((e: Error) => void log.warn({ err: e.message }, 'resource metrics: gathering stats failed'));
+          const facts = await provider.facts({ cpuAndMemoryOnly: true }).catch((e: Error) => void log.warn({ err: e.message }, 'resource metrics: gathering stats failed'));
           return text(res, encodeText(resourceMetrics(facts ?? undefined)));
         }
         case '/metrics/cadvisor':

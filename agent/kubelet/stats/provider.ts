@@ -159,6 +159,11 @@ export class StatsProvider {
   private readonly now: () => number;
   private readonly intervalMs: number;
   private readonly startTime: number;
+  /** The pods' cgroup: the "pods" system container. */
+  private readonly podsCgroup: string;
+  /** Facts fixed while the machine runs, read once: its boot time and its logical CPUs. */
+  private readonly bootTime: number | undefined;
+  private readonly cpuCores: number;
   /** The last CPU reading of each cgroup key, for the next rate. */
   private readonly last = new Map<string, Reading>();
   private latest: Housekeeping | undefined;
@@ -174,6 +179,9 @@ export class StatsProvider {
     this.now = opts.now ?? Date.now;
     this.intervalMs = opts.intervalMs ?? 10_000;
     this.startTime = this.now();
+    this.podsCgroup = path.posix.join('/', opts.cgroupParent || 'kubepods');
+    this.bootTime = readProcStat().bootTimeMs;
+    this.cpuCores = os.cpus().length;
   }
 
   /** Starts housekeeping: a reading now, a second a second later (so the first answer has a rate), then one per period. */
@@ -227,7 +235,7 @@ export class StatsProvider {
       }
       const usage = new Map<string, Usage>();
       this.record('node', nodeSample(this.read, this.now), usage);
-      this.record('pods', this.read(path.posix.join('/', this.opts.cgroupParent || 'kubepods')), usage);
+      this.record('pods', this.read(this.podsCgroup), usage);
       const uidOf = new Map(sandboxes.map((s) => [s.id, s.metadata?.uid ?? s.labels[Label.podUID] ?? '']));
       for (const s of sandboxes) this.record(`pod/${s.id}`, this.read(this.cgroupOf(uidOf.get(s.id)!)), usage);
       for (const c of containers) {
@@ -288,10 +296,44 @@ export class StatsProvider {
     return { used, inodes };
   }
 
-  /** Everything known now: the last housekeeping's readings, with network and filesystem figures read at once. */
-  async facts(): Promise<Facts> {
+  /**
+   * Everything known now: the last housekeeping's readings, with network and filesystem figures read at once — none
+   * of those when only CPU and memory are asked for (/metrics/resource, metrics-server's Summary), which the readings
+   * alone answer.
+   */
+  async facts(o: { cpuAndMemoryOnly?: boolean } = {}): Promise<Facts> {
     if (!this.latest) await this.housekeep();
     const hk = this.latest ?? { sandboxes: [], containers: [], cri: new Map(), usage: new Map() };
+    const node: NodeFacts = {
+      nodeName: this.opts.nodeName,
+      startTime: this.bootTime ?? this.startTime,
+      usage: hk.usage.get('node'),
+      pods: { cgroup: this.podsCgroup, startTime: this.startTime, usage: hk.usage.get('pods') },
+      machine: { cpuCores: this.cpuCores, memoryBytes: os.totalmem() },
+    };
+    const pods: PodFacts[] = [];
+    for (const sb of hk.sandboxes) {
+      const md = sb.metadata;
+      if (!md) continue;
+      const cgroup = this.cgroupOf(md.uid);
+      const containers: ContainerFacts[] = hk.containers
+        .filter((c) => c.pod_sandbox_id === sb.id)
+        .map((c) => ({
+          id: c.id,
+          name: c.metadata?.name ?? c.labels[Label.containerName] ?? '',
+          image: this.images.get(c.id) ?? c.image?.image ?? c.image_ref,
+          cgroup: path.posix.join(cgroup, c.id),
+          startTime: Math.round(c.created_at / 1e6),
+          usage: hk.usage.get(`ctr/${c.id}`),
+        }));
+      pods.push({ name: md.name, namespace: md.namespace, uid: md.uid, sandboxId: sb.id, cgroup, startTime: Math.round(sb.created_at / 1e6), usage: hk.usage.get(`pod/${sb.id}`), containers });
+    }
+    if (!o.cpuAndMemoryOnly) await this.addDetails(hk, node, pods);
+    return { node, pods };
+  }
+
+  /** The figures read when asked: filesystems, interface counters, process counts. */
+  private async addDetails(hk: Housekeeping, node: NodeFacts, pods: PodFacts[]): Promise<void> {
     const now = this.now();
     const { opts } = this;
     const logsRoot = podLogsRoot(opts);
@@ -301,58 +343,27 @@ export class StatsProvider {
       this.imageFs(now),
     ]);
     const selfNet = readNetDev('self');
-    const node: NodeFacts = {
-      nodeName: opts.nodeName,
-      startTime: readProcStat().bootTimeMs ?? this.startTime,
-      usage: hk.usage.get('node'),
-      pods: { cgroup: path.posix.join('/', opts.cgroupParent || 'kubepods'), startTime: this.startTime, usage: hk.usage.get('pods') },
-      network: selfNet && { time: now, interfaces: selfNet },
-      fs: nodeFs,
-      imageFs,
-      rlimit: { time: now, ...readRlimit() },
-      machine: { cpuCores: os.cpus().length, memoryBytes: os.totalmem() },
-    };
-    const pods: PodFacts[] = [];
-    for (const sb of hk.sandboxes) {
-      const md = sb.metadata;
-      if (!md) continue;
-      const cgroup = this.cgroupOf(md.uid);
-      const sandboxPids = cgroupPids(path.posix.join(cgroup, sb.id));
+    Object.assign(node, { network: selfNet && { time: now, interfaces: selfNet }, fs: nodeFs, imageFs, rlimit: { time: now, ...readRlimit() } });
+    for (const p of pods) {
+      const sandboxPids = cgroupPids(path.posix.join(p.cgroup, p.sandboxId));
       const net = sandboxPids.length ? readNetDev(sandboxPids[0]) : undefined;
-      const containers: ContainerFacts[] = [];
-      for (const c of hk.containers.filter((c) => c.pod_sandbox_id === sb.id)) {
-        const name = c.metadata?.name ?? c.labels[Label.containerName] ?? '';
+      p.network = net && { time: now, interfaces: net };
+      let processCount = sandboxPids.length;
+      for (const c of p.containers) {
         const wl = hk.cri.get(c.id)?.writable_layer;
-        const logDir = path.join(logsRoot, `${md.namespace}_${md.name}_${md.uid}`, name);
-        const logUse = this.dirUsage(logDir);
-        const rootfsFs = wl?.fs_id?.mountpoint ? imageFs && imageFs.device === wl.fs_id.mountpoint ? imageFs : await this.fsOf(wl.fs_id.mountpoint, now) : undefined;
-        containers.push({
-          id: c.id,
-          name,
-          image: this.images.get(c.id) ?? c.image?.image ?? c.image_ref,
-          cgroup: path.posix.join(cgroup, c.id),
-          startTime: Math.round(c.created_at / 1e6),
-          usage: hk.usage.get(`ctr/${c.id}`),
-          ...(wl ? { rootfs: { ...rootfsFs, time: Math.round(wl.timestamp / 1e6) || now, usedBytes: wl.used_bytes?.value ?? 0, inodesUsed: wl.inodes_used?.value ?? 0, device: wl.fs_id?.mountpoint } } : {}),
-          ...(logsFs ? { logs: { ...logsFs, time: now, usedBytes: logUse.used, inodesUsed: logUse.inodes } } : {}),
-        });
+        if (wl) {
+          const mount = wl.fs_id?.mountpoint;
+          const total = mount ? (imageFs && imageFs.device === mount ? imageFs : await this.fsOf(mount, now)) : undefined;
+          c.rootfs = { ...total, time: Math.round(wl.timestamp / 1e6) || now, usedBytes: wl.used_bytes?.value ?? 0, inodesUsed: wl.inodes_used?.value ?? 0, device: mount };
+        }
+        if (logsFs) {
+          const logUse = this.dirUsage(path.join(logsRoot, `${p.namespace}_${p.name}_${p.uid}`, c.name));
+          c.logs = { ...logsFs, time: now, usedBytes: logUse.used, inodesUsed: logUse.inodes };
+        }
+        processCount += cgroupPids(c.cgroup).length;
       }
-      let processCount = 0;
-      for (const c of [sb.id, ...containers.map((c) => c.id)]) processCount += cgroupPids(path.posix.join(cgroup, c)).length;
-      pods.push({
-        name: md.name,
-        namespace: md.namespace,
-        uid: md.uid,
-        sandboxId: sb.id,
-        cgroup,
-        startTime: Math.round(sb.created_at / 1e6),
-        usage: hk.usage.get(`pod/${sb.id}`),
-        network: net && { time: now, interfaces: net },
-        containers,
-        processCount,
-      });
+      p.processCount = processCount;
     }
-    return { node, pods };
   }
 
   private async imageFs(now: number): Promise<FsFacts | undefined> {

@@ -1,13 +1,11 @@
 // GET /stats/summary (pkg/kubelet/server/stats/summary.go): the Summary of the node and its pods from the stats
 // provider's Facts. `only_cpu_and_memory=true` (what metrics-server asks for) leaves the rest out.
+import { formatTime as rfc3339 } from '../../../api/time.js';
 import type { ContainerFacts, Facts, FsFacts, NetworkFacts, Usage } from './provider.js';
 import type { ContainerStats, CPUStats, FsStats, MemoryStats, NetworkStats, Summary } from './types.js';
 
-/** metav1.Time's JSON: RFC 3339 at whole seconds. */
-export const rfc3339 = (ms: number) => new Date(ms).toISOString().replace(/\.\d{3}Z$/, 'Z');
-
 /** The interface whose figures the kubelet inlines (network.DefaultInterfaceName). */
-export const DEFAULT_INTERFACE = 'eth0';
+const DEFAULT_INTERFACE = 'eth0';
 
 function cpu(u: Usage | undefined): CPUStats | undefined {
   if (u?.cpuUsageNs === undefined) return undefined;

@@ -2,7 +2,8 @@
 // pod's node and relays to that node's kubelet on :10250. Logs stream through (so `kubectl logs -f` follows); exec is
 // an upgraded connection — the client's WebSocket handshake goes on to the kubelet, and once it answers 101 the two
 // sockets are piped together.
-import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { EventEmitter } from 'node:events';
+import type { ClientRequest, IncomingMessage, ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { badRequest } from '../../../../api/errors.js';
 import { logger } from '../../../../api/log.js';
@@ -76,26 +77,46 @@ async function serveLog(r: SubresourceRequest): Promise<void> {
   const cfg = kubeletConfig(r.kubelet);
   const addr = await kubeletAddress(store, pod.spec.nodeName);
   const path = `/containerLogs/${enc(namespace!)}/${enc(name)}/${enc(container)}${query(q, ['container', 'insecureSkipTLSVerifyBackend', 'pretty'])}`;
-  await new Promise<void>((resolve, reject) => {
-    const upstream = kubeletRequest(cfg, addr, path, 'GET');
+  const upstream = kubeletRequest(cfg, addr, path, 'GET');
+  const done = relayed(upstream, { res, closers: [req, res], respond: (up) => relayResponse(up, res), failure: (e) => kubeletError(addr, path, e) });
+  upstream.end();
+  await done;
+}
+
+/**
+ * Waits out a relayed request. The answer's head ends the timeout (a body — a log follow — can last for hours) and
+ * `respond` streams it to `res`; with `client`, a 101 joins the client's connection to the upstream's. A failure
+ * before the answer began is `failure(e)`, the request's Status; after, the stream just ends. Any of `closers` closing
+ * abandons the request.
+ */
+export function relayed(
+  upstream: ClientRequest,
+  o: { res: ServerResponse; closers: EventEmitter[]; client?: Duplex; respond: (up: IncomingMessage) => void; failure: (e: Error) => Error },
+): Promise<void> {
+  const { res, client } = o;
+  return new Promise<void>((resolve, reject) => {
     const gone = () => upstream.destroy();
-    req.on('close', gone);
-    res.on('close', gone);
+    for (const c of o.closers) c.on('close', gone);
     upstream.on('timeout', () => upstream.destroy(new Error('timeout awaiting response headers')));
+    if (client)
+      upstream.on('upgrade', (up, socket, head) => {
+        for (const c of o.closers) c.off('close', gone);
+        upstream.setTimeout(0);
+        socket.setTimeout(0);
+        joinUpgraded(client, up, socket, head);
+        resolve();
+      });
     upstream.on('response', (up) => {
-      // The head has arrived: the body (a follow can last for hours) is no longer under the timeout.
       upstream.setTimeout(0);
-      relayResponse(up, res);
+      o.respond(up);
       up.on('end', resolve);
       up.on('close', resolve);
     });
     upstream.on('error', (e) => {
-      // Before the answer began, the failure is the request's Status; after, the stream just ends.
-      if (!res.headersSent) return reject(kubeletError(addr, path, e));
+      if (!res.headersSent) return reject(o.failure(e));
       res.destroy();
       resolve();
     });
-    upstream.end();
   });
 }
 
@@ -113,14 +134,21 @@ function upgradeHeaders(req: IncomingMessage): Record<string, string> {
   return out;
 }
 
-/** The 101 head as the kubelet sent it, for the client. */
-export function switchingHead(up: IncomingMessage): string {
+/** The 101 head as the upstream sent it, for the client. */
+function switchingHead(up: IncomingMessage): string {
   const lines = [`HTTP/1.1 101 ${up.statusMessage || 'Switching Protocols'}`];
   for (let i = 0; i < up.rawHeaders.length; i += 2) lines.push(`${up.rawHeaders[i]}: ${up.rawHeaders[i + 1]}`);
   return lines.join('\r\n') + '\r\n\r\n';
 }
 
-export function pipeSockets(a: Duplex, b: Duplex): void {
+/** The client's connection joined to an upstream's that answered 101: its head passed on, then both piped together. */
+function joinUpgraded(client: Duplex, up: IncomingMessage, socket: Duplex, head: Buffer): void {
+  client.write(switchingHead(up));
+  if (head.length) client.write(head);
+  pipeSockets(client, socket);
+}
+
+function pipeSockets(a: Duplex, b: Duplex): void {
   const done = () => {
     a.destroy();
     b.destroy();
@@ -155,9 +183,7 @@ async function serveExec(r: SubresourceRequest): Promise<void> {
       client.off('close', gone);
       upstream.setTimeout(0);
       kubeletSocket.setTimeout(0);
-      client.write(switchingHead(up));
-      if (head.length) client.write(head);
-      pipeSockets(client, kubeletSocket);
+      joinUpgraded(client, up, kubeletSocket, head);
       log.debug({ pod: `${namespace}/${name}`, container, node: pod.spec.nodeName }, 'exec stream relayed');
       resolve();
     });

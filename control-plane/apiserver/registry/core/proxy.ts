@@ -16,7 +16,7 @@ import { findByPlural } from '../kinds.js';
 import type { Subresource, SubresourceRequest } from '../rest.js';
 import type { GenericStore } from '../store.js';
 import { kubeletAddress, kubeletConfig, type KubeletClientConfig } from './kubelet-client.js';
-import { pipeSockets, switchingHead } from './pod-kubelet.js';
+import { relayed } from './pod-kubelet.js';
 
 export interface ProxyTarget {
   scheme: 'http' | 'https';
@@ -39,9 +39,6 @@ export function splitSchemeNamePort(id: string): { scheme: '' | 'http' | 'https'
   if (!name || !['', 'http', 'https'].includes(scheme)) return undefined;
   return { scheme: scheme as '' | 'http' | 'https', name, port };
 }
-
-/** The object name in a proxy id, for the store lookup the authorization and 404 go by. */
-export const proxyObjectName = (id: string) => splitSchemeNamePort(id)?.name ?? id;
 
 const ipv4 = (ip: string) => (net.isIPv4(ip) ? ip.split('.').map(Number) : undefined);
 
@@ -173,38 +170,21 @@ export function relay(r: Pick<SubresourceRequest, 'req' | 'res' | 'method'>, tar
     timeout: kubelet?.connectTimeoutMs ?? 30_000,
     ...(target.kubelet && kubelet ? { cert: kubelet.certPem, key: kubelet.keyPem, ca: kubelet.caPem } : target.scheme === 'https' ? { rejectUnauthorized: false } : {}),
   };
-  return new Promise<void>((resolve, reject) => {
-    const upstream = (target.scheme === 'https' ? https : http).request(opts);
-    const client = req.socket as Duplex;
-    const gone = () => upstream.destroy();
-    res.on('close', gone);
-    upstream.on('timeout', () => upstream.destroy(new Error('timeout awaiting response headers')));
-    upstream.on('upgrade', (up, socket, head) => {
-      res.off('close', gone);
-      upstream.setTimeout(0);
-      socket.setTimeout(0);
-      client.write(switchingHead(up));
-      if (head.length) client.write(head);
-      pipeSockets(client, socket);
-      resolve();
-    });
-    upstream.on('response', (up) => {
-      upstream.setTimeout(0);
+  const upstream = (target.scheme === 'https' ? https : http).request(opts);
+  const done = relayed(upstream, {
+    res,
+    closers: [res],
+    client: req.socket as Duplex,
+    respond: (up) => {
       res.writeHead(up.statusCode ?? 502, up.statusMessage, responseHeaders(up));
       res.flushHeaders();
       up.pipe(res);
-      up.on('end', resolve);
-      up.on('close', resolve);
-    });
-    upstream.on('error', (e) => {
-      // Before the answer began, the failure is the request's Status; after, the stream just ends.
-      if (!res.headersSent) return reject(serviceUnavailable(`error trying to reach service: ${e.message}`));
-      res.destroy();
-      resolve();
-    });
-    if (upgrade || r.method === 'GET' || r.method === 'HEAD') upstream.end();
-    else req.pipe(upstream);
+    },
+    failure: (e) => serviceUnavailable(`error trying to reach service: ${e.message}`),
   });
+  if (upgrade || r.method === 'GET' || r.method === 'HEAD') upstream.end();
+  else req.pipe(upstream);
+  return done;
 }
 
 // ---- the subresource ----
