@@ -46,8 +46,8 @@ export interface ResourceDef extends ResourceRef {
   printer?: Printer;
   /** Where its scale subresource reads and writes (a CRD's scale paths); else spec.replicas and status.replicas. */
   scale?: ScalePaths;
-  /** PATCH content types it accepts, when not all four (custom resources take no strategic merge patch). */
-  patchTypes?: string[];
+  /** PATCH content types it accepts, when not all of PATCH_TYPES (custom resources take no strategic merge patch). */
+  patchTypes?: readonly string[];
   /** The fields of an object its schema does not know, when not judged by the catalog (a custom resource's pruning). */
   unknownFields?(obj: KubeObject): string[];
   /** Served while its definition is being deleted: objects are read, changed and deleted, never created. */
@@ -70,6 +70,9 @@ export interface ScalePaths {
   statusReplicasPath: string;
   labelSelectorPath?: string;
 }
+
+/** The PATCH content types the API server knows, and every kind accepts unless its patchTypes say otherwise. */
+export const PATCH_TYPES: readonly string[] = ['application/json-patch+json', 'application/merge-patch+json', 'application/strategic-merge-patch+json', 'application/apply-patch+yaml'];
 
 /** The verbs a kind serves: every one for stored kinds, create alone for the reviews. */
 const verbsFor = (d: ResourceDef) => (d.review ? ['create'] : ['create', 'delete', 'deletecollection', 'get', 'list', 'patch', 'update', 'watch']);
