@@ -129,8 +129,9 @@ export const listKindOf = (d: ResourceDef) => d.listKind ?? `${d.kind}List`;
 /** The OpenAPI schema of a kind: its own (a custom resource's) or the catalog's. */
 export const schemaOf = (d: ResourceDef): Schema | undefined => d.openapi?.schema ?? schemaFor(d.group, d.version, d.kind);
 
-export function findByPlural(group: string, version: string, plural: string): ResourceDef | undefined {
-  return kinds.find((d) => d.group === group && d.version === version && d.plural === plural);
+/** The kind of a group, version and resource among `defs` (the built-in kinds unless given). */
+export function findByPlural(group: string, version: string, plural: string, defs: readonly ResourceDef[] = kinds): ResourceDef | undefined {
+  return defs.find((d) => d.group === group && d.version === version && d.plural === plural);
 }
 
 /**
@@ -147,7 +148,7 @@ export function groupVersions(defs: readonly ResourceDef[] = kinds): { group: st
 }
 
 /** kube's version priority order (CompareKubeAwareVersionStrings), highest first. */
-export function compareVersions(a: string, b: string): number {
+function compareVersions(a: string, b: string): number {
   const parse = (v: string) => {
     const m = /^v(\d+)(?:(alpha|beta)(\d+))?$/.exec(v);
     return m ? { major: Number(m[1]), stability: m[2] === 'alpha' ? 0 : m[2] === 'beta' ? 1 : 2, minor: Number(m[3] ?? 0) } : undefined;
