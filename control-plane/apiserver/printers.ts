@@ -1,15 +1,12 @@
 // Server-side printing: the Table columns kube-apiserver returns for each kind, so `kubectl get` (and `-o wide`,
 // whose extra columns have priority 1) prints what kubectl users know.
 import { formatLabelSelector } from '../../api/labels.js';
-import type { KubeObject } from '../../api/types.js';
+import type { CustomResourceColumnDefinition, KubeObject } from '../../api/types.js';
+import type { Column, Printer } from './columns.js';
 import { findJSONPath, parseJSONPath } from './jsonpath.js';
 import { toCore as eventToCore } from './registry/events/event.js';
 
 type Any = any;
-
-import type { Column, Printer } from './columns.js';
-
-export type { Column, Printer };
 
 /** Kubernetes' HumanDuration: 45s, 2m30s, 93m, 5h10m, 47h, 5d22h, 93d, 2y30d. */
 export function humanDuration(ms: number): string {
@@ -497,21 +494,12 @@ export function toTable(kind: { kind: string; printer?: Printer }, objects: Kube
   };
 }
 
-/** A column a CustomResourceDefinition declares (additionalPrinterColumns): a JSONPath into the object and its type. */
-export interface CustomColumn {
-  name: string;
-  type: string;
-  format?: string;
-  description?: string;
-  priority?: number;
-  jsonPath: string;
-}
-
 /**
- * Name, then each declared column (kube's customresource tableconvertor): the first value the JSONPath finds, as the
- * column's type — a date as its age — or nothing (kubectl prints <none>) when it finds none of that type.
+ * Name, then each column a CustomResourceDefinition declares (additionalPrinterColumns; kube's customresource
+ * tableconvertor): the first value the JSONPath finds, as the column's type — a date as its age — or nothing (kubectl
+ * prints <none>) when it finds none of that type.
  */
-export function columnsPrinter(declared: CustomColumn[]): Printer {
+export function columnsPrinter(declared: CustomResourceColumnDefinition[]): Printer {
   const paths = declared.map((c) => parseJSONPath(c.jsonPath));
   return {
     columns: [name, ...declared.map((c) => ({ name: c.name, type: c.type as Column['type'], format: c.format ?? '', description: c.description || `Custom resource definition column (in JSONPath format): ${c.jsonPath}`, priority: c.priority ?? 0 }))],

@@ -8,7 +8,7 @@ import { invalidValue } from '../registry/validation.js';
 import { meta } from '../openapi/meta.js';
 import { refPrefix, type Schema } from '../openapi/dsl.js';
 import { columnsPrinter } from '../printers.js';
-import type { ResourceDef, ScalePaths } from '../registry/kinds.js';
+import { PATCH_TYPES, type ResourceDef, type ScalePaths } from '../registry/kinds.js';
 import { conditionTrue } from '../registry/apiextensions/customresourcedefinition.js';
 import { statusStrategy, strategy } from '../registry/strategy.js';
 import { applyDefaults, prune, validateListTypes, validateValue } from './schema.js';
@@ -16,7 +16,7 @@ import { applyDefaults, prune, validateListTypes, validateValue } from './schema
 type Any = any;
 
 /** The PATCH content types custom resources accept: no strategic merge patch, as they carry no patch strategies. */
-export const CUSTOM_PATCH_TYPES = ['application/json-patch+json', 'application/merge-patch+json', 'application/apply-patch+yaml'];
+const CUSTOM_PATCH_TYPES = PATCH_TYPES.filter((t) => t !== 'application/strategic-merge-patch+json');
 
 /** kube's definition name of a custom resource: the group reversed, the version, the kind (com.example.v1.Widget). */
 export const definitionName = (group: string, version: string, kind: string) => `${group.split('.').reverse().join('.')}.${version}.${kind}`;

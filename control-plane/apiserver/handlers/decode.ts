@@ -7,14 +7,13 @@ import type { KubeObject } from '../../../api/types.js';
 import { decodeBody, readBody } from '../http.js';
 import { unknownFields } from '../openapi/index.js';
 import { apiVersionOf, type ResourceDef } from '../registry/kinds.js';
+import { checkKind } from '../registry/store.js';
 import { typeError } from '../typecheck.js';
 import type { RequestScope } from './scope.js';
 
 /** The body as an object of the URL's kind: a kind or apiVersion it states must be that one. */
 export function asObject(def: ResourceDef, body: unknown): KubeObject {
-  if (!body || typeof body !== 'object' || Array.isArray(body)) throw badRequest('the body of the request must be a JSON object');
-  const obj = body as KubeObject;
-  if (obj.kind !== undefined && obj.kind !== def.kind) throw badRequest(`${obj.kind} in version "${obj.apiVersion ?? ''}" cannot be handled as a ${def.kind}: the object provided is unrecognized (must be of type ${def.kind})`);
+  const obj = checkKind(def, body);
   if (obj.apiVersion !== undefined && obj.apiVersion !== apiVersionOf(def)) throw badRequest(`the API version in the data (${obj.apiVersion}) does not match the expected API version (${apiVersionOf(def)})`);
   if (obj.metadata !== undefined && (typeof obj.metadata !== 'object' || obj.metadata === null || Array.isArray(obj.metadata))) throw badRequest('metadata must be an object');
   obj.metadata ??= {};

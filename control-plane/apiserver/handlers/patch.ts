@@ -6,17 +6,15 @@ import { jsonPatch, mergePatch, strategicMergePatch, type PatchSchema } from '..
 import type { KubeObject } from '../../../api/types.js';
 import { decodeBody, readBody, sendJSON } from '../http.js';
 import { patchSchema } from '../openapi/navigator.js';
-import { schemaOf } from '../registry/kinds.js';
+import { PATCH_TYPES, schemaOf } from '../registry/kinds.js';
 import { apply } from './apply.js';
 import { fieldValidation } from './decode.js';
 import { isDryRun, managedFields, requester, strategyOf, type RequestScope } from './scope.js';
 
 type Any = any;
 
-const PATCH_TYPES = ['application/json-patch+json', 'application/merge-patch+json', 'application/strategic-merge-patch+json', 'application/apply-patch+yaml'];
-
-/** The PATCH content types a kind accepts: custom resources take no strategic merge patch (they have no patch meta). */
-function unsupported(accepted: string[]): StatusError {
+/** The 415 for a PATCH type the kind does not take, naming those it does (the built-in kinds' list leaves out apply). */
+function unsupported(accepted: readonly string[]): StatusError {
   const listed = accepted.filter((t) => t !== 'application/apply-patch+yaml' || accepted.length < PATCH_TYPES.length);
   return new StatusError(415, 'UnsupportedMediaType', `the body of the request was in an unknown format - accepted media types include: ${listed.join(', ')}`);
 }

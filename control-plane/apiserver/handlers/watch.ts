@@ -2,7 +2,7 @@
 // line, until the client goes or the timeout (timeoutSeconds, 30 minutes by default) ends the stream. A client that
 // stops reading is dropped once its unsent events pass a bound (kube's cacher drops watchers whose buffer is full),
 // so a stalled watcher costs the server a few megabytes at most; clients watch again from their last resourceVersion.
-import { boolParam, intParam, listOptions, startStream } from '../http.js';
+import { boolParam, encodeJSON, intParam, listOptions, startStream } from '../http.js';
 import type { WatchEventOut } from '../registry/store.js';
 import { logger } from '../../../api/log.js';
 import { watchEventEncoder } from './response.js';
@@ -29,7 +29,7 @@ export async function watch(s: RequestScope): Promise<void> {
   const send = (e: WatchEventOut) => {
     if (ended) return;
     if (!res.headersSent) startStream(res);
-    res.write(JSON.stringify(encode(e)) + '\n');
+    res.write(encodeJSON(encode(e)));
     if (res.writableLength > WATCH_BUFFER_LIMIT) {
       log.warn({ resource: s.def.plural, namespace: s.namespace, user: s.user?.name, unsent: res.writableLength }, 'dropping a watcher that does not read');
       end();

@@ -4,7 +4,7 @@
 // PATCH operation; client-side `apply` computes its strategic merge patch from the schemas when the PATCH operation
 // accepts application/strategic-merge-patch+json.
 import { createHash } from 'node:crypto';
-import { groupVersions, kinds as builtin, verbsFor, type ResourceDef } from '../registry/kinds.js';
+import { groupVersions, kinds as builtin, PATCH_TYPES, verbsFor, type ResourceDef } from '../registry/kinds.js';
 import { refPrefix, type Schema } from './dsl.js';
 import { closure, definitionNameFor, refsIn } from './schemas.js';
 import { meta } from './meta.js';
@@ -55,10 +55,9 @@ const responses = (name: string | undefined, codes: string[]) => {
   return out;
 };
 const bodyOf = (name: string | undefined) => ({ content: { '*/*': name ? { schema: refTo(name) } : {} }, required: true });
-const PATCH_TYPES = ['application/apply-patch+yaml', 'application/json-patch+json', 'application/merge-patch+json', 'application/strategic-merge-patch+json'];
-/** The PATCH body of a kind: the content types it accepts (kubectl apply uses strategic merge only where offered). */
-const patchBody = (types: string[] = PATCH_TYPES) => ({
-  content: Object.fromEntries(PATCH_TYPES.filter((t) => types.includes(t)).map((t) => [t, { schema: refTo(meta('Patch')) }])),
+/** The PATCH body of a kind: the content types it accepts, by name (kubectl apply uses strategic merge only where offered). */
+const patchBody = (types: readonly string[] = PATCH_TYPES) => ({
+  content: Object.fromEntries([...PATCH_TYPES].sort().filter((t) => types.includes(t)).map((t) => [t, { schema: refTo(meta('Patch')) }])),
   required: true,
 });
 

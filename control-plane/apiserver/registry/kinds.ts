@@ -46,8 +46,8 @@ export interface ResourceDef extends ResourceRef {
   printer?: Printer;
   /** Where its scale subresource reads and writes (a CRD's scale paths); else spec.replicas and status.replicas. */
   scale?: ScalePaths;
-  /** PATCH content types it accepts, when not all four (custom resources take no strategic merge patch). */
-  patchTypes?: string[];
+  /** PATCH content types it accepts, when not all of PATCH_TYPES (custom resources take no strategic merge patch). */
+  patchTypes?: readonly string[];
   /** The fields of an object its schema does not know, when not judged by the catalog (a custom resource's pruning). */
   unknownFields?(obj: KubeObject): string[];
   /** Served while its definition is being deleted: objects are read, changed and deleted, never created. */
@@ -70,6 +70,9 @@ export interface ScalePaths {
   statusReplicasPath: string;
   labelSelectorPath?: string;
 }
+
+/** The PATCH content types the API server knows, and every kind accepts unless its patchTypes say otherwise. */
+export const PATCH_TYPES: readonly string[] = ['application/json-patch+json', 'application/merge-patch+json', 'application/strategic-merge-patch+json', 'application/apply-patch+yaml'];
 
 /** The verbs a kind serves: every one for stored kinds, create alone for the reviews. */
 const verbsFor = (d: ResourceDef) => (d.review ? ['create'] : ['create', 'delete', 'deletecollection', 'get', 'list', 'patch', 'update', 'watch']);
@@ -126,8 +129,9 @@ export const listKindOf = (d: ResourceDef) => d.listKind ?? `${d.kind}List`;
 /** The OpenAPI schema of a kind: its own (a custom resource's) or the catalog's. */
 export const schemaOf = (d: ResourceDef): Schema | undefined => d.openapi?.schema ?? schemaFor(d.group, d.version, d.kind);
 
-export function findByPlural(group: string, version: string, plural: string): ResourceDef | undefined {
-  return kinds.find((d) => d.group === group && d.version === version && d.plural === plural);
+/** The kind of a group, version and resource among `defs` (the built-in kinds unless given). */
+export function findByPlural(group: string, version: string, plural: string, defs: readonly ResourceDef[] = kinds): ResourceDef | undefined {
+  return defs.find((d) => d.group === group && d.version === version && d.plural === plural);
 }
 
 /**
@@ -144,7 +148,7 @@ export function groupVersions(defs: readonly ResourceDef[] = kinds): { group: st
 }
 
 /** kube's version priority order (CompareKubeAwareVersionStrings), highest first. */
-export function compareVersions(a: string, b: string): number {
+function compareVersions(a: string, b: string): number {
   const parse = (v: string) => {
     const m = /^v(\d+)(?:(alpha|beta)(\d+))?$/.exec(v);
     return m ? { major: Number(m[1]), stability: m[2] === 'alpha' ? 0 : m[2] === 'beta' ? 1 : 2, minor: Number(m[3] ?? 0) } : undefined;

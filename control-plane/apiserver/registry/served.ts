@@ -2,7 +2,7 @@
 // established CustomResourceDefinition and discovery's dynamic ResourceManager lists): the built-in kinds, then the
 // custom resources, set and removed per definition. Requests, discovery and the OpenAPI documents read it on every
 // call, so a definition is served, listed and documented from the moment it is set.
-import { kinds, type ResourceDef } from './kinds.js';
+import { findByPlural, kinds, type ResourceDef } from './kinds.js';
 
 export class ServedKinds {
   private readonly custom = new Map<string, readonly ResourceDef[]>();
@@ -33,6 +33,6 @@ export class ServedKinds {
   }
 
   find(group: string, version: string, plural: string): ResourceDef | undefined {
-    return this.snapshot.find((d) => d.group === group && d.version === version && d.plural === plural);
+    return findByPlural(group, version, plural, this.snapshot);
   }
 }

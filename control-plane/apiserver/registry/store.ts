@@ -87,6 +87,17 @@ export interface DeleteResult {
   pending: boolean;
 }
 
+/**
+ * The handlers' check that a body is an object of the URL's kind (the serializer's decoding into the kind), for every
+ * endpoint that takes one.
+ */
+export function checkKind(def: ResourceDef, body: unknown): KubeObject {
+  if (!body || typeof body !== 'object' || Array.isArray(body)) throw badRequest('the body of the request must be a JSON object');
+  const obj = body as KubeObject;
+  if (obj.kind !== undefined && obj.kind !== def.kind) throw badRequest(`${obj.kind} in version "${obj.apiVersion ?? ''}" cannot be handled as a ${def.kind}: the object provided is unrecognized (must be of type ${def.kind})`);
+  return obj;
+}
+
 /** The handlers' check that a body names the object of the URL (kube's checkName), for every endpoint that takes one. */
 export function checkName(body: KubeObject | undefined, name: string): void {
   if (body?.metadata?.name && body.metadata.name !== name) throw badRequest(`the name of the object (${body.metadata.name}) does not match the name on the URL (${name})`);

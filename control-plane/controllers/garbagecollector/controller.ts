@@ -13,14 +13,19 @@ import { absentOwnerKey, computeGarbageCollection, type GraphObject } from './ac
 const log = logger('garbage-collector');
 
 const PASS_INTERVAL_MS = 10_000;
-/** How long what discovery found stands before a pass asks again. */
-const DISCOVERY_TTL_MS = 5_000;
+/**
+ * How long what discovery found stands while no CustomResourceDefinition changes: the kinds served change with those
+ * alone (nothing here aggregates other APIs), so this is only the periodic resync kube's GC has as well.
+ */
+const DISCOVERY_TTL_MS = 30_000;
 
 /** What the collector never tracks, as kube's GC ignores events: they are many, short-lived and own nothing. */
 const IGNORED = new Set(['/events', 'events.k8s.io/events']);
 
 /** group/kind: how owner references are matched to a tracked kind, whatever version they name. */
 const groupKind = (apiVersion: string, kind: string) => `${apiVersion.includes('/') ? apiVersion.slice(0, apiVersion.lastIndexOf('/')) : ''}/${kind}`;
+
+const CRDS = groupKind('apiextensions.k8s.io/v1', 'CustomResourceDefinition');
 
 interface Tracked {
   resource: ResourceRef;
@@ -29,14 +34,23 @@ interface Tracked {
 
 export function garbageCollector(ctx: ControllerContext): Controller {
   const { client, informers } = ctx;
-  // Every kind that can be listed, watched and deleted, found through discovery on each pass (kube's GC resyncs its
-  // monitors from discovery): custom resources are collected once their CRD is served, and forgotten once it is not.
+  // Every kind that can be listed, watched and deleted, found through discovery (kube's GC resyncs its monitors from
+  // discovery): asked again on the pass after a CustomResourceDefinition changes, so custom resources are collected
+  // once their CRD is served and forgotten once it is not, and otherwise at the resync period.
   const tracked = new Map<string, Tracked>();
   const handled = new Set<string>();
   let discoveredAt = -Infinity;
+  /** CustomResourceDefinition changes seen, and how many of them the last discovery had seen. */
+  let crdChanges = 0;
+  let discoveredChanges = -1;
+  const crdChanged = () => {
+    crdChanges++;
+    loop.kick();
+  };
 
   async function discover(): Promise<void> {
-    if (Date.now() - discoveredAt < DISCOVERY_TTL_MS) return;
+    if (discoveredChanges === crdChanges && Date.now() - discoveredAt < DISCOVERY_TTL_MS) return;
+    const changes = crdChanges;
     const found = (await serverPreferredResources(client)).filter((r) => supportsVerbs(r, ['list', 'watch', 'delete']) && !IGNORED.has(`${r.group}/${r.plural}`));
     const keys = new Set(found.map((r) => groupKind(apiVersionOf(r), r.kind)));
     for (const key of [...tracked.keys()]) if (!keys.has(key)) tracked.delete(key);
@@ -49,9 +63,11 @@ export function garbageCollector(ctx: ControllerContext): Controller {
       if (!handled.has(key)) {
         handled.add(key);
         informer.addHandlers({ onDelete: () => loop.kick(), onUpdate: (_o, n) => n.metadata.deletionTimestamp && loop.kick() });
+        if (key === CRDS) informer.addHandlers({ onAdd: crdChanged, onUpdate: crdChanged, onDelete: crdChanged });
       }
     }
     discoveredAt = Date.now();
+    discoveredChanges = changes;
   }
 
   /** Whether the owner exists with this uid (cache first, then a live read); owners of kinds not tracked always do. */
