@@ -66,6 +66,11 @@ export interface RouteSyncerOptions {
   otherDevice?: string;
 }
 
+/** The link of that name, or undefined when there is none (the one lookup routes.ts and vxlan.ts share). */
+export async function findLink(socket: RtNetlinkSocket, name: string) {
+  return (await socket.getLinks()).find((l) => l.attrs.ifname === name);
+}
+
 /** Keeps the main routing table's kubets routes equal to a desired list. */
 export class RouteSyncer {
   private readonly socket: RtNetlinkSocket;
@@ -77,8 +82,7 @@ export class RouteSyncer {
 
   /** The interface index of a device, or undefined when there is none by that name. */
   private async linkIndex(name: string | undefined): Promise<number | undefined> {
-    if (!name) return undefined;
-    return (await this.socket.getLinks()).find((l) => l.attrs.ifname === name)?.data.index;
+    return name ? (await findLink(this.socket, name))?.data.index : undefined;
   }
 
   /** Our routes currently in the main table. */
