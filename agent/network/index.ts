@@ -64,6 +64,16 @@ export function annotationPatch(node: Node | undefined, want: Record<string, str
   return Object.keys(patch).length ? patch : undefined;
 }
 
+/**
+ * What a sync reads from a Node (podCIDR, InternalIP, flannel's annotations): an update that changes none of it — a
+ * status heartbeat — asks for no sync.
+ */
+export function networkInputs(n: Node): string {
+  const a = n.metadata.annotations ?? {};
+  const internalIP = n.status?.addresses?.find((x) => x.type === 'InternalIP')?.address;
+  return JSON.stringify([n.spec?.podCIDR, internalIP, ...Object.values(FLANNEL_ANNOTATIONS).map((k) => a[k])]);
+}
+
 export async function startNetwork(config: AgentConfig, client: ApiClient, podCIDR: string, opts: { resyncMs?: number } = {}): Promise<NetworkOwner> {
   const mode: PodNetworkMode = config.podNetwork ?? defaultPodNetwork;
   const changed = await applySysctls();
@@ -97,7 +107,10 @@ export async function startNetwork(config: AgentConfig, client: ApiClient, podCI
     dirty = true;
     wake?.();
   };
-  nodes.addHandlers({ onAdd: kick, onUpdate: kick, onDelete: kick });
+  const kickIfChanged = (old: Node, cur: Node) => {
+    if (networkInputs(old) !== networkInputs(cur)) kick();
+  };
+  nodes.addHandlers({ onAdd: kick, onUpdate: kickIfChanged, onDelete: kick });
   nodes.start();
 
   /** This node's VTEP annotations made to match the device (or removed under host-gw), by a merge PATCH when they differ. */
