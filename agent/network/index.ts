@@ -2,6 +2,7 @@
 // leaving the cluster, and the way to every other node's podCIDR kept in sync from a Node informer — host-gw routes
 // via their InternalIPs, or flannel's VXLAN overlay (vxlan.ts). Starting in one mode removes what the other left.
 import { join } from 'node:path';
+import { createRtNetlink } from 'netlink';
 import type { ApiClient } from '../../api/client.js';
 import { Informer, sleep } from '../../api/informer.js';
 import { logger } from '../../api/log.js';
@@ -79,21 +80,22 @@ export async function startNetwork(config: AgentConfig, client: ApiClient, podCI
   const changed = await applySysctls();
   await ensureMasquerade(podCIDR, config.clusterCIDR);
 
-  // host-gw's routes are those not through the VXLAN device; in vxlan mode they are all removed (switching modes).
-  const routes = new RouteSyncer(undefined, { otherDevice: VXLAN_DEVICE });
-  const vxlan = mode === 'vxlan' ? new VxlanSyncer() : undefined;
+  // One rtnetlink socket for all of it, closed with the network. host-gw's routes are those not through the VXLAN
+  // device; in vxlan mode they are all removed (switching modes).
+  const socket = createRtNetlink();
+  const routes = new RouteSyncer(socket, { otherDevice: VXLAN_DEVICE });
+  const vxlan = mode === 'vxlan' ? new VxlanSyncer(socket) : undefined;
   let mtu: number | undefined;
   try {
     if (vxlan) {
       const cleared = await routes.sync([]);
       if (cleared.deleted.length) log.info({ deleted: cleared.deleted }, 'host-gw routes removed for the VXLAN overlay');
       mtu = (await vxlan.ensureDevice({ localIP: config.nodeIP, podCIDR })).mtu;
-    } else if (await removeVxlanDevice()) {
+    } else if (await removeVxlanDevice(socket)) {
       log.info({ device: VXLAN_DEVICE }, 'VXLAN device removed for host-gw routing');
     }
   } catch (e) {
-    routes.close();
-    vxlan?.close();
+    socket.socket.close();
     throw e;
   }
   const conflist = await writeConflist(config.cniConfDir, { podCIDR, ipamDataDir: ipamDataDir(config), mtu });
@@ -184,8 +186,7 @@ export async function startNetwork(config: AgentConfig, client: ApiClient, podCI
         wake?.();
         await nodes.close();
         await loop;
-        routes.close();
-        vxlan?.close();
+        socket.socket.close();
       })();
       return closed;
     },

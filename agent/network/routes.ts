@@ -74,10 +74,13 @@ export async function findLink(socket: RtNetlinkSocket, name: string) {
 /** Keeps the main routing table's kubets routes equal to a desired list. */
 export class RouteSyncer {
   private readonly socket: RtNetlinkSocket;
+  /** close() closes the socket only when the syncer opened it; a socket handed in stays its owner's. */
+  private readonly ownsSocket: boolean;
   private closed = false;
 
   constructor(socket?: RtNetlinkSocket, private readonly opts: RouteSyncerOptions = {}) {
     this.socket = socket ?? createRtNetlink();
+    this.ownsSocket = !socket;
   }
 
   /** The interface index of a device, or undefined when there is none by that name. */
@@ -144,6 +147,6 @@ export class RouteSyncer {
   close(): void {
     if (this.closed) return;
     this.closed = true;
-    this.socket.socket.close();
+    if (this.ownsSocket) this.socket.socket.close();
   }
 }

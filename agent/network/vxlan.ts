@@ -152,10 +152,14 @@ function attrBytes(data: StreamData): Buffer {
 /** Keeps the VXLAN device and its routes, neighbour and FDB entries equal to the other nodes' VTEPs. */
 export class VxlanSyncer {
   private readonly socket: RtNetlinkSocket;
+  /** close() closes the socket only when the syncer opened it; a socket handed in stays its owner's. */
+  private readonly ownsSocket: boolean;
   private readonly routes: RouteSyncer;
+  private closed = false;
 
   constructor(socket?: RtNetlinkSocket) {
     this.socket = socket ?? createRtNetlink();
+    this.ownsSocket = !socket;
     this.routes = new RouteSyncer(this.socket, { device: VXLAN_DEVICE });
   }
 
@@ -261,7 +265,10 @@ export class VxlanSyncer {
   }
 
   close(): void {
+    if (this.closed) return;
+    this.closed = true;
     this.routes.close();
+    if (this.ownsSocket) this.socket.socket.close();
   }
 }
 
