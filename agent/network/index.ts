@@ -75,6 +75,9 @@ export function networkInputs(n: Node): string {
   return JSON.stringify([n.spec?.podCIDR, internalIP, ...Object.values(FLANNEL_ANNOTATIONS).map((k) => a[k])]);
 }
 
+/** How many entries a sync result lists (its lists of added, replaced, deleted … entries). */
+const changes = (r: object): number => Object.values(r).reduce((n: number, l: unknown[]) => n + l.length, 0);
+
 export async function startNetwork(config: AgentConfig, client: ApiClient, podCIDR: string, opts: { resyncMs?: number } = {}): Promise<NetworkOwner> {
   const mode: PodNetworkMode = config.podNetwork ?? defaultPodNetwork;
   const changed = await applySysctls();
@@ -129,13 +132,12 @@ export async function startNetwork(config: AgentConfig, client: ApiClient, podCI
       const dev = await vxlan.ensureDevice({ localIP: config.nodeIP, podCIDR });
       await publish(vtepAnnotations(dev.mac, config.nodeIP));
       const r = await vxlan.sync(desiredPeers(nodes.list(), config.nodeName));
-      const n = r.routes.added.length + r.routes.replaced.length + r.routes.deleted.length + r.routes.conflicts.length;
-      if (n + r.neighbours.add.length + r.neighbours.replace.length + r.neighbours.remove.length + r.fdb.add.length + r.fdb.replace.length + r.fdb.remove.length) log.info(r, 'VXLAN peers synced');
+      if (changes(r.routes) + changes(r.neighbours) + changes(r.fdb)) log.info(r, 'VXLAN peers synced');
       return;
     }
     await publish(undefined);
     const r = await routes.sync(desiredRoutes(nodes.list(), config.nodeName));
-    if (r.added.length || r.replaced.length || r.deleted.length || r.conflicts.length) log.info(r, 'routes to other nodes synced');
+    if (changes(r)) log.info(r, 'routes to other nodes synced');
   };
 
   let markSynced!: () => void;
