@@ -8,7 +8,7 @@ import { labClient, type LabUnderTest } from './lab-e2e.js';
 const FLANNEL = 'flannel.alpha.coreos.com';
 
 export function podNetworkChecks(t: Test, lab: () => LabUnderTest): void {
-  const mode = () => lab().podNetwork ?? 'host-gw';
+  const mode = () => lab().podNetwork;
   t.test(`pod network (${mode()}): every node's routes, device and entries match the other nodes`, async (t) => {
     const { json, kubectl } = labClient(lab());
     const nodes = (await json(['get', 'nodes'])).items as any[];

@@ -10,8 +10,7 @@
 // (pod IP:targetPort, from EndpointSlices), the way ingress-nginx bypasses the Service's ClusterIP.
 import type { EndpointSlice, Ingress, IngressBackend, IngressClass, Pod, Service } from '../../api/types.js';
 import { INGRESS_CLASS_ANNOTATION } from '../../api/types.js';
-
-const SERVICE_NAME_LABEL = 'kubernetes.io/service-name';
+import { serviceNameLabel } from '../../agent/proxy/endpointschange.js';
 
 export interface Endpoint {
   ip: string;
@@ -98,10 +97,12 @@ export function computeRoutes(src: RouteSources, f: ClassFilter): RouteTable {
   const services = new Map(src.services.map((s) => [`${s.metadata.namespace}/${s.metadata.name}`, s] as const));
   const slices = new Map<string, EndpointSlice[]>();
   for (const s of src.slices) {
-    const svc = s.metadata.labels?.[SERVICE_NAME_LABEL];
+    const svc = s.metadata.labels?.[serviceNameLabel];
     if (!svc) continue;
     const key = `${s.metadata.namespace}/${svc}`;
-    slices.set(key, [...(slices.get(key) ?? []), s]);
+    const group = slices.get(key);
+    if (group) group.push(s);
+    else slices.set(key, [s]);
   }
   const resolve = (ns: string, b: IngressBackend | undefined) => resolveBackend(ns, b, services, slices);
 

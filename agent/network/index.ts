@@ -2,6 +2,7 @@
 // leaving the cluster, and the way to every other node's podCIDR kept in sync from a Node informer — host-gw routes
 // via their InternalIPs, or flannel's VXLAN overlay (vxlan.ts). Starting in one mode removes what the other left.
 import { join } from 'node:path';
+import { createRtNetlink } from 'netlink';
 import type { ApiClient } from '../../api/client.js';
 import { Informer, sleep } from '../../api/informer.js';
 import { logger } from '../../api/log.js';
@@ -64,26 +65,40 @@ export function annotationPatch(node: Node | undefined, want: Record<string, str
   return Object.keys(patch).length ? patch : undefined;
 }
 
+/**
+ * What a sync reads from a Node (podCIDR, InternalIP, flannel's annotations): an update that changes none of it — a
+ * status heartbeat — asks for no sync.
+ */
+export function networkInputs(n: Node): string {
+  const a = n.metadata.annotations ?? {};
+  const internalIP = n.status?.addresses?.find((x) => x.type === 'InternalIP')?.address;
+  return JSON.stringify([n.spec?.podCIDR, internalIP, ...Object.values(FLANNEL_ANNOTATIONS).map((k) => a[k])]);
+}
+
+/** How many entries a sync result lists (its lists of added, replaced, deleted … entries). */
+const changes = (r: object): number => Object.values(r).reduce((n: number, l: unknown[]) => n + l.length, 0);
+
 export async function startNetwork(config: AgentConfig, client: ApiClient, podCIDR: string, opts: { resyncMs?: number } = {}): Promise<NetworkOwner> {
   const mode: PodNetworkMode = config.podNetwork ?? defaultPodNetwork;
   const changed = await applySysctls();
   await ensureMasquerade(podCIDR, config.clusterCIDR);
 
-  // host-gw's routes are those not through the VXLAN device; in vxlan mode they are all removed (switching modes).
-  const routes = new RouteSyncer(undefined, { otherDevice: VXLAN_DEVICE });
-  const vxlan = mode === 'vxlan' ? new VxlanSyncer() : undefined;
+  // One rtnetlink socket for all of it, closed with the network. host-gw's routes are those not through the VXLAN
+  // device; in vxlan mode they are all removed (switching modes).
+  const socket = createRtNetlink();
+  const routes = new RouteSyncer(socket, { otherDevice: VXLAN_DEVICE });
+  const vxlan = mode === 'vxlan' ? new VxlanSyncer(socket) : undefined;
   let mtu: number | undefined;
   try {
     if (vxlan) {
       const cleared = await routes.sync([]);
       if (cleared.deleted.length) log.info({ deleted: cleared.deleted }, 'host-gw routes removed for the VXLAN overlay');
       mtu = (await vxlan.ensureDevice({ localIP: config.nodeIP, podCIDR })).mtu;
-    } else if (await removeVxlanDevice()) {
+    } else if (await removeVxlanDevice(socket)) {
       log.info({ device: VXLAN_DEVICE }, 'VXLAN device removed for host-gw routing');
     }
   } catch (e) {
-    routes.close();
-    vxlan?.close();
+    socket.socket.close();
     throw e;
   }
   const conflist = await writeConflist(config.cniConfDir, { podCIDR, ipamDataDir: ipamDataDir(config), mtu });
@@ -97,7 +112,10 @@ export async function startNetwork(config: AgentConfig, client: ApiClient, podCI
     dirty = true;
     wake?.();
   };
-  nodes.addHandlers({ onAdd: kick, onUpdate: kick, onDelete: kick });
+  const kickIfChanged = (old: Node, cur: Node) => {
+    if (networkInputs(old) !== networkInputs(cur)) kick();
+  };
+  nodes.addHandlers({ onAdd: kick, onUpdate: kickIfChanged, onDelete: kick });
   nodes.start();
 
   /** This node's VTEP annotations made to match the device (or removed under host-gw), by a merge PATCH when they differ. */
@@ -114,13 +132,12 @@ export async function startNetwork(config: AgentConfig, client: ApiClient, podCI
       const dev = await vxlan.ensureDevice({ localIP: config.nodeIP, podCIDR });
       await publish(vtepAnnotations(dev.mac, config.nodeIP));
       const r = await vxlan.sync(desiredPeers(nodes.list(), config.nodeName));
-      const n = r.routes.added.length + r.routes.replaced.length + r.routes.deleted.length + r.routes.conflicts.length;
-      if (n + r.neighbours.add.length + r.neighbours.replace.length + r.neighbours.remove.length + r.fdb.add.length + r.fdb.replace.length + r.fdb.remove.length) log.info(r, 'VXLAN peers synced');
+      if (changes(r.routes) + changes(r.neighbours) + changes(r.fdb)) log.info(r, 'VXLAN peers synced');
       return;
     }
     await publish(undefined);
     const r = await routes.sync(desiredRoutes(nodes.list(), config.nodeName));
-    if (r.added.length || r.replaced.length || r.deleted.length || r.conflicts.length) log.info(r, 'routes to other nodes synced');
+    if (changes(r)) log.info(r, 'routes to other nodes synced');
   };
 
   let markSynced!: () => void;
@@ -171,8 +188,7 @@ export async function startNetwork(config: AgentConfig, client: ApiClient, podCI
         wake?.();
         await nodes.close();
         await loop;
-        routes.close();
-        vxlan?.close();
+        socket.socket.close();
       })();
       return closed;
     },

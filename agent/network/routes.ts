@@ -66,19 +66,26 @@ export interface RouteSyncerOptions {
   otherDevice?: string;
 }
 
+/** The link of that name, or undefined when there is none (the one lookup routes.ts and vxlan.ts share). */
+export async function findLink(socket: RtNetlinkSocket, name: string) {
+  return (await socket.getLinks()).find((l) => l.attrs.ifname === name);
+}
+
 /** Keeps the main routing table's kubets routes equal to a desired list. */
 export class RouteSyncer {
   private readonly socket: RtNetlinkSocket;
+  /** close() closes the socket only when the syncer opened it; a socket handed in stays its owner's. */
+  private readonly ownsSocket: boolean;
   private closed = false;
 
   constructor(socket?: RtNetlinkSocket, private readonly opts: RouteSyncerOptions = {}) {
     this.socket = socket ?? createRtNetlink();
+    this.ownsSocket = !socket;
   }
 
   /** The interface index of a device, or undefined when there is none by that name. */
   private async linkIndex(name: string | undefined): Promise<number | undefined> {
-    if (!name) return undefined;
-    return (await this.socket.getLinks()).find((l) => l.attrs.ifname === name)?.data.index;
+    return name ? (await findLink(this.socket, name))?.data.index : undefined;
   }
 
   /** Our routes currently in the main table. */
@@ -140,6 +147,6 @@ export class RouteSyncer {
   close(): void {
     if (this.closed) return;
     this.closed = true;
-    this.socket.socket.close();
+    if (this.ownsSocket) this.socket.socket.close();
   }
 }

@@ -1,7 +1,7 @@
 import t from 'tap';
 import { parseNetConfMode, renderNetConf } from '../../api/podnetwork.js';
 import type { Node } from '../../api/types.js';
-import { annotationPatch } from './index.js';
+import { annotationPatch, networkInputs } from './index.js';
 import { desiredPeers, desiredVxlanState, FLANNEL_ANNOTATIONS, planEntries, vtepAnnotations, vtepPeer, vxlanMTU } from './vxlan.js';
 
 const node = (name: string, podCIDR: string | undefined, annotations?: Record<string, string>): Node => ({
@@ -77,4 +77,13 @@ t.test("the cluster's pod network in flannel's net-conf.json", async (t) => {
   t.equal(parseNetConfMode('{"Network":"10.244.0.0/16"}'), 'host-gw', 'no backend: the default');
   t.throws(() => parseNetConfMode('{"Backend":{"Type":"udp"}}'), /backend "udp": want one of host-gw, vxlan/);
   t.throws(() => parseNetConfMode('{'), /not JSON/);
+});
+
+t.test('networkInputs: a heartbeat changes none of them; a podCIDR, address or VTEP does', async (t) => {
+  const base = vtep('w', '10.244.1.0/24', '0a:58:0a:f4:01:00', '192.168.56.11');
+  const heartbeat: Node = { ...base, metadata: { ...base.metadata, resourceVersion: '2', labels: { x: 'y' } }, status: { ...base.status, conditions: [{ type: 'Ready', status: 'True' }] } };
+  t.equal(networkInputs(heartbeat), networkInputs(base), 'status conditions, labels, resourceVersion');
+  t.not(networkInputs(node('w', '10.244.2.0/24', base.metadata.annotations)), networkInputs(base), 'podCIDR');
+  t.not(networkInputs({ ...base, status: { addresses: [{ type: 'InternalIP', address: '192.168.56.12' }] } }), networkInputs(base), 'InternalIP');
+  t.not(networkInputs(vtep('w', '10.244.1.0/24', '0a:58:0a:f4:01:01', '192.168.56.11')), networkInputs(base), 'VTEP MAC');
 });

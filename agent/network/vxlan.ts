@@ -6,7 +6,7 @@
 import { AttrStream, createRtNetlink, FlagsNew, ifla, type RtNetlinkSocket, type StreamData } from 'netlink';
 import { formatIPv4, ipv4Bytes, parseCIDR, parseIPv4 } from '../../api/net.js';
 import type { Node } from '../../api/types.js';
-import { KUBETS_ROUTE_PROTOCOL, RouteSyncer, type PeerRoute } from './routes.js';
+import { findLink, KUBETS_ROUTE_PROTOCOL, RouteSyncer, type PeerRoute } from './routes.js';
 
 /** The VXLAN device (flannel's is flannel.<VNI>). */
 export const VXLAN_DEVICE = 'kubets.1';
@@ -152,23 +152,23 @@ function attrBytes(data: StreamData): Buffer {
 /** Keeps the VXLAN device and its routes, neighbour and FDB entries equal to the other nodes' VTEPs. */
 export class VxlanSyncer {
   private readonly socket: RtNetlinkSocket;
+  /** close() closes the socket only when the syncer opened it; a socket handed in stays its owner's. */
+  private readonly ownsSocket: boolean;
   private readonly routes: RouteSyncer;
+  private closed = false;
 
   constructor(socket?: RtNetlinkSocket) {
     this.socket = socket ?? createRtNetlink();
+    this.ownsSocket = !socket;
     this.routes = new RouteSyncer(this.socket, { device: VXLAN_DEVICE });
   }
 
-  private async link(name: string) {
-    return (await this.socket.getLinks()).find((l) => l.attrs.ifname === name);
-  }
-
-  /** The uplink: the link holding the node's address. */
-  private async uplink(localIP: string): Promise<{ index: number; mtu: number }> {
+  /** The uplink: the link holding the node's address, among `links`. */
+  private async uplink(localIP: string, links: Awaited<ReturnType<RtNetlinkSocket['getLinks']>>): Promise<{ index: number; mtu: number }> {
     const want = ipBytes(localIP);
     const addr = (await this.socket.getAddresses({ family: AF_INET })).find((a) => (a.attrs.local ?? a.attrs.address)?.equals(want));
     if (!addr?.data.index) throw new Error(`no link holds the node address ${localIP}`);
-    const link = (await this.socket.getLinks()).find((l) => l.data.index === addr.data.index);
+    const link = links.find((l) => l.data.index === addr.data.index);
     if (!link?.attrs.mtu) throw new Error(`the link holding ${localIP} has no MTU`);
     return { index: addr.data.index, mtu: link.attrs.mtu };
   }
@@ -178,10 +178,11 @@ export class VxlanSyncer {
    * the podCIDR's .0/32, and brings it up. A device of that name with other VXLAN settings is replaced.
    */
   async ensureDevice(opts: DeviceOptions): Promise<VtepDevice> {
-    const up = await this.uplink(opts.localIP);
+    const links = await this.socket.getLinks();
+    const up = await this.uplink(opts.localIP, links);
     const mtu = vxlanMTU(up.mtu);
     const vx = { id: VXLAN_VNI, local: ipBytes(opts.localIP), link: up.index, port: Buffer.from([VXLAN_PORT >> 8, VXLAN_PORT & 0xff]), learning: 0 };
-    let link = await this.link(VXLAN_DEVICE);
+    let link = links.find((l) => l.attrs.ifname === VXLAN_DEVICE);
     if (link) {
       const info = link.attrs.linkinfo ? ifla.parseInfo(link.attrs.linkinfo) : undefined;
       const have = info?.kind === 'vxlan' && info.data ? ifla.parseVxlan(info.data) : undefined;
@@ -194,7 +195,7 @@ export class VxlanSyncer {
     if (!link) {
       const linkinfo = attrBytes(ifla.formatInfo({ kind: 'vxlan', data: attrBytes(ifla.formatVxlan(vx)) }));
       await this.socket.newLink({}, { ifname: VXLAN_DEVICE, mtu, linkinfo }, { flags: FlagsNew.CREATE | FlagsNew.EXCL });
-      link = await this.link(VXLAN_DEVICE);
+      link = await findLink(this.socket, VXLAN_DEVICE);
       if (!link) throw new Error(`${VXLAN_DEVICE} was created but is not there`);
     }
     const index = link.data.index!;
@@ -217,9 +218,13 @@ export class VxlanSyncer {
 
   /** The device's kubets entries: routes through it, its proto-117 neighbours, and its permanent FDB entries. */
   async current(): Promise<VxlanState> {
-    const link = await this.link(VXLAN_DEVICE);
+    const link = await findLink(this.socket, VXLAN_DEVICE);
     if (!link) return { routes: [], neighbours: [], fdb: [] };
-    const index = link.data.index;
+    return { routes: await this.routes.current(), ...(await this.entries(link.data.index)) };
+  }
+
+  /** The device's proto-117 neighbours and permanent FDB entries. */
+  private async entries(index: number | undefined): Promise<Pick<VxlanState, 'neighbours' | 'fdb'>> {
     const neighbours = (await this.socket.getNeighbors({ family: AF_INET }))
       .filter((n) => n.data.ifindex === index && n.attrs.protocol?.equals(NEIGH_PROTOCOL) && n.attrs.dst && n.attrs.lladdr)
       .map((n) => ({ ip: ipText(n.attrs.dst), mac: macText(n.attrs.lladdr) }));
@@ -227,16 +232,17 @@ export class VxlanSyncer {
     const fdb = (await this.socket.getNeighbors({ family: AF_BRIDGE }))
       .filter((n) => n.data.ifindex === index && n.data.state?.permanent && n.attrs.dst && n.attrs.lladdr)
       .map((n) => ({ mac: macText(n.attrs.lladdr), dst: ipText(n.attrs.dst) }));
-    return { routes: await this.routes.current(), neighbours, fdb };
+    return { neighbours, fdb };
   }
 
   /** Makes the device's routes, neighbours and FDB entries those of `peers`. The device must exist (ensureDevice). */
   async sync(peers: VtepPeer[]): Promise<VxlanSyncResult> {
-    const link = await this.link(VXLAN_DEVICE);
+    const link = await findLink(this.socket, VXLAN_DEVICE);
     if (!link) throw new Error(`no ${VXLAN_DEVICE} device: ensureDevice first`);
     const ifindex = link.data.index;
     const want = desiredVxlanState(peers);
-    const have = await this.current();
+    // Routes are read by the route syncer itself, below.
+    const have = await this.entries(ifindex);
     const replace = FlagsNew.CREATE | FlagsNew.REPLACE;
 
     // FDB and neighbours before routes, so a route never points at a VTEP the device cannot reach yet.
@@ -259,7 +265,10 @@ export class VxlanSyncer {
   }
 
   close(): void {
+    if (this.closed) return;
+    this.closed = true;
     this.routes.close();
+    if (this.ownsSocket) this.socket.socket.close();
   }
 }
 
@@ -267,7 +276,7 @@ export class VxlanSyncer {
 export async function removeVxlanDevice(socket?: RtNetlinkSocket): Promise<boolean> {
   const s = socket ?? createRtNetlink();
   try {
-    const link = (await s.getLinks()).find((l) => l.attrs.ifname === VXLAN_DEVICE);
+    const link = await findLink(s, VXLAN_DEVICE);
     if (!link) return false;
     await s.delLink({ index: link.data.index });
     return true;

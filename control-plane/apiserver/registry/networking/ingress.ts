@@ -7,7 +7,7 @@ import type { KubeObject, StatusCause } from '../../../../api/types.js';
 import { INGRESS_CLASS_ANNOTATION } from '../../../../api/types.js';
 import { strategy, type Strategy } from '../strategy.js';
 import { dns1035Errors, forbidden, invalidGo, invalidValue, labelErrors, notSupported, pathSegmentNameErrors, required, subdomainErrors, subdomainMessages, tooLong } from '../validation.js';
-import { portNameMessages } from './networkpolicy.js';
+import { isPortNumber, PORT_RANGE, portNameMessages } from './networkpolicy.js';
 
 type Any = any;
 
@@ -47,7 +47,7 @@ function backendErrors(b: Any, path: string): StatusCause[] {
   if (portName && portNumber) out.push(invalidValue(path, '', 'cannot set both port name & port number'));
   else if (portName) for (const m of portNameMessages(portName)) out.push(invalidValue(`${path}.service.port.name`, portName, m));
   else if (portNumber) {
-    if (!Number.isInteger(portNumber) || portNumber < 1 || portNumber > 65535) out.push(invalidValue(`${path}.service.port.number`, portNumber, 'must be between 1 and 65535, inclusive'));
+    if (!isPortNumber(portNumber)) out.push(invalidValue(`${path}.service.port.number`, portNumber, PORT_RANGE));
   } else out.push(required(path, 'port name or number is required'));
   return out;
 }

@@ -63,8 +63,8 @@ export function strictSubset(outer: ParsedCIDR, inner: ParsedCIDR): boolean {
 }
 
 const CIDR_MESSAGE = 'must be a valid CIDR value, (e.g. 10.9.8.0/24 or 2001:db8::/64)';
-const PORT_RANGE = 'must be between 1 and 65535, inclusive';
-const isPortNumber = (n: number) => Number.isInteger(n) && n >= 1 && n <= 65535;
+export const PORT_RANGE = 'must be between 1 and 65535, inclusive';
+export const isPortNumber = (n: number) => Number.isInteger(n) && n >= 1 && n <= 65535;
 
 /** IsValidPortName's complaints, in its order. */
 export function portNameMessages(name: string): string[] {
