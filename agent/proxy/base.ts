@@ -47,7 +47,7 @@ export interface SyncContext {
 
 /** Whether a sync writes this service port's own chains: on a full sync all are; on a partial sync, as kube-proxy's,
  * only those of Services whose ports or endpoints changed. */
-export function serviceChanged(ctx: SyncContext, svc: ServicePortInfo): boolean {
+export function serviceChanged(ctx: SyncContext, svc: Pick<ServicePortInfo, 'serviceName'>): boolean {
   return ctx.full || ctx.services.updatedServices.has(svc.serviceName) || ctx.endpoints.updatedServices.has(svc.serviceName);
 }
 

@@ -4,19 +4,25 @@
 // iptables and IPVS modes share a few chain names, so each removes the other's only when the other's own marks are
 // there (a restart in the same mode leaves its rules alone). Only the rules kube-proxy owns are touched.
 import { isServiceChainName, kubeExternalServicesChain, kubeNodePortsChain } from './iptables/chains.js';
-import { cleanupLeftovers as cleanupIptables } from './iptables/cleanup.js';
+import { cleanupLeftovers as cleanupIptables, type ChainsRead } from './iptables/cleanup.js';
 import { chainsFromSave } from './iptables/iptables.js';
 import { cleanupLeftovers as cleanupIpvs } from './ipvs/cleanup.js';
 import type { ProxyMode } from './modes.js';
 import { cleanupLeftovers as cleanupNftables } from './nftables/cleanup.js';
 import type { Exec } from './types.js';
 
-/** Whether the iptables mode has left its own chains (per-service chains, KUBE-NODEPORTS, KUBE-EXTERNAL-SERVICES). */
-async function iptablesModeLeftovers(exec: Exec): Promise<boolean> {
+/** The nat and filter chains (those tables iptables-save could read). */
+async function readChains(exec: Exec): Promise<ChainsRead> {
   const [nat, filter] = await Promise.all([exec('iptables-save', ['-t', 'nat']), exec('iptables-save', ['-t', 'filter'])]);
-  const natChains = nat.exitCode === 0 ? chainsFromSave(nat.stdout) : new Set<string>();
-  const filterChains = filter.exitCode === 0 ? chainsFromSave(filter.stdout) : new Set<string>();
-  return natChains.has(kubeNodePortsChain) || [...natChains].some(isServiceChainName) || filterChains.has(kubeExternalServicesChain) || filterChains.has(kubeNodePortsChain);
+  const read: ChainsRead = {};
+  if (nat.exitCode === 0) read.nat = chainsFromSave(nat.stdout);
+  if (filter.exitCode === 0) read.filter = chainsFromSave(filter.stdout);
+  return read;
+}
+
+/** Whether the iptables mode has left its own chains (per-service chains, KUBE-NODEPORTS, KUBE-EXTERNAL-SERVICES). */
+function iptablesModeLeftovers({ nat = new Set(), filter = new Set() }: ChainsRead): boolean {
+  return nat.has(kubeNodePortsChain) || [...nat].some(isServiceChainName) || filter.has(kubeExternalServicesChain) || filter.has(kubeNodePortsChain);
 }
 
 async function tryAll(cleanups: ((exec: Exec) => Promise<void>)[], exec: Exec): Promise<void> {
@@ -36,7 +42,9 @@ export async function cleanupOtherModes(mode: ProxyMode, exec: Exec): Promise<vo
   if (mode === 'nftables') return tryAll([cleanupIptables, cleanupIpvs], exec);
   if (mode === 'iptables') return tryAll([cleanupNftables, cleanupIpvs], exec);
   const iptablesIfLeft = async (e: Exec) => {
-    if (await iptablesModeLeftovers(e)) await cleanupIptables(e);
+    // The chains read for the check serve the cleanup too.
+    const read = await readChains(e);
+    if (iptablesModeLeftovers(read)) await cleanupIptables(e, read);
   };
   return tryAll([cleanupNftables, iptablesIfLeft], exec);
 }

@@ -1,7 +1,7 @@
 // The iptables side of kube-proxy's IPVS mode (pkg/proxy/ipvs/proxier.go): its chains, the jumps into them from the
 // built-in chains, and which ipset each rule matches. IPVS does the load balancing; these few rules only mark traffic
 // for masquerading, accept what IPVS serves and keep VIPs from exposing the node's own ports.
-import type { JumpRule } from '../iptables/chains.js';
+import { kubeForwardChain, kubeMarkMasqChain, kubePostroutingChain, kubeServicesChain, type JumpRule } from '../iptables/chains.js';
 import type { Table } from '../iptables/iptables.js';
 import {
   kubeLoadBalancerFWSet,
@@ -18,13 +18,11 @@ import {
   kubeNodePortSetUDP,
 } from './ipset.js';
 
-export const kubeServicesChain = 'KUBE-SERVICES';
+// The chains both modes name alike are the iptables mode's.
+export { kubeForwardChain, kubeMarkMasqChain, kubePostroutingChain, kubeServicesChain };
 export const kubeProxyFirewallChain = 'KUBE-PROXY-FIREWALL';
 export const kubeSourceRangesFirewallChain = 'KUBE-SOURCE-RANGES-FIREWALL';
-export const kubePostroutingChain = 'KUBE-POSTROUTING';
-export const kubeMarkMasqChain = 'KUBE-MARK-MASQ';
 export const kubeNodePortChain = 'KUBE-NODE-PORT';
-export const kubeForwardChain = 'KUBE-FORWARD';
 export const kubeLoadBalancerChain = 'KUBE-LOAD-BALANCER';
 export const kubeIPVSFilterChain = 'KUBE-IPVS-FILTER';
 export const kubeIPVSOutFilterChain = 'KUBE-IPVS-OUT-FILTER';

@@ -4,7 +4,7 @@
 // Chains the iptables mode shares (nat KUBE-SERVICES, KUBE-POSTROUTING, KUBE-MARK-MASQ, filter KUBE-FORWARD) are
 // flushed, not deleted: the mode starting next rewrites them. Every step is attempted; failures are reported together.
 import { CleanupError } from '../errors.js';
-import { jumpArgs } from '../iptables/chains.js';
+import { deleteJump, removeChains, type ChainsRead } from '../iptables/cleanup.js';
 import { chainsFromSave, Iptables, type Table } from '../iptables/iptables.js';
 import type { Exec } from '../types.js';
 import { ipvsChains, ipvsJumpRules, kubeForwardChain, kubeIPVSFilterChain, kubeMarkMasqChain, kubePostroutingChain, kubeServicesChain } from './chains.js';
@@ -24,11 +24,14 @@ export function parseIpvsadmSave(text: string): { protocol: 'TCP' | 'UDP' | 'SCT
   return out;
 }
 
-/** Whether this node has anything IPVS mode leaves behind (so other modes only clean up after a real switch). */
-async function hasLeftovers(exec: Exec, sets: Map<string, Set<string>>, boundAddresses: Set<string>, linkExists: boolean): Promise<boolean> {
+/** Whether this node has anything IPVS mode leaves behind (so other modes only clean up after a real switch). The
+ * filter table's chains, when read for this, go into `read`. */
+async function hasLeftovers(exec: Exec, sets: Map<string, Set<string>>, boundAddresses: Set<string>, linkExists: boolean, read: ChainsRead): Promise<boolean> {
   if (linkExists || sets.size > 0 || boundAddresses.size > 0) return true;
   const r = await exec('iptables-save', ['-t', 'filter']);
-  return r.exitCode === 0 && chainsFromSave(r.stdout).has(kubeIPVSFilterChain);
+  if (r.exitCode !== 0) return false;
+  read.filter = chainsFromSave(r.stdout);
+  return read.filter.has(kubeIPVSFilterChain);
 }
 
 export async function cleanupLeftovers(exec: Exec): Promise<void> {
@@ -46,7 +49,9 @@ export async function cleanupLeftovers(exec: Exec): Promise<void> {
   const link = await exec('ip', ['-o', '-4', 'addr', 'show', 'dev', dummyDevice]).catch(() => undefined);
   const linkExists = link?.exitCode === 0;
   const bound = new Set([...(link?.stdout ?? '').matchAll(/inet ([\d.]+)\//g)].map((m) => m[1]!));
-  if (!(await hasLeftovers(exec, sets, bound, linkExists))) return;
+  // Chains read for that check: nothing before removeChains creates or deletes one, so they are not read again.
+  const read: ChainsRead = {};
+  if (!(await hasLeftovers(exec, sets, bound, linkExists, read))) return;
 
   await step(async () => {
     // Without ip_vs loaded there is no table to clean (and ipvsadm would load the module to look).
@@ -68,17 +73,12 @@ export async function cleanupLeftovers(exec: Exec): Promise<void> {
   const ipt = new Iptables(exec);
   for (const j of ipvsJumpRules) {
     if (sharedChains[j.table].includes(j.to)) continue;
-    await step(async () => {
-      while (await ipt.deleteRule(j.table, j.from, jumpArgs(j)));
-    });
+    await step(() => deleteJump(ipt, j));
   }
   for (const table of ['nat', 'filter'] as const) {
     await step(async () => {
-      const existing = chainsFromSave(await ipt.save(table));
-      const flushed = ipvsChains[table].filter((c) => existing.has(c)).sort();
-      if (flushed.length === 0) return;
-      const deleted = flushed.filter((c) => !sharedChains[table].includes(c));
-      await ipt.restore([`*${table}`, ...flushed.map((c) => `:${c} - [0:0]`), ...deleted.map((c) => `-X ${c}`), 'COMMIT', ''].join('\n'));
+      const existing = read[table] ?? chainsFromSave(await ipt.save(table));
+      await removeChains(ipt, table, existing, (c) => ipvsChains[table].includes(c), (c) => sharedChains[table].includes(c));
     });
   }
   for (const set of [...sets.keys()].filter((s) => ipsetNames.has(s))) {

@@ -3,6 +3,7 @@
 // where NodePorts get a virtual server each. Over rtnetlink, in this process's network namespace.
 import { createRtNetlink, FlagsNew, type RtNetlinkSocket } from 'netlink';
 import { ipv4Bytes, parseIPv4 } from '../../../api/net.js';
+import { attr, cstring } from './netlink.js';
 import { Serial } from './serial.js';
 
 /** kube-proxy's defaultDummyDevice. */
@@ -27,15 +28,7 @@ const AF_INET = 2;
 /** IFLA_INFO_KIND inside IFLA_LINKINFO. */
 const IFLA_INFO_KIND = 1;
 
-function linkInfoKind(kind: string): Buffer {
-  const payload = Buffer.from(`${kind}\0`, 'latin1');
-  const len = 4 + payload.length;
-  const out = Buffer.alloc((len + 3) & ~3);
-  out.writeUInt16LE(len, 0);
-  out.writeUInt16LE(IFLA_INFO_KIND, 2);
-  payload.copy(out, 4);
-  return out;
-}
+const linkInfoKind = (kind: string) => attr(IFLA_INFO_KIND, cstring(kind));
 
 const dotted = (b: Buffer | undefined) => (b && b.length === 4 ? [...b].join('.') : undefined);
 

@@ -4,6 +4,7 @@
 // servers are deleted at once, as kube-proxy does (their "connections" never close by themselves).
 import type { Logger } from '../../../api/log.js';
 import { realServerKey, virtualServerKey, type Ipvs, type RealServer, type VirtualServer } from './netlink.js';
+import { Serial } from './serial.js';
 
 /** kube-proxy's rsCheckDeleteInterval. */
 export const defaultCheckIntervalMs = 60_000;
@@ -22,7 +23,7 @@ export class GracefulTerminationManager {
   private readonly items = new Map<string, Item>();
   private timer?: NodeJS.Timeout;
   /** Checks and the proxier's calls run one at a time, so a check never deletes a real server a sync just revived. */
-  private queue: Promise<unknown> = Promise.resolve();
+  private readonly queue = new Serial();
 
   constructor(
     private readonly ipvs: Ipvs,
@@ -38,13 +39,7 @@ export class GracefulTerminationManager {
   stop(): Promise<unknown> {
     if (this.timer) clearInterval(this.timer);
     this.timer = undefined;
-    return this.queue;
-  }
-
-  private serial<T>(fn: () => Promise<T>): Promise<T> {
-    const run = this.queue.then(fn);
-    this.queue = run.catch(() => undefined);
-    return run;
+    return this.queue.idle();
   }
 
   inTerminationList(vs: VirtualServer, rs: Pick<RealServer, 'address' | 'port'>): boolean {
@@ -58,7 +53,7 @@ export class GracefulTerminationManager {
 
   /** Deletes the real server now if it has no connections; else sets its weight to 0 and waits. */
   gracefulDeleteRS(vs: VirtualServer, rs: RealServer): Promise<void> {
-    return this.serial(async () => {
+    return this.queue.run(async () => {
       const item = { vs, rs };
       if (await this.tryDelete(item)) return;
       await this.ipvs.updateRealServer(vs, { ...rs, weight: 0 });
@@ -69,7 +64,7 @@ export class GracefulTerminationManager {
 
   /** The endpoint came back while draining: it takes new connections again. */
   revive(vs: VirtualServer, rs: RealServer): Promise<void> {
-    return this.serial(async () => {
+    return this.queue.run(async () => {
       this.items.delete(uniqueRSName(vs, rs));
       await this.ipvs.updateRealServer(vs, rs);
     });
@@ -83,7 +78,7 @@ export class GracefulTerminationManager {
 
   /** Deletes every waiting real server whose connections have ended. */
   check(): Promise<void> {
-    return this.serial(async () => {
+    return this.queue.run(async () => {
       for (const [name, item] of this.items) {
         try {
           if (await this.tryDelete(item)) this.items.delete(name);

@@ -1,6 +1,7 @@
 // kube-proxy's pkg/proxy/ipvs/ipset.go: the ipsets IPVS mode keeps (names, types and comments are kube-proxy's), their
 // entry formats, and the `ipset restore` document one sync applies: every set created with -exist, then only the
 // entries that differ from what is there — read with `ipset save` on full syncs, remembered in between.
+import type { Protocol } from '../servicechange.js';
 import type { Exec } from '../types.js';
 
 export type SetType = 'hash:ip,port' | 'hash:ip,port,ip' | 'hash:ip,port,net' | 'hash:ip' | 'bitmap:port';
@@ -28,6 +29,13 @@ export const kubeNodePortSetSCTP = 'KUBE-NODE-PORT-SCTP-HASH';
 export const kubeNodePortLocalSetSCTP = 'KUBE-NODE-PORT-LOCAL-SCTP-HASH';
 export const kubeHealthCheckNodePortSet = 'KUBE-HEALTH-CHECK-NODE-PORT';
 export const kubeIPVSSet = 'KUBE-IPVS-IPS';
+
+/** The NodePort sets of each protocol: every NodePort, and those of externalTrafficPolicy Local. */
+export const nodePortSets: Record<Protocol, { all: string; local: string }> = {
+  TCP: { all: kubeNodePortSetTCP, local: kubeNodePortLocalSetTCP },
+  UDP: { all: kubeNodePortSetUDP, local: kubeNodePortLocalSetUDP },
+  SCTP: { all: kubeNodePortSetSCTP, local: kubeNodePortLocalSetSCTP },
+};
 
 /** Every set IPVS mode uses, in kube-proxy's order. */
 export const ipsetInfo: IPSetInfo[] = [

@@ -3,7 +3,7 @@
 // then a nested IPVS_CMD_ATTR_SERVICE (and IPVS_CMD_ATTR_DEST) holding the service's (and destination's) attributes.
 // Encoding and decoding are pure functions, tested without a kernel; GenlIpvs sends them.
 import { createGenericNetlink, FlagsGet, genl, type GenericNetlinkSocket } from 'netlink';
-import { parseIPv4 } from '../../../api/net.js';
+import { ipv4Bytes, parseIPv4 } from '../../../api/net.js';
 import type { Protocol } from '../servicechange.js';
 import { Serial } from './serial.js';
 
@@ -87,7 +87,8 @@ export function sameVirtualServer(a: VirtualServer, b: VirtualServer): boolean {
 
 // ---- attribute encoding (struct nlattr: u16 length, u16 type, payload padded to 4 bytes) ----
 
-function attr(type: number, payload: Buffer): Buffer {
+/** One netlink attribute (also what rtnetlink's nested IFLA_LINKINFO holds). */
+export function attr(type: number, payload: Buffer): Buffer {
   const len = 4 + payload.length;
   const out = Buffer.alloc((len + 3) & ~3);
   out.writeUInt16LE(len, 0);
@@ -112,17 +113,12 @@ const be16 = (v: number) => {
   b.writeUInt16BE(v);
   return b;
 };
-const cstring = (s: string) => Buffer.from(`${s}\0`, 'latin1');
+export const cstring = (s: string) => Buffer.from(`${s}\0`, 'latin1');
 
 function ipv4(address: string): Buffer {
   const n = parseIPv4(address);
   if (n === undefined) throw new Error(`not an IPv4 address: ${address}`);
-  return u32be(n);
-}
-function u32be(n: number): Buffer {
-  const b = Buffer.alloc(4);
-  b.writeUInt32BE(n >>> 0);
-  return b;
+  return ipv4Bytes(n);
 }
 
 /** The attributes naming a service: family, protocol, address, port. */

@@ -5,7 +5,7 @@
 // one `ipset restore`, kube-proxy's small iptables rule set in one `iptables-restore --noflush`, the link over
 // rtnetlink and the virtual servers over generic netlink. A real server whose endpoint went away drains first.
 import { logger } from '../../../api/log.js';
-import { BaseProxier, type ProxierOptions, type SyncContext } from '../base.js';
+import { BaseProxier, serviceChanged, type ProxierOptions, type SyncContext } from '../base.js';
 import { categorizeEndpoints, type EndpointsMap } from '../endpointschange.js';
 import { jumpArgs } from '../iptables/chains.js';
 import { Iptables } from '../iptables/iptables.js';
@@ -25,12 +25,7 @@ import {
   kubeLoadBalancerLocalSet,
   kubeLoadBalancerSet,
   kubeLoopBackIPSet,
-  kubeNodePortLocalSetSCTP,
-  kubeNodePortLocalSetTCP,
-  kubeNodePortLocalSetUDP,
-  kubeNodePortSetSCTP,
-  kubeNodePortSetTCP,
-  kubeNodePortSetUDP,
+  nodePortSets,
 } from './ipset.js';
 import { GenlIpvs, IP_VS_SVC_F_PERSISTENT, IP_VS_SVC_F_SCHED_SH_PORT, realServerKey, sameVirtualServer, virtualServerKey, type Ipvs, type RealServer, type VirtualServer } from './netlink.js';
 
@@ -132,8 +127,7 @@ export function computeIpvsState(
     }
 
     if (svc.nodePort !== 0 && nodeIPs.length > 0) {
-      const [all, local] =
-        svc.protocol === 'TCP' ? [kubeNodePortSetTCP, kubeNodePortLocalSetTCP] : svc.protocol === 'UDP' ? [kubeNodePortSetUDP, kubeNodePortLocalSetUDP] : [kubeNodePortSetSCTP, kubeNodePortLocalSetSCTP];
+      const { all, local } = nodePortSets[svc.protocol];
       // SCTP sets are hash:ip,port (one entry per node address); the others are port bitmaps.
       const entries = svc.protocol === 'SCTP' ? nodeIPs.map((ip) => entry.ipPort(ip, protocol, svc.nodePort)) : [entry.port(svc.nodePort)];
       for (const e of entries) {
@@ -222,8 +216,8 @@ export function ownedVirtualServer(vs: Pick<VirtualServer, 'address' | 'port' | 
 /** NodePort set entries as `tcp:30080` (bitmaps) and `sctp:10.0.0.1:30080` (SCTP's hash:ip,port). */
 export function nodePortEntries(setEntries: (set: string) => Set<string>): Set<string> {
   const out = new Set<string>();
-  for (const [set, proto] of [[kubeNodePortSetTCP, 'tcp'], [kubeNodePortSetUDP, 'udp']] as const) for (const e of setEntries(set)) out.add(`${proto}:${e}`);
-  for (const e of setEntries(kubeNodePortSetSCTP)) {
+  for (const proto of ['TCP', 'UDP'] as const) for (const e of setEntries(nodePortSets[proto].all)) out.add(`${proto.toLowerCase()}:${e}`);
+  for (const e of setEntries(nodePortSets.SCTP.all)) {
     const m = /^([\d.]+),sctp:(\d+)$/.exec(e);
     if (m) out.add(`sctp:${m[1]}:${m[2]}`);
   }
@@ -267,7 +261,8 @@ export class IpvsProxier extends BaseProxier {
     return this.graceful.pending();
   }
 
-  protected async writeRules({ full, services, endpoints }: SyncContext): Promise<void> {
+  protected async writeRules(ctx: SyncContext): Promise<void> {
+    const { full } = ctx;
     if (full) {
       await this.ensureBaseline();
       await this.ipsets.load();
@@ -305,7 +300,7 @@ export class IpvsProxier extends BaseProxier {
       } else if (!sameVirtualServer(have, want.vs)) {
         await attempt(`update ${key}`, () => this.ipvs.updateVirtualServer(want.vs));
       }
-      const changed = full || fresh || services.updatedServices.has(want.serviceName) || endpoints.updatedServices.has(want.serviceName) || this.written.get(key)?.serviceName !== want.serviceName;
+      const changed = fresh || serviceChanged(ctx, want) || this.written.get(key)?.serviceName !== want.serviceName;
       if (changed) await attempt(`real servers of ${key}`, () => this.syncRealServers(want, full));
       written.set(key, want);
     }
