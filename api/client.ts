@@ -125,6 +125,11 @@ export class ApiClient {
     return new ApiClient({ ...loadKubeconfig(file), userAgent });
   }
 
+  /** A component's client: through its kubeconfig when it was given one, else as its pod's service account. */
+  static forComponent(kubeconfig: string | undefined, userAgent: string): ApiClient {
+    return kubeconfig ? ApiClient.fromKubeconfig(kubeconfig, userAgent) : ApiClient.inCluster({ userAgent });
+  }
+
   /**
    * A client with the credentials Kubernetes gives every pod (rest.InClusterConfig): the API server at
    * KUBERNETES_SERVICE_HOST:KUBERNETES_SERVICE_PORT, the service account's token and the cluster CA mounted at

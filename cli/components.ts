@@ -197,7 +197,7 @@ export function componentCommands(ctx: CommandContext) {
       const { startProxy, nodePrimaryIP, checkProxyMode } = await import('../agent/proxy/index.js');
       await checkProxyMode(mode);
       const kubeconfig = (v.kubeconfig as string | undefined) ?? file.kubeconfig;
-      const client = kubeconfig ? ApiClient.fromKubeconfig(kubeconfig, `kube-proxy/${nodeName}`) : ApiClient.inCluster({ userAgent: `kube-proxy/${nodeName}` });
+      const client = ApiClient.forComponent(kubeconfig, `kube-proxy/${nodeName}`);
       const bindAddress = (v['bind-address'] as string | undefined) ?? file.bindAddress;
       const nodeIP = bindAddress && bindAddress !== '0.0.0.0' ? bindAddress : await nodePrimaryIP(client, nodeName);
       const config: ProxyConfig = {

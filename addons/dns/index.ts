@@ -61,8 +61,7 @@ export async function startDNS(config: DNSConfig, opts: DNSOptions = {}): Promis
   // 2. The API server, as the coredns service account (in a pod) or through a kubeconfig.
   const client = await step('connect to the API server', () => {
     if (opts.client) return opts.client;
-    const c = config.kubeconfig ? ApiClient.fromKubeconfig(config.kubeconfig, 'kubets-dns') : ApiClient.inCluster({ userAgent: 'kubets-dns' });
-    return own('api client', c);
+    return own('api client', ApiClient.forComponent(config.kubeconfig, 'kubets-dns'));
   });
 
   // 3. The record store, fed by informers: handlers only update its indexes.

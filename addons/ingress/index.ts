@@ -49,7 +49,7 @@ export async function startIngressController(config: IngressConfig, opts: Ingres
   // 2. The API server, as the controller's service account (in a pod) or through a kubeconfig.
   const client = await step('connect to the API server', () => {
     if (opts.client) return opts.client;
-    return own('api client', config.kubeconfig ? ApiClient.fromKubeconfig(config.kubeconfig, 'kubets-ingress-controller') : ApiClient.inCluster({ userAgent: 'kubets-ingress-controller' }));
+    return own('api client', ApiClient.forComponent(config.kubeconfig, 'kubets-ingress-controller'));
   });
 
   // 3. Caches of what the routes are made of; handlers only ask for a sync.
