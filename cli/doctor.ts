@@ -7,7 +7,7 @@ import type { CommandContext } from './command.js';
 export function doctorCommand(ctx: Pick<CommandContext, 'UsageError'>) {
   return {
     summary: "Check this node's network against the API: proxy rules for every Service, routes to every other node",
-    usage: 'kubets doctor network [--kubeconfig FILE] [--node NAME] [--proxy-mode iptables|nftables]',
+    usage: 'kubets doctor network [--kubeconfig FILE] [--node NAME] [--proxy-mode iptables|nftables|ipvs]',
     options: {
       kubeconfig: { type: 'string' },
       node: { type: 'string' },
@@ -16,14 +16,14 @@ export function doctorCommand(ctx: Pick<CommandContext, 'UsageError'>) {
     help: {
       kubeconfig: 'kubeconfig that may list Services, EndpointSlices and Nodes (default $KUBECONFIG)',
       node: "this node's name (default: the Node whose InternalIP is an address here)",
-      'proxy-mode': "the rules to check: iptables or nftables (default: what this node's proxy answers at 127.0.0.1:10249/proxyMode)",
+      'proxy-mode': "the rules to check: iptables, nftables or ipvs (default: what this node's proxy answers at 127.0.0.1:10249/proxyMode)",
     } as Record<string, string>,
     async run(v: Record<string, string | boolean | undefined>, positionals: string[]): Promise<void> {
       if (positionals[0] !== 'network' || positionals.length > 1) throw new ctx.UsageError(positionals[0] ? `unknown doctor check "${positionals.join(' ')}"` : 'doctor needs a check: network');
       const kubeconfig = (v.kubeconfig as string | undefined) ?? process.env.KUBECONFIG;
       if (!kubeconfig) throw new ctx.UsageError('--kubeconfig (or $KUBECONFIG) is required');
       const mode = v['proxy-mode'] as string | undefined;
-      if (mode !== undefined && mode !== 'iptables' && mode !== 'nftables') throw new ctx.UsageError(`--proxy-mode "${mode}": want iptables or nftables`);
+      if (mode !== undefined && mode !== 'iptables' && mode !== 'nftables' && mode !== 'ipvs') throw new ctx.UsageError(`--proxy-mode "${mode}": want iptables, nftables or ipvs`);
       const [{ ApiClient, loadKubeconfig }, { hostExec }, { checkNetwork }] = await Promise.all([
         import('../api/client.js'),
         import('../agent/proxy/exec.js'),

@@ -164,11 +164,37 @@ t.test('IPVS mode in a VM: virtual servers, ipsets, kube-ipvs0, traffic, gracefu
   t.pass('then it is deleted');
   t.same([...new Set(await curlMany('http://10.96.0.51/', 2))], ['pod2'], 'the other Service works');
 
+  // The network doctor reads IPVS: clean now; a real server deleted by hand is reported, and the proxy's next sync of
+  // that Service (its endpoints change) puts it back.
+  const doctor = () => vm.run(`${process.execPath} ${cliPath} doctor network --kubeconfig ${kubeconfig} --node vm1 --proxy-mode ipvs`);
+  const clean = await doctor();
+  t.equal(clean.code, 0, `the doctor finds nothing to report:\n${clean.stdout}${clean.stderr}`);
+  t.match(clean.stderr, /vm1, ipvs mode: \d+ service ports.*; no differences/);
+  await vm.sh(`ipvsadm -d -t 10.96.0.51:80 -r ${pods[1]!.ip}:8080`);
+  const broken = await doctor();
+  t.equal(broken.code, 1, 'a difference: exit code 1');
+  t.equal(broken.stdout.trim(), `missing endpoint default/other (10.96.0.51:80/TCP) -> ${pods[1]!.ip}:8080: no real server`);
+  await apply(slice('other', pods.map((p) => p.ip)));
+  await waitFor('the proxy restores the real server', async () => JSON.stringify(realServers(await ipvsadm(), '10.96.0.51:80')) === JSON.stringify(both), 30_000);
+  const healed = await doctor();
+  t.equal(healed.code, 0, `clean again:\n${healed.stdout}`);
+
   await kubectl(['delete', 'service', 'web']);
   await waitFor('the web virtual servers and address gone', async () => {
     const out = await ipvsadm();
     return !out.includes('10.96.0.50:80') && !out.includes(':30080') && !(await vm.sh('ip addr show kube-ipvs0')).includes('10.96.0.50');
   }, 60_000);
   t.notMatch(await vm.sh('ipset list KUBE-CLUSTER-IP'), /10\.96\.0\.50/, 'its ipset entry too');
+
+  // The Service behaviour suite the iptables and nftables proxiers pass on this host, here on the IPVS proxier in
+  // the VM's kernel: a node namespace of its own there, the suite's process inside it (its netlink sockets program
+  // that namespace's IPVS table), TAP back as the verdict.
+  const suiteStart = Date.now();
+  const suite = await vm.run(`ip netns add kt-conformance && ip netns exec kt-conformance env TAP_TIMEOUT=0 ${process.execPath} ${path.join(repoRoot, 'dist/agent/proxy/ipvs/conformance.vm.js')} kt-conformance 2>&1`);
+  const failures = suite.stdout.split('\n').filter((l) => /^\s*not ok /.test(l));
+  t.equal(suite.code, 0, `the Service behaviour suite passes on the IPVS proxier${suite.code ? `:\n${suite.stdout.slice(-6000)}` : ''}`);
+  t.same(failures, [], 'no failed check in it');
+  t.match(suite.stdout, /^# \{ total: \d+, pass: \d+ \}$/m, 'and it ran to its end');
+  t.comment(`Service behaviour suite in the VM: ${Date.now() - suiteStart} ms; ${/^# \{.*\}$/m.exec(suite.stdout)?.[0] ?? ''}`);
   t.comment(`test run time: ${Date.now() - started} ms; repo ${repoRoot}`);
 });

@@ -9,8 +9,8 @@ export interface ExpectedServicePort extends ServiceTrafficPlan {
   svc: ServicePortInfo;
 }
 
-/** Every proxied service port, sorted by name, with what this node's proxy must program for it. */
-export function expectedServicePorts(services: Service[], slices: EndpointSlice[], nodeName: string): ExpectedServicePort[] {
+/** The proxy's service-port and endpoints maps for the API's objects, as this node's proxier builds them. */
+export function serviceMaps(services: Service[], slices: EndpointSlice[], nodeName: string): { svcPortMap: ServicePortMap; endpointsMap: EndpointsMap } {
   const serviceChanges = new ServiceChangeTracker();
   for (const s of services) serviceChanges.update(undefined, s);
   const svcPortMap: ServicePortMap = new Map();
@@ -19,6 +19,12 @@ export function expectedServicePorts(services: Service[], slices: EndpointSlice[
   for (const s of slices) endpointsChanges.endpointSliceUpdate(s, false);
   const endpointsMap: EndpointsMap = new Map();
   endpointsChanges.applyTo(endpointsMap);
+  return { svcPortMap, endpointsMap };
+}
+
+/** Every proxied service port, sorted by name, with what this node's proxy must program for it. */
+export function expectedServicePorts(services: Service[], slices: EndpointSlice[], nodeName: string): ExpectedServicePort[] {
+  const { svcPortMap, endpointsMap } = serviceMaps(services, slices, nodeName);
   return [...svcPortMap.keys()].sort().map((name) => {
     const svc = svcPortMap.get(name)!;
     return { svc, ...serviceTrafficPlan(endpointsMap.get(name) ?? [], svc) };

@@ -1,7 +1,7 @@
-// `kubets doctor network`: gathers what this node's kernel has programmed — `iptables-save` or
-// `nft -j list table ip kube-proxy` for the proxy mode the node runs, and `ip -j route` (with the VXLAN device's
+// `kubets doctor network`: gathers what this node's kernel has programmed — `iptables-save`,
+// `nft -j list table ip kube-proxy` or `ipvsadm -Sn` with kube-ipvs0's addresses for the proxy mode the node runs, and `ip -j route` (with the VXLAN device's
 // neighbour and FDB entries in vxlan mode) — in the current network namespace, read-only, with the Services,
-// EndpointSlices and Nodes the API has, and compares them (expected.ts, iptables.ts, nftables.ts, routes.ts are the
+// EndpointSlices and Nodes the API has, and compares them (expected.ts, iptables.ts, nftables.ts, ipvs.ts, routes.ts are the
 // pure comparisons).
 import type { ApiClient } from '../../api/client.js';
 import { Resources } from '../../api/resources.js';
@@ -9,7 +9,9 @@ import type { EndpointSlice, Node, Service } from '../../api/types.js';
 import type { ProxyMode } from '../proxy/modes.js';
 import type { Exec } from '../proxy/types.js';
 import { kubeProxyTable, family } from '../proxy/nftables/chains.js';
-import { expectedServicePorts, type Difference } from './expected.js';
+import { expectedServicePorts, serviceMaps, type Difference } from './expected.js';
+import { compareIpvs, parseIpvsadmSave } from './ipvs.js';
+import { dummyDevice } from '../proxy/ipvs/dummy.js';
 import { compareIptables, parseIptablesSave } from './iptables.js';
 import { compareNftables, parseNftJson } from './nftables.js';
 import { compareRoutes, compareVxlan, parseIpRoutes, type FdbRecord, type IpNeighbour } from './routes.js';
@@ -79,7 +81,7 @@ export async function checkNetwork(opts: NetworkDoctorOptions): Promise<NetworkR
     const answer = await (opts.fetchProxyMode ?? fetchProxyModeFromMetrics)().catch((e: Error) => {
       throw new DoctorError(`cannot ask this node's proxy for its mode (${e.message}); pass --proxy-mode`);
     });
-    if (answer !== 'iptables' && answer !== 'nftables') throw new DoctorError(`this node's proxy runs in ${answer || 'an unknown'} mode, which the doctor does not check`);
+    if (answer !== 'iptables' && answer !== 'nftables' && answer !== 'ipvs') throw new DoctorError(`this node's proxy runs in ${answer || 'an unknown'} mode, which the doctor does not check`);
     proxyMode = answer;
   }
 
@@ -91,6 +93,14 @@ export async function checkNetwork(opts: NetworkDoctorOptions): Promise<NetworkR
     // No table at all: every service is missing, which the comparison reports one by one.
     const text = await run(opts.exec, 'nft', ['-j', 'list', 'table', family, kubeProxyTable], /No such file or directory/);
     differences.push(...compareNftables(expected, parseNftJson(text)));
+  } else if (proxyMode === 'ipvs') {
+    const { svcPortMap, endpointsMap } = serviceMaps(services.items, slices.items, nodeName);
+    const links = JSON.parse(await run(opts.exec, 'ip', ['-j', 'addr', 'show'])) as { ifname?: string; addr_info?: { family?: string; local?: string }[] }[];
+    const v4 = (l: (typeof links)[0]) => (l.addr_info ?? []).filter((a) => a.family === 'inet' && a.local).map((a) => a.local!);
+    const dummy = links.find((l) => l.ifname === dummyDevice);
+    const nodeAddresses = new Set(links.filter((l) => l !== dummy).flatMap(v4).filter((ip) => !ip.startsWith('127.') && !ip.startsWith('169.254.')));
+    const table = parseIpvsadmSave(await run(opts.exec, 'ipvsadm', ['-Sn']));
+    differences.push(...compareIpvs(svcPortMap, endpointsMap, { table, bound: dummy && new Set(v4(dummy)), nodeAddresses }));
   } else {
     throw new DoctorError(`the doctor does not check ${proxyMode} mode`);
   }
