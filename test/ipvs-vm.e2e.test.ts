@@ -133,7 +133,7 @@ t.test('IPVS mode in a VM: virtual servers, ipsets, kube-ipvs0, traffic, gracefu
   await waitFor('virtual servers for the ClusterIP and the NodePort', async () => {
     const out = await ipvsadm();
     return JSON.stringify(realServers(out, '10.96.0.50:80')) === JSON.stringify(both) && JSON.stringify(realServers(out, `${vmIP}:30080`)) === JSON.stringify(both);
-  }, 60_000);
+  }, 180_000);
   t.match(await ipvsadm(), /TCP {2}10\.96\.0\.50:80 rr/, 'rr by default');
   t.match(await vm.sh('ipset list KUBE-CLUSTER-IP'), /^10\.96\.0\.50,tcp:80$/m);
   t.match(await vm.sh('ipset list KUBE-NODE-PORT-TCP'), /^30080$/m);
