@@ -380,6 +380,33 @@ const printers: Record<string, Printer> = {
     columns: [name, { name: 'Holder', type: 'string', description: 'holderIdentity contains the identity of the holder of a current lease.' }, ageCol],
     row: (l, now) => [l.metadata.name, l.spec?.holderIdentity ?? '', age(l.metadata.creationTimestamp, now)],
   },
+  PriorityClass: {
+    columns: [
+      name,
+      { name: 'Value', type: 'integer', description: 'value represents the integer value of this priority class. This is the actual priority that pods receive when they have the name of this class in their pod spec.' },
+      { name: 'Global-Default', type: 'boolean', description: 'globalDefault specifies whether this PriorityClass should be considered as the default priority for pods that do not have any priority class. Only one PriorityClass can be marked as `globalDefault`. However, if more than one PriorityClasses exists with their `globalDefault` field set to true, the smallest value of such global default PriorityClasses will be used as the default priority.' },
+      ageCol,
+      { name: 'PreemptionPolicy', type: 'string', description: 'preemptionPolicy is the Policy for preempting pods with lower priority. One of Never, PreemptLowerPriority. Defaults to PreemptLowerPriority if unset.' },
+    ],
+    row: (c, now) => [c.metadata.name, c.value ?? 0, c.globalDefault ?? false, age(c.metadata.creationTimestamp, now), c.preemptionPolicy ?? ''],
+  },
+  RuntimeClass: {
+    columns: [name, { name: 'Handler', type: 'string', description: 'handler specifies the underlying runtime and configuration that the CRI implementation will use to handle pods of this class.' }, ageCol],
+    row: (c, now) => [c.metadata.name, c.handler ?? '', age(c.metadata.creationTimestamp, now)],
+  },
+  ControllerRevision: {
+    columns: [
+      name,
+      { name: 'Controller', type: 'string', description: 'Controller of the object' },
+      { name: 'Revision', type: 'integer', description: 'revision indicates the revision of the state represented by Data.' },
+      ageCol,
+    ],
+    row(r, now) {
+      const owner = r.metadata.ownerReferences?.find((o: any) => o.controller);
+      const controller = owner ? `${String(owner.apiVersion).split('/')[0] === 'apps' ? `${String(owner.kind).toLowerCase()}.apps` : String(owner.kind).toLowerCase()}/${owner.name}` : '<none>';
+      return [r.metadata.name, controller, r.revision ?? 0, age(r.metadata.creationTimestamp, now)];
+    },
+  },
   NetworkPolicy: {
     columns: [name, { name: 'Pod-Selector', type: 'string', description: 'podSelector selects the pods to which this NetworkPolicy object applies. The array of rules is applied to any pods selected by this field. An empty selector matches all pods in the policy\'s namespace.' }, ageCol],
     row: (p, now) => [p.metadata.name, formatLabelSelector(p.spec?.podSelector ?? {}), age(p.metadata.creationTimestamp, now)],

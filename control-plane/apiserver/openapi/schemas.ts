@@ -16,6 +16,7 @@ import { eventsDefinitions } from './events.js';
 import { meta, metaDefinitions } from './meta.js';
 import { networkingDefinitions } from './networking.js';
 import { rbacDefinitions } from './rbac.js';
+import { schedulingDefinitions } from './scheduling.js';
 
 const groups: Definition[][] = [
   metaDefinitions,
@@ -29,6 +30,7 @@ const groups: Definition[][] = [
   rbacDefinitions,
   certificatesDefinitions,
   networkingDefinitions,
+  schedulingDefinitions,
   apiextensionsDefinitions,
   // Served by the API server's review endpoints (create only), not by the registry: their schemas are here all the same.
   authenticationDefinitions,

@@ -239,6 +239,7 @@ export const messages: Record<string, string> = {
   // coordination.k8s.io/v1
   LeaseSpec: 'holderIdentity=1* leaseDurationSeconds=2:i32* acquireTime=3:MicroTime renewTime=4:MicroTime leaseTransitions=5:i32* strategy=6* preferredHolder=7*',
   Lease: 'metadata=1:ObjectMeta spec=2:LeaseSpec',
+  PriorityClass: 'metadata=1:ObjectMeta value=2:i32 globalDefault=3:b description=4 preemptionPolicy=5*',
   // networking.k8s.io/v1
   IPBlock: 'cidr=1* except=2:[s]',
   NetworkPolicyPeer: 'podSelector=1:LabelSelector namespaceSelector=2:LabelSelector ipBlock=3:IPBlock',
@@ -334,6 +335,7 @@ export const kinds: Record<string, string> = {
   'batch/v1/CronJob': 'CronJob',
   'discovery.k8s.io/v1/EndpointSlice': 'EndpointSlice',
   'coordination.k8s.io/v1/Lease': 'Lease',
+  'scheduling.k8s.io/v1/PriorityClass': 'PriorityClass',
   'networking.k8s.io/v1/NetworkPolicy': 'NetworkPolicy',
   'networking.k8s.io/v1/Ingress': 'Ingress',
   'networking.k8s.io/v1/IngressClass': 'IngressClass',

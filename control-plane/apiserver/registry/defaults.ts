@@ -35,8 +35,7 @@ export function podSpec(spec: Any): void {
   spec.schedulerName ??= 'default-scheduler';
   spec.securityContext ??= {};
   spec.enableServiceLinks ??= true;
-  spec.preemptionPolicy ??= 'PreemptLowerPriority';
-  spec.priority ??= 0;
+  // priority and preemptionPolicy are the Priority admission plugin's to set, from the pod's PriorityClass.
   // The deprecated serviceAccount field follows serviceAccountName; which account a pod uses is the ServiceAccount
   // admission plugin's to decide ("default" when none is named).
   if (spec.serviceAccountName === undefined && spec.serviceAccount !== undefined) spec.serviceAccountName = spec.serviceAccount;
