@@ -37,6 +37,8 @@ export const Resources = {
   ingresses: r('networking.k8s.io', 'v1', 'ingresses', 'Ingress', true),
   ingressclasses: r('networking.k8s.io', 'v1', 'ingressclasses', 'IngressClass', false),
   podtemplates: r('', 'v1', 'podtemplates', 'PodTemplate', true),
+  replicationcontrollers: r('', 'v1', 'replicationcontrollers', 'ReplicationController', true),
+  poddisruptionbudgets: r('policy', 'v1', 'poddisruptionbudgets', 'PodDisruptionBudget', true),
   controllerrevisions: r('apps', 'v1', 'controllerrevisions', 'ControllerRevision', true),
   priorityclasses: r('scheduling.k8s.io', 'v1', 'priorityclasses', 'PriorityClass', false),
   runtimeclasses: r('node.k8s.io', 'v1', 'runtimeclasses', 'RuntimeClass', false),

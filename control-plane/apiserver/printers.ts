@@ -1,6 +1,6 @@
 // Server-side printing: the Table columns kube-apiserver returns for each kind, so `kubectl get` (and `-o wide`,
 // whose extra columns have priority 1) prints what kubectl users know.
-import { formatLabelSelector } from '../../api/labels.js';
+import { formatLabels, formatLabelSelector } from '../../api/labels.js';
 import type { CustomResourceColumnDefinition, KubeObject } from '../../api/types.js';
 import type { Column, Printer } from './columns.js';
 import { findJSONPath, parseJSONPath } from './jsonpath.js';
@@ -284,6 +284,31 @@ const printers: Record<string, Printer> = {
     row(r, now) {
       return [r.metadata.name, r.spec?.replicas ?? 0, r.status?.replicas ?? 0, r.status?.readyReplicas ?? 0, age(r.metadata.creationTimestamp, now), ...containersAndImages(r.spec?.template?.spec), formatLabelSelector(r.spec?.selector)];
     },
+  },
+  ReplicationController: {
+    columns: [
+      name,
+      { name: 'Desired', type: 'integer', description: 'Replicas is the number of desired replicas. This is a pointer to distinguish between explicit zero and unspecified. Defaults to 1.' },
+      { name: 'Current', type: 'integer', description: 'Replicas is the most recently observed number of replicas.' },
+      { name: 'Ready', type: 'integer', description: 'The number of ready replicas for this replication controller.' },
+      ageCol,
+      CONTAINERS,
+      IMAGES,
+      wide({ name: 'Selector', type: 'string', description: 'Selector is a label query over pods that should match the Replicas count. If Selector is empty, it is defaulted to the labels present on the Pod template.' }),
+    ],
+    row(r, now) {
+      return [r.metadata.name, r.spec?.replicas ?? 0, r.status?.replicas ?? 0, r.status?.readyReplicas ?? 0, age(r.metadata.creationTimestamp, now), ...containersAndImages(r.spec?.template?.spec), formatLabels(r.spec?.selector)];
+    },
+  },
+  PodDisruptionBudget: {
+    columns: [
+      name,
+      { name: 'Min Available', type: 'string', description: 'An eviction is allowed if at least "minAvailable" pods selected by "selector" will still be available after the eviction, i.e. even in the absence of the evicted pod.  So for example you can prevent all voluntary evictions by specifying "100%".' },
+      { name: 'Max Unavailable', type: 'string', description: 'An eviction is allowed if at most "maxUnavailable" pods selected by "selector" are unavailable after the eviction, i.e. even in absence of the evicted pod. For example, one can prevent all voluntary evictions by specifying 0. This is a mutually exclusive setting with "minAvailable".' },
+      { name: 'Allowed Disruptions', type: 'integer', description: 'Number of pod disruptions that are currently allowed.' },
+      ageCol,
+    ],
+    row: (p, now) => [p.metadata.name, String(p.spec?.minAvailable ?? 'N/A'), String(p.spec?.maxUnavailable ?? 'N/A'), p.status?.disruptionsAllowed ?? 0, age(p.metadata.creationTimestamp, now)],
   },
   DaemonSet: {
     columns: [

@@ -16,6 +16,7 @@ import type { Controller, ControllerContext } from './controller.js';
 import { cronJobController } from './cronjob/controller.js';
 import { daemonSetController } from './daemonset/controller.js';
 import { deploymentController } from './deployment/controller.js';
+import { disruptionController } from './disruption/controller.js';
 import { endpointsController } from './endpoints/controller.js';
 import { endpointSliceController } from './endpointslice/controller.js';
 import { garbageCollector } from './garbagecollector/controller.js';
@@ -59,6 +60,7 @@ const CONTROLLERS = (o: ControllerManagerOptions): [account: string, source: str
   ['node-controller', 'node-controller', nodeIpamController],
   ['node-controller', 'node-controller', nodeLifecycleController],
   ['generic-garbage-collector', 'garbage-collector-controller', garbageCollector],
+  ['disruption-controller', 'controllermanager', disruptionController],
   ['namespace-controller', 'namespace-controller', namespaceController],
   ['service-account-controller', 'service-account-controller', serviceAccountController],
   ['root-ca-cert-publisher', 'root-ca-cert-publisher', (ctx) => rootCACertPublisher({ ...ctx, caPem: o.rootCAPem ?? o.ca.certPem })],

@@ -17,6 +17,7 @@ import { meta, metaDefinitions } from './meta.js';
 import { networkingDefinitions } from './networking.js';
 import { rbacDefinitions } from './rbac.js';
 import { schedulingDefinitions } from './scheduling.js';
+import { policyDefinitions } from './policy.js';
 
 const groups: Definition[][] = [
   metaDefinitions,
@@ -31,6 +32,7 @@ const groups: Definition[][] = [
   certificatesDefinitions,
   networkingDefinitions,
   schedulingDefinitions,
+  policyDefinitions,
   apiextensionsDefinitions,
   // Served by the API server's review endpoints (create only), not by the registry: their schemas are here all the same.
   authenticationDefinitions,

@@ -228,3 +228,14 @@ export function roleBinding(obj: KubeObject): void {
     if (s && typeof s === 'object' && !s.apiGroup && (s.kind === 'User' || s.kind === 'Group')) s.apiGroup = RBAC_GROUP;
   }
 }
+
+/** A ReplicationController's selector and labels default to its template's labels (SetDefaults_ReplicationController). */
+export function replicationController(obj: KubeObject): void {
+  const r = obj as Any;
+  r.spec ??= {};
+  r.spec.replicas ??= 1;
+  const labels = r.spec.template?.metadata?.labels;
+  if (labels && (!r.spec.selector || !Object.keys(r.spec.selector).length)) r.spec.selector = { ...labels };
+  if (labels && (!r.metadata.labels || !Object.keys(r.metadata.labels).length)) r.metadata.labels = { ...labels };
+  if (r.spec.template) template(r.spec.template);
+}
