@@ -12,6 +12,8 @@ import { until } from './until.js';
 type Any = any;
 
 let srv: TestServer;
+const root = t;
+let pdbPods: ReturnType<typeof runPods>;
 t.before(async () => {
   // The nodes here have no kubelet to renew their leases: the node controller must not mark their pods not ready.
   srv = await startServer({ args: ['--node-monitor-grace-period', '3600'] });
@@ -34,18 +36,30 @@ const replicaSet = (ns: string, name: string, replicas: number, nodeName: string
     spec: { replicas, selector: { matchLabels: { app: name } }, template: { metadata: { labels: { app: name } }, spec: { nodeName, terminationGracePeriodSeconds: 0, containers: [{ name: 'c', image: 'busybox:1.35' }] } } },
   });
 
-/** Plays the kubelet for a namespace: every pod that appears there is reported Running and Ready. */
-function runPods(ns: string): Informer<Pod> {
+/**
+ * Plays the kubelet for a namespace: every pod that appears there is reported Running and Ready — unless held, when
+ * new pods stay Pending (replacements that have not started yet) until released.
+ */
+function runPods(ns: string): { close(): Promise<void>; hold(): void; release(): void } {
   const pods = new Informer<Pod>(srv.client, Resources.pods, { namespace: ns });
+  let held = false;
   const start = (p: Pod) => {
-    if (p.status?.phase !== 'Pending' || p.metadata.deletionTimestamp) return;
+    if (held || p.status?.phase !== 'Pending' || p.metadata.deletionTimestamp) return;
     const now = new Date().toISOString().replace(/\.\d+Z$/, 'Z');
     void srv.client
       .patch(Resources.pods, ns, p.metadata.name!, 'merge', { status: { phase: 'Running', conditions: [{ type: 'Ready', status: 'True', lastTransitionTime: now }] } }, 'status')
       .catch(() => undefined);
   };
   pods.addHandlers({ onAdd: start, onUpdate: (_o, p) => start(p) });
-  return pods.start();
+  pods.start();
+  return {
+    close: () => pods.close(),
+    hold: () => (held = true),
+    release: () => {
+      held = false;
+      for (const p of pods.list()) start(p);
+    },
+  };
 }
 
 const pdbStatus = async (ns: string, name: string) => JSON.parse(await ok(['get', 'pdb', name, '-n', ns, '-o', 'json'])).status;
@@ -61,8 +75,9 @@ t.test('a PodDisruptionBudget: validation, kubectl columns and the status the di
   t.match(both.stderr, 'spec.maxUnavailable: Invalid value: "150%": must not be greater than 100%');
 
   await ok(['apply', '-f', '-'], node('pdb-node'));
-  const pods = runPods('pdb');
-  t.teardown(() => pods.close());
+  // The pods of this namespace are run for this test and the next two.
+  pdbPods = runPods('pdb');
+  root.teardown(() => pdbPods.close());
   await ok(['apply', '-f', '-'], replicaSet('pdb', 'web', 3, 'pdb-node'));
   await ok(['create', 'pdb', 'web', '-n', 'pdb', '--selector=app=web', '--min-available=2']);
   await ok(['create', 'pdb', 'web-pct', '-n', 'pdb', '--selector=app=nothing', '--max-unavailable=50%']);
@@ -79,6 +94,7 @@ t.test('a PodDisruptionBudget: validation, kubectl columns and the status the di
 
 t.test('the eviction API honours the budget: one eviction passes, the next gets 429 with the budget as its cause', async (t) => {
   const [first, second] = await readyPods('pdb');
+  pdbPods.hold();
   await evict('pdb', first.metadata.name!);
   t.equal((await srv.kubectl(['get', 'pod', first.metadata.name!, '-n', 'pdb'])).exitCode, 1, 'the evicted pod is gone');
   const refused = await evict('pdb', second.metadata.name!).then(
@@ -90,16 +106,19 @@ t.test('the eviction API honours the budget: one eviction passes, the next gets 
   t.equal(refused!.reason, 'TooManyRequests');
   t.equal(refused!.message, "Cannot evict pod as it would violate the pod's disruption budget.");
   t.match(refused!.details?.causes, [{ reason: 'DisruptionBudget', message: /^The disruption budget web needs 2 healthy pods and has [12] currently$/ }]);
-  // The replacement becomes ready, and the budget allows one disruption again.
+  // The replacement starts, and the budget allows one disruption again.
+  pdbPods.release();
   await until('the budget allows a disruption again', async () => (await pdbStatus('pdb', 'web')).disruptionsAllowed === 1, 30_000);
 });
 
 t.test('two evictions racing for the last allowed disruption: exactly one passes', async (t) => {
   const [a, b] = await readyPods('pdb');
+  pdbPods.hold();
   const results = await Promise.allSettled([evict('pdb', a.metadata.name!), evict('pdb', b.metadata.name!)]);
   t.equal(results.filter((r) => r.status === 'fulfilled').length, 1, 'one eviction allowed');
   const rejected = results.find((r) => r.status === 'rejected') as PromiseRejectedResult;
   t.equal((rejected.reason as StatusError).code, 429);
+  pdbPods.release();
   await until('the budget allows a disruption again', async () => (await pdbStatus('pdb', 'web')).disruptionsAllowed === 1, 30_000);
 });
 

@@ -28,7 +28,7 @@ function ignoresBudget(pod: Pod): boolean {
   return phase === 'Succeeded' || phase === 'Failed' || phase === 'Pending' || !!pod.metadata.deletionTimestamp;
 }
 
-/** Takes one disruption from the budget, or refuses; true when the pod may go without taking one. */
+/** Takes one disruption from the budget covering the pod (returns when the pod may go), or refuses with a Status. */
 async function takeDisruption(store: GenericStore, pod: Pod, namespace: string): Promise<void> {
   for (let attempt = 1; ; attempt++) {
     const { items } = await store.list(budgetsDef, namespace, {});
