@@ -1,4 +1,4 @@
-// PodDisruptionBudgets, the eviction API and `kubectl cordon|drain|uncordon` with kubectl 1.32 against a kubets
+// PodDisruptionBudgets, the eviction API, `kubectl cordon|drain|uncordon` and ReplicationControllers with kubectl 1.32 against a kubets
 // server with its controllers. There is no kubelet: the test plays its part by marking the pods it makes Running and
 // Ready, and the pods have no termination grace, so an allowed eviction deletes them at once.
 import t from 'tap';
@@ -146,4 +146,27 @@ t.test('kubectl cordon, drain (waiting on the budget) and uncordon', async (t) =
   t.match(await ok(['uncordon', 'drain-node']), 'node/drain-node uncordoned');
   const spec = JSON.parse(await ok(['get', 'node', 'drain-node', '-o', 'json'])).spec as Any;
   t.notOk(spec.unschedulable, 'schedulable again');
+});
+
+t.test('a ReplicationController keeps its replicas, scales with kubectl, and counts as its pods\' controller for a budget', async (t) => {
+  await ok(['create', 'namespace', 'rc']);
+  await ok(['apply', '-f', '-'], node('rc-node'));
+  const pods = runPods('rc');
+  t.teardown(() => pods.close());
+  const rc = { apiVersion: 'v1', kind: 'ReplicationController', metadata: { name: 'old', namespace: 'rc' }, spec: { replicas: 2, template: { metadata: { labels: { app: 'old' } }, spec: { nodeName: 'rc-node', terminationGracePeriodSeconds: 0, containers: [{ name: 'c', image: 'busybox:1.35' }] } } } };
+  await ok(['apply', '-f', '-'], JSON.stringify(rc));
+  t.same(JSON.parse(await ok(['get', 'rc', 'old', '-n', 'rc', '-o', 'json'])).spec.selector, { app: 'old' }, 'the selector defaults to the template labels');
+  await until('two ready replicas', async () => /^old\s+2\s+2\s+2\s+\S+$/m.test(await ok(['get', 'rc', '-n', 'rc'])), 30_000);
+  t.match(await ok(['get', 'rc', '-n', 'rc']), /^NAME\s+DESIRED\s+CURRENT\s+READY\s+AGE$/m);
+  const owners = (await srv.client.list<Pod>(Resources.pods, 'rc')).items.map((p) => p.metadata.ownerReferences?.[0]);
+  t.match(owners, [{ apiVersion: 'v1', kind: 'ReplicationController', name: 'old', controller: true }, { kind: 'ReplicationController' }]);
+
+  t.match(await ok(['scale', 'rc', 'old', '-n', 'rc', '--replicas=3']), 'replicationcontroller/old scaled');
+  await until('three ready replicas', async () => /^old\s+3\s+3\s+3\s+/m.test(await ok(['get', 'rc', '-n', 'rc'])), 30_000);
+  await ok(['create', 'pdb', 'old', '-n', 'rc', '--selector=app=old', '--max-unavailable=1']);
+  await until('the budget expects the controller\'s three', async () => (await pdbStatus('rc', 'old'))?.expectedPods === 3, 30_000);
+  t.match(await pdbStatus('rc', 'old'), { expectedPods: 3, desiredHealthy: 2, currentHealthy: 3, disruptionsAllowed: 1 });
+
+  const bad = await srv.kubectl(['apply', '-f', '-'], { input: JSON.stringify({ ...rc, metadata: { name: 'bad', namespace: 'rc' }, spec: { ...rc.spec, selector: { app: 'other' } } }) });
+  t.match(bad.stderr, 'spec.template.metadata.labels: Invalid value');
 });

@@ -24,7 +24,7 @@ import { jobController } from './job/controller.js';
 import { namespaceController } from './namespace/controller.js';
 import { nodeIpamController } from './nodeipam/controller.js';
 import { nodeLifecycleController } from './nodelifecycle/controller.js';
-import { replicaSetController } from './replicaset/controller.js';
+import { replicaSetController, replicationController } from './replicaset/controller.js';
 import { resourceQuotaController } from './resourcequota/controller.js';
 import { rootCACertPublisher } from './rootcacert/controller.js';
 import { serviceAccountController } from './serviceaccount/controller.js';
@@ -49,6 +49,7 @@ type Start = (ctx: ControllerContext) => Controller;
 const CONTROLLERS = (o: ControllerManagerOptions): [account: string, source: string, start: Start][] => [
   ['deployment-controller', 'deployment-controller', deploymentController],
   ['replicaset-controller', 'replicaset-controller', replicaSetController],
+  ['replication-controller', 'replication-controller', replicationController],
   ['daemon-set-controller', 'daemonset-controller', daemonSetController],
   ['statefulset-controller', 'statefulset-controller', statefulSetController],
   ['job-controller', 'job-controller', jobController],
