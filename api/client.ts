@@ -93,16 +93,23 @@ export interface RawResponse {
 export class ApiClient {
   config: ClientConfig;
   private agent: https.Agent;
+  /**
+   * Watches have connections of their own, without a cap: over HTTP/1.1 a watch holds its connection for its whole
+   * life, so in the capped pool requests would wait for ever once a process watches as many kinds as the cap (a
+   * garbage collector watches every kind served).
+   */
+  private watchAgent: https.Agent;
   private readonly base: URL;
 
   constructor(config: ClientConfig) {
     this.config = config;
     this.base = new URL(config.server);
-    this.agent = ApiClient.agentFor(config);
+    this.agent = ApiClient.agentFor(config, 32);
+    this.watchAgent = ApiClient.agentFor(config, Infinity);
   }
 
-  private static agentFor(c: ClientConfig): https.Agent {
-    return new https.Agent({ ca: c.ca || undefined, cert: c.cert, key: c.key, keepAlive: true, maxSockets: 32, rejectUnauthorized: !c.insecureSkipTLSVerify });
+  private static agentFor(c: ClientConfig, maxSockets: number): https.Agent {
+    return new https.Agent({ ca: c.ca || undefined, cert: c.cert, key: c.key, keepAlive: true, maxSockets, rejectUnauthorized: !c.insecureSkipTLSVerify });
   }
 
   /** Switches to a new bearer token (a refreshed service-account token); the next request carries it. */
@@ -115,10 +122,11 @@ export class ApiClient {
    * request from now on — and every watch, which reconnects and resumes — presents the new one.
    */
   setClientCertificate(cert: string | Buffer, key: string | Buffer): void {
-    const old = this.agent;
+    const old = [this.agent, this.watchAgent];
     this.config = { ...this.config, cert, key };
-    this.agent = ApiClient.agentFor(this.config);
-    old.destroy();
+    this.agent = ApiClient.agentFor(this.config, 32);
+    this.watchAgent = ApiClient.agentFor(this.config, Infinity);
+    for (const a of old) a.destroy();
   }
 
   static fromKubeconfig(file: string, userAgent?: string): ApiClient {
@@ -153,6 +161,7 @@ export class ApiClient {
 
   close(): void {
     this.agent.destroy();
+    this.watchAgent.destroy();
   }
 
   private tokenReadAt = Date.now();
@@ -258,7 +267,7 @@ export class ApiClient {
     return new Promise((resolve, reject) => {
       if (signal?.aborted) return resolve();
       const req = https.request(
-        { host: this.base.hostname, port: this.base.port || 443, method: 'GET', path: urlPath, agent: this.agent, headers: this.headers() },
+        { host: this.base.hostname, port: this.base.port || 443, method: 'GET', path: urlPath, agent: this.watchAgent, headers: this.headers() },
         (res) => {
           if ((res.statusCode ?? 0) >= 300) {
             const chunks: Buffer[] = [];

@@ -1,12 +1,13 @@
-// Objects every cluster starts with (kube: pkg/controlplane's system namespaces controller and the `kubernetes`
-// Service and endpoint reconciler): the system namespaces and the `kubernetes` Service in `default`, whose endpoints
-// are the API server itself.
+// Objects every cluster starts with (kube: pkg/controlplane's system namespaces controller, the scheduling post-start
+// hook and the `kubernetes` Service and endpoint reconciler): the system namespaces, the system priority classes and
+// the `kubernetes` Service in `default`, whose endpoints are the API server itself.
 import { isAlreadyExists, isNotFound } from '../../api/errors.js';
 import { NET_CONF_KEY, POD_NETWORK_CONFIGMAP, renderNetConf, type PodNetworkMode } from '../../api/podnetwork.js';
 import type { KubeObject } from '../../api/types.js';
 import { findByPlural, type ResourceDef } from './registry/kinds.js';
 import type { GenericStore } from './registry/store.js';
 import { IMMORTAL_NAMESPACES } from './admission/namespacelifecycle.js';
+import { SYSTEM_PRIORITY_CLASSES } from './registry/scheduling/priorityclass.js';
 
 type Any = any;
 
@@ -29,6 +30,7 @@ async function ensure(store: GenericStore, def: ResourceDef, namespace: string |
 
 export async function bootstrap(store: GenericStore, opts: { serviceIP: string; advertiseAddress: string; port: number }): Promise<void> {
   for (const name of IMMORTAL_NAMESPACES) await ensure(store, resource('namespaces'), undefined, { metadata: { name } });
+  for (const pc of SYSTEM_PRIORITY_CLASSES) await ensure(store, resource('priorityclasses', 'scheduling.k8s.io'), undefined, structuredClone(pc));
   await ensure(store, resource('services'), 'default', {
     metadata: { name: 'kubernetes', labels: { component: 'apiserver', provider: 'kubernetes' } },
     spec: { type: 'ClusterIP', clusterIP: opts.serviceIP, ports: [{ name: 'https', port: 443, protocol: 'TCP', targetPort: opts.port }], sessionAffinity: 'None' },

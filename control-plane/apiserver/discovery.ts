@@ -5,6 +5,13 @@
 import { groupVersions, kinds as builtin, verbsFor, type ResourceDef } from './registry/kinds.js';
 import { openapiDocument as buildDocument, openapiIndex as buildIndex } from './openapi/index.js';
 
+/** Subresources whose request and response kind is of another group (kubectl drain looks for pods/eviction's). */
+const SUBRESOURCE_GROUPS: Record<string, { group: string; version: string }> = {
+  scale: { group: 'autoscaling', version: 'v1' },
+  token: { group: 'authentication.k8s.io', version: 'v1' },
+  eviction: { group: 'policy', version: 'v1' },
+};
+
 function subresourceInfo(d: { kind: string }, sub: string): { kind: string; verbs: string[] } {
   const responseKinds: Record<string, string> = { scale: 'Scale', binding: 'Binding', eviction: 'Eviction', log: 'Pod', exec: 'PodExecOptions', proxy: `${d.kind}ProxyOptions` };
   const verbs = sub === 'status' || sub === 'scale' ? ['get', 'patch', 'update'] : sub === 'binding' || sub === 'eviction' || sub === 'token' ? ['create'] : sub === 'finalize' ? ['update'] : sub === 'approval' ? ['get', 'update'] : sub === 'log' ? ['get'] : sub === 'proxy' ? ['create', 'delete', 'get', 'patch', 'update'] : ['create', 'get'];
@@ -47,7 +54,7 @@ export function aggregatedDiscovery(path: '/api' | '/apis', kinds: readonly Reso
                 ? {
                     subresources: d.subresources.map((sub) => {
                       const { kind, verbs } = subresourceInfo(d, sub);
-                      const responseKind = sub === 'scale' ? { group: 'autoscaling', version: 'v1', kind } : sub === 'token' ? { group: 'authentication.k8s.io', version: 'v1', kind: 'TokenRequest' } : { group: d.group, version: d.version, kind };
+                      const responseKind = { ...(SUBRESOURCE_GROUPS[sub] ?? { group: d.group, version: d.version }), kind: sub === 'token' ? 'TokenRequest' : kind };
                       return { subresource: sub, responseKind, verbs };
                     }),
                   }
@@ -72,7 +79,7 @@ function resourceList(kinds: readonly ResourceDef[], group: string, version: str
     });
     for (const sub of d.subresources) {
       const { kind, verbs } = subresourceInfo(d, sub);
-      resources.push({ name: `${d.plural}/${sub}`, singularName: '', namespaced: d.namespaced, kind: sub === 'token' ? 'TokenRequest' : kind, verbs, ...(sub === 'scale' ? { group: 'autoscaling', version: 'v1' } : sub === 'token' ? { group: 'authentication.k8s.io', version: 'v1' } : {}) });
+      resources.push({ name: `${d.plural}/${sub}`, singularName: '', namespaced: d.namespaced, kind: sub === 'token' ? 'TokenRequest' : kind, verbs, ...(SUBRESOURCE_GROUPS[sub] ?? {}) });
     }
   }
   return { kind: 'APIResourceList', apiVersion: 'v1', groupVersion: group ? `${group}/${version}` : version, resources };

@@ -12,6 +12,7 @@ import { ensureCA, ensureKeyPair, issueCert, kubeconfigYaml, type KeyPair } from
 import type { ClusterRole, KubeObject, Pod, Role, RoleBinding } from '../../api/types.js';
 import type { ServerConfig } from '../config.js';
 import { admissionChain } from './admission/chain.js';
+import { PriorityAdmission } from './admission/priority.js';
 import { DefaultIngressClass } from './admission/defaultingressclass.js';
 import { LimitRanger } from './admission/limitranger.js';
 import { NamespaceLifecycle } from './admission/namespacelifecycle.js';
@@ -109,6 +110,7 @@ export async function startApiServer(config: ServerConfig): Promise<RunningApiSe
       new LimitRanger(store),
       new ServiceAllocation(store, config.serviceCIDR, config.nodePortRange),
       new DefaultIngressClass(store),
+      new PriorityAdmission(store),
       new NodeRestriction(store),
       new RBACEscalation(() => authorizer, () => policy),
       new ResourceQuota(store),

@@ -1,6 +1,6 @@
 // Server-side printing: the Table columns kube-apiserver returns for each kind, so `kubectl get` (and `-o wide`,
 // whose extra columns have priority 1) prints what kubectl users know.
-import { formatLabelSelector } from '../../api/labels.js';
+import { formatLabels, formatLabelSelector } from '../../api/labels.js';
 import type { CustomResourceColumnDefinition, KubeObject } from '../../api/types.js';
 import type { Column, Printer } from './columns.js';
 import { findJSONPath, parseJSONPath } from './jsonpath.js';
@@ -285,6 +285,31 @@ const printers: Record<string, Printer> = {
       return [r.metadata.name, r.spec?.replicas ?? 0, r.status?.replicas ?? 0, r.status?.readyReplicas ?? 0, age(r.metadata.creationTimestamp, now), ...containersAndImages(r.spec?.template?.spec), formatLabelSelector(r.spec?.selector)];
     },
   },
+  ReplicationController: {
+    columns: [
+      name,
+      { name: 'Desired', type: 'integer', description: 'Replicas is the number of desired replicas. This is a pointer to distinguish between explicit zero and unspecified. Defaults to 1.' },
+      { name: 'Current', type: 'integer', description: 'Replicas is the most recently observed number of replicas.' },
+      { name: 'Ready', type: 'integer', description: 'The number of ready replicas for this replication controller.' },
+      ageCol,
+      CONTAINERS,
+      IMAGES,
+      wide({ name: 'Selector', type: 'string', description: 'Selector is a label query over pods that should match the Replicas count. If Selector is empty, it is defaulted to the labels present on the Pod template.' }),
+    ],
+    row(r, now) {
+      return [r.metadata.name, r.spec?.replicas ?? 0, r.status?.replicas ?? 0, r.status?.readyReplicas ?? 0, age(r.metadata.creationTimestamp, now), ...containersAndImages(r.spec?.template?.spec), formatLabels(r.spec?.selector)];
+    },
+  },
+  PodDisruptionBudget: {
+    columns: [
+      name,
+      { name: 'Min Available', type: 'string', description: 'An eviction is allowed if at least "minAvailable" pods selected by "selector" will still be available after the eviction, i.e. even in the absence of the evicted pod.  So for example you can prevent all voluntary evictions by specifying "100%".' },
+      { name: 'Max Unavailable', type: 'string', description: 'An eviction is allowed if at most "maxUnavailable" pods selected by "selector" are unavailable after the eviction, i.e. even in absence of the evicted pod. For example, one can prevent all voluntary evictions by specifying 0. This is a mutually exclusive setting with "minAvailable".' },
+      { name: 'Allowed Disruptions', type: 'integer', description: 'Number of pod disruptions that are currently allowed.' },
+      ageCol,
+    ],
+    row: (p, now) => [p.metadata.name, String(p.spec?.minAvailable ?? 'N/A'), String(p.spec?.maxUnavailable ?? 'N/A'), p.status?.disruptionsAllowed ?? 0, age(p.metadata.creationTimestamp, now)],
+  },
   DaemonSet: {
     columns: [
       name,
@@ -379,6 +404,33 @@ const printers: Record<string, Printer> = {
   Lease: {
     columns: [name, { name: 'Holder', type: 'string', description: 'holderIdentity contains the identity of the holder of a current lease.' }, ageCol],
     row: (l, now) => [l.metadata.name, l.spec?.holderIdentity ?? '', age(l.metadata.creationTimestamp, now)],
+  },
+  PriorityClass: {
+    columns: [
+      name,
+      { name: 'Value', type: 'integer', description: 'value represents the integer value of this priority class. This is the actual priority that pods receive when they have the name of this class in their pod spec.' },
+      { name: 'Global-Default', type: 'boolean', description: 'globalDefault specifies whether this PriorityClass should be considered as the default priority for pods that do not have any priority class. Only one PriorityClass can be marked as `globalDefault`. However, if more than one PriorityClasses exists with their `globalDefault` field set to true, the smallest value of such global default PriorityClasses will be used as the default priority.' },
+      ageCol,
+      { name: 'PreemptionPolicy', type: 'string', description: 'preemptionPolicy is the Policy for preempting pods with lower priority. One of Never, PreemptLowerPriority. Defaults to PreemptLowerPriority if unset.' },
+    ],
+    row: (c, now) => [c.metadata.name, c.value ?? 0, c.globalDefault ?? false, age(c.metadata.creationTimestamp, now), c.preemptionPolicy ?? ''],
+  },
+  RuntimeClass: {
+    columns: [name, { name: 'Handler', type: 'string', description: 'handler specifies the underlying runtime and configuration that the CRI implementation will use to handle pods of this class.' }, ageCol],
+    row: (c, now) => [c.metadata.name, c.handler ?? '', age(c.metadata.creationTimestamp, now)],
+  },
+  ControllerRevision: {
+    columns: [
+      name,
+      { name: 'Controller', type: 'string', description: 'Controller of the object' },
+      { name: 'Revision', type: 'integer', description: 'revision indicates the revision of the state represented by Data.' },
+      ageCol,
+    ],
+    row(r, now) {
+      const owner = r.metadata.ownerReferences?.find((o: any) => o.controller);
+      const controller = owner ? `${String(owner.apiVersion).split('/')[0] === 'apps' ? `${String(owner.kind).toLowerCase()}.apps` : String(owner.kind).toLowerCase()}/${owner.name}` : '<none>';
+      return [r.metadata.name, controller, r.revision ?? 0, age(r.metadata.creationTimestamp, now)];
+    },
   },
   NetworkPolicy: {
     columns: [name, { name: 'Pod-Selector', type: 'string', description: 'podSelector selects the pods to which this NetworkPolicy object applies. The array of rules is applied to any pods selected by this field. An empty selector matches all pods in the policy\'s namespace.' }, ageCol],

@@ -16,6 +16,7 @@ import type { Controller, ControllerContext } from './controller.js';
 import { cronJobController } from './cronjob/controller.js';
 import { daemonSetController } from './daemonset/controller.js';
 import { deploymentController } from './deployment/controller.js';
+import { disruptionController } from './disruption/controller.js';
 import { endpointsController } from './endpoints/controller.js';
 import { endpointSliceController } from './endpointslice/controller.js';
 import { garbageCollector } from './garbagecollector/controller.js';
@@ -23,7 +24,7 @@ import { jobController } from './job/controller.js';
 import { namespaceController } from './namespace/controller.js';
 import { nodeIpamController } from './nodeipam/controller.js';
 import { nodeLifecycleController } from './nodelifecycle/controller.js';
-import { replicaSetController } from './replicaset/controller.js';
+import { replicaSetController, replicationController } from './replicaset/controller.js';
 import { resourceQuotaController } from './resourcequota/controller.js';
 import { rootCACertPublisher } from './rootcacert/controller.js';
 import { serviceAccountController } from './serviceaccount/controller.js';
@@ -48,6 +49,7 @@ type Start = (ctx: ControllerContext) => Controller;
 const CONTROLLERS = (o: ControllerManagerOptions): [account: string, source: string, start: Start][] => [
   ['deployment-controller', 'deployment-controller', deploymentController],
   ['replicaset-controller', 'replicaset-controller', replicaSetController],
+  ['replication-controller', 'replication-controller', replicationController],
   ['daemon-set-controller', 'daemonset-controller', daemonSetController],
   ['statefulset-controller', 'statefulset-controller', statefulSetController],
   ['job-controller', 'job-controller', jobController],
@@ -59,6 +61,7 @@ const CONTROLLERS = (o: ControllerManagerOptions): [account: string, source: str
   ['node-controller', 'node-controller', nodeIpamController],
   ['node-controller', 'node-controller', nodeLifecycleController],
   ['generic-garbage-collector', 'garbage-collector-controller', garbageCollector],
+  ['disruption-controller', 'controllermanager', disruptionController],
   ['namespace-controller', 'namespace-controller', namespaceController],
   ['service-account-controller', 'service-account-controller', serviceAccountController],
   ['root-ca-cert-publisher', 'root-ca-cert-publisher', (ctx) => rootCACertPublisher({ ...ctx, caPem: o.rootCAPem ?? o.ca.certPem })],

@@ -10,6 +10,7 @@ import { Resources } from '../../api/resources.js';
 import { objectKey, splitKey, type Node, type Pod } from '../../api/types.js';
 import { runWorkers, WorkQueue } from '../../api/workqueue.js';
 import { filters, scorers, type NodeInfo } from './plugins.js';
+import { preempt } from './preemption.js';
 import { formatTime } from '../../api/time.js';
 import { runLeaderElected, type ElectedComponent, type LeaderElectionConfig } from '../../api/leaderelection.js';
 
@@ -114,6 +115,7 @@ async function runScheduler(client: ApiClient): Promise<{ close(): Promise<void>
     const { namespace, name } = splitKey(key);
     if (!result.node) {
       unschedulable.add(key);
+      await preemptFor(pod, namespace!, name);
       log.info({ pod: key, why: result.message }, 'unschedulable');
       recorder.record(pod, 'Warning', 'FailedScheduling', result.message!);
       const cond = { type: 'PodScheduled', status: 'False', reason: 'Unschedulable', message: result.message, lastProbeTime: null, lastTransitionTime: formatTime() };
@@ -134,6 +136,24 @@ async function runScheduler(client: ApiClient): Promise<{ close(): Promise<void>
       throw e;
     }
   };
+  /**
+   * Makes room for a pod that fits nowhere by evicting lower-priority pods on one node: the node is nominated
+   * (status.nominatedNodeName) and the victims deleted gracefully; the pod binds once they are gone.
+   */
+  async function preemptFor(pod: Pod, namespace: string, name: string): Promise<void> {
+    const nominated = pod.status?.nominatedNodeName as string | undefined;
+    // A nomination whose victims are still going waits for them rather than preempting more.
+    if (nominated && pods.list().some((p) => p.spec.nodeName === nominated && p.metadata.deletionTimestamp && (p.spec.priority ?? 0) < (pod.spec.priority ?? 0))) return;
+    const choice = preempt(pod, nodeInfos());
+    if (!choice) return;
+    await client.patch(Resources.pods, namespace, name, 'merge', { status: { nominatedNodeName: choice.node } }, 'status').catch((e) => (isNotFound(e) ? undefined : Promise.reject(e)));
+    for (const victim of choice.victims) {
+      recorder.record(victim, 'Normal', 'Preempted', `Preempted by pod ${pod.metadata.uid} on node ${choice.node}`);
+      await client.delete(Resources.pods, victim.metadata.namespace, victim.metadata.name!).catch((e) => (isNotFound(e) ? undefined : Promise.reject(e)));
+    }
+    log.info({ pod: `${namespace}/${name}`, node: choice.node, victims: choice.victims.map((v) => v.metadata.name) }, 'preempted');
+  }
+
   const workers = runWorkers('scheduler', queue, 1, sync);
   log.info('scheduler started');
   return {

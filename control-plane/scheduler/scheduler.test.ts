@@ -1,6 +1,7 @@
 import t from 'tap';
 import type { Node, Pod } from '../../api/types.js';
 import { schedule } from './index.js';
+import { preempt } from './preemption.js';
 import type { NodeInfo } from './plugins.js';
 
 const node = (name: string, extra: Partial<Node['spec']> = {}, cpu = '2', labels: Record<string, string> = {}): Node => ({
@@ -46,4 +47,23 @@ t.test('replicas of one owner spread across nodes', async (t) => {
     placed.get(r.node!)!.push(p);
   }
   t.same([...placed.values()].map((ps) => ps.length), [2, 2, 2]);
+});
+
+t.test('preemption: the fewest, least important lower-priority pods on one node make room; Never preempts nothing', async (t) => {
+  const cpu = (n: string, c: string, priority: number, extra: Partial<Pod['spec']> = {}) => pod(n, { priority, containers: [{ name: 'c', image: 'x', resources: { requests: { cpu: c } } }], ...extra });
+  const w1 = node('w1');
+  const w2 = node('w2');
+  const urgent = cpu('urgent', '1', 1000);
+  // w1 holds two priority-10 pods, w2 one priority-100 pod and one priority-5 pod: w1's victims are less important.
+  const nodes = [info(w1, [cpu('a', '1', 10), cpu('b', '1', 10)]), info(w2, [cpu('c', '1', 100), cpu('d', '1', 5)])];
+  t.equal(schedule(urgent, nodes).node, undefined, 'it fits nowhere as things are');
+  const choice = preempt(urgent, nodes);
+  t.equal(choice?.node, 'w2', 'the node whose most important victim matters least');
+  t.same(choice?.victims.map((p) => p.metadata.name), ['d'], 'only as many as needed');
+  const two = preempt(cpu('bigger', '2', 1000), nodes);
+  t.equal(two?.node, 'w1', 'evicting both priority-10 pods beats evicting a priority-100 one');
+  t.same(two?.victims.map((p) => p.metadata.name).sort(), ['a', 'b']);
+  t.equal(preempt(cpu('equal', '1', 5), nodes), undefined, 'no pod of lower priority to preempt');
+  t.equal(preempt(cpu('polite', '1', 1000, { preemptionPolicy: 'Never' }), nodes), undefined, 'preemptionPolicy Never');
+  t.equal(preempt(urgent, [info(node('w3', { unschedulable: true }), [cpu('e', '1', 1)])]), undefined, 'a node it can not use at all is no candidate');
 });

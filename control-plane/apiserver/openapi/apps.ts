@@ -1,7 +1,8 @@
-// apps/v1 workload controllers: Deployment, ReplicaSet, DaemonSet, StatefulSet.
+// apps/v1 workload controllers: Deployment, ReplicaSet, DaemonSet, StatefulSet, and the ControllerRevisions the last two
+// keep their template history in.
 import { bool, int32, int64, list, obj, pkg, ref, str, strings, typeMeta, withPatch, type Definition, type Schema } from './dsl.js';
 import { core } from './core-pod.js';
-import { intOrString, meta, selector, time } from './meta.js';
+import { intOrString, meta, rawExtension, selector, time } from './meta.js';
 
 export const apps = pkg('io.k8s.api.apps.v1');
 const gvk = (kind: string) => [{ group: 'apps', version: 'v1', kind }];
@@ -169,4 +170,9 @@ export const appsDefinitions: Definition[] = [
   }, { required: ['replicas'] }),
   obj(apps('StatefulSetCondition'), 'One condition of a stateful set.', condition('stateful set'), { required: ['type', 'status'] }),
 
+  obj(apps('ControllerRevision'), 'An immutable snapshot of a DaemonSet\'s or StatefulSet\'s template, numbered: what rollout history and undo read.', {
+    ...typeMeta(objectMeta),
+    data: ref(rawExtension, 'The serialized state of this revision (a patch of the controller\'s template).'),
+    revision: int64('The number of this revision; higher is newer.', { default: 0 }),
+  }, { required: ['revision'], gvk: gvk('ControllerRevision') }),
 ];

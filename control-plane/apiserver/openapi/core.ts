@@ -319,5 +319,8 @@ export const coreDefinitions: Definition[] = [
     capacity: map(quantity, 'Capacity of the bound volume.'),
     phase: str('Pending, Bound or Lost.', { enum: ['Bound', 'Lost', 'Pending'] }),
   }),
+  obj(core('PodTemplate'), 'A pod template stored on its own, for controllers and users to refer to.', {
+    ...typeMeta(meta('ObjectMeta')),
+    template: ref(core('PodTemplateSpec'), 'The pod it describes.', { default: {} }),
+  }, { gvk: [{ group: '', version: 'v1', kind: 'PodTemplate' }] }),
 ];
-

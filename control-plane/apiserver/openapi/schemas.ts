@@ -16,6 +16,8 @@ import { eventsDefinitions } from './events.js';
 import { meta, metaDefinitions } from './meta.js';
 import { networkingDefinitions } from './networking.js';
 import { rbacDefinitions } from './rbac.js';
+import { schedulingDefinitions } from './scheduling.js';
+import { policyDefinitions } from './policy.js';
 
 const groups: Definition[][] = [
   metaDefinitions,
@@ -29,6 +31,8 @@ const groups: Definition[][] = [
   rbacDefinitions,
   certificatesDefinitions,
   networkingDefinitions,
+  schedulingDefinitions,
+  policyDefinitions,
   apiextensionsDefinitions,
   // Served by the API server's review endpoints (create only), not by the registry: their schemas are here all the same.
   authenticationDefinitions,

@@ -35,8 +35,7 @@ export function podSpec(spec: Any): void {
   spec.schedulerName ??= 'default-scheduler';
   spec.securityContext ??= {};
   spec.enableServiceLinks ??= true;
-  spec.preemptionPolicy ??= 'PreemptLowerPriority';
-  spec.priority ??= 0;
+  // priority and preemptionPolicy are the Priority admission plugin's to set, from the pod's PriorityClass.
   // The deprecated serviceAccount field follows serviceAccountName; which account a pod uses is the ServiceAccount
   // admission plugin's to decide ("default" when none is named).
   if (spec.serviceAccountName === undefined && spec.serviceAccount !== undefined) spec.serviceAccountName = spec.serviceAccount;
@@ -228,4 +227,15 @@ export function roleBinding(obj: KubeObject): void {
     // Users and groups are RBAC's own subjects; service accounts are core objects (group "").
     if (s && typeof s === 'object' && !s.apiGroup && (s.kind === 'User' || s.kind === 'Group')) s.apiGroup = RBAC_GROUP;
   }
+}
+
+/** A ReplicationController's selector and labels default to its template's labels (SetDefaults_ReplicationController). */
+export function replicationController(obj: KubeObject): void {
+  const r = obj as Any;
+  r.spec ??= {};
+  r.spec.replicas ??= 1;
+  const labels = r.spec.template?.metadata?.labels;
+  if (labels && (!r.spec.selector || !Object.keys(r.spec.selector).length)) r.spec.selector = { ...labels };
+  if (labels && (!r.metadata.labels || !Object.keys(r.metadata.labels).length)) r.metadata.labels = { ...labels };
+  if (r.spec.template) template(r.spec.template);
 }

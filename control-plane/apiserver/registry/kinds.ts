@@ -8,6 +8,11 @@ import type { Printer } from '../columns.js';
 import { crdStatusStrategy, crdStrategy } from './apiextensions/customresourcedefinition.js';
 import { csrStatusStrategy, csrStrategy } from './certificates/strategy.js';
 import { podStrategy } from './core/pod.js';
+import { podTemplateStrategy } from './core/podtemplate.js';
+import { controllerRevisionStrategy } from './apps/controllerrevision.js';
+import { runtimeClassStrategy } from './node/runtimeclass.js';
+import { priorityClassStrategy } from './scheduling/priorityclass.js';
+import { podDisruptionBudgetStrategy } from './policy/poddisruptionbudget.js';
 import { namespaceStrategy } from './core/namespace.js';
 import { serviceStrategy } from './core/service.js';
 import { ingressClassStrategy, ingressStrategy } from './networking/ingress.js';
@@ -117,6 +122,12 @@ export const kinds: ResourceDef[] = [
   def({ group: 'networking.k8s.io', version: 'v1', plural: 'ingressclasses', singular: 'ingressclass', kind: 'IngressClass', namespaced: false, strategy: ingressClassStrategy }),
   def({ group: 'certificates.k8s.io', version: 'v1', plural: 'certificatesigningrequests', singular: 'certificatesigningrequest', kind: 'CertificateSigningRequest', namespaced: false, shortNames: ['csr'], subresources: ['status', 'approval'], strategy: csrStrategy, statusStrategy: csrStatusStrategy }),
   def({ group: 'apiextensions.k8s.io', version: 'v1', plural: 'customresourcedefinitions', singular: 'customresourcedefinition', kind: 'CustomResourceDefinition', namespaced: false, shortNames: ['crd', 'crds'], categories: ['api-extensions'], subresources: ['status'], strategy: crdStrategy, statusStrategy: crdStatusStrategy }),
+  def({ group: '', version: 'v1', plural: 'replicationcontrollers', singular: 'replicationcontroller', kind: 'ReplicationController', namespaced: true, shortNames: ['rc'], categories: ['all'], subresources: ['status', 'scale'], strategy: withStatus(defaults.replicationController, validation.replicationController) }),
+  def({ group: 'policy', version: 'v1', plural: 'poddisruptionbudgets', singular: 'poddisruptionbudget', kind: 'PodDisruptionBudget', namespaced: true, shortNames: ['pdb'], subresources: ['status'], strategy: podDisruptionBudgetStrategy }),
+  def({ group: '', version: 'v1', plural: 'podtemplates', singular: 'podtemplate', kind: 'PodTemplate', namespaced: true, strategy: podTemplateStrategy }),
+  def({ group: 'apps', version: 'v1', plural: 'controllerrevisions', singular: 'controllerrevision', kind: 'ControllerRevision', namespaced: true, strategy: controllerRevisionStrategy }),
+  def({ group: 'scheduling.k8s.io', version: 'v1', plural: 'priorityclasses', singular: 'priorityclass', kind: 'PriorityClass', namespaced: false, shortNames: ['pc'], strategy: priorityClassStrategy }),
+  def({ group: 'node.k8s.io', version: 'v1', plural: 'runtimeclasses', singular: 'runtimeclass', kind: 'RuntimeClass', namespaced: false, strategy: runtimeClassStrategy }),
   def({ group: 'events.k8s.io', version: 'v1', plural: 'events', singular: 'event', kind: 'Event', namespaced: true, shortNames: ['ev'], strategy: eventsV1.eventsV1Strategy, storage: { group: '', plural: 'events', toStorage: eventsV1.toCore, fromStorage: eventsV1.fromCore } }),
 ];
 

@@ -256,6 +256,22 @@ export function replicaSet(obj: KubeObject, old?: KubeObject): StatusCause[] {
   return [...templateErrors((obj as Any).spec, 'spec'), ...selectorImmutable(obj, old)];
 }
 
+/** ValidateReplicationControllerSpec: a selector map the template's labels match, and a pod template. */
+export function replicationController(obj: KubeObject): StatusCause[] {
+  const spec = (obj as Any).spec ?? {};
+  const out: StatusCause[] = [];
+  const selector = spec.selector ?? {};
+  if (!Object.keys(selector).length) out.push(required('spec.selector'));
+  else out.push(...labelMapErrors('spec.selector', selector));
+  if (spec.replicas !== undefined && (!Number.isInteger(spec.replicas) || spec.replicas < 0)) out.push(invalidValue('spec.replicas', spec.replicas, 'must be greater than or equal to 0'));
+  if (!spec.template) return [...out, required('spec.template')];
+  const labels = spec.template.metadata?.labels ?? {};
+  if (Object.keys(selector).length && !selectorMatches({ matchLabels: selector }, labels)) out.push(invalidValue('spec.template.metadata.labels', labels, '`selector` does not match template `labels`'));
+  out.push(...podSpecErrors(spec.template.spec, 'spec.template.spec'));
+  if (spec.template.spec?.restartPolicy && spec.template.spec.restartPolicy !== 'Always') out.push(notSupported('spec.template.spec.restartPolicy', spec.template.spec.restartPolicy, ['Always']));
+  return out;
+}
+
 export function daemonSet(obj: KubeObject, old?: KubeObject): StatusCause[] {
   return [...templateErrors((obj as Any).spec, 'spec'), ...selectorImmutable(obj, old)];
 }

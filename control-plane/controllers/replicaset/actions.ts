@@ -15,7 +15,16 @@ export interface ReplicaSetObserved {
   pods: Pod[];
   /** Every creation and deletion of the previous sync has been seen (or waited on long enough). */
   expectationsSatisfied: boolean;
+  /** The kind that owns the pods: a ReplicaSet, unless a ReplicationController (same behaviour, older API). */
+  owner?: OwnerKind;
 }
+
+export interface OwnerKind {
+  apiVersion: string;
+  kind: string;
+}
+
+export const REPLICA_SET: OwnerKind = { apiVersion: 'apps/v1', kind: 'ReplicaSet' };
 
 export interface ReplicaSetActions {
   create: Pod[];
@@ -36,17 +45,17 @@ export function deletionOrder(pods: Pod[]): Pod[] {
 }
 
 /** A pod of the set, as the set creates it. */
-export function podForReplicaSet(rs: ReplicaSet): Pod {
-  return podFromTemplate(rs.spec.template, rs.metadata.namespace, controllerRef(rs, 'apps/v1', 'ReplicaSet'), { generateName: `${rs.metadata.name}-` });
+export function podForReplicaSet(rs: ReplicaSet, owner: OwnerKind = REPLICA_SET): Pod {
+  return podFromTemplate(rs.spec.template, rs.metadata.namespace, controllerRef(rs, owner.apiVersion, owner.kind), { generateName: `${rs.metadata.name}-` });
 }
 
-export function computeReplicaSetActions({ replicaSet: rs, pods, expectationsSatisfied }: ReplicaSetObserved): ReplicaSetActions {
+export function computeReplicaSetActions({ replicaSet: rs, pods, expectationsSatisfied, owner = REPLICA_SET }: ReplicaSetObserved): ReplicaSetActions {
   const active = pods.filter(isPodActive);
   const actions: ReplicaSetActions = { create: [], delete: [], status: replicaSetStatus(rs, active) };
   // A set being deleted, or one whose last changes are still on their way to the cache, only reports.
   if (rs.metadata.deletionTimestamp || !expectationsSatisfied) return actions;
   const diff = (rs.spec.replicas ?? 1) - active.length;
-  if (diff > 0) actions.create = Array.from({ length: Math.min(diff, BURST) }, () => podForReplicaSet(rs));
+  if (diff > 0) actions.create = Array.from({ length: Math.min(diff, BURST) }, () => podForReplicaSet(rs, owner));
   else if (diff < 0) actions.delete = deletionOrder(active).slice(0, -diff);
   return actions;
 }

@@ -1,11 +1,13 @@
 // pkg/controller/replicaset ReplicaSetController: keeps `replicas` live pods matching the template, owned by the
 // set. Expectations stop a second sync from creating the same pods again before the informer has seen the first batch.
+// ReplicationControllers are the same controller over core/v1's older kind (pkg/controller/replication), as in kube.
 import { ignoreNotFound, isNotFound } from '../../../api/errors.js';
 import { logger } from '../../../api/log.js';
 import { Resources } from '../../../api/resources.js';
+import type { ResourceRef } from '../../../api/resources.js';
 import { objectKey, type Pod, type ReplicaSet, type ReplicaSetStatus } from '../../../api/types.js';
 import { controlledBy, controllerKey, enqueueObject, queueController, type Controller, type ControllerContext } from '../controller.js';
-import { computeReplicaSetActions } from './actions.js';
+import { computeReplicaSetActions, REPLICA_SET, type OwnerKind } from './actions.js';
 
 const log = logger('replicaset-controller');
 const EXPECTATIONS_TIMEOUT_MS = 5 * 60_000;
@@ -17,9 +19,21 @@ interface Expectation {
   at: number;
 }
 
-export function replicaSetController(ctx: ControllerContext): Controller {
+interface ReplicaKind {
+  name: string;
+  resource: ResourceRef;
+  owner: OwnerKind;
+}
+
+export const replicaSetController = (ctx: ControllerContext): Controller => replicaController(ctx, { name: 'replicaset-controller', resource: Resources.replicasets, owner: REPLICA_SET });
+
+/** The replication manager: the same decisions, for pods a ReplicationController owns. */
+export const replicationController = (ctx: ControllerContext): Controller =>
+  replicaController(ctx, { name: 'replicationcontroller', resource: Resources.replicationcontrollers, owner: { apiVersion: 'v1', kind: 'ReplicationController' } });
+
+function replicaController(ctx: ControllerContext, what: ReplicaKind): Controller {
   const { client, informers, recorder } = ctx;
-  const sets = informers.for<ReplicaSet>(Resources.replicasets);
+  const sets = informers.for<ReplicaSet>(what.resource);
   const pods = informers.for<Pod>(Resources.pods);
   const expectations = new Map<string, Expectation>();
   const satisfied = (key: string) => {
@@ -27,9 +41,9 @@ export function replicaSetController(ctx: ControllerContext): Controller {
     return !e || (e.adds <= 0 && e.dels.size === 0) || Date.now() - e.at > EXPECTATIONS_TIMEOUT_MS;
   };
 
-  const c = queueController('replicaset-controller', 2, sync);
+  const c = queueController(what.name, 2, sync);
   sets.addHandlers(enqueueObject(c.queue));
-  const ownerKey = (p: Pod) => controllerKey(p, 'ReplicaSet');
+  const ownerKey = (p: Pod) => controllerKey(p, what.owner.kind);
   pods.addHandlers({
     onAdd: (p) => {
       const k = ownerKey(p);
@@ -57,7 +71,7 @@ export function replicaSetController(ctx: ControllerContext): Controller {
       expectations.delete(key);
       return;
     }
-    const actions = computeReplicaSetActions({ replicaSet: rs, pods: controlledBy(pods.list(), rs), expectationsSatisfied: satisfied(key) });
+    const actions = computeReplicaSetActions({ replicaSet: rs, pods: controlledBy(pods.list(), rs), expectationsSatisfied: satisfied(key), owner: what.owner });
     if (actions.create.length) await createPods(rs, actions.create, key);
     if (actions.delete.length) await deletePods(rs, actions.delete, key);
     if (actions.status) await writeStatus(rs, actions.status);
@@ -95,7 +109,7 @@ export function replicaSetController(ctx: ControllerContext): Controller {
   }
 
   async function writeStatus(rs: ReplicaSet, status: ReplicaSetStatus): Promise<void> {
-    await ignoreNotFound(client.updateStatus(Resources.replicasets, { ...rs, status }));
+    await ignoreNotFound(client.updateStatus(what.resource, { ...rs, status }));
     log.debug({ rs: objectKey(rs), ...status }, 'status updated');
   }
 

@@ -1,4 +1,4 @@
-// The autoscaling/v1 Scale view of deployments, replica sets and stateful sets (kube: pkg/registry/apps/deployment/
+// The autoscaling/v1 Scale view of deployments, replica sets, replication controllers and stateful sets (kube: pkg/registry/apps/deployment/
 // storage/storage.go, ScaleREST) and of custom resources with a scale subresource (kube: apiextensions-apiserver's
 // customresource ScaleREST, at the paths their CRD names) that `kubectl scale` uses: read as a Scale, written as the
 // owner's replicas.
@@ -27,8 +27,10 @@ function patchAt(path: string, value: unknown): Any {
 
 function toScale(obj: Any, paths: ScalePaths, custom: boolean) {
   const replicas = (path: string) => (typeof read(obj, path) === 'number' ? read(obj, path) : 0);
-  // A custom resource's selector is the string at its labelSelectorPath; a workload's is its spec.selector.
-  const selector = custom ? (paths.labelSelectorPath && typeof read(obj, paths.labelSelectorPath) === 'string' ? read(obj, paths.labelSelectorPath) : undefined) : formatLabelSelector(obj.spec?.selector);
+  // A custom resource's selector is the string at its labelSelectorPath; a workload's is its spec.selector (a plain
+  // label map for a ReplicationController).
+  const workloadSelector = obj.kind === 'ReplicationController' ? { matchLabels: obj.spec?.selector } : obj.spec?.selector;
+  const selector = custom ? (paths.labelSelectorPath && typeof read(obj, paths.labelSelectorPath) === 'string' ? read(obj, paths.labelSelectorPath) : undefined) : formatLabelSelector(workloadSelector);
   return {
     kind: 'Scale',
     apiVersion: 'autoscaling/v1',
