@@ -13,6 +13,7 @@ import type { ClusterRole, KubeObject, Pod, Role, RoleBinding } from '../../api/
 import type { ServerConfig } from '../config.js';
 import { admissionChain } from './admission/chain.js';
 import { DefaultIngressClass } from './admission/defaultingressclass.js';
+import { DefaultStorageClass } from './admission/defaultstorageclass.js';
 import { LimitRanger } from './admission/limitranger.js';
 import { NamespaceLifecycle } from './admission/namespacelifecycle.js';
 import { ResourceQuota } from './admission/resourcequota.js';
@@ -101,7 +102,7 @@ export async function startApiServer(config: ServerConfig): Promise<RunningApiSe
     let policy!: PolicyIndex;
     // Admission plugins in kube-apiserver's order. Mutating, before validation: the namespace must exist, the pod's
     // service account and token volume, limits fill pod defaults, services get their addresses, an Ingress without a
-    // class gets the default one. Validating, after: what a node may write, RBAC escalation, limits are checked, quota
+    // class gets the default one, and so does a claim without a storage class. Validating, after: what a node may write, RBAC escalation, limits are checked, quota
     // charges the object.
     const admission = admissionChain([
       new NamespaceLifecycle(store),
@@ -109,6 +110,7 @@ export async function startApiServer(config: ServerConfig): Promise<RunningApiSe
       new LimitRanger(store),
       new ServiceAllocation(store, config.serviceCIDR, config.nodePortRange),
       new DefaultIngressClass(store),
+      new DefaultStorageClass(store),
       new NodeRestriction(store),
       new RBACEscalation(() => authorizer, () => policy),
       new ResourceQuota(store),

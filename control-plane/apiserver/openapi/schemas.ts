@@ -16,6 +16,7 @@ import { eventsDefinitions } from './events.js';
 import { meta, metaDefinitions } from './meta.js';
 import { networkingDefinitions } from './networking.js';
 import { rbacDefinitions } from './rbac.js';
+import { storageDefinitions } from './storage.js';
 
 const groups: Definition[][] = [
   metaDefinitions,
@@ -30,6 +31,7 @@ const groups: Definition[][] = [
   certificatesDefinitions,
   networkingDefinitions,
   apiextensionsDefinitions,
+  storageDefinitions,
   // Served by the API server's review endpoints (create only), not by the registry: their schemas are here all the same.
   authenticationDefinitions,
   authorizationDefinitions,

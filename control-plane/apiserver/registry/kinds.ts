@@ -10,6 +10,8 @@ import { csrStatusStrategy, csrStrategy } from './certificates/strategy.js';
 import { podStrategy } from './core/pod.js';
 import { namespaceStrategy } from './core/namespace.js';
 import { serviceStrategy } from './core/service.js';
+import { persistentVolumeClaimStrategy, persistentVolumeStrategy } from './core/persistentvolume.js';
+import { storageClassStrategy } from './storage/storageclass.js';
 import { ingressClassStrategy, ingressStrategy } from './networking/ingress.js';
 import { networkPolicyStrategy } from './networking/networkpolicy.js';
 import * as defaults from './defaults.js';
@@ -117,7 +119,10 @@ export const kinds: ResourceDef[] = [
   def({ group: 'networking.k8s.io', version: 'v1', plural: 'ingressclasses', singular: 'ingressclass', kind: 'IngressClass', namespaced: false, strategy: ingressClassStrategy }),
   def({ group: 'certificates.k8s.io', version: 'v1', plural: 'certificatesigningrequests', singular: 'certificatesigningrequest', kind: 'CertificateSigningRequest', namespaced: false, shortNames: ['csr'], subresources: ['status', 'approval'], strategy: csrStrategy, statusStrategy: csrStatusStrategy }),
   def({ group: 'apiextensions.k8s.io', version: 'v1', plural: 'customresourcedefinitions', singular: 'customresourcedefinition', kind: 'CustomResourceDefinition', namespaced: false, shortNames: ['crd', 'crds'], categories: ['api-extensions'], subresources: ['status'], strategy: crdStrategy, statusStrategy: crdStatusStrategy }),
+  def({ group: '', version: 'v1', plural: 'persistentvolumes', singular: 'persistentvolume', kind: 'PersistentVolume', namespaced: false, shortNames: ['pv'], subresources: ['status'], strategy: persistentVolumeStrategy }),
+  def({ group: '', version: 'v1', plural: 'persistentvolumeclaims', singular: 'persistentvolumeclaim', kind: 'PersistentVolumeClaim', namespaced: true, shortNames: ['pvc'], subresources: ['status'], strategy: persistentVolumeClaimStrategy }),
   def({ group: 'events.k8s.io', version: 'v1', plural: 'events', singular: 'event', kind: 'Event', namespaced: true, shortNames: ['ev'], strategy: eventsV1.eventsV1Strategy, storage: { group: '', plural: 'events', toStorage: eventsV1.toCore, fromStorage: eventsV1.fromCore } }),
+  def({ group: 'storage.k8s.io', version: 'v1', plural: 'storageclasses', singular: 'storageclass', kind: 'StorageClass', namespaced: false, shortNames: ['sc'], strategy: storageClassStrategy }),
 ];
 
 /** The review kinds: create-only, nothing stored (registry/reviews.ts). */

@@ -163,7 +163,7 @@ export const MAX_ANNOTATIONS_BYTES = 256 * 1024;
 export const MAX_DATA_BYTES = 1024 * 1024;
 
 /** A qualified name: an optional DNS-subdomain prefix and "/", then a name of at most 63 characters. */
-function qualifiedNameErrors(field: string, k: string): StatusCause[] {
+export function qualifiedNameErrors(field: string, k: string): StatusCause[] {
   const [prefix, name] = k.includes('/') ? [k.slice(0, k.indexOf('/')), k.slice(k.indexOf('/') + 1)] : ['', k];
   if ((prefix && (prefix.length > 253 || !dns1123Subdomain.test(prefix))) || !qualifiedName.test(name) || name.length > 63)
     return [invalidValue(field, k, `name part must consist of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric character (e.g. 'MyName',  or 'my.name',  or '123-abc', regex used for validation is '([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]')`)];
