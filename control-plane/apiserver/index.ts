@@ -9,7 +9,7 @@ import { isNotFound } from '../../api/errors.js';
 import { logger } from '../../api/log.js';
 import { nthAddress } from '../../api/net.js';
 import { ensureCA, ensureKeyPair, issueCert, kubeconfigYaml, type KeyPair } from '../../api/pki.js';
-import type { ClusterRole, KubeObject, Pod, Role, RoleBinding } from '../../api/types.js';
+import type { ClusterRole, KubeObject, PersistentVolumeClaim, Pod, Role, RoleBinding } from '../../api/types.js';
 import type { ServerConfig } from '../config.js';
 import { admissionChain } from './admission/chain.js';
 import { DefaultIngressClass } from './admission/defaultingressclass.js';
@@ -119,10 +119,12 @@ export async function startApiServer(config: ServerConfig): Promise<RunningApiSe
     const caches = await step('caches', async () => {
       const cache = <T extends KubeObject>(plural: string, group = '') => new ObjectCache<T>(registry, findByPlural(group, 'v1', plural)!);
       const rbac = 'rbac.authorization.k8s.io';
-      const c = { clusterRoles: cache<ClusterRole>('clusterroles', rbac), roles: cache<Role>('roles', rbac), clusterBindings: cache<RoleBinding>('clusterrolebindings', rbac), bindings: cache<RoleBinding>('rolebindings', rbac), pods: cache<Pod>('pods') };
+      const c = { clusterRoles: cache<ClusterRole>('clusterroles', rbac), roles: cache<Role>('roles', rbac), clusterBindings: cache<RoleBinding>('clusterrolebindings', rbac), bindings: cache<RoleBinding>('rolebindings', rbac), pods: cache<Pod>('pods'), claims: cache<PersistentVolumeClaim>('persistentvolumeclaims') };
       policy = new PolicyIndex(c.clusterRoles, c.roles, c.clusterBindings, c.bindings);
       const graph = new NodeGraph();
       c.pods.addHandlers({ onUpsert: (p) => graph.upsertPod(p), onDelete: (p) => graph.deletePod(p) });
+      // A node may read the volumes bound to its pods' claims.
+      c.claims.addHandlers({ onUpsert: (pvc) => graph.setClaimVolume(pvc.metadata.namespace!, pvc.metadata.name!, pvc.spec?.volumeName || undefined), onDelete: (pvc) => graph.setClaimVolume(pvc.metadata.namespace!, pvc.metadata.name!, undefined) });
       authorizer = new ClusterAuthorizer(policy, graph);
       for (const x of Object.values(c)) x.start();
       return Object.values(c);
