@@ -19,14 +19,12 @@ export const ERR_VOLUME_NODE_CONFLICT = 'node(s) had volume node affinity confli
 export const ERR_NO_VOLUME_TO_BIND = "node(s) didn't find available persistent volumes to bind";
 export const ERR_PV_NOT_EXIST = 'node(s) unavailable due to one or more pvc(s) bound to non-existent pv(s)';
 
-/** The claims a pod's volumes name: persistentVolumeClaim ones, and generic ephemeral ones (<pod>-<volume>). */
+/**
+ * The claims a pod's persistentVolumeClaim volumes name. (Generic ephemeral volumes' claims are left out: nothing in
+ * kubets creates them yet, and a pod using one is scheduled as before.)
+ */
 export function podClaimNames(pod: Pod): string[] {
-  const out: string[] = [];
-  for (const v of (pod.spec.volumes ?? []) as Any[]) {
-    if (v?.persistentVolumeClaim?.claimName) out.push(v.persistentVolumeClaim.claimName);
-    else if (v?.ephemeral) out.push(`${pod.metadata.name}-${v.name}`);
-  }
-  return out;
+  return ((pod.spec.volumes ?? []) as Any[]).map((v) => v?.persistentVolumeClaim?.claimName).filter((n): n is string => typeof n === 'string' && !!n);
 }
 
 /** Whether a volume may be used from the node (its nodeAffinity; none means anywhere). */
