@@ -17,6 +17,7 @@ import { ensureNodeKubeconfig, ensureProxyKubeconfig } from './bootstrap.js';
 import { clusterPodNetwork, startNetwork } from './network/index.js';
 import { removeNetpolTable, startNetworkPolicy } from './networkpolicy/index.js';
 import { checkProxyMode, hostExec, proxyDefaults, startProxy } from './proxy/index.js';
+import { startLocalPathProvisioner } from './storage/index.js';
 
 const log = logger('agent');
 
@@ -110,6 +111,9 @@ export async function startAgent(config: AgentConfig, opts: AgentOptions = {}): 
   // 9. Heartbeats: the node lease and the node status.
   own('node lease', await step('start node lease', async () => startLease(client, node)));
   own('node status', await step('start node status', async () => startNodeStatus(client, config, cri)));
+
+  // 9b. The local-path provisioner: volumes for the claims the scheduler selected to this node, kept in its data dir.
+  own('local-path provisioner', await step('start local-path provisioner', () => startLocalPathProvisioner(client, { nodeName: config.nodeName, dataDir: config.dataDir })));
 
   // 10. The pods bound to this node, and mirror pods for the static ones.
   own('pods', await step('start pod management', () => startPodManagement(client, config.nodeName, cri, kubeletSpec, { manager: staticPods.manager })));

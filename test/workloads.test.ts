@@ -6,7 +6,7 @@ import { EventRecorder } from '../api/events.js';
 import { InformerFactory } from '../api/informer.js';
 import { Resources } from '../api/resources.js';
 import { formatMicroTime, formatTime } from '../api/time.js';
-import type { CronJob, Job, KubeObject, Pod, StatefulSet } from '../api/types.js';
+import type { CronJob, Job, KubeObject, PersistentVolumeClaim, Pod, StatefulSet } from '../api/types.js';
 import { serverDefaults } from '../control-plane/config.js';
 import { cronJobController } from '../control-plane/controllers/cronjob/controller.js';
 import { startServer, type TestServer } from './server-fixture.js';
@@ -125,14 +125,26 @@ t.test('StatefulSet: rolling update from the highest ordinal; rollout status', a
   t.not((await srv.client.get<StatefulSet>(Resources.statefulsets, 'default', 'web')).status!.updateRevision, before);
 });
 
-t.test('StatefulSet: volumeClaimTemplates are refused with a clear message', async (t) => {
+t.test('StatefulSet: each pod gets its own claim from volumeClaimTemplates, made before it and kept when it is replaced', async (t) => {
   const withClaims = sts(1).replace('name: web}', 'name: db}').replace(/app: web/g, 'app: db') + `  volumeClaimTemplates:
   - metadata: {name: data}
     spec: {accessModes: [ReadWriteOnce], resources: {requests: {storage: 1Gi}}}
 `;
   const r = await kubectl(['apply', '-f', '-'], withClaims);
-  t.equal(r.exitCode, 1);
-  t.match(r.stderr, /The StatefulSet "db" is invalid: spec\.volumeClaimTemplates: Forbidden: persistent volumes are not supported by this cluster/);
+  t.equal(r.exitCode, 0, r.stderr);
+  const pod = await until('pod db-0', async () => (await podsIn('default', 'app=db'))[0]);
+  const claim = await srv.client.get<PersistentVolumeClaim>(Resources.persistentvolumeclaims, 'default', 'data-db-0');
+  t.same(claim.metadata.labels, { app: 'db' }, 'labelled with the set\'s selector');
+  t.equal(claim.spec.storageClassName, 'standard', 'the default class filled in');
+  t.notOk(claim.metadata.ownerReferences, 'retained: no owner');
+  t.same(pod.spec.volumes?.find((v) => v.name === 'data'), { name: 'data', persistentVolumeClaim: { claimName: 'data-db-0' } });
+  await srv.client.delete(Resources.pods, 'default', 'db-0', { gracePeriodSeconds: 0 });
+  const again = await until('db-0 recreated', async () => (await podsIn('default', 'app=db')).find((p) => p.metadata.uid !== pod.metadata.uid));
+  t.same(again.spec.volumes?.find((v) => v.name === 'data'), { name: 'data', persistentVolumeClaim: { claimName: 'data-db-0' } });
+  t.equal((await srv.client.get<PersistentVolumeClaim>(Resources.persistentvolumeclaims, 'default', 'data-db-0')).metadata.uid, claim.metadata.uid, 'the same claim');
+  const events = await kubectl(['get', 'events', '--field-selector', 'involvedObject.name=db', '-o', 'jsonpath={.items[*].message}']);
+  t.match(events.stdout, /create Claim data-db-0 Pod db-0 in StatefulSet db success/);
+  t.equal((await kubectl(['delete', 'sts', 'db'])).exitCode, 0);
   const del = await kubectl(['delete', 'sts', 'web']);
   t.equal(del.exitCode, 0, del.stderr);
   await until('pods collected', async () => (await podsIn('default', 'app=web')).length === 0);

@@ -126,6 +126,8 @@ export class PodManager {
       configMap: (ns, name) => this.reader.configMap(ns, name),
       secret: (ns, name) => this.reader.secret(ns, name),
       requestToken: (ns, sa, spec) => this.reader.requestToken(ns, sa, spec),
+      persistentVolumeClaim: (ns, name) => this.reader.persistentVolumeClaim(ns, name),
+      persistentVolume: (name) => this.reader.persistentVolume(name),
     };
     this.volumes = new VolumeManager({
       dataDir: opts.spec.dataDir,

@@ -3,7 +3,9 @@
 // node identity obtained as a joining node gets it (bootstrap token → CSR → system:node:<name> certificate), so the
 // Node authorizer decides what it may read. Busybox pods read a configMap volume and see an update, get a Secret in
 // their env, find the projected service-account token (which TokenReview accepts as the pod's service account), and
-// a pod naming a missing ConfigMap waits in ContainerCreating with FailedMount until the ConfigMap is created.
+// a pod naming a missing ConfigMap waits in ContainerCreating with FailedMount until the ConfigMap is created; a
+// claim of the default class is provisioned on the node by the local-path provisioner (running with the node's
+// identity), and what one pod writes there its replacement reads.
 //
 // Memory-backed volumes are tmpfs mounts the kubelet makes in its own mount namespace; containerd here lives in
 // another one (ip netns exec), so the kubelet's directory is a shared mount made before containerd starts, and the
@@ -15,7 +17,8 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import t from 'tap';
 import { Resources } from '../../api/resources.js';
-import type { Event, KubeObject, Pod, Service } from '../../api/types.js';
+import type { Event, KubeObject, PersistentVolume, PersistentVolumeClaim, Pod, Service } from '../../api/types.js';
+import { startLocalPathProvisioner } from '../storage/index.js';
 import { startContainerdNode } from '../../test/containerd-node.js';
 import { joinedNodeClient } from '../../test/node-join.js';
 import { startServer } from '../../test/server-fixture.js';
@@ -185,4 +188,36 @@ t.test('pod volumes and env on a real node', { timeout: 600_000 }, async (t) => 
   await until('the pods gone', async () => (await admin.list<Pod>(Resources.pods, ns)).items.length === 0, 60_000);
   await until('their volume directories removed', () => uids.every((uid) => !fs.existsSync(path.join(kubeletDir, 'pod-volumes', uid))), 30_000);
   t.same(fs.readFileSync('/proc/self/mountinfo', 'utf8').split('\n').filter((l) => l.includes(`${kubeletDir}/`)), [], 'no mounts left below the kubelet dir');
+  // ---- a persistentVolumeClaim volume from the local-path provisioner: the data outlives the pod ----
+  const provisioner = await startLocalPathProvisioner(kubelet, { nodeName, dataDir: kubeletDir });
+  t.teardown(() => provisioner.close());
+  await admin.create(Resources.persistentvolumeclaims, ns, { apiVersion: 'v1', kind: 'PersistentVolumeClaim', metadata: { name: 'data', namespace: ns }, spec: { accessModes: ['ReadWriteOnce'], resources: { requests: { storage: '64Mi' } } } } as KubeObject);
+  const withClaim = (name: string, script: string): Pod => ({
+    apiVersion: 'v1',
+    kind: 'Pod',
+    metadata: { name, namespace: ns },
+    // No nodeName: the scheduler picks the node and selects it for the WaitForFirstConsumer claim.
+    spec: { terminationGracePeriodSeconds: 1, containers: [{ ...sleeper, args: [script], volumeMounts: [{ name: 'data', mountPath: '/data' }] }], volumes: [{ name: 'data', persistentVolumeClaim: { claimName: 'data' } }] },
+  });
+  await admin.create(Resources.pods, ns, withClaim('writer', 'echo kept > /data/file && exec sleep 3600'));
+  const writer = await running('writer');
+  const claim = await admin.get<PersistentVolumeClaim>(Resources.persistentvolumeclaims, ns, 'data');
+  t.equal(claim.status?.phase, 'Bound', 'the claim bound to the provisioned volume');
+  t.equal(claim.metadata.annotations?.['volume.kubernetes.io/selected-node'], nodeName, 'selected to the pod\'s node');
+  const volume = await admin.get<PersistentVolume>(Resources.persistentvolumes, undefined, claim.spec.volumeName!);
+  const dataDir = path.join(kubeletDir, 'storage', volume.metadata.name!);
+  t.equal(volume.spec.hostPath?.path, dataDir, 'a directory under the agent\'s data dir');
+  t.equal(volume.metadata.annotations?.['pv.kubernetes.io/provisioned-by'], 'kubets.io/local-path');
+  t.same(volume.spec.nodeAffinity?.required?.nodeSelectorTerms, [{ matchExpressions: [{ key: 'kubernetes.io/hostname', operator: 'In', values: [nodeName] }] }]);
+  t.equal(await exec(writer, ['cat', '/data/file']), 'kept\n');
+  await admin.delete(Resources.pods, ns, 'writer');
+  await until('writer gone', async () => !(await admin.list<Pod>(Resources.pods, ns)).items.length, 60_000);
+  await admin.create(Resources.pods, ns, withClaim('successor', 'exec sleep 3600'));
+  t.equal(await exec(await running('successor'), ['cat', '/data/file']), 'kept\n', 'the replacement pod finds the data');
+  // Claim deleted: the volume is Released, and (reclaim policy Delete) its data and then the volume are removed.
+  await admin.delete(Resources.pods, ns, 'successor');
+  await until('successor gone', async () => !(await admin.list<Pod>(Resources.pods, ns)).items.length, 60_000);
+  await admin.delete(Resources.persistentvolumeclaims, ns, 'data');
+  await until('the volume deleted', async () => admin.get(Resources.persistentvolumes, undefined, volume.metadata.name!).then(() => false, () => true), 30_000);
+  t.notOk(fs.existsSync(dataDir), 'its directory removed');
 });

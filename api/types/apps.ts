@@ -2,6 +2,7 @@
 // so unknown fields pass through untouched.
 import type { KubeObject, LabelSelector } from './meta.js';
 import type { Condition, PodTemplateSpec } from './core.js';
+import type { PersistentVolumeClaim } from './storage.js';
 
 export interface DeploymentSpec {
   replicas?: number;
@@ -58,6 +59,9 @@ export interface StatefulSet extends KubeObject {
     podManagementPolicy?: 'OrderedReady' | 'Parallel';
     updateStrategy?: { type?: 'RollingUpdate' | 'OnDelete'; rollingUpdate?: { partition?: number } };
     minReadySeconds?: number;
+    /** Claims each pod gets its own of, named <template>-<set>-<ordinal>. */
+    volumeClaimTemplates?: PersistentVolumeClaim[];
+    persistentVolumeClaimRetentionPolicy?: { whenDeleted?: 'Retain' | 'Delete'; whenScaled?: 'Retain' | 'Delete' };
   };
   status?: {
     observedGeneration?: number;

@@ -1,9 +1,10 @@
 // Objects every cluster starts with (kube: pkg/controlplane's system namespaces controller, the scheduling post-start
-// hook and the `kubernetes` Service and endpoint reconciler): the system namespaces, the system priority classes and
-// the `kubernetes` Service in `default`, whose endpoints are the API server itself.
+// hook and the `kubernetes` Service and endpoint reconciler): the system namespaces, the system priority classes, the
+// `kubernetes` Service in `default`, whose endpoints are the API server itself; and the default StorageClass
+// `standard` (as k3s ships local-path).
 import { isAlreadyExists, isNotFound } from '../../api/errors.js';
 import { NET_CONF_KEY, POD_NETWORK_CONFIGMAP, renderNetConf, type PodNetworkMode } from '../../api/podnetwork.js';
-import type { KubeObject } from '../../api/types.js';
+import { DEFAULT_STORAGE_CLASS_ANNOTATION, LOCAL_PATH_PROVISIONER, type KubeObject } from '../../api/types.js';
 import { findByPlural, type ResourceDef } from './registry/kinds.js';
 import type { GenericStore } from './registry/store.js';
 import { IMMORTAL_NAMESPACES } from './admission/namespacelifecycle.js';
@@ -39,6 +40,13 @@ export async function bootstrap(store: GenericStore, opts: { serviceIP: string; 
     metadata: { name: 'kubernetes', labels: { 'endpointslice.kubernetes.io/skip-mirror': 'true' } },
     subsets: [{ addresses: [{ ip: opts.advertiseAddress }], ports: [{ name: 'https', port: opts.port, protocol: 'TCP' }] }],
   }, true);
+  // The default StorageClass, served by the local-path provisioner every node agent runs.
+  await ensure(store, findByPlural('storage.k8s.io', 'v1', 'storageclasses')!, undefined, {
+    metadata: { name: 'standard', annotations: { [DEFAULT_STORAGE_CLASS_ANNOTATION]: 'true' } },
+    provisioner: LOCAL_PATH_PROVISIONER,
+    reclaimPolicy: 'Delete',
+    volumeBindingMode: 'WaitForFirstConsumer',
+  } as KubeObject);
   await ensure(store, resource('endpointslices', 'discovery.k8s.io'), 'default', {
     metadata: { name: 'kubernetes', labels: { 'kubernetes.io/service-name': 'kubernetes', 'endpointslice.kubernetes.io/managed-by': 'kubets-apiserver' } },
     addressType: 'IPv4',

@@ -9,11 +9,12 @@ import { isNotFound } from '../../api/errors.js';
 import { logger } from '../../api/log.js';
 import { nthAddress } from '../../api/net.js';
 import { ensureCA, ensureKeyPair, issueCert, kubeconfigYaml, type KeyPair } from '../../api/pki.js';
-import type { ClusterRole, KubeObject, Pod, Role, RoleBinding } from '../../api/types.js';
+import type { ClusterRole, KubeObject, PersistentVolumeClaim, Pod, Role, RoleBinding } from '../../api/types.js';
 import type { ServerConfig } from '../config.js';
 import { admissionChain } from './admission/chain.js';
 import { PriorityAdmission } from './admission/priority.js';
 import { DefaultIngressClass } from './admission/defaultingressclass.js';
+import { DefaultStorageClass } from './admission/defaultstorageclass.js';
 import { LimitRanger } from './admission/limitranger.js';
 import { NamespaceLifecycle } from './admission/namespacelifecycle.js';
 import { ResourceQuota } from './admission/resourcequota.js';
@@ -102,7 +103,7 @@ export async function startApiServer(config: ServerConfig): Promise<RunningApiSe
     let policy!: PolicyIndex;
     // Admission plugins in kube-apiserver's order. Mutating, before validation: the namespace must exist, the pod's
     // service account and token volume, limits fill pod defaults, services get their addresses, an Ingress without a
-    // class gets the default one. Validating, after: what a node may write, RBAC escalation, limits are checked, quota
+    // class gets the default one, and so does a claim without a storage class. Validating, after: what a node may write, RBAC escalation, limits are checked, quota
     // charges the object.
     const admission = admissionChain([
       new NamespaceLifecycle(store),
@@ -111,6 +112,7 @@ export async function startApiServer(config: ServerConfig): Promise<RunningApiSe
       new ServiceAllocation(store, config.serviceCIDR, config.nodePortRange),
       new DefaultIngressClass(store),
       new PriorityAdmission(store),
+      new DefaultStorageClass(store),
       new NodeRestriction(store),
       new RBACEscalation(() => authorizer, () => policy),
       new ResourceQuota(store),
@@ -119,10 +121,12 @@ export async function startApiServer(config: ServerConfig): Promise<RunningApiSe
     const caches = await step('caches', async () => {
       const cache = <T extends KubeObject>(plural: string, group = '') => new ObjectCache<T>(registry, findByPlural(group, 'v1', plural)!);
       const rbac = 'rbac.authorization.k8s.io';
-      const c = { clusterRoles: cache<ClusterRole>('clusterroles', rbac), roles: cache<Role>('roles', rbac), clusterBindings: cache<RoleBinding>('clusterrolebindings', rbac), bindings: cache<RoleBinding>('rolebindings', rbac), pods: cache<Pod>('pods') };
+      const c = { clusterRoles: cache<ClusterRole>('clusterroles', rbac), roles: cache<Role>('roles', rbac), clusterBindings: cache<RoleBinding>('clusterrolebindings', rbac), bindings: cache<RoleBinding>('rolebindings', rbac), pods: cache<Pod>('pods'), claims: cache<PersistentVolumeClaim>('persistentvolumeclaims') };
       policy = new PolicyIndex(c.clusterRoles, c.roles, c.clusterBindings, c.bindings);
       const graph = new NodeGraph();
       c.pods.addHandlers({ onUpsert: (p) => graph.upsertPod(p), onDelete: (p) => graph.deletePod(p) });
+      // A node may read the volumes bound to its pods' claims.
+      c.claims.addHandlers({ onUpsert: (pvc) => graph.setClaimVolume(pvc.metadata.namespace!, pvc.metadata.name!, pvc.spec?.volumeName || undefined), onDelete: (pvc) => graph.setClaimVolume(pvc.metadata.namespace!, pvc.metadata.name!, undefined) });
       authorizer = new ClusterAuthorizer(policy, graph);
       for (const x of Object.values(c)) x.start();
       return Object.values(c);

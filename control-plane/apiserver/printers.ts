@@ -181,6 +181,14 @@ function csrCondition(c: Any): string {
   return s;
 }
 
+/** Access modes abbreviated, in kubectl's order (GetAccessModesAsString): RWO,ROX,RWX,RWOP. */
+function accessModes(modes: unknown): string {
+  const have = new Set(Array.isArray(modes) ? modes : []);
+  return ([['ReadWriteOnce', 'RWO'], ['ReadOnlyMany', 'ROX'], ['ReadWriteMany', 'RWX'], ['ReadWriteOncePod', 'RWOP']] as const).filter(([m]) => have.has(m)).map(([, a]) => a).join(',');
+}
+
+const isDefaultStorageClass = (c: Any) => c.metadata?.annotations?.['storageclass.kubernetes.io/is-default-class'] === 'true' || c.metadata?.annotations?.['storageclass.beta.kubernetes.io/is-default-class'] === 'true';
+
 const printers: Record<string, Printer> = {
   Pod: {
     columns: [
@@ -455,6 +463,56 @@ const printers: Record<string, Printer> = {
       ageCol,
     ],
     row: (c, now) => [c.metadata.name, c.spec?.controller ?? '', ingressClassParameters(c.spec?.parameters), age(c.metadata.creationTimestamp, now)],
+  },
+  PersistentVolume: {
+    columns: [
+      name,
+      { name: 'Capacity', type: 'string', description: "capacity is the description of the persistent volume's resources and capacity." },
+      { name: 'Access Modes', type: 'string', description: 'accessModes contains all ways the volume can be mounted.' },
+      { name: 'Reclaim Policy', type: 'string', description: 'persistentVolumeReclaimPolicy defines what happens to a persistent volume when released from its claim.' },
+      { name: 'Status', type: 'string', description: 'phase indicates if a volume is available, bound to a claim, or released by a claim.' },
+      { name: 'Claim', type: 'string', description: 'claimRef is part of a bi-directional binding between PersistentVolume and PersistentVolumeClaim.' },
+      { name: 'StorageClass', type: 'string', description: 'storageClassName is the name of StorageClass to which this persistent volume belongs. Empty value means that this volume does not belong to any StorageClass.' },
+      { name: 'VolumeAttributesClass', type: 'string', description: 'Name of VolumeAttributesClass to which this persistent volume belongs. Empty value is not allowed.' },
+      { name: 'Reason', type: 'string', description: 'reason is a brief CamelCase string that describes any failure and is meant for machine parsing and tidy display in the CLI.' },
+      ageCol,
+      wide({ name: 'VolumeMode', type: 'string', description: 'volumeMode defines if a volume is intended to be used with a formatted filesystem or to remain in raw block state.' }),
+    ],
+    row(v, now) {
+      const claim = v.spec?.claimRef ? `${v.spec.claimRef.namespace ?? ''}/${v.spec.claimRef.name ?? ''}` : '';
+      const phase = v.metadata.deletionTimestamp ? 'Terminating' : (v.status?.phase ?? '');
+      return [v.metadata.name, v.spec?.capacity?.storage ?? '0', accessModes(v.spec?.accessModes), v.spec?.persistentVolumeReclaimPolicy ?? '', phase, claim, v.spec?.storageClassName ?? '', v.spec?.volumeAttributesClassName ?? '<unset>', v.status?.reason ?? '', age(v.metadata.creationTimestamp, now), v.spec?.volumeMode ?? '<unset>'];
+    },
+  },
+  PersistentVolumeClaim: {
+    columns: [
+      name,
+      { name: 'Status', type: 'string', description: 'phase represents the current phase of PersistentVolumeClaim.' },
+      { name: 'Volume', type: 'string', description: 'volumeName is the binding reference to the PersistentVolume backing this claim.' },
+      { name: 'Capacity', type: 'string', description: 'capacity represents the actual resources of the underlying volume.' },
+      { name: 'Access Modes', type: 'string', description: 'accessModes contains the actual access modes the volume backing the PVC has.' },
+      { name: 'StorageClass', type: 'string', description: 'storageClassName is the name of the StorageClass required by the claim.' },
+      { name: 'VolumeAttributesClass', type: 'string', description: 'volumeAttributesClassName may be used to set the VolumeAttributesClass used by this claim.' },
+      ageCol,
+      wide({ name: 'VolumeMode', type: 'string', description: 'volumeMode defines what type of volume is required by the claim.' }),
+    ],
+    row(c, now) {
+      const bound = !!c.spec?.volumeName;
+      const phase = c.metadata.deletionTimestamp ? 'Terminating' : (c.status?.phase ?? '');
+      const cls = c.spec?.storageClassName ?? c.metadata.annotations?.['volume.beta.kubernetes.io/storage-class'] ?? '';
+      return [c.metadata.name, phase, c.spec?.volumeName ?? '', bound ? (c.status?.capacity?.storage ?? '') : '', bound ? accessModes(c.status?.accessModes) : '', cls, c.spec?.volumeAttributesClassName ?? '<unset>', age(c.metadata.creationTimestamp, now), c.spec?.volumeMode ?? '<unset>'];
+    },
+  },
+  StorageClass: {
+    columns: [
+      name,
+      { name: 'Provisioner', type: 'string', description: 'provisioner indicates the type of the provisioner.' },
+      { name: 'ReclaimPolicy', type: 'string', description: 'reclaimPolicy controls the reclaimPolicy for dynamically provisioned PersistentVolumes of this storage class.' },
+      { name: 'VolumeBindingMode', type: 'string', description: 'volumeBindingMode indicates how PersistentVolumeClaims should be provisioned and bound.' },
+      { name: 'AllowVolumeExpansion', type: 'string', description: 'allowVolumeExpansion shows whether the storage class allow volume expand.' },
+      ageCol,
+    ],
+    row: (c, now) => [isDefaultStorageClass(c) ? `${c.metadata.name} (default)` : c.metadata.name, c.provisioner ?? '', c.reclaimPolicy ?? 'Delete', c.volumeBindingMode ?? 'Immediate', String(c.allowVolumeExpansion ?? false), age(c.metadata.creationTimestamp, now)],
   },
   Event: {
     columns: [

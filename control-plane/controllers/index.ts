@@ -24,6 +24,7 @@ import { jobController } from './job/controller.js';
 import { namespaceController } from './namespace/controller.js';
 import { nodeIpamController } from './nodeipam/controller.js';
 import { nodeLifecycleController } from './nodelifecycle/controller.js';
+import { persistentVolumeBinder } from './persistentvolume/controller.js';
 import { replicaSetController, replicationController } from './replicaset/controller.js';
 import { resourceQuotaController } from './resourcequota/controller.js';
 import { rootCACertPublisher } from './rootcacert/controller.js';
@@ -69,6 +70,7 @@ const CONTROLLERS = (o: ControllerManagerOptions): [account: string, source: str
   ['bootstrap-signer', 'bootstrap-signer', bootstrapSigner],
   ['token-cleaner', 'token-cleaner', tokenCleaner],
   ['clusterrole-aggregation-controller', 'clusterrole-aggregation-controller', clusterRoleAggregationController],
+  ['persistent-volume-binder', 'persistentvolume-controller', persistentVolumeBinder],
 ];
 
 export async function startControllerManager(client: ApiClient, config: ControllerManagerConfig, o: ControllerManagerOptions): Promise<ElectedComponent> {

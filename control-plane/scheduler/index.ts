@@ -1,16 +1,17 @@
 // kube-scheduler: watches pods without a node, runs the filter plugins over every node, scores the ones that fit,
 // binds to the best through pods/binding, and explains a failure in a FailedScheduling event and the pod's
-// PodScheduled condition. Unschedulable pods are retried when nodes or pods change, and at least every 15 s.
+// PodScheduled condition. Unschedulable pods are retried when nodes, pods or volumes change, and at least every 15 s.
 import type { ApiClient } from '../../api/client.js';
 import { isConflict, isNotFound } from '../../api/errors.js';
 import { EventRecorder } from '../../api/events.js';
 import { InformerFactory } from '../../api/informer.js';
 import { logger } from '../../api/log.js';
 import { Resources } from '../../api/resources.js';
-import { objectKey, splitKey, type Node, type Pod } from '../../api/types.js';
+import { BOUND_BY_CONTROLLER_ANNOTATION, objectKey, SELECTED_NODE_ANNOTATION, splitKey, type Node, type PersistentVolume, type PersistentVolumeClaim, type Pod, type StorageClass } from '../../api/types.js';
 import { runWorkers, WorkQueue } from '../../api/workqueue.js';
-import { filters, scorers, type NodeInfo } from './plugins.js';
+import { filters as nodeFilters, scorers, type NodeInfo } from './plugins.js';
 import { preempt } from './preemption.js';
+import { volumeAssumptions, volumeBindingFilter, volumePreFilter, type VolumeState } from './volumebinding.js';
 import { formatTime } from '../../api/time.js';
 import { runLeaderElected, type ElectedComponent, type LeaderElectionConfig } from '../../api/leaderelection.js';
 
@@ -27,7 +28,11 @@ export interface ScheduleResult {
 }
 
 /** The decision alone, pure: which node (if any) and why not. */
-export function schedule(pod: Pod, nodes: NodeInfo[]): ScheduleResult {
+export function schedule(pod: Pod, nodes: NodeInfo[], volumes?: VolumeState): ScheduleResult {
+  const notHelpful = `preemption: 0/${nodes.length} nodes are available: ${nodes.length} Preemption is not helpful for scheduling.`;
+  const refused = volumes && volumePreFilter(pod, volumes);
+  if (refused) return { message: `0/${nodes.length} nodes are available: ${refused}. ${notHelpful}` };
+  const filters = volumes ? [...nodeFilters, volumeBindingFilter(volumes)] : nodeFilters;
   const feasible: NodeInfo[] = [];
   const reasons = new Map<string, number>();
   for (const n of nodes) {
@@ -73,6 +78,9 @@ async function runScheduler(client: ApiClient): Promise<{ close(): Promise<void>
   const factory = new InformerFactory(client);
   const pods = factory.for<Pod>(Resources.pods);
   const nodes = factory.for<Node>(Resources.nodes);
+  const claims = factory.for<PersistentVolumeClaim>(Resources.persistentvolumeclaims);
+  const volumes = factory.for<PersistentVolume>(Resources.persistentvolumes);
+  const classes = factory.for<StorageClass>(Resources.storageclasses);
   const queue = new WorkQueue(1000, 15_000);
   const recorder = new EventRecorder(client, 'default-scheduler');
   /** Pods bound by us that the informer hasn't shown bound yet: counted on their node meanwhile. */
@@ -95,6 +103,15 @@ async function runScheduler(client: ApiClient): Promise<{ close(): Promise<void>
     for (const k of unschedulable) queue.add(k);
   };
   nodes.addHandlers({ onAdd: retryAll, onUpdate: retryAll });
+  // A claim created or bound, a volume freed, a class added: pods waiting on their volumes may fit now.
+  claims.addHandlers({ onAdd: retryAll, onUpdate: retryAll });
+  volumes.addHandlers({ onAdd: retryAll, onUpdate: retryAll });
+  classes.addHandlers({ onAdd: retryAll, onUpdate: retryAll });
+  const volumeState = (): VolumeState => ({
+    claim: (namespace, name) => claims.get(`${namespace}/${name}`),
+    volumes: volumes.list(),
+    classes: new Map(classes.list().map((c) => [c.metadata.name!, c])),
+  });
   factory.start();
   await factory.waitForSync();
 
@@ -111,7 +128,8 @@ async function runScheduler(client: ApiClient): Promise<{ close(): Promise<void>
       unschedulable.delete(key);
       return;
     }
-    const result = schedule(pod, nodeInfos());
+    const state = volumeState();
+    const result = schedule(pod, nodeInfos(), state);
     const { namespace, name } = splitKey(key);
     if (!result.node) {
       unschedulable.add(key);
@@ -128,6 +146,7 @@ async function runScheduler(client: ApiClient): Promise<{ close(): Promise<void>
     unschedulable.delete(key);
     assumed.set(pod.metadata.uid!, { node: result.node, pod });
     try {
+      await bindVolumes(pod, result.node, state);
       await client.createSubresource(Resources.pods, namespace, name, 'binding', { apiVersion: 'v1', kind: 'Binding', metadata: { name, namespace, uid: pod.metadata.uid }, target: { apiVersion: 'v1', kind: 'Node', name: result.node } });
       recorder.record(pod, 'Normal', 'Scheduled', `Successfully assigned ${namespace}/${name} to ${result.node}`);
     } catch (e) {
@@ -154,6 +173,21 @@ async function runScheduler(client: ApiClient): Promise<{ close(): Promise<void>
     log.info({ pod: `${namespace}/${name}`, node: choice.node, victims: choice.victims.map((v) => v.metadata.name) }, 'preempted');
   }
 
+  /** The volume binding plugin's PreBind: reserve a free volume on the node, or ask the provisioner there for one. */
+  const bindVolumes = async (pod: Pod, nodeName: string, state: VolumeState) => {
+    const node = nodes.get(nodeName);
+    if (!node) return;
+    for (const a of volumeAssumptions(pod, node, state)) {
+      const c = a.claim;
+      if (a.type === 'selectNode') {
+        await client.patch(Resources.persistentvolumeclaims, c.metadata.namespace, c.metadata.name!, 'merge', { metadata: { annotations: { [SELECTED_NODE_ANNOTATION]: a.node } } });
+        continue;
+      }
+      const v = a.volume;
+      const claimRef = { kind: 'PersistentVolumeClaim', apiVersion: 'v1', namespace: c.metadata.namespace, name: c.metadata.name, uid: c.metadata.uid, resourceVersion: c.metadata.resourceVersion };
+      await client.update(Resources.persistentvolumes, { ...v, metadata: { ...v.metadata, annotations: { ...v.metadata.annotations, [BOUND_BY_CONTROLLER_ANNOTATION]: 'yes' } }, spec: { ...v.spec, claimRef } });
+    }
+  };
   const workers = runWorkers('scheduler', queue, 1, sync);
   log.info('scheduler started');
   return {

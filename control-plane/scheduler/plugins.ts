@@ -58,7 +58,7 @@ const taintToleration: Filter = {
   },
 };
 
-function matchNodeSelectorTerm(term: Any, node: Node): boolean {
+export function matchNodeSelectorTerm(term: Any, node: Node): boolean {
   const exprs = (term.matchExpressions ?? []).map((e: Any) => ({ key: e.key, operator: e.operator, values: e.values }));
   const labels = node.metadata.labels ?? {};
   return exprs.every((e: Any) => {

@@ -8,13 +8,16 @@ import { parseQuantity } from '../../../api/quantity.js';
 import { expandSubPathExpr, ContainerConfigError, type KeyValue } from '../env.js';
 import type { Volume, VolumeMount } from './types.js';
 
-export type VolumeKind = 'empty-dir' | 'host-path' | 'configmap' | 'secret' | 'downward-api' | 'projected';
+export type VolumeKind = 'empty-dir' | 'host-path' | 'configmap' | 'secret' | 'downward-api' | 'projected' | 'persistent-volume-claim';
 
 export interface PodVolume {
   name: string;
   kind: VolumeKind;
   volume: Volume;
-  /** The directory (or, for hostPath, the file or directory) containers mount. */
+  /**
+   * The directory (or, for hostPath, the file or directory) containers mount; for a claim, a placeholder until the
+   * volume manager has found the directory of the volume bound to it.
+   */
   hostPath: string;
   /** Containers always mount it read-only. */
   readOnly: boolean;
@@ -31,6 +34,7 @@ export function volumeKind(v: Volume): VolumeKind | undefined {
   if (v.secret) return 'secret';
   if (v.downwardAPI) return 'downward-api';
   if (v.projected) return 'projected';
+  if (v.persistentVolumeClaim) return 'persistent-volume-claim';
   return undefined;
 }
 
@@ -43,7 +47,8 @@ export function podVolumes(pod: Pod, dataDir: string): Map<string, PodVolume> {
     if (!kind) continue;
     const hostPath = kind === 'host-path' ? v.hostPath!.path : path.join(root, kind, v.name);
     const memory = kind === 'secret' || kind === 'downward-api' || kind === 'projected' || (kind === 'empty-dir' && v.emptyDir!.medium === 'Memory');
-    out.set(v.name, { name: v.name, kind, volume: v, hostPath, readOnly: kind !== 'empty-dir' && kind !== 'host-path', memory });
+    const readOnly = kind === 'persistent-volume-claim' ? !!v.persistentVolumeClaim!.readOnly : kind !== 'empty-dir' && kind !== 'host-path';
+    out.set(v.name, { name: v.name, kind, volume: v, hostPath, readOnly, memory });
   }
   return out;
 }

@@ -53,6 +53,10 @@ t.test('setting up every kind of volume', async (t) => {
   reader.configMaps.set('default/kube-root-ca.crt', { data: { 'ca.crt': 'CA PEM' } });
   reader.secrets.set('default/creds', { data: { password: b64('s3cret') } });
   const hostDir = path.join(dataDir, 'host', 'made');
+  const pvDir = path.join(dataDir, 'storage', 'pv-data');
+  fs.mkdirSync(pvDir, { recursive: true });
+  reader.claims.set('default/data', { metadata: { name: 'data', namespace: 'default', uid: 'claim-uid' }, spec: { volumeName: 'pv-data' }, status: { phase: 'Bound' } });
+  reader.persistentVolumes.set('pv-data', { metadata: { name: 'pv-data' }, spec: { claimRef: { uid: 'claim-uid' }, hostPath: { path: pvDir } } });
   const pod = podWith([
     { name: 'scratch', emptyDir: {} },
     { name: 'cache', emptyDir: { medium: 'Memory', sizeLimit: '64Mi' } },
@@ -76,6 +80,7 @@ t.test('setting up every kind of volume', async (t) => {
   t.equal(read('projected/kube-api-access-abcde/ca.crt'), 'CA PEM');
   t.equal(read('projected/kube-api-access-abcde/namespace'), 'default');
   t.ok(fs.statSync(hostDir).isDirectory(), 'DirectoryOrCreate made the host directory');
+  t.equal(manager.volumes(pod).get('pvc')!.hostPath, pvDir, 'a claim is its bound volume\'s directory');
   t.same(mounter.calls.sort(), [
     `mount ${root}/downward-api/info size=${256 * 2 ** 20}`,
     `mount ${root}/empty-dir/cache size=${64 * 2 ** 20}`,
@@ -92,6 +97,22 @@ t.test('setting up every kind of volume', async (t) => {
   t.same(mounter.calls.slice(4).sort(), [`umount ${root}/downward-api/info`, `umount ${root}/empty-dir/cache`, `umount ${root}/projected/kube-api-access-abcde`, `umount ${root}/secret/creds`]);
   t.notOk(fs.existsSync(root), 'the pod volume directory is gone');
   t.ok(fs.existsSync(hostDir), 'a hostPath is the node\'s, never removed');
+});
+
+t.test('a claim not bound yet: FailedMount, then the bound volume\'s directory', async (t) => {
+  const { dataDir, reader, events, manager } = setup(t);
+  const pod = podWith([{ name: 'data', persistentVolumeClaim: { claimName: 'data' } } as Volume]);
+  t.same(await manager.mountPod(pod), [{ volume: 'data', message: 'error processing PVC default/data: failed to fetch PVC from API server: persistentvolumeclaims "data" not found' }]);
+  reader.claims.set('default/data', { metadata: { name: 'data', namespace: 'default', uid: 'c1' }, spec: {}, status: { phase: 'Pending' } });
+  t.same(await manager.mountPod(pod), [{ volume: 'data', message: 'error processing PVC default/data: PVC is not bound' }]);
+  t.same(events.lines.at(-1), 'Warning FailedMount MountVolume.SetUp failed for volume "data" : error processing PVC default/data: PVC is not bound');
+  const dir = path.join(dataDir, 'local', 'v1');
+  fs.mkdirSync(dir, { recursive: true });
+  reader.claims.set('default/data', { metadata: { name: 'data', namespace: 'default', uid: 'c1' }, spec: { volumeName: 'v1' }, status: { phase: 'Bound' } });
+  reader.persistentVolumes.set('v1', { metadata: { name: 'v1' }, spec: { claimRef: { uid: 'c1' }, local: { path: dir } } });
+  t.same(await manager.mountPod(pod), []);
+  t.equal(manager.volumes(pod).get('data')!.hostPath, dir);
+  t.equal(manager.volumes(pod).get('data')!.readOnly, false);
 });
 
 t.test('a missing ConfigMap: FailedMount with kubelet\'s words, set up once it exists', async (t) => {

@@ -80,6 +80,8 @@ interface PodVolumesState {
   pod: Pod;
   /** Volumes set up successfully. */
   ready: Set<string>;
+  /** Where each persistentVolumeClaim volume's data is: the bound volume's directory. */
+  claimPaths?: Map<string, string>;
 }
 
 export class VolumeManager {
@@ -105,7 +107,10 @@ export class VolumeManager {
 
   /** The pod's volumes and their host paths. */
   volumes(pod: Pod): Map<string, PodVolume> {
-    return podVolumes(pod, this.opts.dataDir);
+    const out = podVolumes(pod, this.opts.dataDir);
+    const claimPaths = this.pods.get(pod.metadata.uid!)?.claimPaths;
+    for (const v of out.values()) if (v.kind === 'persistent-volume-claim' && claimPaths?.has(v.name)) v.hostPath = claimPaths.get(v.name)!;
+    return out;
   }
 
   /** Runs fn after every earlier operation on the same pod. */
@@ -134,7 +139,8 @@ export class VolumeManager {
       for (const v of this.volumes(pod).values()) {
         if (state.ready.has(v.name)) continue;
         try {
-          await this.setUp(pod, v);
+          if (v.kind === 'persistent-volume-claim') (state.claimPaths ??= new Map()).set(v.name, await this.claimPath(pod, v));
+          else await this.setUp(pod, v);
           state.ready.add(v.name);
         } catch (e) {
           const message = (e as Error).message;
@@ -144,6 +150,33 @@ export class VolumeManager {
       }
       return failures;
     });
+  }
+
+  /**
+   * The directory of the volume bound to a persistentVolumeClaim volume's claim (the hostPath or local plugins' path
+   * of the PV): containers bind-mount it like a hostPath. A claim not bound yet fails the mount; the pod waits.
+   */
+  private async claimPath(pod: Pod, v: PodVolume): Promise<string> {
+    const namespace = pod.metadata.namespace!;
+    const name = v.volume.persistentVolumeClaim!.claimName;
+    const failed = (why: string) => new Error(`error processing PVC ${namespace}/${name}: ${why}`);
+    const claim = await this.reader.persistentVolumeClaim(namespace, name);
+    if (!claim) throw failed(`failed to fetch PVC from API server: persistentvolumeclaims "${name}" not found`);
+    if (claim.metadata.deletionTimestamp) throw failed('can not be used because it is being deleted');
+    const volumeName = claim.spec?.volumeName;
+    if (!volumeName || claim.status?.phase !== 'Bound') throw failed('PVC is not bound');
+    const pv = await this.reader.persistentVolume(volumeName);
+    if (!pv) throw failed(`failed to fetch PV ${volumeName} from API server: persistentvolumes "${volumeName}" not found`);
+    if (pv.spec?.claimRef?.uid !== claim.metadata.uid) throw failed(`PV ${volumeName} is not bound to this claim`);
+    if (pv.spec.hostPath) {
+      await checkHostPathType(pv.spec.hostPath.path, pv.spec.hostPath.type as HostPathType | undefined);
+      return pv.spec.hostPath.path;
+    }
+    if (pv.spec.local) {
+      await checkHostPathType(pv.spec.local.path, 'Directory');
+      return pv.spec.local.path;
+    }
+    throw failed(`PV ${volumeName} has no source this node can mount (hostPath or local)`);
   }
 
   private async setUp(pod: Pod, v: PodVolume): Promise<void> {

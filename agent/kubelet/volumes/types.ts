@@ -77,6 +77,7 @@ export interface Volume {
   secret?: SecretVolumeSource;
   downwardAPI?: DownwardAPIVolumeSource;
   projected?: ProjectedVolumeSource;
+  persistentVolumeClaim?: { claimName: string; readOnly?: boolean };
 }
 
 export interface VolumeMount {

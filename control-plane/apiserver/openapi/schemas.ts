@@ -18,6 +18,7 @@ import { networkingDefinitions } from './networking.js';
 import { rbacDefinitions } from './rbac.js';
 import { schedulingDefinitions } from './scheduling.js';
 import { policyDefinitions } from './policy.js';
+import { storageDefinitions } from './storage.js';
 
 const groups: Definition[][] = [
   metaDefinitions,
@@ -34,6 +35,7 @@ const groups: Definition[][] = [
   schedulingDefinitions,
   policyDefinitions,
   apiextensionsDefinitions,
+  storageDefinitions,
   // Served by the API server's review endpoints (create only), not by the registry: their schemas are here all the same.
   authenticationDefinitions,
   authorizationDefinitions,

@@ -405,7 +405,7 @@ t.test('malformed bodies and unknown kinds are 400s that name the problem', asyn
   expect400(t, () => decodeProtobuf(Buffer.from('k8s', 'latin1')), /magic/);
   expect400(t, () => decodeProtobuf(Buffer.concat([Buffer.from('k8s\0', 'latin1'), Buffer.from([0x0a, 0x20, 0x0a])])), /envelope.*truncated/);
   expect400(t, () => decodeProtobuf(Buffer.from('k8s\0', 'latin1')), /no apiVersion\/kind/);
-  expect400(t, () => decodeProtobuf(envelope('storage.k8s.io/v1', 'StorageClass', Buffer.alloc(0))), /no protobuf decoding for kind "StorageClass"/);
+  expect400(t, () => decodeProtobuf(envelope('storage.k8s.io/v1', 'CSIDriver', Buffer.alloc(0))), /no protobuf decoding for kind "CSIDriver"/);
   expect400(t, () => decodeProtobuf(envelope('v1', 'Pod', Buffer.alloc(0), [str(3, 'gzip')])), /content encoding "gzip"/);
   expect400(t, () => decodeProtobuf(envelope('v1', 'Pod', msg(1, int(1, 5)))), /metadata\.name: field 1 has wire type 0, want 2/);
   expect400(t, () => decodeProtobuf(envelope('v1', 'Pod', msg(2, msg(2, lenDelim(1, Buffer.from([0xff, 0xfe])))))), /spec\.containers\[0\]\.name: string is not valid UTF-8/);

@@ -188,6 +188,14 @@ export const messages: Record<string, string> = {
   ModifyVolumeStatus: 'targetVolumeAttributesClassName=1 status=2*',
   PersistentVolumeClaimStatus: 'phase=1 accessModes=2:[s] capacity=3:{Quantity} conditions=4:[PersistentVolumeClaimCondition] allocatedResources=5:{Quantity} allocatedResourceStatuses=7:{s} currentVolumeAttributesClassName=8* modifyVolumeStatus=9:ModifyVolumeStatus',
   PersistentVolumeClaim: 'metadata=1:ObjectMeta spec=2:PersistentVolumeClaimSpec status=3:PersistentVolumeClaimStatus',
+  LocalVolumeSource: 'path=1* fsType=2*',
+  VolumeNodeAffinity: 'required=1:NodeSelector',
+  PersistentVolumeSource: 'hostPath=3:HostPathVolumeSource nfs=5:NFSVolumeSource local=20:LocalVolumeSource',
+  PersistentVolumeSpec: 'capacity=1:{Quantity} ...2:PersistentVolumeSource accessModes=3:[s] claimRef=4:ObjectReference persistentVolumeReclaimPolicy=5 storageClassName=6 mountOptions=7:[s] volumeMode=8* nodeAffinity=9:VolumeNodeAffinity volumeAttributesClassName=10*',
+  PersistentVolumeStatus: 'phase=1 message=2 reason=3 lastPhaseTransitionTime=4:Time',
+  PersistentVolume: 'metadata=1:ObjectMeta spec=2:PersistentVolumeSpec status=3:PersistentVolumeStatus',
+  TopologySelectorLabelRequirement: 'key=1 values=2:[s]',
+  TopologySelectorTerm: 'matchLabelExpressions=1:[TopologySelectorLabelRequirement]',
   // apps/v1
   RollingUpdateDeployment: 'maxUnavailable=1:IntOrString maxSurge=2:IntOrString',
   DeploymentStrategy: 'type=1 rollingUpdate=2:RollingUpdateDeployment',
@@ -318,6 +326,8 @@ export const messages: Record<string, string> = {
   CertificateSigningRequestCondition: 'type=1* status=6* reason=2 message=3 lastUpdateTime=4:Time lastTransitionTime=5:Time',
   CertificateSigningRequestStatus: 'conditions=1:[CertificateSigningRequestCondition] certificate=2:y',
   CertificateSigningRequest: 'metadata=1:ObjectMeta spec=2:CertificateSigningRequestSpec status=3:CertificateSigningRequestStatus',
+  // storage.k8s.io/v1
+  StorageClass: 'metadata=1:ObjectMeta provisioner=2 parameters=3:{s} reclaimPolicy=4* mountOptions=5:[s] allowVolumeExpansion=6:b* volumeBindingMode=7* allowedTopologies=8:[TopologySelectorTerm]',
   // policy/v1
   Eviction: 'metadata=1:ObjectMeta deleteOptions=2:DeleteOptions',
 };
@@ -335,6 +345,8 @@ export const kinds: Record<string, string> = {
   'v1/Endpoints': 'Endpoints',
   'v1/Node': 'Node',
   'v1/PersistentVolumeClaim': 'PersistentVolumeClaim',
+  'v1/PersistentVolume': 'PersistentVolume',
+  'storage.k8s.io/v1/StorageClass': 'StorageClass',
   'apps/v1/Deployment': 'Deployment',
   'apps/v1/ReplicaSet': 'ReplicaSet',
   'v1/ReplicationController': 'ReplicationController',

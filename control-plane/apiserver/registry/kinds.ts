@@ -15,6 +15,8 @@ import { priorityClassStrategy } from './scheduling/priorityclass.js';
 import { podDisruptionBudgetStrategy } from './policy/poddisruptionbudget.js';
 import { namespaceStrategy } from './core/namespace.js';
 import { serviceStrategy } from './core/service.js';
+import { persistentVolumeClaimStrategy, persistentVolumeStrategy } from './core/persistentvolume.js';
+import { storageClassStrategy } from './storage/storageclass.js';
 import { ingressClassStrategy, ingressStrategy } from './networking/ingress.js';
 import { networkPolicyStrategy } from './networking/networkpolicy.js';
 import * as defaults from './defaults.js';
@@ -128,7 +130,10 @@ export const kinds: ResourceDef[] = [
   def({ group: 'apps', version: 'v1', plural: 'controllerrevisions', singular: 'controllerrevision', kind: 'ControllerRevision', namespaced: true, strategy: controllerRevisionStrategy }),
   def({ group: 'scheduling.k8s.io', version: 'v1', plural: 'priorityclasses', singular: 'priorityclass', kind: 'PriorityClass', namespaced: false, shortNames: ['pc'], strategy: priorityClassStrategy }),
   def({ group: 'node.k8s.io', version: 'v1', plural: 'runtimeclasses', singular: 'runtimeclass', kind: 'RuntimeClass', namespaced: false, strategy: runtimeClassStrategy }),
+  def({ group: '', version: 'v1', plural: 'persistentvolumes', singular: 'persistentvolume', kind: 'PersistentVolume', namespaced: false, shortNames: ['pv'], subresources: ['status'], strategy: persistentVolumeStrategy }),
+  def({ group: '', version: 'v1', plural: 'persistentvolumeclaims', singular: 'persistentvolumeclaim', kind: 'PersistentVolumeClaim', namespaced: true, shortNames: ['pvc'], subresources: ['status'], strategy: persistentVolumeClaimStrategy }),
   def({ group: 'events.k8s.io', version: 'v1', plural: 'events', singular: 'event', kind: 'Event', namespaced: true, shortNames: ['ev'], strategy: eventsV1.eventsV1Strategy, storage: { group: '', plural: 'events', toStorage: eventsV1.toCore, fromStorage: eventsV1.fromCore } }),
+  def({ group: 'storage.k8s.io', version: 'v1', plural: 'storageclasses', singular: 'storageclass', kind: 'StorageClass', namespaced: false, shortNames: ['sc'], strategy: storageClassStrategy }),
 ];
 
 /** The review kinds: create-only, nothing stored (registry/reviews.ts). */

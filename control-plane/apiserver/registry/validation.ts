@@ -4,6 +4,7 @@ import { selectorMatches } from '../../../api/labels.js';
 import { parseQuantity } from '../../../api/quantity.js';
 import { parseSchedule, validTimeZone } from '../../../api/cron.js';
 import type { KubeObject, StatusCause } from '../../../api/types.js';
+import { validatePersistentVolumeClaim } from './core/persistentvolume.js';
 
 type Any = any;
 
@@ -163,7 +164,7 @@ export const MAX_ANNOTATIONS_BYTES = 256 * 1024;
 export const MAX_DATA_BYTES = 1024 * 1024;
 
 /** A qualified name: an optional DNS-subdomain prefix and "/", then a name of at most 63 characters. */
-function qualifiedNameErrors(field: string, k: string): StatusCause[] {
+export function qualifiedNameErrors(field: string, k: string): StatusCause[] {
   const [prefix, name] = k.includes('/') ? [k.slice(0, k.indexOf('/')), k.slice(k.indexOf('/') + 1)] : ['', k];
   if ((prefix && (prefix.length > 253 || !dns1123Subdomain.test(prefix))) || !qualifiedName.test(name) || name.length > 63)
     return [invalidValue(field, k, `name part must consist of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric character (e.g. 'MyName',  or 'my.name',  or '123-abc', regex used for validation is '([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]')`)];
@@ -285,9 +286,10 @@ export function statefulSet(obj: KubeObject, old?: KubeObject): StatusCause[] {
   if (!['RollingUpdate', 'OnDelete'].includes(spec.updateStrategy?.type)) out.push(notSupported('spec.updateStrategy.type', spec.updateStrategy?.type, ['OnDelete', 'RollingUpdate']));
   const partition = spec.updateStrategy?.rollingUpdate?.partition;
   if (partition !== undefined && (!Number.isInteger(partition) || partition < 0)) out.push(invalidValue('spec.updateStrategy.rollingUpdate.partition', partition, 'must be greater than or equal to 0'));
-  // There is no persistent volume support in this cluster: say so rather than run pods without their storage.
-  if (Array.isArray(spec.volumeClaimTemplates) && spec.volumeClaimTemplates.length)
-    out.push(forbidden('spec.volumeClaimTemplates', 'persistent volumes are not supported by this cluster (no PersistentVolumeClaims or storage provisioner); use emptyDir or hostPath volumes in the pod template'));
+  (Array.isArray(spec.volumeClaimTemplates) ? spec.volumeClaimTemplates : []).forEach((t: Any, i: number) => {
+    if (!t?.metadata?.name) out.push(required(`spec.volumeClaimTemplates[${i}].metadata.name`));
+    out.push(...validatePersistentVolumeClaim({ metadata: {}, spec: t?.spec ?? {} } as KubeObject).map((c) => ({ ...c, field: `spec.volumeClaimTemplates[${i}].${c.field}` })));
+  });
   if (old) {
     const mutable = ['replicas', 'ordinals', 'template', 'updateStrategy', 'persistentVolumeClaimRetentionPolicy', 'minReadySeconds'];
     const rest = (o: Any) => JSON.stringify(Object.fromEntries(Object.entries(o.spec ?? {}).filter(([k]) => !mutable.includes(k)).sort(([a], [b]) => a.localeCompare(b))));

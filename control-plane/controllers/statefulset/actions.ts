@@ -7,7 +7,7 @@
 // so pods recreated below the partition get the newest template.
 import { selectorMatches } from '../../../api/labels.js';
 import { isPodReady } from '../../../api/pods.js';
-import type { OwnerReference, Pod, StatefulSet } from '../../../api/types.js';
+import type { OwnerReference, PersistentVolumeClaim, Pod, StatefulSet } from '../../../api/types.js';
 import { controllerOf, controllerRef } from '../controller.js';
 import { podFromTemplate, templateHash } from '../podtemplate.js';
 
@@ -55,7 +55,35 @@ export function podForOrdinal(set: StatefulSet, ordinal: number, revision: strin
   Object.assign(pod.metadata.labels!, { [REVISION_LABEL]: revision, [POD_NAME_LABEL]: podName, [POD_INDEX_LABEL]: String(ordinal) });
   pod.spec.hostname = podName;
   if (set.spec.serviceName) pod.spec.subdomain = set.spec.serviceName;
+  // Each claim template becomes the pod's volume of that name, backed by the pod's own claim (updateStorage).
+  const claims = claimsForOrdinal(set, ordinal);
+  if (claims.length) {
+    const byTemplate = new Set((set.spec.volumeClaimTemplates ?? []).map((t) => t.metadata.name));
+    pod.spec.volumes = [
+      ...(pod.spec.volumes ?? []).filter((v) => !byTemplate.has(v.name)),
+      ...(set.spec.volumeClaimTemplates ?? []).map((t, i) => ({ name: t.metadata.name!, persistentVolumeClaim: { claimName: claims[i].metadata.name! } })),
+    ];
+  }
   return pod;
+}
+
+/**
+ * The claims of the pod with this ordinal, one per volumeClaimTemplate, named <template>-<set>-<ordinal> and labelled
+ * with the set's selector (getPersistentVolumeClaims). Under the default retention policy (Retain) they have no
+ * owner: they outlive the pod and the set.
+ */
+export function claimsForOrdinal(set: StatefulSet, ordinal: number): PersistentVolumeClaim[] {
+  return (set.spec.volumeClaimTemplates ?? []).map((t) => ({
+    apiVersion: 'v1',
+    kind: 'PersistentVolumeClaim',
+    metadata: {
+      name: `${t.metadata.name}-${set.metadata.name}-${ordinal}`,
+      namespace: set.metadata.namespace,
+      labels: { ...(t.metadata.labels ?? {}), ...(set.spec.selector?.matchLabels ?? {}) },
+      ...(t.metadata.annotations ? { annotations: { ...t.metadata.annotations } } : {}),
+    },
+    spec: structuredClone(t.spec),
+  }));
 }
 
 export function computeStatefulSetActions({ statefulSet: set, pods, now }: StatefulSetObserved): StatefulSetActions {

@@ -1,10 +1,11 @@
 // pkg/controller/statefulset StatefulSetController: pods with stable names `<set>-0 … <set>-(N-1)`, created,
-// deleted and replaced in the order computeStatefulSetActions decides (OrderedReady or Parallel).
+// deleted and replaced in the order computeStatefulSetActions decides (OrderedReady or Parallel); each pod's claims
+// from the volumeClaimTemplates are created before it and outlive it.
 import { isAlreadyExists, isNotFound } from '../../../api/errors.js';
 import { Resources } from '../../../api/resources.js';
-import { objectKey, type OwnerReference, type Pod, type StatefulSet } from '../../../api/types.js';
+import { objectKey, type OwnerReference, type PersistentVolumeClaim, type Pod, type StatefulSet } from '../../../api/types.js';
 import { controllerOf, enqueueObject, queueController, type Controller, type ControllerContext } from '../controller.js';
-import { computeStatefulSetActions, ordinalOf } from './actions.js';
+import { claimsForOrdinal, computeStatefulSetActions, ordinalOf } from './actions.js';
 
 export function statefulSetController(ctx: ControllerContext, clock: () => number = Date.now): Controller {
   const { client, informers, recorder } = ctx;
@@ -50,12 +51,27 @@ export function statefulSetController(ctx: ControllerContext, clock: () => numbe
 
   async function createPod(set: StatefulSet, pod: Pod): Promise<void> {
     const podName = pod.metadata.name!;
+    const ordinal = ordinalOf(set.metadata.name!, podName);
+    if (ordinal !== undefined) for (const claim of claimsForOrdinal(set, ordinal)) await createClaim(set, podName, claim);
     try {
       await client.create<Pod>(Resources.pods, set.metadata.namespace, pod);
       recorder.record(set, 'Normal', 'SuccessfulCreate', `create Pod ${podName} in StatefulSet ${set.metadata.name} successful`);
     } catch (e) {
       if (isAlreadyExists(e)) return; // the informer has not caught up yet
       recorder.record(set, 'Warning', 'FailedCreate', `create Pod ${podName} in StatefulSet ${set.metadata.name} failed error: ${(e as Error).message}`);
+      throw e;
+    }
+  }
+
+  /** The pod's claim, made before the pod and kept when it already exists (createPersistentVolumeClaims). */
+  async function createClaim(set: StatefulSet, podName: string, claim: PersistentVolumeClaim): Promise<void> {
+    const claimName = claim.metadata.name!;
+    try {
+      await client.create<PersistentVolumeClaim>(Resources.persistentvolumeclaims, set.metadata.namespace, claim);
+      recorder.record(set, 'Normal', 'SuccessfulCreate', `create Claim ${claimName} Pod ${podName} in StatefulSet ${set.metadata.name} success`);
+    } catch (e) {
+      if (isAlreadyExists(e)) return;
+      recorder.record(set, 'Warning', 'FailedCreate', `create Claim ${claimName} for Pod ${podName} in StatefulSet ${set.metadata.name} failed error: ${(e as Error).message}`);
       throw e;
     }
   }

@@ -342,6 +342,8 @@ export function bootstrapClusterRoleBindings(): ClusterRoleBinding[] {
     clusterBinding('system:node', 'system:node', []),
     clusterBinding('system:node-proxier', 'system:node-proxier', [user('system:kube-proxy')]),
     clusterBinding(NETWORK_POLICY_AGENT_ROLE, NETWORK_POLICY_AGENT_ROLE, [group('system:nodes')]),
+    // kubets's own: every node agent runs the local-path provisioner for the claims selected to its node.
+    clusterBinding('kubets:local-path-provisioner', 'system:persistent-volume-provisioner', [group('system:nodes')]),
     clusterBinding('system:service-account-issuer-discovery', 'system:service-account-issuer-discovery', [group('system:serviceaccounts')]),
     ...CONTROLLER_NAMES.map((name) => clusterBinding(`system:controller:${name}`, `system:controller:${name}`, [serviceAccount('kube-system', name)])),
   ];
