@@ -16,6 +16,8 @@ import { eventsDefinitions } from './events.js';
 import { meta, metaDefinitions } from './meta.js';
 import { networkingDefinitions } from './networking.js';
 import { rbacDefinitions } from './rbac.js';
+import { apiregistrationDefinitions } from './apiregistration.js';
+import { autoscalingDefinitions } from './autoscaling.js';
 
 const groups: Definition[][] = [
   metaDefinitions,
@@ -30,6 +32,8 @@ const groups: Definition[][] = [
   certificatesDefinitions,
   networkingDefinitions,
   apiextensionsDefinitions,
+  apiregistrationDefinitions,
+  autoscalingDefinitions,
   // Served by the API server's review endpoints (create only), not by the registry: their schemas are here all the same.
   authenticationDefinitions,
   authorizationDefinitions,
