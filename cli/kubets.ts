@@ -17,6 +17,7 @@ import { componentCommands } from './components.js';
 import { dnsCommand } from './dns.js';
 import { doctorCommand } from './doctor.js';
 import { ingressCommand } from './ingress.js';
+import { metricsServerCommand } from './metrics-server.js';
 
 type Options = NonNullable<ParseArgsConfig['options']>;
 
@@ -552,6 +553,7 @@ const commands: Record<string, Command> = {
   ...componentCommands({ UsageError, untilSignal }),
   dns: dnsCommand({ UsageError, untilSignal }),
   'ingress-controller': ingressCommand({ UsageError, untilSignal }),
+  'metrics-server': metricsServerCommand({ UsageError, untilSignal }),
   init: initCmd,
   join: joinCmd,
   install: installCmd,

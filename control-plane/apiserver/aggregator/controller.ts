@@ -23,6 +23,8 @@ const log = logger('aggregator');
 
 /** How often every remote APIService is checked again, as the available controller's periodic resync. */
 const RESYNC_MS = 30_000;
+/** How soon an unavailable remote APIService is checked again (its server may be starting). */
+const UNAVAILABLE_RECHECK_MS = 3_000;
 /** How long a discovery check may take. */
 const CHECK_TIMEOUT_MS = 5_000;
 
@@ -176,7 +178,10 @@ export class Aggregator {
           condition = failedDiscovery(`https://${r.host}:${r.port}/apis/${api.spec.group}/${api.spec.version}`, (e as Error).message);
         }
       }
-      if (condition.status !== 'True') this.state.set(name, { available: false });
+      if (condition.status !== 'True') {
+        this.state.set(name, { available: false });
+        this.queue.addAfter(name, UNAVAILABLE_RECHECK_MS);
+      }
     }
     await this.writeCondition(api, condition);
   }
