@@ -19,6 +19,7 @@ import { deploymentController } from './deployment/controller.js';
 import { endpointsController } from './endpoints/controller.js';
 import { endpointSliceController } from './endpointslice/controller.js';
 import { garbageCollector } from './garbagecollector/controller.js';
+import { horizontalPodAutoscalerController } from './podautoscaler/controller.js';
 import { jobController } from './job/controller.js';
 import { namespaceController } from './namespace/controller.js';
 import { nodeIpamController } from './nodeipam/controller.js';
@@ -66,6 +67,7 @@ const CONTROLLERS = (o: ControllerManagerOptions): [account: string, source: str
   ['bootstrap-signer', 'bootstrap-signer', bootstrapSigner],
   ['token-cleaner', 'token-cleaner', tokenCleaner],
   ['clusterrole-aggregation-controller', 'clusterrole-aggregation-controller', clusterRoleAggregationController],
+  ['horizontal-pod-autoscaler', 'horizontal-pod-autoscaler', (ctx) => horizontalPodAutoscalerController({ ...ctx, syncPeriodSeconds: ctx.config.horizontalPodAutoscalerSyncPeriodSeconds })],
 ];
 
 export async function startControllerManager(client: ApiClient, config: ControllerManagerConfig, o: ControllerManagerOptions): Promise<ElectedComponent> {

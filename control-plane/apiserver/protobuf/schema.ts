@@ -309,6 +309,11 @@ export const messages: Record<string, string> = {
   CertificateSigningRequestCondition: 'type=1* status=6* reason=2 message=3 lastUpdateTime=4:Time lastTransitionTime=5:Time',
   CertificateSigningRequestStatus: 'conditions=1:[CertificateSigningRequestCondition] certificate=2:y',
   CertificateSigningRequest: 'metadata=1:ObjectMeta spec=2:CertificateSigningRequestSpec status=3:CertificateSigningRequestStatus',
+  // autoscaling/v1 (kubectl autoscale sends it)
+  CrossVersionObjectReference: 'kind=1* name=2* apiVersion=3',
+  HorizontalPodAutoscalerSpec: 'scaleTargetRef=1:CrossVersionObjectReference minReplicas=2:i32* maxReplicas=3:i32* targetCPUUtilizationPercentage=4:i32*',
+  HorizontalPodAutoscalerStatus: 'observedGeneration=1:i64* lastScaleTime=2:Time currentReplicas=3:i32* desiredReplicas=4:i32* currentCPUUtilizationPercentage=5:i32*',
+  HorizontalPodAutoscaler: 'metadata=1:ObjectMeta spec=2:HorizontalPodAutoscalerSpec status=3:HorizontalPodAutoscalerStatus',
   // policy/v1
   Eviction: 'metadata=1:ObjectMeta deleteOptions=2:DeleteOptions',
 };
@@ -338,6 +343,7 @@ export const kinds: Record<string, string> = {
   'networking.k8s.io/v1/Ingress': 'Ingress',
   'networking.k8s.io/v1/IngressClass': 'IngressClass',
   'autoscaling/v1/Scale': 'Scale',
+  'autoscaling/v1/HorizontalPodAutoscaler': 'HorizontalPodAutoscaler',
   'policy/v1/Eviction': 'Eviction',
   'authentication.k8s.io/v1/TokenRequest': 'TokenRequest',
   'authentication.k8s.io/v1/TokenReview': 'TokenReview',
