@@ -49,6 +49,8 @@ export const Resources = {
   certificatesigningrequests: r('certificates.k8s.io', 'v1', 'certificatesigningrequests', 'CertificateSigningRequest', false),
   tokenreviews: r('authentication.k8s.io', 'v1', 'tokenreviews', 'TokenReview', false),
   subjectaccessreviews: r('authorization.k8s.io', 'v1', 'subjectaccessreviews', 'SubjectAccessReview', false),
+  apiservices: r('apiregistration.k8s.io', 'v1', 'apiservices', 'APIService', false),
+  horizontalpodautoscalers: r('autoscaling', 'v2', 'horizontalpodautoscalers', 'HorizontalPodAutoscaler', true),
   /** events.k8s.io/v1 view of the same stored events as core/v1. */
   eventsV1: r('events.k8s.io', 'v1', 'events', 'Event', true),
 } as const;

@@ -10,3 +10,5 @@ export * from './types/certificates.js';
 export * from './types/networking.js';
 export * from './types/apiextensions.js';
 export * from './types/storage.js';
+export * from './types/apiregistration.js';
+export * from './types/autoscaling.js';

@@ -17,6 +17,7 @@ import { componentCommands } from './components.js';
 import { dnsCommand } from './dns.js';
 import { doctorCommand } from './doctor.js';
 import { ingressCommand } from './ingress.js';
+import { metricsServerCommand } from './metrics-server.js';
 
 type Options = NonNullable<ParseArgsConfig['options']>;
 
@@ -57,6 +58,7 @@ const serverCmd: Command = {
     'service-cidr': { type: 'string' },
     'service-node-port-range': { type: 'string' },
     'node-monitor-grace-period': { type: 'string' },
+    'horizontal-pod-autoscaler-sync-period': { type: 'string' },
     'disable-controllers': { type: 'boolean' },
     'token-auth-file': { type: 'string' },
     'encryption-provider-config': { type: 'string' },
@@ -80,6 +82,7 @@ const serverCmd: Command = {
     'service-cidr': `service ClusterIP range (default ${serverDefaults.serviceCIDR})`,
     'service-node-port-range': 'NodePort range (default 30000-32767)',
     'node-monitor-grace-period': `seconds without a heartbeat before a node is NotReady (default ${serverDefaults.nodeMonitorGracePeriodSeconds})`,
+    'horizontal-pod-autoscaler-sync-period': 'seconds between reconciliations of each HorizontalPodAutoscaler (default 15)',
     'disable-controllers': 'serve the API only: no scheduler, no controllers',
     'token-auth-file': 'static bearer tokens, one per line: token,user,uid,"group1,group2"',
     'encryption-provider-config': 'EncryptionConfiguration file: encrypt Secrets (or other resources) at rest',
@@ -112,6 +115,7 @@ const serverCmd: Command = {
       nodePortRange: [range[0], range[1]],
       runControllers: !v['disable-controllers'],
       nodeMonitorGracePeriodSeconds: Number(v['node-monitor-grace-period'] ?? serverDefaults.nodeMonitorGracePeriodSeconds),
+      ...(v['horizontal-pod-autoscaler-sync-period'] !== undefined ? { horizontalPodAutoscalerSyncPeriodSeconds: positiveInt(v['horizontal-pod-autoscaler-sync-period'], 'horizontal-pod-autoscaler-sync-period', 15) } : {}),
       tokenAuthFile: v['token-auth-file'] ? path.resolve(String(v['token-auth-file'])) : undefined,
       encryptionProviderConfig: v['encryption-provider-config'] ? path.resolve(String(v['encryption-provider-config'])) : undefined,
       serviceAccountIssuer: v['service-account-issuer'] as string | undefined,
@@ -552,6 +556,7 @@ const commands: Record<string, Command> = {
   ...componentCommands({ UsageError, untilSignal }),
   dns: dnsCommand({ UsageError, untilSignal }),
   'ingress-controller': ingressCommand({ UsageError, untilSignal }),
+  'metrics-server': metricsServerCommand({ UsageError, untilSignal }),
   init: initCmd,
   join: joinCmd,
   install: installCmd,

@@ -35,6 +35,8 @@ export interface ServerConfig {
   /** Requests served at once before 429: read-only and mutating (kube-apiserver's 400 and 200). */
   maxRequestsInflight: number;
   maxMutatingRequestsInflight: number;
+  /** --horizontal-pod-autoscaler-sync-period: how often each HPA is reconciled (15 s unless set). */
+  horizontalPodAutoscalerSyncPeriodSeconds?: number;
 }
 
 export const serverDefaults = {
@@ -53,4 +55,4 @@ export const serverDefaults = {
 } as const;
 
 /** kube-controller-manager's settings: the part of the server's config its controllers read. */
-export type ControllerManagerConfig = Pick<ServerConfig, 'clusterCIDR' | 'nodeCIDRMaskSize' | 'nodeMonitorGracePeriodSeconds'>;
+export type ControllerManagerConfig = Pick<ServerConfig, 'clusterCIDR' | 'nodeCIDRMaskSize' | 'nodeMonitorGracePeriodSeconds' | 'horizontalPodAutoscalerSyncPeriodSeconds'>;

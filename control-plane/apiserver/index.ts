@@ -31,6 +31,8 @@ import { PolicyIndex } from './authorization/rbac/index.js';
 import { bootstrapClusterRoleBindings, bootstrapClusterRoles, bootstrapRoleBindings, bootstrapRoles, joinPolicy } from './authorization/rbac/policy.js';
 import { bootstrap, publishClusterInfo, publishPodNetwork, reconcilePolicy } from './bootstrap.js';
 import { CustomResourceDefinitionController } from './apiextensions/controller.js';
+import { Aggregator } from './aggregator/controller.js';
+import { ensureFrontProxyPKI, publishAuthenticationConfig, registerLocalAPIServices } from './aggregator/trust.js';
 import { ObjectCache } from './registry/cache.js';
 import { findByPlural } from './registry/kinds.js';
 import { ServedKinds } from './registry/served.js';
@@ -89,6 +91,8 @@ export async function startApiServer(config: ServerConfig): Promise<RunningApiSe
     const serving = await step('serving certificate', () => servingCert(pki, ca, ips, dnsNames));
     // The API server's identity towards kubelets (pods/log, pods/exec), as kube-apiserver's --kubelet-client-certificate.
     const kubeletClient = await step('kubelet client certificate', () => kubeletClientCert(pki, ca));
+    // The aggregator's identity towards aggregated servers, from a CA of its own (--proxy-client-cert-file).
+    const frontProxy = await step('front-proxy certificates', () => ensureFrontProxyPKI(pki));
 
     const saKey = await step('service-account key', async () => loadOrCreateSigningKey(pki));
     const serviceAccounts = new ServiceAccountTokens(saKey, config.serviceAccountIssuer ?? DEFAULT_ISSUER);
@@ -152,8 +156,12 @@ export async function startApiServer(config: ServerConfig): Promise<RunningApiSe
       await reconcilePolicy(registry, { clusterRoles: bootstrapClusterRoles(), clusterRoleBindings: [...bootstrapClusterRoleBindings(), ...join.clusterRoleBindings], roles: [...bootstrapRoles(), ...join.roles], roleBindings: [...bootstrapRoleBindings(), ...join.roleBindings] });
       await publishClusterInfo(registry, url, ca.certPem);
       await publishPodNetwork(registry, config.clusterCIDR, config.podNetwork);
+      await publishAuthenticationConfig(registry, ca.certPem, frontProxy.ca.certPem);
+      await registerLocalAPIServices(registry, kinds.list());
     });
-    await step('caches synced', () => Promise.all([...caches.map((c) => c.synced), crds.synced]));
+    const aggregator = await step('aggregator', async () => new Aggregator(registry, frontProxy.client).start());
+    closers.push(() => aggregator.close());
+    await step('caches synced', () => Promise.all([...caches.map((c) => c.synced), crds.synced, aggregator.synced]));
 
     const server = createApiServer({
       cert: serving.certPem,
@@ -178,6 +186,7 @@ export async function startApiServer(config: ServerConfig): Promise<RunningApiSe
       },
       kubeletClient: { ...kubeletClient, caPem: ca.certPem },
       kinds,
+      aggregator,
     });
     await step(`listen on ${config.bindAddress}:${config.port}`, () => new Promise<void>((resolve, reject) => {
       server.once('error', reject);

@@ -5,6 +5,7 @@ import type { CustomResourceColumnDefinition, KubeObject } from '../../api/types
 import type { Column, Printer } from './columns.js';
 import { findJSONPath, parseJSONPath } from './jsonpath.js';
 import { toCore as eventToCore } from './registry/events/event.js';
+import { v1ToV2 as hpaToV2 } from './registry/autoscaling/hpa.js';
 
 type Any = any;
 
@@ -188,6 +189,28 @@ function accessModes(modes: unknown): string {
 }
 
 const isDefaultStorageClass = (c: Any) => c.metadata?.annotations?.['storageclass.kubernetes.io/is-default-class'] === 'true' || c.metadata?.annotations?.['storageclass.beta.kubernetes.io/is-default-class'] === 'true';
+
+/** kubectl's TARGETS of an autoscaler (formatHPAMetrics): `cpu: 85%/50%`, `<unknown>` where nothing is read yet. */
+function hpaTargets(h: Any): string {
+  const specs: Any[] = h.spec?.metrics ?? [];
+  if (!specs.length) return '<none>';
+  const current: Any[] = h.status?.currentMetrics ?? [];
+  const list = specs.map((m: Any, i: number) => {
+    const cur = current[i];
+    const src = m.type === 'Resource' ? m.resource : m.type === 'ContainerResource' ? m.containerResource : undefined;
+    if (!src) {
+      const other = m.pods ?? m.object ?? m.external;
+      const t = other?.target ?? {};
+      const c = cur?.[m.type.charAt(0).toLowerCase() + m.type.slice(1)]?.current ?? {};
+      return `${c.averageValue ?? c.value ?? '<unknown>'}/${t.averageValue ?? t.value ?? ''}${t.averageValue ? ' (avg)' : ''}`;
+    }
+    const c = (m.type === 'Resource' ? cur?.resource : cur?.containerResource)?.current;
+    const label = m.type === 'ContainerResource' ? `${src.name} of container ${src.container}` : src.name;
+    if (src.target.type === 'Utilization') return `${label}: ${c?.averageUtilization !== undefined ? `${c.averageUtilization}%` : '<unknown>'}/${src.target.averageUtilization}%`;
+    return `${label}: ${c?.averageValue ?? c?.value ?? '<unknown>'}/${src.target.averageValue ?? src.target.value}`;
+  });
+  return list.length > 2 ? `${list.slice(0, 2).join(', ')} + ${list.length - 2} more...` : list.join(', ');
+}
 
 const printers: Record<string, Printer> = {
   Pod: {
@@ -408,6 +431,36 @@ const printers: Record<string, Printer> = {
   Namespace: {
     columns: [name, { name: 'Status', type: 'string', description: 'The status of the namespace' }, ageCol],
     row: (n, now) => [n.metadata.name, n.status?.phase ?? 'Active', age(n.metadata.creationTimestamp, now)],
+  },
+  APIService: {
+    columns: [
+      name,
+      { name: 'Service', type: 'string', description: 'The reference to the service that hosts this API endpoint.' },
+      { name: 'Available', type: 'string', description: 'Whether this service is available.' },
+      ageCol,
+    ],
+    row(a, now) {
+      const svc = a.spec?.service;
+      const c = (a.status?.conditions ?? []).find((x: Any) => x.type === 'Available');
+      const available = !c ? 'Unknown' : c.status === 'True' ? 'True' : `${c.status} (${c.reason ?? ''})`;
+      return [a.metadata.name, svc ? `${svc.namespace}/${svc.name}` : 'Local', available, age(a.metadata.creationTimestamp, now)];
+    },
+  },
+  HorizontalPodAutoscaler: {
+    columns: [
+      name,
+      { name: 'Reference', type: 'string', description: 'The reference to the resource being scaled.' },
+      { name: 'Targets', type: 'string', description: 'The current and target values of the metrics.' },
+      { name: 'MinPods', type: 'string', description: 'Lower limit for the number of pods that can be set by the autoscaler, default 1.' },
+      { name: 'MaxPods', type: 'integer', description: 'Upper limit for the number of pods that can be set by the autoscaler; cannot be smaller than MinReplicas.' },
+      { name: 'Replicas', type: 'integer', description: 'Current number of replicas of pods managed by this autoscaler.' },
+      ageCol,
+    ],
+    row(h, now) {
+      const v2: Any = h.apiVersion === 'autoscaling/v1' ? hpaToV2(h) : h;
+      const ref = v2.spec?.scaleTargetRef ?? {};
+      return [h.metadata.name, `${ref.kind ?? ''}/${ref.name ?? ''}`, hpaTargets(v2), v2.spec?.minReplicas === undefined ? '<unset>' : String(v2.spec.minReplicas), v2.spec?.maxReplicas ?? 0, v2.status?.currentReplicas ?? 0, age(h.metadata.creationTimestamp, now)];
+    },
   },
   Lease: {
     columns: [name, { name: 'Holder', type: 'string', description: 'holderIdentity contains the identity of the holder of a current lease.' }, ageCol],

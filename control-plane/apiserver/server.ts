@@ -23,6 +23,7 @@ import type { ApiServices } from './registry/rest.js';
 import { ServedKinds } from './registry/served.js';
 import type { GenericStore } from './registry/store.js';
 import { requestInfo } from './requestinfo.js';
+import type { Aggregator } from './aggregator/controller.js';
 
 const log = logger('apiserver');
 
@@ -47,6 +48,8 @@ export interface ApiServerOptions {
   kubeletClient?: KubeletClientConfig;
   /** The kinds served: the built-in ones, and the custom resources the CRD controller adds. */
   kinds?: ServedKinds;
+  /** Remote APIServices: their group-versions are proxied and merged into discovery. */
+  aggregator?: Aggregator;
 }
 
 export function createApiServer(opts: ApiServerOptions): https.Server {
@@ -54,8 +57,14 @@ export function createApiServer(opts: ApiServerOptions): https.Server {
   const filters: Filter[] = [requestTimeout(), authentication(opts.authenticator), impersonation(opts.authorizer), maxInFlight(opts.inFlight), authorization(opts.authorizer)];
   const kinds = opts.kinds ?? new ServedKinds();
   const resources = resourceHandler({ store: opts.store, kinds, kubelet: opts.kubeletClient, services: opts.services });
-  const nonResources = nonResourceHandler({ ...opts, kinds });
-  const handler = withFilters(filters, (ctx) => (ctx.info.isResourceRequest ? resources(ctx) : nonResources(ctx)));
+  const aggregator = opts.aggregator;
+  const nonResources = nonResourceHandler({ ...opts, kinds, remoteGroupVersions: aggregator && (() => aggregator.remoteGroupVersions()) });
+  const handler = withFilters(filters, (ctx) => {
+    // A group-version served by a remote APIService goes there, after authentication and authorization here.
+    const remote = aggregator?.remoteFor(ctx.url.pathname);
+    if (remote) return aggregator!.proxy(ctx, remote);
+    return ctx.info.isResourceRequest ? resources(ctx) : nonResources(ctx);
+  });
 
   async function serve(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const url = requestURL(req);

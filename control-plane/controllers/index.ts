@@ -20,6 +20,7 @@ import { disruptionController } from './disruption/controller.js';
 import { endpointsController } from './endpoints/controller.js';
 import { endpointSliceController } from './endpointslice/controller.js';
 import { garbageCollector } from './garbagecollector/controller.js';
+import { horizontalPodAutoscalerController } from './podautoscaler/controller.js';
 import { jobController } from './job/controller.js';
 import { namespaceController } from './namespace/controller.js';
 import { nodeIpamController } from './nodeipam/controller.js';
@@ -71,6 +72,7 @@ const CONTROLLERS = (o: ControllerManagerOptions): [account: string, source: str
   ['token-cleaner', 'token-cleaner', tokenCleaner],
   ['clusterrole-aggregation-controller', 'clusterrole-aggregation-controller', clusterRoleAggregationController],
   ['persistent-volume-binder', 'persistentvolume-controller', persistentVolumeBinder],
+  ['horizontal-pod-autoscaler', 'horizontal-pod-autoscaler', (ctx) => horizontalPodAutoscalerController({ ...ctx, syncPeriodSeconds: ctx.config.horizontalPodAutoscalerSyncPeriodSeconds })],
 ];
 
 export async function startControllerManager(client: ApiClient, config: ControllerManagerConfig, o: ControllerManagerOptions): Promise<ElectedComponent> {

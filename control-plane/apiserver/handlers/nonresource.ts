@@ -1,6 +1,7 @@
 // Requests for no API resource (kube: k8s.io/apiserver/pkg/server/healthz, routes/version.go, routes/openapi.go and
 // endpoints/discovery): health checks, the version, the OpenAPI v3 documents and discovery. All are read-only.
 import { StatusError } from '../../../api/errors.js';
+import { mergeAggregated, mergeGroupList, remoteByGroup, remoteGroup, type RemoteGroupVersion } from '../aggregator/discovery.js';
 import { AGGREGATED_DISCOVERY, aggregatedDiscovery, discoveryFor, openapiDocument, openapiIndex, wantsAggregated } from '../discovery.js';
 import type { Handler } from '../filters/chain.js';
 import { sendJSON } from '../http.js';
@@ -20,6 +21,8 @@ export interface NonResourceOptions {
   port: number;
   /** The kinds discovery lists and the OpenAPI documents describe; the built-in ones when unset. */
   kinds?: ServedKinds;
+  /** The aggregated group-versions discovery merges in (the aggregator's remote APIServices). */
+  remoteGroupVersions?: () => RemoteGroupVersion[];
 }
 
 const version = {
@@ -119,7 +122,14 @@ export function nonResourceHandler(opts: NonResourceOptions): Handler {
       if (req.method !== 'GET' && req.method !== 'HEAD') throw methodNotAllowed();
       return sendJSON(res, 200, p === '/openid/v1/jwks' ? opts.serviceAccounts.jwks() : opts.serviceAccounts.openidConfiguration(), p === '/openid/v1/jwks' ? 'application/jwk-set+json' : 'application/json');
     }
-    const disco = discoveryFor(p, opts.advertiseAddress, opts.port, kinds);
+    const remote = opts.remoteGroupVersions?.() ?? [];
+    let disco = discoveryFor(p, opts.advertiseAddress, opts.port, kinds);
+    if (p === '/apis' && disco) disco = mergeGroupList(disco, remote);
+    const remoteGroupPath = /^\/apis\/([^/]+)$/.exec(p);
+    if (!disco && remoteGroupPath) {
+      const versions = remoteByGroup(remote).get(remoteGroupPath[1]);
+      if (versions) disco = remoteGroup(remoteGroupPath[1], versions);
+    }
     const readOnly = p === '/version' || p === '/openapi/v2' || under(p, '/openapi/v3') || disco !== undefined;
     if (readOnly && req.method !== 'GET' && req.method !== 'HEAD') throw methodNotAllowed();
     if (p === '/version') return sendJSON(res, 200, version);
@@ -134,7 +144,7 @@ export function nonResourceHandler(opts: NonResourceOptions): Handler {
       if (!doc) throw new StatusError(404, 'NotFound', 'the server could not find the requested resource');
       return sendJSON(res, 200, doc);
     }
-    if ((p === '/api' || p === '/apis') && wantsAggregated(req.headers.accept)) return sendJSON(res, 200, aggregatedDiscovery(p, kinds), AGGREGATED_DISCOVERY);
+    if ((p === '/api' || p === '/apis') && wantsAggregated(req.headers.accept)) return sendJSON(res, 200, p === '/apis' ? mergeAggregated(aggregatedDiscovery(p, kinds), remote) : aggregatedDiscovery(p, kinds), AGGREGATED_DISCOVERY);
     if (disco) return sendJSON(res, 200, disco);
     throw new StatusError(404, 'NotFound', 'the server could not find the requested resource');
   };

@@ -19,6 +19,8 @@ import { rbacDefinitions } from './rbac.js';
 import { schedulingDefinitions } from './scheduling.js';
 import { policyDefinitions } from './policy.js';
 import { storageDefinitions } from './storage.js';
+import { apiregistrationDefinitions } from './apiregistration.js';
+import { autoscalingDefinitions } from './autoscaling.js';
 
 const groups: Definition[][] = [
   metaDefinitions,
@@ -36,6 +38,8 @@ const groups: Definition[][] = [
   policyDefinitions,
   apiextensionsDefinitions,
   storageDefinitions,
+  apiregistrationDefinitions,
+  autoscalingDefinitions,
   // Served by the API server's review endpoints (create only), not by the registry: their schemas are here all the same.
   authenticationDefinitions,
   authorizationDefinitions,

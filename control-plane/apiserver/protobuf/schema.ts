@@ -328,6 +328,11 @@ export const messages: Record<string, string> = {
   CertificateSigningRequest: 'metadata=1:ObjectMeta spec=2:CertificateSigningRequestSpec status=3:CertificateSigningRequestStatus',
   // storage.k8s.io/v1
   StorageClass: 'metadata=1:ObjectMeta provisioner=2 parameters=3:{s} reclaimPolicy=4* mountOptions=5:[s] allowVolumeExpansion=6:b* volumeBindingMode=7* allowedTopologies=8:[TopologySelectorTerm]',
+  // autoscaling/v1 (kubectl autoscale sends it)
+  CrossVersionObjectReference: 'kind=1* name=2* apiVersion=3',
+  HorizontalPodAutoscalerSpec: 'scaleTargetRef=1:CrossVersionObjectReference minReplicas=2:i32* maxReplicas=3:i32* targetCPUUtilizationPercentage=4:i32*',
+  HorizontalPodAutoscalerStatus: 'observedGeneration=1:i64* lastScaleTime=2:Time currentReplicas=3:i32* desiredReplicas=4:i32* currentCPUUtilizationPercentage=5:i32*',
+  HorizontalPodAutoscaler: 'metadata=1:ObjectMeta spec=2:HorizontalPodAutoscalerSpec status=3:HorizontalPodAutoscalerStatus',
   // policy/v1
   Eviction: 'metadata=1:ObjectMeta deleteOptions=2:DeleteOptions',
 };
@@ -362,6 +367,7 @@ export const kinds: Record<string, string> = {
   'networking.k8s.io/v1/Ingress': 'Ingress',
   'networking.k8s.io/v1/IngressClass': 'IngressClass',
   'autoscaling/v1/Scale': 'Scale',
+  'autoscaling/v1/HorizontalPodAutoscaler': 'HorizontalPodAutoscaler',
   'policy/v1/Eviction': 'Eviction',
   'authentication.k8s.io/v1/TokenRequest': 'TokenRequest',
   'authentication.k8s.io/v1/TokenReview': 'TokenReview',

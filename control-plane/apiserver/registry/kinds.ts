@@ -7,6 +7,8 @@ import { schemaFor } from '../openapi/schemas.js';
 import type { Printer } from '../columns.js';
 import { crdStatusStrategy, crdStrategy } from './apiextensions/customresourcedefinition.js';
 import { csrStatusStrategy, csrStrategy } from './certificates/strategy.js';
+import { apiServiceStrategy } from './apiregistration/apiservice.js';
+import { hpaV1Strategy, hpaV2Strategy, v1ToV2, v2ToV1 } from './autoscaling/hpa.js';
 import { podStrategy } from './core/pod.js';
 import { podTemplateStrategy } from './core/podtemplate.js';
 import { controllerRevisionStrategy } from './apps/controllerrevision.js';
@@ -135,6 +137,13 @@ export const kinds: ResourceDef[] = [
   def({ group: 'events.k8s.io', version: 'v1', plural: 'events', singular: 'event', kind: 'Event', namespaced: true, shortNames: ['ev'], strategy: eventsV1.eventsV1Strategy, storage: { group: '', plural: 'events', toStorage: eventsV1.toCore, fromStorage: eventsV1.fromCore } }),
   def({ group: 'storage.k8s.io', version: 'v1', plural: 'storageclasses', singular: 'storageclass', kind: 'StorageClass', namespaced: false, shortNames: ['sc'], strategy: storageClassStrategy }),
 ];
+
+kinds.push(
+  def({ group: 'apiregistration.k8s.io', version: 'v1', plural: 'apiservices', singular: 'apiservice', kind: 'APIService', namespaced: false, categories: ['api-extensions'], subresources: ['status'], strategy: apiServiceStrategy }),
+  def({ group: 'autoscaling', version: 'v2', plural: 'horizontalpodautoscalers', singular: 'horizontalpodautoscaler', kind: 'HorizontalPodAutoscaler', namespaced: true, shortNames: ['hpa'], categories: ['all'], subresources: ['status'], strategy: hpaV2Strategy }),
+  // autoscaling/v1 reads and writes the stored v2 objects.
+  def({ group: 'autoscaling', version: 'v1', plural: 'horizontalpodautoscalers', singular: 'horizontalpodautoscaler', kind: 'HorizontalPodAutoscaler', namespaced: true, shortNames: ['hpa'], categories: ['all'], subresources: ['status'], strategy: hpaV1Strategy, storage: { group: 'autoscaling', plural: 'horizontalpodautoscalers', toStorage: v1ToV2, fromStorage: v2ToV1 } }),
+);
 
 /** The review kinds: create-only, nothing stored (registry/reviews.ts). */
 kinds.push(...reviewKinds);

@@ -136,7 +136,7 @@ export function proxyPath(rawPath: string, name: string): string {
 const isUpgrade = (req: IncomingMessage) => /\bupgrade\b/i.test(String(req.headers.connection ?? '')) && !!req.headers.upgrade;
 
 /** The caller's headers for the backend: hop-by-hop, credentials and impersonation headers dropped; X-Forwarded-For added. */
-function upstreamHeaders(req: IncomingMessage, target: ProxyTarget): OutgoingHttpHeaders {
+export function upstreamHeaders(req: IncomingMessage, target: ProxyTarget): OutgoingHttpHeaders {
   const out: OutgoingHttpHeaders = {};
   for (const [k, v] of Object.entries(req.headers)) {
     if (v === undefined || HOP_BY_HOP.has(k) || k === 'host' || k === 'authorization' || k.startsWith('impersonate-')) continue;
@@ -149,7 +149,7 @@ function upstreamHeaders(req: IncomingMessage, target: ProxyTarget): OutgoingHtt
   return out;
 }
 
-function responseHeaders(up: IncomingMessage): OutgoingHttpHeaders {
+export function responseHeaders(up: IncomingMessage): OutgoingHttpHeaders {
   const out: OutgoingHttpHeaders = {};
   for (const [k, v] of Object.entries(up.headers)) if (v !== undefined && !HOP_BY_HOP.has(k)) out[k] = v;
   return out;
