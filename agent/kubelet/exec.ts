@@ -8,7 +8,7 @@ import { badRequest, StatusError } from '../../api/errors.js';
 import { logger } from '../../api/log.js';
 import type { CriClient } from './cri/client.js';
 import { SpdyConnection, type SpdyStream } from './streaming/spdy.js';
-import { handshakeResponse, isWebSocketRequest, offeredProtocols, WebSocketConnection } from './streaming/websocket.js';
+import { handshakeResponse, isWebSocketRequest, offeredProtocols, WebSocketConnection } from '../../api/websocket.js';
 
 const log = logger('kubelet.exec');
 

@@ -5,7 +5,7 @@ import { csrApproval } from './certificates/approval.js';
 import { namespaceFinalize } from './core/namespace-finalize.js';
 import { podBinding } from './core/pod-binding.js';
 import { podEviction } from './core/pod-eviction.js';
-import { podExec, podLog } from './core/pod-kubelet.js';
+import { podAttach, podExec, podLog, podPortForward } from './core/pod-kubelet.js';
 import { proxy } from './core/proxy.js';
 import { serviceAccountToken } from './core/serviceaccount-token.js';
 import type { Subresource } from './rest.js';
@@ -15,6 +15,8 @@ export const subresources: Readonly<Record<string, Subresource>> = {
   eviction: podEviction,
   log: podLog,
   exec: podExec,
+  attach: podAttach,
+  portforward: podPortForward,
   proxy,
   scale,
   finalize: namespaceFinalize,
