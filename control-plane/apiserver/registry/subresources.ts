@@ -4,6 +4,7 @@ import { scale } from './apps/scale.js';
 import { csrApproval } from './certificates/approval.js';
 import { namespaceFinalize } from './core/namespace-finalize.js';
 import { podBinding } from './core/pod-binding.js';
+import { podEphemeralContainers } from './core/pod-ephemeral.js';
 import { podEviction } from './core/pod-eviction.js';
 import { podAttach, podExec, podLog, podPortForward } from './core/pod-kubelet.js';
 import { proxy } from './core/proxy.js';
@@ -17,6 +18,7 @@ export const subresources: Readonly<Record<string, Subresource>> = {
   exec: podExec,
   attach: podAttach,
   portforward: podPortForward,
+  ephemeralcontainers: podEphemeralContainers,
   proxy,
   scale,
   finalize: namespaceFinalize,

@@ -148,3 +148,26 @@ t.test('pods/portforward and pods/attach refuse what kube-apiserver refuses', as
   const discovery = (await srv.client.request('GET', '/api/v1')) as { resources: { name: string }[] };
   for (const sub of ['pods/attach', 'pods/portforward']) t.ok(discovery.resources.some((r) => r.name === sub), `discovery lists ${sub}`);
 });
+
+t.test('kubectl debug adds ephemeral containers through pods/ephemeralcontainers, which only allows adding', async (t) => {
+  const first = await srv.kubectl(['debug', 'pod/web', '--image=busybox:1.35', '--target=app', '-c', 'dbg1']);
+  t.equal(first.exitCode, 0, first.stderr);
+  const second = await srv.kubectl(['debug', 'pod/web', '--image=busybox:1.35', '-c', 'dbg2', '--', 'sleep', '1d']);
+  t.equal(second.exitCode, 0, second.stderr);
+  const pod = (await srv.client.request('GET', '/api/v1/namespaces/default/pods/web/ephemeralcontainers')) as Pod & { spec: { ephemeralContainers?: { name: string; image: string; targetContainerName?: string; command?: string[] }[] } };
+  t.same(pod.spec.ephemeralContainers?.map((c) => [c.name, c.image, c.targetContainerName ?? '', c.command ?? []]), [
+    ['dbg1', 'busybox:1.35', 'app', []],
+    ['dbg2', 'busybox:1.35', '', ['sleep', '1d']],
+  ]);
+  t.equal(pod.spec.containers.length, 1, 'the rest of the spec is untouched');
+
+  const removed = await srv.client.raw('PUT', '/api/v1/namespaces/default/pods/web/ephemeralcontainers', JSON.stringify({ ...pod, spec: { ...pod.spec, ephemeralContainers: pod.spec.ephemeralContainers!.slice(1) } }));
+  t.equal(removed.status, 422);
+  t.match(JSON.parse(removed.body.toString()).message, /existing ephemeral containers "dbg1" may not be removed/);
+  const clash = await srv.kubectl(['debug', 'pod/web', '--image=busybox:1.35', '-c', 'app']);
+  t.not(clash.exitCode, 0);
+  t.match(clash.stderr, /spec\.ephemeralContainers\[2\]\.name: Duplicate value: "app"/);
+  const badTarget = await srv.client.raw('PATCH', '/api/v1/namespaces/default/pods/web/ephemeralcontainers', JSON.stringify({ spec: { ephemeralContainers: [{ name: 'dbg3', image: 'busybox:1.35', targetContainerName: 'nope' }] } }), { 'content-type': 'application/strategic-merge-patch+json' });
+  t.equal(badTarget.status, 422);
+  t.match(JSON.parse(badTarget.body.toString()).message, /spec\.ephemeralContainers\[2\]\.targetContainerName: Not found: "nope"/);
+});
