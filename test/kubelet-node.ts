@@ -100,7 +100,8 @@ export async function startKubeletNode(t: Tap.Test, opts: { prefix: string; podC
         return s && cond(s) ? s : undefined;
       }, timeoutMs),
     async exec(pod, cmd, container) {
-      const all = [...(latest(pod.metadata.uid!)?.containerStatuses ?? []), ...(latest(pod.metadata.uid!)?.initContainerStatuses ?? [])];
+      const s = latest(pod.metadata.uid!);
+      const all = [...(s?.containerStatuses ?? []), ...(s?.initContainerStatuses ?? []), ...(s?.ephemeralContainerStatuses ?? [])];
       const cs = container ? all.find((c) => c.name === container) : latest(pod.metadata.uid!)?.containerStatuses?.[0];
       if (!cs?.containerID) throw new Error(`${pod.metadata.name}: no container ${container ?? ''} yet`);
       const r = await cri.execSync({ container_id: cs.containerID.replace('containerd://', ''), cmd, timeout: 10 });

@@ -288,3 +288,15 @@ t.test('a failed startup probe restarts the container; liveness keeps its own me
   const ok = computePodActions(pod, runtimeState([sandbox()], [running]), { ...ctx(), startup: () => 'success' });
   t.same([ok.containersToKill, ok.containersToStart], [[], []]);
 });
+
+t.test('ephemeral containers start once in the running pod and are never restarted', async (t) => {
+  const pod = makePod();
+  (pod.spec as { ephemeralContainers?: unknown[] }).ephemeralContainers = [{ name: 'debugger', image: 'busybox:1.35' }];
+  const fresh = computePodActions(pod, runtimeState([], []), ctx());
+  t.same(names(fresh.containersToStart), ['app'], 'not with a new sandbox');
+  const running = computePodActions(pod, runtimeState([sandbox()], [instance(pod, 'app')]), ctx());
+  t.same(running.containersToStart.map((s) => [s.name, s.restartCount]), [['debugger', 0]]);
+  const exited = computePodActions(pod, runtimeState([sandbox()], [instance(pod, 'app'), instance(pod, 'debugger', { state: 'CONTAINER_EXITED', exitCode: 1 })]), ctx());
+  t.same(exited.containersToStart, [], 'an ephemeral container that ran is not started again');
+  t.equal(exited.killPod, false);
+});

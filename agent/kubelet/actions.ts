@@ -5,7 +5,7 @@
 import { createHash } from 'node:crypto';
 import type { Container, Pod } from '../../api/types.js';
 import type { Backoff } from './backoff.js';
-import { initContainersOf, isRestartableInitContainer, type KubeletContainer } from './podspec.js';
+import { ephemeralContainersOf, initContainersOf, isRestartableInitContainer, type KubeletContainer } from './podspec.js';
 import { latestContainer, type ContainerInfo, type PodRuntimeState } from './podstate.js';
 
 export interface ContainerToStart {
@@ -189,6 +189,8 @@ export function computePodActions(pod: Pod, state: PodRuntimeState, ctx: ActionC
       } else {
         // Sidecars restarted beside the app are started first, as kubelet does.
         actions.containersToStart.unshift(...init.start.map((c) => startEntry(c, true)));
+        // Ephemeral containers start once, in the running pod, and are never restarted.
+        for (const c of ephemeralContainersOf(pod)) if (!latestContainer(state, c.name)) actions.containersToStart.push(startEntry(c));
       }
     }
   }

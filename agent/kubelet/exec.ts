@@ -1,5 +1,5 @@
-// `kubectl exec` on the node: the client's WebSocket (channel protocol v5 or v4, tunnelled through the API server)
-// on one side, the CRI Exec session on the other. CRI Exec answers with a URL on containerd's stream server, which
+// `kubectl exec` and `kubectl attach` on the node: the client's WebSocket (channel protocol v5 or v4, tunnelled through
+// the API server) on one side, the CRI Exec (or Attach) session on the other. CRI Exec answers with a URL on containerd's stream server, which
 // we speak SPDY/3.1 to (remote-command protocol v4): one SPDY stream per channel, so stdin's EOF (v5's close signal)
 // becomes a half-close the process sees, and the exit status arrives on the error stream as a v1 Status.
 import type { IncomingMessage } from 'node:http';
@@ -8,7 +8,7 @@ import { badRequest, StatusError } from '../../api/errors.js';
 import { logger } from '../../api/log.js';
 import type { CriClient } from './cri/client.js';
 import { SpdyConnection, type SpdyStream } from './streaming/spdy.js';
-import { handshakeResponse, isWebSocketRequest, offeredProtocols, WebSocketConnection } from './streaming/websocket.js';
+import { handshakeResponse, isWebSocketRequest, offeredProtocols, WebSocketConnection } from '../../api/websocket.js';
 
 const log = logger('kubelet.exec');
 
@@ -20,6 +20,7 @@ const SUPPORTED_WS_PROTOCOLS = [WS_PROTOCOL_V5, WS_PROTOCOL_V4];
 const SPDY_PROTOCOL = 'v4.channel.k8s.io';
 
 export interface ExecOptions {
+  /** The command to run; empty for an attach, which joins the container's own stdio. */
   command: string[];
   stdin: boolean;
   stdout: boolean;
@@ -29,10 +30,10 @@ export interface ExecOptions {
 
 const flag = (q: URLSearchParams, ...names: string[]) => names.some((n) => q.get(n) === 'true' || q.get(n) === '1');
 
-/** The exec query: kubectl's names (stdin/stdout/stderr/tty) or the kubelet API's (input/output/error/tty). */
-export function parseExecOptions(q: URLSearchParams): ExecOptions {
+/** The exec (or, with `attach`, attach) query: kubectl's names (stdin/stdout/stderr/tty) or the kubelet API's. */
+export function parseExecOptions(q: URLSearchParams, attach = false): ExecOptions {
   const opts: ExecOptions = {
-    command: q.getAll('command'),
+    command: attach ? [] : q.getAll('command'),
     stdin: flag(q, 'stdin', 'input'),
     stdout: flag(q, 'stdout', 'output'),
     stderr: flag(q, 'stderr', 'error'),
@@ -40,7 +41,7 @@ export function parseExecOptions(q: URLSearchParams): ExecOptions {
   };
   // A terminal merges stderr into stdout.
   if (opts.tty) opts.stderr = false;
-  if (!opts.command.length) throw badRequest('you must specify at least one command for the container');
+  if (!attach && !opts.command.length) throw badRequest('you must specify at least one command for the container');
   if (!opts.stdin && !opts.stdout && !opts.stderr) throw badRequest('you must specify at least 1 of stdin, stdout, stderr');
   return opts;
 }
@@ -50,7 +51,7 @@ export function chooseWebSocketProtocol(offered: string[]): string | undefined {
   return offered.find((p) => SUPPORTED_WS_PROTOCOLS.includes(p));
 }
 
-export type ExecRuntime = Pick<CriClient, 'exec'>;
+export type ExecRuntime = Pick<CriClient, 'exec' | 'attach'>;
 
 /** Writes an HTTP error response on a socket that has not been upgraded, and ends it. */
 export function rejectUpgrade(socket: Duplex, err: StatusError): void {
@@ -69,9 +70,10 @@ interface RuntimeSession {
   resize?: SpdyStream;
 }
 
-/** CRI Exec, then the SPDY session on the stream server's URL with one stream per channel, all answered. */
+/** CRI Exec (Attach without a command), then the SPDY session on the stream server's URL, one stream per channel. */
 async function openRuntimeSession(runtime: ExecRuntime, containerId: string, opts: ExecOptions): Promise<RuntimeSession> {
-  const { url } = await runtime.exec({ container_id: containerId, cmd: opts.command, tty: opts.tty, stdin: opts.stdin, stdout: opts.stdout, stderr: opts.stderr });
+  const stdio = { container_id: containerId, tty: opts.tty, stdin: opts.stdin, stdout: opts.stdout, stderr: opts.stderr };
+  const { url } = opts.command.length ? await runtime.exec({ ...stdio, cmd: opts.command }) : await runtime.attach(stdio);
   const { conn } = await SpdyConnection.connect(url, [SPDY_PROTOCOL]);
   // Stream order as client-go creates them: error first, then stdin, stdout, stderr, resize.
   const s: RuntimeSession = { conn, error: conn.createStream({ streamtype: 'error' }) };
@@ -111,7 +113,8 @@ export async function serveExec(req: IncomingMessage, socket: Duplex, head: Buff
   try {
     session = await openRuntimeSession(runtime, containerId, opts);
   } catch (e) {
-    throw e instanceof StatusError ? e : new StatusError(500, 'InternalError', `error executing command in container: ${(e as Error).message}`);
+    const what = opts.command.length ? 'error executing command in container' : 'error attaching to container';
+    throw e instanceof StatusError ? e : new StatusError(500, 'InternalError', `${what}: ${(e as Error).message}`);
   }
   if (socket.destroyed) {
     session.conn.close();
@@ -144,11 +147,12 @@ export async function serveExec(req: IncomingMessage, socket: Duplex, head: Buff
   });
   ws.on('close', () => session.conn.close());
   session.conn.on('close', () => {
-    if (!statusSent) {
+    // An attach ends without a status when the container's stdio closes; an exec must say how its command ended.
+    if (!statusSent && opts.command.length) {
       const failure = new StatusError(500, 'InternalError', 'error executing command in container: the runtime closed the stream without an exit status').toStatus();
       ws.send(Buffer.concat([Buffer.from([Channel.error]), Buffer.from(JSON.stringify(failure))]));
     }
     ws.close(1000);
   });
-  log.debug({ container: containerId, command: opts.command, protocol }, 'exec session started');
+  log.debug({ container: containerId, command: opts.command, protocol }, opts.command.length ? 'exec session started' : 'attach session started');
 }

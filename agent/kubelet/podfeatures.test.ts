@@ -3,7 +3,8 @@
 // turns into Init:0/2, Init:1/2, Init:Error and Init:CrashLoopBackOff, and a sidecar keeps running beside the app; CPU and memory limits land in the container's
 // cgroup and a container over its memory limit is OOMKilled with exit code 137; a host-network, host-PID pod sees
 // the node's interfaces and processes; a hostPort reaches its pod through the CNI portmap plugin; runAsUser/runAsGroup/fsGroup, a read-only root filesystem and capabilities
-// are what the container gets; runAsNonRoot refuses a root image with kubelet's message.
+// are what the container gets; runAsNonRoot refuses a root image with kubelet's message; an ephemeral container added
+// to a running pod starts in it and shares its target container's processes.
 import { execFile } from 'node:child_process';
 import fs from 'node:fs';
 import { promisify } from 'node:util';
@@ -103,6 +104,14 @@ t.test('pod features on a real node', { timeout: 600_000 }, async (t) => {
   t.equal(cgroup('cpu', 'cpu.cfs_quota_us'), '50000', 'CPU limit: 50 ms per 100 ms');
   t.equal(cgroup('cpu', 'cpu.cfs_period_us'), '100000');
   t.equal(cgroup('cpu', 'cpu.shares'), '256', 'CPU request: 256 shares');
+
+  // ---- an ephemeral container (kubectl debug --target=app) starts in the running pod and sees app's processes ----
+  const debugged = { ...limits, metadata: { ...limits.metadata, resourceVersion: '2' }, spec: { ...limits.spec, ephemeralContainers: [{ name: 'debugger', ...sh('exec sleep 3600'), targetContainerName: 'app' }] } } as Pod;
+  manager.podUpdated(debugged);
+  const dbg = await kn.waitStatus(debugged, 'the debugger running', (s) => s.ephemeralContainerStatuses?.[0]?.state.running !== undefined);
+  t.same(dbg.containerStatuses!.map((c) => c.name), ['app'], 'reported apart from the app');
+  t.equal(dbg.ephemeralContainerStatuses![0].ready, false);
+  t.match((await kn.exec(debugged, ['ps', '-o', 'args'], 'debugger')).stdout, /sleep 3600[\s\S]*sleep 3600/, "the target's sleep and its own, in one process namespace");
 
   const oom = await kn.waitStatus(hog, 'OOMKilled', (s) => s.containerStatuses?.[0].lastState.terminated?.reason === 'OOMKilled' || s.containerStatuses?.[0].state.terminated?.reason === 'OOMKilled');
   const killed = oom.containerStatuses![0].lastState.terminated ?? oom.containerStatuses![0].state.terminated!;

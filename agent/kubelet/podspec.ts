@@ -71,20 +71,26 @@ export const podSecurityContext = (pod: Pod): PodSecurityContext => (pod.spec.se
 
 export const initContainersOf = (pod: Pod): KubeletContainer[] => (pod.spec.initContainers ?? []) as KubeletContainer[];
 
+/** Debugging containers `kubectl debug` adds to a running pod: started once in its sandbox, never restarted. */
+export const ephemeralContainersOf = (pod: Pod): KubeletContainer[] => ((pod.spec as { ephemeralContainers?: KubeletContainer[] }).ephemeralContainers ?? []);
+
 /** A sidecar: an init container that keeps running (restartPolicy Always). */
 export const isRestartableInitContainer = (c: KubeletContainer): boolean => c.restartPolicy === 'Always';
 
-/** The spec of a container by name, init containers included, and which kind it is. */
-export function containerSpec(pod: Pod, name: string): { spec: KubeletContainer; init: boolean } | undefined {
+/** The spec of a container by name, init and ephemeral containers included, and which kind it is. */
+export function containerSpec(pod: Pod, name: string): { spec: KubeletContainer; init: boolean; ephemeral?: boolean } | undefined {
   const regular = pod.spec.containers.find((c) => c.name === name);
   if (regular) return { spec: regular as KubeletContainer, init: false };
   const init = initContainersOf(pod).find((c) => c.name === name);
-  return init && { spec: init, init: true };
+  if (init) return { spec: init, init: true };
+  const ephemeral = ephemeralContainersOf(pod).find((c) => c.name === name);
+  return ephemeral && { spec: ephemeral, init: false, ephemeral: true };
 }
 
-/** `spec.containers{name}` or `spec.initContainers{name}`: the field path events name a container by. */
+/** `spec.containers{name}`, `spec.initContainers{name}` or `spec.ephemeralContainers{name}`: how events name a container. */
 export function containerFieldPath(pod: Pod, name: string): string {
-  return containerSpec(pod, name)?.init ? `spec.initContainers{${name}}` : `spec.containers{${name}}`;
+  const found = containerSpec(pod, name);
+  return found?.init ? `spec.initContainers{${name}}` : found?.ephemeral ? `spec.ephemeralContainers{${name}}` : `spec.containers{${name}}`;
 }
 
 /** kubelet's format.Pod: how messages name a pod. */

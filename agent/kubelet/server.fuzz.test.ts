@@ -20,6 +20,13 @@ const runtime: KubeletServerRuntime = {
   exec: async () => {
     throw new Error('no containers here');
   },
+  attach: async () => {
+    throw new Error('no containers here');
+  },
+  listPodSandbox: async () => ({ items: [] }),
+  portForward: async () => {
+    throw new Error('no sandboxes here');
+  },
 };
 
 let port = 0;

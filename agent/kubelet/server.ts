@@ -1,6 +1,8 @@
-// The kubelet's HTTPS API on :10250, the one the API server calls for `kubectl logs` and `kubectl exec`:
+// The kubelet's HTTPS API on :10250, the one the API server calls for `kubectl logs|exec|attach|port-forward`:
 //   GET /containerLogs/{namespace}/{pod}/{container}   container logs from the CRI log files (follow, tail, …)
 //   GET /exec/{namespace}/{pod}[/{uid}]/{container}    WebSocket upgrade → CRI Exec (see exec.ts)
+//   GET /attach/{namespace}/{pod}[/{uid}]/{container}  WebSocket upgrade → CRI Attach (see exec.ts)
+//   GET /portForward/{namespace}/{pod}[/{uid}]         SPDY or WebSocket upgrade → CRI PortForward (portforward.ts)
 //   GET /stats/summary, /metrics, /metrics/resource, /metrics/cadvisor   node and pod stats (see stats/)
 //   GET /healthz
 // Callers authenticate and are authorized as auth.ts says (certificates or reviewed tokens, SubjectAccessReview).
@@ -18,13 +20,14 @@ import type { Container as CriContainer, CriClient } from './cri/client.js';
 import { KubeletAuth, type Reviewer } from './auth.js';
 import { parseExecOptions, rejectUpgrade, serveExec } from './exec.js';
 import { parseLogOptions, readContainerLog } from './logs.js';
+import { portForwardSandbox, servePortForward } from './portforward.js';
 import { kubeletPort } from './node.js';
 import { STATS_PATHS, type KubeletStats } from './stats/index.js';
 import { Label } from './runtime.js';
 
 const log = logger('kubelet.server');
 
-export type KubeletServerRuntime = Pick<CriClient, 'listContainers' | 'containerStatus' | 'exec'>;
+export type KubeletServerRuntime = Pick<CriClient, 'listContainers' | 'containerStatus' | 'exec' | 'attach' | 'listPodSandbox' | 'portForward'>;
 
 export interface KubeletServerOptions {
   nodeName: string;
@@ -145,7 +148,7 @@ async function execTarget(runtime: KubeletServerRuntime, ns: string, pod: string
 }
 
 interface Route {
-  kind: 'logs' | 'exec' | 'healthz';
+  kind: 'logs' | 'exec' | 'attach' | 'portForward' | 'healthz';
   ns?: string;
   pod?: string;
   uid?: string;
@@ -171,8 +174,11 @@ function route(pathname: string): Route | undefined {
   });
   if (segs.length === 1 && segs[0] === 'healthz') return { kind: 'healthz' };
   if (segs[0] === 'containerLogs' && segs.length === 4) return { kind: 'logs', ns: segs[1], pod: segs[2], container: segs[3] };
-  if (segs[0] === 'exec' && segs.length === 4) return { kind: 'exec', ns: segs[1], pod: segs[2], container: segs[3] };
-  if (segs[0] === 'exec' && segs.length === 5) return { kind: 'exec', ns: segs[1], pod: segs[2], uid: segs[3], container: segs[4] };
+  for (const kind of ['exec', 'attach'] as const) {
+    if (segs[0] === kind && segs.length === 4) return { kind, ns: segs[1], pod: segs[2], container: segs[3] };
+    if (segs[0] === kind && segs.length === 5) return { kind, ns: segs[1], pod: segs[2], uid: segs[3], container: segs[4] };
+  }
+  if (segs[0] === 'portForward' && (segs.length === 3 || segs.length === 4)) return { kind: 'portForward', ns: segs[1], pod: segs[2], uid: segs[3] };
   return undefined;
 }
 
@@ -202,9 +208,12 @@ export async function startKubeletServer(opts: KubeletServerOptions): Promise<Ku
       if (!r || r.kind === 'healthz') throw notFoundPath();
       if (req.method !== 'GET' && req.method !== 'POST') throw new StatusError(405, 'MethodNotAllowed', 'the server does not allow this method on the requested resource');
       if (r.kind === 'logs') return serveLogs(runtime, r.ns!, r.pod!, r.container!, url.searchParams, req, res);
-      // exec without an upgrade: validate as for a real one so the error the client sees is the useful one.
-      parseExecOptions(url.searchParams);
-      await execTarget(runtime, r.ns!, r.pod!, r.container!, r.uid);
+      // A stream without an upgrade: validate as for a real one so the error the client sees is the useful one.
+      if (r.kind === 'portForward') await portForwardSandbox(runtime, r.ns!, r.pod!, r.uid);
+      else {
+        parseExecOptions(url.searchParams, r.kind === 'attach');
+        await execTarget(runtime, r.ns!, r.pod!, r.container!, r.uid);
+      }
       throw badRequest('Upgrade request required');
     })().catch((e) => {
       const err = e instanceof StatusError ? e : new StatusError(500, 'InternalError', (e as Error).message);
@@ -223,13 +232,14 @@ export async function startKubeletServer(opts: KubeletServerOptions): Promise<Ku
       const url = requestURL(req);
       await admit(req, url);
       const r = route(url.pathname);
-      if (r?.kind !== 'exec') throw notFoundPath();
-      const execOpts = parseExecOptions(url.searchParams);
+      if (r?.kind === 'portForward') return servePortForward(req, socket, head, runtime, await portForwardSandbox(runtime, r.ns!, r.pod!, r.uid), url.searchParams);
+      if (r?.kind !== 'exec' && r?.kind !== 'attach') throw notFoundPath();
+      const execOpts = parseExecOptions(url.searchParams, r.kind === 'attach');
       const id = await execTarget(runtime, r.ns!, r.pod!, r.container!, r.uid);
       await serveExec(req, socket, head, runtime, id, execOpts);
     })().catch((e) => {
       const err = e instanceof StatusError ? e : new StatusError(500, 'InternalError', (e as Error).message);
-      if (!(e instanceof StatusError)) log.warn({ err: (e as Error).message, url: req.url }, 'kubelet exec failed');
+      if (!(e instanceof StatusError)) log.warn({ err: (e as Error).message, url: req.url }, 'kubelet stream failed');
       rejectUpgrade(socket, err);
     });
   });

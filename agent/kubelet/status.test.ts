@@ -242,3 +242,14 @@ t.test('sidecars: ready like app containers and counted in ContainersReady; star
   const s = computePodStatus(slow, runtimeState([sandbox()], [instance(slow, 'app')]), ctx({ started: () => false }));
   t.same([s.containerStatuses![0].started, s.containerStatuses![0].ready], [false, false], 'not started: not ready');
 });
+
+t.test('ephemeral containers are reported apart, never ready, and do not change the phase', async (t) => {
+  const pod = makePod();
+  (pod.spec as { ephemeralContainers?: unknown[] }).ephemeralContainers = [{ name: 'debugger', image: 'busybox:1.35' }];
+  const s = computePodStatus(pod, runtimeState([sandbox()], [instance(pod, 'app'), instance(pod, 'debugger', { state: 'CONTAINER_EXITED', exitCode: 0 })]), ctx());
+  t.equal(s.phase, 'Running');
+  t.same(s.containerStatuses!.map((c) => c.name), ['app']);
+  t.same(s.ephemeralContainerStatuses!.map((c) => [c.name, c.ready, c.state.terminated?.exitCode]), [['debugger', false, 0]]);
+  t.equal(cond(s, 'Ready').status, 'True');
+  t.equal(computePodStatus(makePod(), runtimeState([], []), ctx()).ephemeralContainerStatuses, undefined, 'absent without ephemeral containers');
+});

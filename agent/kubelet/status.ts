@@ -7,7 +7,7 @@ import { isNotFound } from '../../api/errors.js';
 import { Resources } from '../../api/resources.js';
 import type { Condition, ContainerState, ContainerStatus, Pod, PodStatus } from '../../api/types.js';
 import { isPodTerminalPhase, restartPolicyOf, shouldContainerBeRestarted } from './actions.js';
-import { initContainersOf, isRestartableInitContainer, type KubeletContainer } from './podspec.js';
+import { ephemeralContainersOf, initContainersOf, isRestartableInitContainer, type KubeletContainer } from './podspec.js';
 import type { ContainerInfo, PodRuntimeState } from './podstate.js';
 import { formatTime } from '../../api/time.js';
 
@@ -261,6 +261,9 @@ export function computePodStatus(pod: Pod, state: PodRuntimeState, ctx: StatusCo
     containerStatuses,
   };
   if (initContainerStatuses) status.initContainerStatuses = initContainerStatuses;
+  // Ephemeral containers are reported apart and never count toward the pod's phase or readiness.
+  const ephemeral = ephemeralContainersOf(pod);
+  if (ephemeral.length) status.ephemeralContainerStatuses = containerStatusesOf(pod, ephemeral, state, ctx, false).map((s) => ({ ...s, ready: false }));
   const ips = pod.spec.hostNetwork ? [ctx.nodeIP] : sandbox?.state === 'SANDBOX_READY' ? sandbox.ips ?? [] : [];
   if (ips.length > 0) {
     status.podIP = ips[0];

@@ -13,7 +13,7 @@ import type { PodEvents } from './events.js';
 import { runLifecycleHandler, runPreStopHook } from './lifecycle.js';
 import { containerFieldPath, containerSpec, type KubeletContainer } from './podspec.js';
 import { readPodRuntimeState, type PodRuntimeState } from './podstate.js';
-import type { CriContainerStatus, CriImage, PodSandboxConfig, RuntimeService } from './runtime.js';
+import { Label, type CriContainerStatus, type CriImage, type PodSandboxConfig, type RuntimeService } from './runtime.js';
 import { verifyRunAsNonRoot, type ImageUser } from './securitycontext.js';
 import { isStaticPod } from './staticpods/source.js';
 import { runtimeNetworkNotReady } from './node.js';
@@ -195,6 +195,13 @@ export class PodSyncer {
     return { envs: env, mounts };
   }
 
+  /** The runtime ID of the pod's running container of that name; an ephemeral container's target must be running. */
+  private async runningContainerId(pod: Pod, name: string): Promise<string> {
+    const { containers } = await this.deps.runtime.listContainers({ filter: { state: { state: 'CONTAINER_RUNNING' }, label_selector: { [Label.podUID]: pod.metadata.uid!, [Label.containerName]: name } } });
+    if (!containers.length) throw new Error(`target container "${name}" is not running`);
+    return containers[0].id;
+  }
+
   /** Starts one container; returns when a retry is due (image or config back-off). Records failures. */
   private async startContainer(pod: Pod, name: string, restartCount: number, sandboxId: string, sbConfig: PodSandboxConfig, podIP: string, podIPs: string[]): Promise<number | undefined> {
     const rt = this.deps.runtime;
@@ -252,6 +259,9 @@ export class PodSyncer {
     let containerId: string;
     try {
       const config = containerConfig(pod, spec, restartCount, imageRef, podIP, this.deps.spec, run, imageUser);
+      const target = (spec as { targetContainerName?: string }).targetContainerName;
+      // A debugging container aimed at another (kubectl debug --target) joins that container's process namespace.
+      if (target && config.linux?.security_context?.namespace_options) config.linux.security_context.namespace_options = { ...config.linux.security_context.namespace_options, pid: 'TARGET', target_id: await this.runningContainerId(pod, target) };
       containerId = (await rt.createContainer({ pod_sandbox_id: sandboxId, config, sandbox_config: sbConfig })).container_id;
     } catch (e) {
       fail('CreateContainerError', errorMessage(e));

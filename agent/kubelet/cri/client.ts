@@ -201,6 +201,7 @@ export interface ContainerStatusResponse { status: ContainerStatus | null; info:
 export interface ExecSyncRequest { container_id: string; cmd: string[]; /** Seconds; 0 means none. */ timeout?: number }
 export interface ExecSyncResponse { stdout: Buffer; stderr: Buffer; exit_code: number }
 export interface ExecRequest { container_id: string; cmd: string[]; tty?: boolean; stdin?: boolean; stdout?: boolean; stderr?: boolean }
+export interface AttachRequest { container_id: string; tty?: boolean; stdin?: boolean; stdout?: boolean; stderr?: boolean }
 export interface ImageStatusResponse { image: Image | null; info: Record<string, string> }
 export interface PullImageRequest { image: ImageSpec; sandbox_config?: PodSandboxConfig }
 
@@ -394,6 +395,16 @@ export class CriClient {
   /** Prepares a streaming exec session; the returned URL (on the runtime's stream server) serves it once. */
   exec(req: ExecRequest, o?: CallOptions): Promise<{ url: string }> {
     return this.call(this.runtime, 'Exec', req, o);
+  }
+
+  /** Prepares a streaming attach to the container's own stdio; the returned URL serves it once. */
+  attach(req: AttachRequest, o?: CallOptions): Promise<{ url: string }> {
+    return this.call(this.runtime, 'Attach', req, o);
+  }
+
+  /** Prepares port forwarding into the sandbox's network namespace; the returned URL speaks portforward.k8s.io. */
+  portForward(req: { pod_sandbox_id: string; port?: number[] }, o?: CallOptions): Promise<{ url: string }> {
+    return this.call(this.runtime, 'PortForward', req, o);
   }
 
   containerStats(req: { container_id: string }, o?: CallOptions): Promise<{ stats: ContainerStats | null }> {

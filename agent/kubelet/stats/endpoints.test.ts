@@ -49,7 +49,7 @@ t.before(async () => {
   stats = startStats({ nodeName: 'n1', dataDir: dir, cgroupParent: '/kubepods', runtime, intervalMs: 3_600_000, readCgroup, now: () => clock });
   await stats.provider.housekeep();
   await stats.provider.housekeep();
-  const server = await startKubeletServer({ nodeName: 'n1', nodeIP: '127.0.0.1', dataDir: dir, clientCA: ca.certPem, runtime: { listContainers: runtime.listContainers, containerStatus: runtime.containerStatus as never, exec: async () => ({ url: '' }) }, bindAddress: '127.0.0.1', port: 0, stats });
+  const server = await startKubeletServer({ nodeName: 'n1', nodeIP: '127.0.0.1', dataDir: dir, clientCA: ca.certPem, runtime: { listContainers: runtime.listContainers, containerStatus: runtime.containerStatus as never, exec: async () => ({ url: '' }), attach: async () => ({ url: '' }), listPodSandbox: async () => ({ items: [] }), portForward: async () => ({ url: '' }) }, bindAddress: '127.0.0.1', port: 0, stats });
   port = server.port;
   t.teardown(async () => {
     stats.close();

@@ -1,7 +1,7 @@
 import t from 'tap';
 import zlib from 'node:zlib';
 import { controlFrame, dataFrame, FLAG_FIN, FrameType, headerBlock, SpdyFrameParser, StoredZlibWriter } from './spdy.js';
-import { acceptKey, encodeFrame, FrameParser, Opcode } from './websocket.js';
+import { acceptKey, encodeFrame, FrameParser, Opcode } from '../../../api/websocket.js';
 
 t.test('WebSocket accept key (RFC 6455 section 1.3 example)', async (t) => {
   t.equal(acceptKey('dGhlIHNhbXBsZSBub25jZQ=='), 's3pPLMBiTxaQ9kYGzzhZRbK+xOo=');

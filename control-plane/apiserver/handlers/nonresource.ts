@@ -1,11 +1,13 @@
 // Requests for no API resource (kube: k8s.io/apiserver/pkg/server/healthz, routes/version.go, routes/openapi.go and
-// endpoints/discovery): health checks, the version, the OpenAPI v3 documents and discovery. All are read-only.
+// endpoints/discovery): health checks, the version, the OpenAPI v2 and v3 documents and discovery. All are read-only.
 import { StatusError } from '../../../api/errors.js';
 import { mergeAggregated, mergeGroupList, remoteByGroup, remoteGroup, type RemoteGroupVersion } from '../aggregator/discovery.js';
 import { AGGREGATED_DISCOVERY, aggregatedDiscovery, discoveryFor, openapiDocument, openapiIndex, wantsAggregated } from '../discovery.js';
 import type { Handler } from '../filters/chain.js';
 import { sendJSON } from '../http.js';
+import { kinds as builtin } from '../registry/kinds.js';
 import { methodNotAllowed } from '../registry/rest.js';
+import { swagger } from '../openapi/index.js';
 import type { ServedKinds } from '../registry/served.js';
 
 /** Named checks: each resolves when healthy and rejects with the reason when not. */
@@ -37,33 +39,11 @@ const version = {
   platform: `linux/${process.arch === 'x64' ? 'amd64' : process.arch}`,
 };
 
-/** A length-delimited protobuf field (wire type 2) holding `bytes`. */
-function protoField(n: number, bytes: Buffer): Buffer {
-  const len: number[] = [];
-  for (let v = bytes.length; ; v >>>= 7) {
-    if (v < 0x80) {
-      len.push(v);
-      break;
-    }
-    len.push((v & 0x7f) | 0x80);
-  }
-  return Buffer.concat([Buffer.from([(n << 3) | 2, ...len]), bytes]);
-}
-
 /**
- * /openapi/v2, as small as a valid document gets: the swagger version and the info, no paths nor definitions.
- * kubectl reads it only for kinds whose v3 document has no PATCH operation (the review kinds) to learn whether the
- * server validates fields itself; finding nothing there, it creates them without client-side validation. It asks for
- * gnostic's protobuf encoding (Document: swagger = 1, info = 2; Info: title = 1, version = 2).
+ * gnostic's protobuf encoding of /openapi/v2. client-go asks for it by its old name (`…spec.v2@v1.0+protobuf`), which
+ * Go's mime parser refuses in a Content-Type, so kube-openapi answers with the name spelt with a dot.
  */
-function openapiV2(accept: string | undefined): { body: Buffer | string; contentType: string } {
-  const title = 'Kubernetes';
-  if (accept?.includes('protobuf')) {
-    const info = Buffer.concat([protoField(1, Buffer.from(title)), protoField(2, Buffer.from(version.gitVersion))]);
-    return { body: Buffer.concat([protoField(1, Buffer.from('2.0')), protoField(2, info)]), contentType: 'application/com.github.proto-openapi.spec.v2.v1.0+protobuf' };
-  }
-  return { body: JSON.stringify({ swagger: '2.0', info: { title, version: version.gitVersion }, paths: {} }), contentType: 'application/json' };
-}
+const OPENAPI_V2_PROTOBUF = 'application/com.github.proto-openapi.spec.v2.v1.0+protobuf';
 
 /** The path without trailing slashes. */
 const clean = (path: string) => path.replace(/\/+$/, '') || '/';
@@ -134,8 +114,12 @@ export function nonResourceHandler(opts: NonResourceOptions): Handler {
     if (readOnly && req.method !== 'GET' && req.method !== 'HEAD') throw methodNotAllowed();
     if (p === '/version') return sendJSON(res, 200, version);
     if (p === '/openapi/v2') {
-      const { body, contentType } = openapiV2(req.headers.accept);
-      res.writeHead(200, { 'content-type': contentType }).end(body);
+      // kube-openapi's handler: protobuf when asked for, else JSON; an ETag of the content, 304 when it matches.
+      const doc = swagger(kinds ?? builtin);
+      const headers = { etag: doc.etag, vary: 'Accept', 'cache-control': 'no-cache, private' };
+      if (req.headers['if-none-match'] === doc.etag) return void res.writeHead(304, headers).end();
+      const pb = req.headers.accept?.includes('protobuf');
+      res.writeHead(200, { ...headers, 'content-type': pb ? OPENAPI_V2_PROTOBUF : 'application/json' }).end(req.method === 'HEAD' ? undefined : pb ? doc.protobuf : doc.json);
       return;
     }
     if (p === '/openapi/v3') return sendJSON(res, 200, openapiIndex(kinds));

@@ -1,5 +1,6 @@
-// The protobuf wire format, read side only: varints, fixed 32/64-bit words and length-delimited runs. Every read is
-// bounds-checked and throws WireError, which the decoder turns into a 400 naming the field it was reading.
+// The protobuf wire format: varints, fixed 32/64-bit words and length-delimited runs. Every read is bounds-checked and
+// throws WireError, which the decoder turns into a 400 naming the field it was reading; the write side builds the
+// fields of a message (the OpenAPI v2 document's protobuf encoding).
 
 export const enum WireType {
   Varint = 0,
@@ -111,4 +112,75 @@ export function toInt32(v: bigint): number {
 /** Go's int64 from a varint. JSON numbers beyond 2^53 lose precision, as in any JavaScript client. */
 export function toInt64(v: bigint): number {
   return Number(BigInt.asIntN(64, v));
+}
+
+/** One varint's bytes (unsigned; negative int64s as their 64-bit two's complement). */
+function varintBytes(v: number | bigint): number[] {
+  let n = BigInt.asUintN(64, BigInt(v));
+  const out: number[] = [];
+  do {
+    let b = Number(n & 0x7fn);
+    n >>= 7n;
+    if (n) b |= 0x80;
+    out.push(b);
+  } while (n);
+  return out;
+}
+
+/** Fields of one message, written in call order; proto3 zero values are left out, as Go's marshaller does. */
+export class Writer {
+  private readonly parts: Buffer[] = [];
+
+  private key(field: number, wireType: WireType): void {
+    this.parts.push(Buffer.from(varintBytes(field * 8 + wireType)));
+  }
+
+  bytes(field: number, b: Uint8Array): this {
+    this.key(field, WireType.Bytes);
+    this.parts.push(Buffer.from(varintBytes(b.length)), Buffer.from(b));
+    return this;
+  }
+
+  string(field: number, s: string | undefined): this {
+    return s ? this.bytes(field, Buffer.from(s, 'utf8')) : this;
+  }
+
+  strings(field: number, values: readonly string[] | undefined): this {
+    // Repeated strings are written even when empty: an empty element is still an element.
+    for (const s of values ?? []) this.bytes(field, Buffer.from(s, 'utf8'));
+    return this;
+  }
+
+  /** A bool; `keepFalse` for a member of a oneof, where false is a value rather than an absence. */
+  bool(field: number, v: boolean | undefined, keepFalse = false): this {
+    if (!v && !keepFalse) return this;
+    this.key(field, WireType.Varint);
+    this.parts.push(Buffer.from([v ? 1 : 0]));
+    return this;
+  }
+
+  int64(field: number, v: number | undefined): this {
+    if (!v) return this;
+    this.key(field, WireType.Varint);
+    this.parts.push(Buffer.from(varintBytes(Math.trunc(v))));
+    return this;
+  }
+
+  double(field: number, v: number | undefined): this {
+    if (!v) return this;
+    this.key(field, WireType.Fixed64);
+    const b = Buffer.alloc(8);
+    b.writeDoubleLE(v);
+    this.parts.push(b);
+    return this;
+  }
+
+  /** An embedded message, written even when empty (presence matters for messages). */
+  message(field: number, m: Writer | undefined): this {
+    return m ? this.bytes(field, m.finish()) : this;
+  }
+
+  finish(): Buffer {
+    return Buffer.concat(this.parts);
+  }
 }

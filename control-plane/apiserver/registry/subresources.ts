@@ -4,8 +4,9 @@ import { scale } from './apps/scale.js';
 import { csrApproval } from './certificates/approval.js';
 import { namespaceFinalize } from './core/namespace-finalize.js';
 import { podBinding } from './core/pod-binding.js';
+import { podEphemeralContainers } from './core/pod-ephemeral.js';
 import { podEviction } from './core/pod-eviction.js';
-import { podExec, podLog } from './core/pod-kubelet.js';
+import { podAttach, podExec, podLog, podPortForward } from './core/pod-kubelet.js';
 import { proxy } from './core/proxy.js';
 import { serviceAccountToken } from './core/serviceaccount-token.js';
 import type { Subresource } from './rest.js';
@@ -15,6 +16,9 @@ export const subresources: Readonly<Record<string, Subresource>> = {
   eviction: podEviction,
   log: podLog,
   exec: podExec,
+  attach: podAttach,
+  portforward: podPortForward,
+  ephemeralcontainers: podEphemeralContainers,
   proxy,
   scale,
   finalize: namespaceFinalize,

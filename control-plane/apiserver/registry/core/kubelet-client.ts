@@ -39,7 +39,7 @@ export function kubeletConfig(cfg: KubeletClientConfig | undefined): KubeletClie
   return cfg;
 }
 
-export function kubeletRequest(cfg: KubeletClientConfig, t: KubeletAddress, path: string, method: string, headers: Record<string, string> = {}) {
+export function kubeletRequest(cfg: KubeletClientConfig, t: KubeletAddress, path: string, method: string, headers: Record<string, string> | string[] = {}) {
   return https.request({ host: t.host, port: t.port, path, method, headers, cert: cfg.certPem, key: cfg.keyPem, ca: cfg.caPem, agent: false, timeout: cfg.connectTimeoutMs ?? 30_000 });
 }
 

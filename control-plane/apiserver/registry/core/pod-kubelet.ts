@@ -1,15 +1,17 @@
-// pods/log and pods/exec (kube: pkg/registry/core/pod/rest/log.go and subresources.go): the API server finds the
-// pod's node and relays to that node's kubelet on :10250. Logs stream through (so `kubectl logs -f` follows); exec is
-// an upgraded connection — the client's WebSocket handshake goes on to the kubelet, and once it answers 101 the two
-// sockets are piped together.
+// pods/log, pods/exec, pods/attach and pods/portforward (kube: pkg/registry/core/pod/rest/log.go and subresources.go):
+// the API server finds the pod's node and relays to that node's kubelet on :10250. Logs stream through (so `kubectl
+// logs -f` follows); the others are upgraded connections — the client's handshake goes on to the kubelet, and once it
+// answers 101 the two sockets are piped together (or, for a port-forward tunnelled over WebSocket, bridged).
 import type { EventEmitter } from 'node:events';
 import type { ClientRequest, IncomingMessage, ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { badRequest } from '../../../../api/errors.js';
+import { joinUpgraded, upgradeHeaders } from '../../../../api/upgrade.js';
+import { handshakeResponse, isWebSocketRequest, offeredProtocols, WebSocketConnection } from '../../../../api/websocket.js';
 import { logger } from '../../../../api/log.js';
 import type { Pod } from '../../../../api/types.js';
 import { methodNotAllowed, type Subresource, type SubresourceRequest } from '../rest.js';
-import { kubeletAddress, kubeletConfig, kubeletError, kubeletRequest } from './kubelet-client.js';
+import { kubeletAddress, kubeletConfig, kubeletError, kubeletRequest, type KubeletAddress } from './kubelet-client.js';
 
 const log = logger('apiserver.podproxy');
 
@@ -120,62 +122,15 @@ export function relayed(
   });
 }
 
-/** Headers of the client's upgrade request that the kubelet needs to answer it. */
-const UPGRADE_HEADERS = ['connection', 'upgrade', 'sec-websocket-key', 'sec-websocket-version', 'sec-websocket-protocol', 'sec-websocket-extensions', 'x-stream-protocol-version'];
-
-function upgradeHeaders(req: IncomingMessage): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const h of UPGRADE_HEADERS) {
-    const v = req.headers[h];
-    if (v !== undefined) out[h] = Array.isArray(v) ? v.join(', ') : v;
-  }
-  // Extensions (permessage-deflate) are between the client and the kubelet's WebSocket, which speaks none.
-  delete out['sec-websocket-extensions'];
-  return out;
-}
-
-/** The 101 head as the upstream sent it, for the client. */
-function switchingHead(up: IncomingMessage): string {
-  const lines = [`HTTP/1.1 101 ${up.statusMessage || 'Switching Protocols'}`];
-  for (let i = 0; i < up.rawHeaders.length; i += 2) lines.push(`${up.rawHeaders[i]}: ${up.rawHeaders[i + 1]}`);
-  return lines.join('\r\n') + '\r\n\r\n';
-}
-
-/** The client's connection joined to an upstream's that answered 101: its head passed on, then both piped together. */
-function joinUpgraded(client: Duplex, up: IncomingMessage, socket: Duplex, head: Buffer): void {
-  client.write(switchingHead(up));
-  if (head.length) client.write(head);
-  pipeSockets(client, socket);
-}
-
-function pipeSockets(a: Duplex, b: Duplex): void {
-  const done = () => {
-    a.destroy();
-    b.destroy();
-  };
-  a.on('error', done);
-  b.on('error', done);
-  a.on('close', done);
-  b.on('close', done);
-  a.pipe(b);
-  b.pipe(a);
-}
-
-async function serveExec(r: SubresourceRequest): Promise<void> {
-  const { store, def, namespace, name, method, query: q, req, res } = r;
-  if (method !== 'GET' && method !== 'POST') throw methodNotAllowed();
-  const pod = (await store.get(def, namespace, name)) as Pod;
-  const container = resolveContainer(pod, q.get('container'));
-  if (!pod.spec.nodeName) throw badRequest(`pod ${pod.metadata.name} does not have a host assigned`);
-  const cs = containerStatus(pod, container);
-  if (cs?.state?.waiting) throw badRequest(waitingMessage(pod, container, cs.state.waiting.reason));
-  if (!(req as IncomingMessage & { upgrade?: boolean }).upgrade) throw badRequest('Upgrade request required');
-  const cfg = kubeletConfig(r.kubelet);
-  const addr = await kubeletAddress(store, pod.spec.nodeName);
-  const path = `/exec/${enc(namespace!)}/${enc(name)}/${enc(pod.metadata.uid ?? '')}/${enc(container)}${query(q, ['container', 'pretty'])}`;
+/**
+ * Joins the client's upgrade to the kubelet's: `open(upgraded)` sends the request on; its 101 is `upgraded`'s to
+ * handle, a refusal (a Status from the kubelet) is passed on as it is.
+ */
+function relayUpgrade(r: SubresourceRequest, addr: KubeletAddress, path: string, headers: string[], upgraded: (up: IncomingMessage, kubeletSocket: Duplex, head: Buffer) => void): Promise<void> {
+  const { req, res } = r;
   const client = req.socket as Duplex;
-  await new Promise<void>((resolve, reject) => {
-    const upstream = kubeletRequest(cfg, addr, path, 'GET', upgradeHeaders(req));
+  return new Promise<void>((resolve, reject) => {
+    const upstream = kubeletRequest(kubeletConfig(r.kubelet), addr, path, 'GET', headers);
     const gone = () => upstream.destroy();
     client.once('close', gone);
     upstream.on('timeout', () => upstream.destroy(new Error('timeout awaiting response headers')));
@@ -183,12 +138,10 @@ async function serveExec(r: SubresourceRequest): Promise<void> {
       client.off('close', gone);
       upstream.setTimeout(0);
       kubeletSocket.setTimeout(0);
-      joinUpgraded(client, up, kubeletSocket, head);
-      log.debug({ pod: `${namespace}/${name}`, container, node: pod.spec.nodeName }, 'exec stream relayed');
+      upgraded(up, kubeletSocket, head);
       resolve();
     });
     upstream.on('response', (up) => {
-      // The kubelet refused (a Status error): pass it on as it is.
       relayResponse(up, res);
       up.on('end', resolve);
       up.on('close', resolve);
@@ -201,5 +154,63 @@ async function serveExec(r: SubresourceRequest): Promise<void> {
   });
 }
 
+const isUpgrade = (req: IncomingMessage) => (req as IncomingMessage & { upgrade?: boolean }).upgrade === true;
+
+/** pods/exec and pods/attach: the client's WebSocket goes on to the kubelet's /exec or /attach. */
+function streamTo(kind: 'exec' | 'attach') {
+  return async (r: SubresourceRequest): Promise<void> => {
+    const { store, def, namespace, name, method, query: q, req } = r;
+    if (method !== 'GET' && method !== 'POST') throw methodNotAllowed();
+    const pod = (await store.get(def, namespace, name)) as Pod;
+    const container = resolveContainer(pod, q.get('container'));
+    if (!pod.spec.nodeName) throw badRequest(`pod ${pod.metadata.name} does not have a host assigned`);
+    const cs = containerStatus(pod, container);
+    if (cs?.state?.waiting) throw badRequest(waitingMessage(pod, container, cs.state.waiting.reason));
+    if (!isUpgrade(req)) throw badRequest('Upgrade request required');
+    const addr = await kubeletAddress(store, pod.spec.nodeName);
+    const path = `/${kind}/${enc(namespace!)}/${enc(name)}/${enc(pod.metadata.uid ?? '')}/${enc(container)}${query(q, ['container', 'pretty'])}`;
+    await relayUpgrade(r, addr, path, upgradeHeaders(req), (up, kubeletSocket, head) => {
+      joinUpgraded(req.socket as Duplex, up, kubeletSocket, head);
+      log.debug({ pod: `${namespace}/${name}`, container, node: pod.spec.nodeName }, `${kind} stream relayed`);
+    });
+  };
+}
+
+/**
+ * kubectl's WebSocket port-forward (client-go's tunnelling dialer): SPDY frames carried in the binary messages of a
+ * WebSocket whose subprotocol names the SPDY protocol inside. kube-apiserver (streamtunnel.go) answers the WebSocket
+ * itself, upgrades to the kubelet with SPDY, and carries the bytes between the two.
+ */
+export const PORT_FORWARD_TUNNEL_PROTOCOL = 'SPDY/3.1+portforward.k8s.io';
+
+/** pods/portforward: a SPDY (or the kubelet's WebSocket) upgrade relayed to the kubelet's /portForward, or tunnelled. */
+async function servePortForward(r: SubresourceRequest): Promise<void> {
+  const { store, def, namespace, name, method, query: q, req } = r;
+  if (method !== 'GET' && method !== 'POST') throw methodNotAllowed();
+  const pod = (await store.get(def, namespace, name)) as Pod;
+  if (!pod.spec.nodeName) throw badRequest(`pod ${pod.metadata.name} does not have a host assigned`);
+  if (!isUpgrade(req)) throw badRequest('Upgrade request required');
+  const addr = await kubeletAddress(store, pod.spec.nodeName);
+  const path = `/portForward/${enc(namespace!)}/${enc(name)}${query(q, ['pretty'])}`;
+  const client = req.socket as Duplex;
+  if (!(isWebSocketRequest(req) && offeredProtocols(req).includes(PORT_FORWARD_TUNNEL_PROTOCOL))) {
+    return relayUpgrade(r, addr, path, upgradeHeaders(req), (up, kubeletSocket, head) => joinUpgraded(client, up, kubeletSocket, head));
+  }
+  const spdy = ['Connection', 'Upgrade', 'Upgrade', 'SPDY/3.1', 'X-Stream-Protocol-Version', 'portforward.k8s.io'];
+  await relayUpgrade(r, addr, path, spdy, (_up, kubeletSocket, head) => {
+    client.write(handshakeResponse(req, PORT_FORWARD_TUNNEL_PROTOCOL));
+    const ws = new WebSocketConnection(client);
+    ws.on('message', (m: Buffer) => kubeletSocket.write(m));
+    if (head.length) ws.send(head);
+    kubeletSocket.on('data', (d: Buffer) => ws.send(d));
+    kubeletSocket.on('error', () => kubeletSocket.destroy());
+    kubeletSocket.on('close', () => ws.close(1000));
+    ws.on('close', () => kubeletSocket.destroy());
+    log.debug({ pod: `${namespace}/${name}`, node: pod.spec.nodeName }, 'port-forward tunnelled over WebSocket');
+  });
+}
+
 export const podLog: Subresource = { connect: true, serve: serveLog };
-export const podExec: Subresource = { connect: true, serve: serveExec };
+export const podExec: Subresource = { connect: true, serve: streamTo('exec') };
+export const podAttach: Subresource = { connect: true, serve: streamTo('attach') };
+export const podPortForward: Subresource = { connect: true, serve: servePortForward };

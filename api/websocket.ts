@@ -1,6 +1,7 @@
-// The server side of RFC 6455 WebSockets, as much as the Kubernetes streaming protocols need: the opening handshake,
-// binary messages (fragmented or not), ping/pong, and the closing handshake. Client frames arrive masked; server
-// frames leave unmasked.
+// The server side of RFC 6455 WebSockets (kube: k8s.io/apimachinery/pkg/util/httpstream/wsstream), as much as the
+// Kubernetes streaming protocols need (the kubelet's exec and attach, the API server's port-forward tunnel): the
+// opening handshake, binary messages (fragmented or not), ping/pong, and the closing handshake. Client frames arrive
+// masked; server frames leave unmasked.
 import { createHash } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import type { IncomingMessage } from 'node:http';
