@@ -15,7 +15,7 @@ import { reservePorts } from '../test/ports.js';
 import { spawnOwned, stopOwned, type OwnedProcess } from '../test/processes.js';
 import { cliPath, startServer, type TestServer } from '../test/server-fixture.js';
 import { until } from '../test/until.js';
-import { percentile } from './timing.js';
+import { cpuSeconds, percentile } from './timing.js';
 
 const { values } = parseArgs({
   options: {
@@ -29,13 +29,6 @@ const SECONDS = Number(values.seconds);
 const SERVICES = Number(values.services);
 const CLIENTS = Number(values.clients);
 const NS = 'bench-dns';
-
-/** utime + stime of a process, in seconds (/proc/PID/stat fields 14 and 15, in clock ticks of 1/100 s). */
-function cpuSeconds(pid: number): number {
-  const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  return (Number(fields[11]) + Number(fields[12])) / 100;
-}
 
 interface Phase {
   name: string;
