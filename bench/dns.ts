@@ -15,7 +15,8 @@ import { reservePorts } from '../test/ports.js';
 import { spawnOwned, stopOwned, type OwnedProcess } from '../test/processes.js';
 import { cliPath, startServer, type TestServer } from '../test/server-fixture.js';
 import { until } from '../test/until.js';
-import { cpuSeconds, percentile } from './timing.js';
+import { cpuSeconds, percentile, skip } from './timing.js';
+import { commandExists } from './tools.js';
 
 const { values } = parseArgs({
   options: {
@@ -91,6 +92,7 @@ async function startDNSProcess(srv: TestServer, upstreamPort: number, log: strin
 }
 
 async function main(): Promise<void> {
+  for (const tool of ['dnsperf', 'dig']) if (!(await commandExists(tool))) skip(`no ${tool} on PATH (Debian: apt-get install dnsperf bind9-dnsutils)`, values.json);
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'kubets-bench-dns-'));
   const srv = await startServer({ args: ['--disable-controllers'] });
   const upstream = new FakeUpstream();
