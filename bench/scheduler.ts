@@ -54,7 +54,8 @@ async function main(): Promise<void> {
     const client = srv.client;
     await client.create(Resources.namespaces, undefined, { apiVersion: 'v1', kind: 'Namespace', metadata: { name: NS } });
     await ensureServiceAccount(client, NS);
-    const nodesMs = await createAll(client, NODES, (i) => client.create(Resources.nodes, undefined, hollowNode(i)));
+    // As a (hollow) kubelet registers: the Node, then its status (a create keeps no status).
+    const nodesMs = await createAll(client, NODES, async (i) => client.updateStatus(Resources.nodes, { ...hollowNode(i), metadata: (await client.create(Resources.nodes, undefined, hollowNode(i))).metadata }));
     const podsMs = await createAll(client, PODS, (i) => client.create(Resources.pods, NS, benchPod(i)));
     console.error(`set-up: ${NODES} nodes in ${(nodesMs / 1000).toFixed(1)} s, ${PODS} pods in ${(podsMs / 1000).toFixed(1)} s`);
 
