@@ -15,8 +15,8 @@ import { EtcdStore } from '../control-plane/storage/etcd.js';
 import { SqliteStore } from '../control-plane/storage/sqlite.js';
 import { ETCD_BIN, startEtcdCluster } from '../test/etcd-cluster.js';
 import { ensureServiceAccount, startServer } from '../test/server-fixture.js';
-import { fmtMs, percentile, printJson, printTable, round, skip, timedPhase } from './timing.js';
-import { apiLoad, printRows, storeLoad, type LoadOptions, type Row } from './workload.js';
+import { fmtMs, printJson, printTable, round, skip, timedPhase } from './timing.js';
+import { apiLoad, printRows, row, storeLoad, type LoadOptions, type Row } from './workload.js';
 
 const { values } = parseArgs({
   options: {
@@ -30,7 +30,6 @@ const { values } = parseArgs({
 });
 const LOAD: LoadOptions = { concurrency: Number(values.concurrency), phaseMs: Number(values.seconds) * 1000, rates: values.rates.split(',').map(Number) };
 const LIST_PODS = Number(values['list-pods']);
-const LIST_ROUNDS = 50;
 const backends = (values.only ? [values.only] : ['sqlite', 'etcd']) as ('sqlite' | 'etcd')[];
 
 /** A Pod as a Deployment's template makes it, unscheduled (no scheduler runs). */
@@ -55,8 +54,7 @@ async function listPods(target: string, client: ApiClient): Promise<Row> {
     const l = await client.list(Resources.pods, ns);
     if (l.items.length !== LIST_PODS) throw new Error(`listed ${l.items.length} pods, want ${LIST_PODS}`);
   });
-  const lat = r.latencies.slice(0, Math.max(LIST_ROUNDS, r.latencies.length));
-  return { target, op: `list ${LIST_PODS} pods`, ops: lat.length, perSec: (lat.length * 1000) / r.elapsedMs, p50: percentile(lat, 50), p99: percentile(lat, 99) };
+  return row(target, `list ${LIST_PODS} pods`, r);
 }
 
 async function onSqlite(): Promise<Row[]> {
