@@ -15,7 +15,8 @@ import { reservePorts } from '../test/ports.js';
 import { spawnOwned, stopOwned, type OwnedProcess } from '../test/processes.js';
 import { cliPath, startServer, type TestServer } from '../test/server-fixture.js';
 import { until } from '../test/until.js';
-import { percentile } from './timing.js';
+import { cpuSeconds, percentile, skip } from './timing.js';
+import { commandExists } from './tools.js';
 
 const { values } = parseArgs({
   options: {
@@ -29,13 +30,6 @@ const SECONDS = Number(values.seconds);
 const SERVICES = Number(values.services);
 const CLIENTS = Number(values.clients);
 const NS = 'bench-dns';
-
-/** utime + stime of a process, in seconds (/proc/PID/stat fields 14 and 15, in clock ticks of 1/100 s). */
-function cpuSeconds(pid: number): number {
-  const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  return (Number(fields[11]) + Number(fields[12])) / 100;
-}
 
 interface Phase {
   name: string;
@@ -98,6 +92,7 @@ async function startDNSProcess(srv: TestServer, upstreamPort: number, log: strin
 }
 
 async function main(): Promise<void> {
+  for (const tool of ['dnsperf', 'dig']) if (!(await commandExists(tool))) skip(`no ${tool} on PATH (Debian: apt-get install dnsperf bind9-dnsutils)`, values.json);
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'kubets-bench-dns-'));
   const srv = await startServer({ args: ['--disable-controllers'] });
   const upstream = new FakeUpstream();

@@ -18,7 +18,8 @@ import { IptablesProxier } from '../agent/proxy/iptables/proxier.js';
 import { NftablesProxier } from '../agent/proxy/nftables/proxier.js';
 import type { Exec } from '../agent/proxy/types.js';
 import { makeService, makeSlice } from '../test/fixtures/proxy.js';
-import { percentile, printTable } from './timing.js';
+import { percentile, printTable, skip } from './timing.js';
+import { commandExists } from './tools.js';
 
 const { values } = parseArgs({
   options: {
@@ -192,7 +193,8 @@ async function measurePerRule(doc: string): Promise<PerRuleFigures> {
 }
 
 async function main(): Promise<void> {
-  if (process.getuid?.() !== 0) throw new Error('the proxy bench makes network namespaces: run it as root');
+  if (process.getuid?.() !== 0) skip('the proxy bench makes network namespaces: run it as root', values.json);
+  for (const tool of ['ip', 'iptables-restore', 'nft', 'nsenter']) if (!(await commandExists(tool))) skip(`no ${tool} on PATH`, values.json);
   console.log(`proxy bench: ClusterIP Services × ${ENDPOINTS} endpoints, fresh network namespace per run, one-Service change = one endpoint added (median of ${CHANGES}), ${os.cpus().length} CPUs`);
   const figures: SyncFigures[] = [];
   let perRule: PerRuleFigures | undefined;

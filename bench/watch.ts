@@ -8,7 +8,8 @@ import { parseArgs } from 'node:util';
 import { Resources } from '../api/resources.js';
 import type { KubeObject } from '../api/types.js';
 import { startServer, type TestServer } from '../test/server-fixture.js';
-import { percentile, timedPhase } from './timing.js';
+import { percentile } from './timing.js';
+import { apiLoad, printRows } from './workload.js';
 
 const { values } = parseArgs({
   options: {
@@ -101,30 +102,8 @@ async function fanOut(srv: TestServer): Promise<void> {
 }
 
 async function throughput(srv: TestServer): Promise<void> {
-  const client = srv.client;
-  const data = Object.fromEntries(Array.from({ length: 16 }, (_, i) => [`key-${i}`, 'x'.repeat(48)]));
-  const names: string[][] = Array.from({ length: CONCURRENCY }, () => []);
-  const rows: string[] = [];
-  const phase = async (op: string, fn: (w: number, i: number) => Promise<unknown>) => {
-    const { latencies, elapsedMs: elapsed } = await timedPhase(CONCURRENCY, PHASE_MS, fn);
-    rows.push([op.padEnd(8), String(latencies.length).padStart(8), ((latencies.length * 1000) / elapsed).toFixed(0).padStart(10), ms(percentile(latencies, 50)).padStart(9), ms(percentile(latencies, 99)).padStart(9)].join(''));
-  };
-  await phase('create', async (w, i) => {
-    const name = `tp-${w}-${i}`;
-    names[w].push(name);
-    await client.create(Resources.configmaps, NS, { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name, labels: { app: 'bench' } }, data } as KubeObject);
-  });
-  await phase('get', (w, i) => client.get(Resources.configmaps, NS, names[w][i % names[w].length]));
-  await phase('list', () => client.list(Resources.configmaps, NS, { limit: 100 }));
-  await phase('update', async (w, i) => {
-    const name = names[w][i % names[w].length];
-    const cur = await client.get(Resources.configmaps, NS, name);
-    await client.update(Resources.configmaps, { ...cur, data: { ...data, n: String(i) } } as KubeObject);
-  });
-  console.log(`\nAPI throughput over HTTPS, SQLite store, concurrency ${CONCURRENCY}, ${PHASE_MS / 1000} s per op (update = get + put)`);
-  console.log(['op'.padEnd(8), 'ops'.padStart(8), 'ops/s'.padStart(10), 'p50 ms'.padStart(9), 'p99 ms'.padStart(9)].join(''));
-  for (const r of rows) console.log(r);
-  console.log(`(list: first page of 100 of ${names.reduce((a, n) => a + n.length, 0) + ROUNDS} objects)`);
+  console.log(`\nAPI throughput over HTTPS, SQLite store, concurrency ${CONCURRENCY}, ${PHASE_MS / 1000} s per op (update = unconditional PUT)`);
+  printRows(await apiLoad('api (sqlite)', srv.client, `${NS}-tp`, { concurrency: CONCURRENCY, phaseMs: PHASE_MS }));
 }
 
 const srv = await startServer({ args: ['--disable-controllers'] });

@@ -9,6 +9,7 @@ import { logger } from '../../api/log.js';
 import { Resources } from '../../api/resources.js';
 import { BOUND_BY_CONTROLLER_ANNOTATION, objectKey, SELECTED_NODE_ANNOTATION, splitKey, type Node, type PersistentVolume, type PersistentVolumeClaim, type Pod, type StorageClass } from '../../api/types.js';
 import { runWorkers, WorkQueue } from '../../api/workqueue.js';
+import { SchedulerCache } from './cache.js';
 import { filters as nodeFilters, scorers, type NodeInfo } from './plugins.js';
 import { preempt } from './preemption.js';
 import { volumeAssumptions, volumeBindingFilter, volumePreFilter, type VolumeState } from './volumebinding.js';
@@ -19,7 +20,6 @@ const log = logger('scheduler');
 export const SCHEDULER_NAME = 'default-scheduler';
 
 const needsScheduling = (p: Pod) => !p.spec.nodeName && !p.metadata.deletionTimestamp && (p.spec.schedulerName ?? SCHEDULER_NAME) === SCHEDULER_NAME && p.status?.phase !== 'Succeeded' && p.status?.phase !== 'Failed';
-const terminal = (p: Pod) => p.status?.phase === 'Succeeded' || p.status?.phase === 'Failed';
 
 export interface ScheduleResult {
   node?: string;
@@ -27,15 +27,42 @@ export interface ScheduleResult {
   message?: string;
 }
 
-/** The decision alone, pure: which node (if any) and why not. */
-export function schedule(pod: Pod, nodes: NodeInfo[], volumes?: VolumeState): ScheduleResult {
+/**
+ * How many feasible nodes to look for before scoring (kube-scheduler's numFeasibleNodesToFind with the adaptive
+ * percentageOfNodesToScore): every node in small clusters, else 50 % less 1 % per 125 nodes, at least 5 % and at
+ * least 100 nodes.
+ */
+export function feasibleNodesToFind(nodes: number): number {
+  const MIN_NODES = 100;
+  if (nodes < MIN_NODES) return nodes;
+  const percentage = Math.max(5, 50 - Math.floor(nodes / 125));
+  return Math.max(MIN_NODES, Math.floor((nodes * percentage) / 100));
+}
+
+export interface ScheduleOptions {
+  /** Where the search for feasible nodes starts (kube-scheduler moves it on by the nodes each cycle looked at). */
+  startIndex?: number;
+  /** Claims, volumes and classes, for the volume binding plugin (without: pods' volumes are not considered). */
+  volumes?: VolumeState;
+}
+
+/**
+ * The decision alone, pure: which node (if any) and why not. Filters run over the nodes from startIndex until enough
+ * feasible ones are found (feasibleNodesToFind); only those are scored. A pod that fits nowhere has been checked
+ * against every node, so the message accounts for all.
+ */
+export function schedule(pod: Pod, nodes: NodeInfo[], o: ScheduleOptions = {}): ScheduleResult & { evaluated: number } {
   const notHelpful = `preemption: 0/${nodes.length} nodes are available: ${nodes.length} Preemption is not helpful for scheduling.`;
-  const refused = volumes && volumePreFilter(pod, volumes);
-  if (refused) return { message: `0/${nodes.length} nodes are available: ${refused}. ${notHelpful}` };
-  const filters = volumes ? [...nodeFilters, volumeBindingFilter(volumes)] : nodeFilters;
+  const refused = o.volumes && volumePreFilter(pod, o.volumes);
+  if (refused) return { message: `0/${nodes.length} nodes are available: ${refused}. ${notHelpful}`, evaluated: 0 };
+  const filters = o.volumes ? [...nodeFilters, volumeBindingFilter(o.volumes)] : nodeFilters;
   const feasible: NodeInfo[] = [];
   const reasons = new Map<string, number>();
-  for (const n of nodes) {
+  const want = feasibleNodesToFind(nodes.length);
+  const start = nodes.length ? (o.startIndex ?? 0) % nodes.length : 0;
+  let evaluated = 0;
+  for (; evaluated < nodes.length && feasible.length < want; evaluated++) {
+    const n = nodes[(start + evaluated) % nodes.length]!;
     let why: string | undefined;
     for (const f of filters) {
       why = f.filter(pod, n);
@@ -47,8 +74,8 @@ export function schedule(pod: Pod, nodes: NodeInfo[], volumes?: VolumeState): Sc
   if (!feasible.length) {
     // Sorted as formatted ("count reason"), as kube-scheduler's FitError does.
     const parts = [...reasons.entries()].map(([r, c]) => `${c} ${r}`).sort();
-    const msg = `0/${nodes.length} nodes are available${parts.length ? ': ' + parts.join(', ') : ''}. preemption: 0/${nodes.length} nodes are available: ${nodes.length} Preemption is not helpful for scheduling.`;
-    return { message: msg };
+    const msg = `0/${nodes.length} nodes are available${parts.length ? ': ' + parts.join(', ') : ''}. ${notHelpful}`;
+    return { message: msg, evaluated };
   }
   let best: NodeInfo[] = [];
   let bestScore = -Infinity;
@@ -59,7 +86,7 @@ export function schedule(pod: Pod, nodes: NodeInfo[], volumes?: VolumeState): Sc
       bestScore = s;
     } else if (Math.abs(s - bestScore) <= 1e-9) best.push(n);
   }
-  return { node: best[Math.floor(Math.random() * best.length)].node.metadata.name };
+  return { node: best[Math.floor(Math.random() * best.length)].node.metadata.name, evaluated };
 }
 
 export interface SchedulerOptions {
@@ -67,14 +94,19 @@ export interface SchedulerOptions {
   leaderElection?: Omit<LeaderElectionConfig, 'name'>;
   /** Called when leadership is lost; the command exits, as kube-scheduler does. */
   onLeadershipLost?: () => void;
+  /** Told of every pod bound, with its attempt's duration from dequeue to binding written (the bench's latency). */
+  onBound?: (key: string, node: string, attemptMs: number) => void;
 }
+
+/** Bindings written at once (kube-scheduler's binding cycles run apart from the next scheduling cycle). */
+const MAX_BINDINGS_IN_FLIGHT = 32;
 
 export async function startScheduler(client: ApiClient, o: SchedulerOptions = {}): Promise<ElectedComponent> {
   const election = o.leaderElection && { ...o.leaderElection, name: 'kube-scheduler' };
-  return runLeaderElected(client, election, () => runScheduler(client), o.onLeadershipLost ?? (() => undefined));
+  return runLeaderElected(client, election, () => runScheduler(client, o.onBound), o.onLeadershipLost ?? (() => undefined));
 }
 
-async function runScheduler(client: ApiClient): Promise<{ close(): Promise<void> }> {
+async function runScheduler(client: ApiClient, onBound: SchedulerOptions['onBound']): Promise<{ close(): Promise<void> }> {
   const factory = new InformerFactory(client);
   const pods = factory.for<Pod>(Resources.pods);
   const nodes = factory.for<Node>(Resources.nodes);
@@ -83,18 +115,22 @@ async function runScheduler(client: ApiClient): Promise<{ close(): Promise<void>
   const classes = factory.for<StorageClass>(Resources.storageclasses);
   const queue = new WorkQueue(1000, 15_000);
   const recorder = new EventRecorder(client, 'default-scheduler');
-  /** Pods bound by us that the informer hasn't shown bound yet: counted on their node meanwhile. */
-  const assumed = new Map<string, { node: string; pod: Pod }>();
+  const cache = new SchedulerCache();
   const unschedulable = new Set<string>();
+  const bindings = new Set<Promise<void>>();
+  let nextStartNodeIndex = 0;
 
   pods.addHandlers({
-    onAdd: (p) => needsScheduling(p) && queue.add(objectKey(p)),
+    onAdd: (p) => {
+      cache.setPod(p);
+      if (needsScheduling(p)) queue.add(objectKey(p));
+    },
     onUpdate: (_o, p) => {
-      if (p.spec.nodeName) assumed.delete(p.metadata.uid!);
+      cache.setPod(p);
       if (needsScheduling(p)) queue.add(objectKey(p));
     },
     onDelete: (p) => {
-      assumed.delete(p.metadata.uid!);
+      cache.deletePod(p);
       // Freed room: retry what didn't fit.
       for (const k of unschedulable) queue.add(k);
     },
@@ -102,7 +138,17 @@ async function runScheduler(client: ApiClient): Promise<{ close(): Promise<void>
   const retryAll = () => {
     for (const k of unschedulable) queue.add(k);
   };
-  nodes.addHandlers({ onAdd: retryAll, onUpdate: retryAll });
+  nodes.addHandlers({
+    onAdd: (n) => {
+      cache.setNode(n);
+      retryAll();
+    },
+    onUpdate: (_o, n) => {
+      cache.setNode(n);
+      retryAll();
+    },
+    onDelete: (n) => cache.deleteNode(n),
+  });
   // A claim created or bound, a volume freed, a class added: pods waiting on their volumes may fit now.
   claims.addHandlers({ onAdd: retryAll, onUpdate: retryAll });
   volumes.addHandlers({ onAdd: retryAll, onUpdate: retryAll });
@@ -115,21 +161,33 @@ async function runScheduler(client: ApiClient): Promise<{ close(): Promise<void>
   factory.start();
   await factory.waitForSync();
 
-  const nodeInfos = (): NodeInfo[] => {
-    const byNode = new Map<string, Pod[]>();
-    for (const p of pods.list()) if (p.spec.nodeName && !terminal(p)) (byNode.get(p.spec.nodeName) ?? byNode.set(p.spec.nodeName, []).get(p.spec.nodeName)!).push(p);
-    for (const { node, pod } of assumed.values()) (byNode.get(node) ?? byNode.set(node, []).get(node)!).push(pod);
-    return nodes.list().map((node) => ({ node, pods: byNode.get(node.metadata.name!) ?? [] }));
+  /** The binding cycle: writes the binding apart from the scheduling cycle, which goes on to the next pod. */
+  const bind = async (pod: Pod, key: string, node: string, started: number, state: VolumeState) => {
+    const { namespace, name } = splitKey(key);
+    try {
+      await bindVolumes(pod, node, state);
+      await client.createSubresource(Resources.pods, namespace, name, 'binding', { apiVersion: 'v1', kind: 'Binding', metadata: { name, namespace, uid: pod.metadata.uid }, target: { apiVersion: 'v1', kind: 'Node', name: node } });
+      onBound?.(key, node, performance.now() - started);
+      void recorder.record(pod, 'Normal', 'Scheduled', `Successfully assigned ${namespace}/${name} to ${node}`);
+    } catch (e) {
+      cache.forget(pod.metadata.uid!);
+      if (isNotFound(e) || isConflict(e)) return; // gone, or bound by someone else
+      log.warn({ pod: key, err: (e as Error).message }, 'binding failed; retrying');
+      queue.addRateLimited(key);
+    }
   };
 
   const sync = async (key: string) => {
+    const started = performance.now();
     const pod = pods.get(key);
-    if (!pod || !needsScheduling(pod) || assumed.has(pod.metadata.uid!)) {
+    if (!pod || !needsScheduling(pod) || cache.isAssumed(pod.metadata.uid!)) {
       unschedulable.delete(key);
       return;
     }
+    const all = cache.nodeInfos();
     const state = volumeState();
-    const result = schedule(pod, nodeInfos(), state);
+    const result = schedule(pod, all, { startIndex: nextStartNodeIndex, volumes: state });
+    nextStartNodeIndex = all.length ? (nextStartNodeIndex + result.evaluated) % all.length : 0;
     const { namespace, name } = splitKey(key);
     if (!result.node) {
       unschedulable.add(key);
@@ -144,16 +202,11 @@ async function runScheduler(client: ApiClient): Promise<{ close(): Promise<void>
       return;
     }
     unschedulable.delete(key);
-    assumed.set(pod.metadata.uid!, { node: result.node, pod });
-    try {
-      await bindVolumes(pod, result.node, state);
-      await client.createSubresource(Resources.pods, namespace, name, 'binding', { apiVersion: 'v1', kind: 'Binding', metadata: { name, namespace, uid: pod.metadata.uid }, target: { apiVersion: 'v1', kind: 'Node', name: result.node } });
-      recorder.record(pod, 'Normal', 'Scheduled', `Successfully assigned ${namespace}/${name} to ${result.node}`);
-    } catch (e) {
-      assumed.delete(pod.metadata.uid!);
-      if (isNotFound(e) || isConflict(e)) return; // gone, or bound by someone else
-      throw e;
-    }
+    cache.assume(pod, result.node);
+    const b = bind(pod, key, result.node, started, state).finally(() => bindings.delete(b));
+    bindings.add(b);
+    // Back-pressure: the next scheduling cycle waits while the most bindings are in flight.
+    while (bindings.size >= MAX_BINDINGS_IN_FLIGHT) await Promise.race(bindings);
   };
   /**
    * Makes room for a pod that fits nowhere by evicting lower-priority pods on one node: the node is nominated
@@ -163,7 +216,7 @@ async function runScheduler(client: ApiClient): Promise<{ close(): Promise<void>
     const nominated = pod.status?.nominatedNodeName as string | undefined;
     // A nomination whose victims are still going waits for them rather than preempting more.
     if (nominated && pods.list().some((p) => p.spec.nodeName === nominated && p.metadata.deletionTimestamp && (p.spec.priority ?? 0) < (pod.spec.priority ?? 0))) return;
-    const choice = preempt(pod, nodeInfos());
+    const choice = preempt(pod, cache.nodeInfos());
     if (!choice) return;
     await client.patch(Resources.pods, namespace, name, 'merge', { status: { nominatedNodeName: choice.node } }, 'status').catch((e) => (isNotFound(e) ? undefined : Promise.reject(e)));
     for (const victim of choice.victims) {
@@ -194,6 +247,7 @@ async function runScheduler(client: ApiClient): Promise<{ close(): Promise<void>
     async close() {
       queue.close();
       await workers;
+      await Promise.all(bindings);
       await factory.close();
     },
   };

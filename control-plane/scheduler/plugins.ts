@@ -151,17 +151,26 @@ const leastAllocated: Scorer = {
   },
 };
 
+/** The pods like `pod` on each node: counted once per scheduling cycle (the list of feasible nodes), not per node. */
+const spreadCounts = new WeakMap<NodeInfo[], { pod: Pod; counts: Map<NodeInfo, number>; max: number }>();
+
 /** Pods of one controller (or with the same labels) go to the nodes that have fewest of them: replicas spread. */
 const selectorSpread: Scorer = {
   name: 'SelectorSpread',
   weight: 10,
   score(pod, n, all) {
-    const owner = pod.metadata.ownerReferences?.find((o) => o.controller)?.uid;
-    const same = (p: Pod) => (owner ? p.metadata.ownerReferences?.some((o) => o.uid === owner) : matches(fromLabelSelector({ matchLabels: pod.metadata.labels ?? {} }) ?? [], p.metadata.labels) && Object.keys(pod.metadata.labels ?? {}).length > 0);
-    const counts = all.map((ni) => ni.pods.filter(same).length);
-    const max = Math.max(...counts, 0);
-    if (max === 0) return 100;
-    return ((max - n.pods.filter(same).length) / max) * 100;
+    let c = spreadCounts.get(all);
+    if (c?.pod !== pod) {
+      const owner = pod.metadata.ownerReferences?.find((o) => o.controller)?.uid;
+      const labels = pod.metadata.labels ?? {};
+      const selector = owner || !Object.keys(labels).length ? undefined : fromLabelSelector({ matchLabels: labels }) ?? [];
+      const same = (p: Pod) => (owner ? !!p.metadata.ownerReferences?.some((o) => o.uid === owner) : !!selector && matches(selector, p.metadata.labels));
+      const counts = new Map(all.map((ni) => [ni, ni.pods.filter(same).length] as const));
+      c = { pod, counts, max: Math.max(...counts.values(), 0) };
+      spreadCounts.set(all, c);
+    }
+    if (c.max === 0) return 100;
+    return ((c.max - (c.counts.get(n) ?? 0)) / c.max) * 100;
   },
 };
 

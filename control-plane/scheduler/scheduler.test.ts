@@ -1,6 +1,7 @@
 import t from 'tap';
 import type { Node, Pod } from '../../api/types.js';
-import { schedule } from './index.js';
+import { SchedulerCache } from './cache.js';
+import { feasibleNodesToFind, schedule } from './index.js';
 import { preempt } from './preemption.js';
 import type { NodeInfo } from './plugins.js';
 
@@ -66,4 +67,40 @@ t.test('preemption: the fewest, least important lower-priority pods on one node 
   t.equal(preempt(cpu('equal', '1', 5), nodes), undefined, 'no pod of lower priority to preempt');
   t.equal(preempt(cpu('polite', '1', 1000, { preemptionPolicy: 'Never' }), nodes), undefined, 'preemptionPolicy Never');
   t.equal(preempt(urgent, [info(node('w3', { unschedulable: true }), [cpu('e', '1', 1)])]), undefined, 'a node it can not use at all is no candidate');
+});
+
+t.test('large clusters: filters stop once enough feasible nodes are found, as percentageOfNodesToScore does', async (t) => {
+  t.same([50, 150, 1000, 5000, 10_000].map(feasibleNodesToFind), [50, 100, 420, 500, 500]);
+  const nodes = Array.from({ length: 1000 }, (_, i) => info(node(`w${i}`)));
+  const r = schedule(pod('p'), nodes, { startIndex: 990 });
+  t.equal(r.evaluated, 420, 'only as many nodes as it needs');
+  const chosen = Number(r.node!.slice(1));
+  t.ok(chosen >= 990 || chosen < 410, `the search starts at startIndex and wraps round (${r.node})`);
+  const big = pod('big', { containers: [{ name: 'c', image: 'x', resources: { requests: { cpu: '3' } } }] });
+  const none = schedule(big, nodes);
+  t.equal(none.evaluated, 1000, 'a pod that fits nowhere is checked against every node');
+  t.match(none.message, /^0\/1000 nodes are available: 1000 Insufficient cpu\./);
+});
+
+t.test('the cache counts bound pods on their node and assumed ones until their binding shows', async (t) => {
+  const cache = new SchedulerCache();
+  cache.setNode(node('w1'));
+  cache.setNode(node('w2'));
+  const bound = { ...pod('a'), spec: { ...pod('a').spec, nodeName: 'w1' } };
+  cache.setPod(bound);
+  const p = pod('b');
+  cache.assume(p, 'w2');
+  const count = () => cache.nodeInfos().map((n) => n.pods.length);
+  t.same(count(), [1, 1]);
+  cache.setPod(p);
+  t.same(count(), [1, 1], 'an update without nodeName keeps the assumed pod counted');
+  cache.setPod({ ...p, spec: { ...p.spec, nodeName: 'w2' } });
+  t.notOk(cache.isAssumed('b'), 'bound now');
+  t.same(count(), [1, 1]);
+  cache.assume(pod('c'), 'w1');
+  cache.forget('c');
+  t.same(count(), [1, 1], 'a failed binding is forgotten');
+  cache.setPod({ ...bound, status: { phase: 'Succeeded' } });
+  cache.deletePod(p);
+  t.same(count(), [0, 0], 'finished and deleted pods take no room');
 });

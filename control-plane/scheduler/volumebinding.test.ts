@@ -23,21 +23,21 @@ const state = (claims: PersistentVolumeClaim[], volumes: PersistentVolume[] = []
 const tail = 'preemption: 0/3 nodes are available: 3 Preemption is not helpful for scheduling.';
 
 t.test('PreFilter: missing, deleted and unbound immediate claims refuse every node', async (t) => {
-  t.equal(schedule(pod('data'), nodes, state([])).message, `0/3 nodes are available: persistentvolumeclaim "data" not found. ${tail}`);
-  t.equal(schedule(pod('data'), nodes, state([claim('data', 'standard', undefined, { deletionTimestamp: '2026-01-01T00:00:00Z' })])).message, `0/3 nodes are available: persistentvolumeclaim "data" is being deleted. ${tail}`);
-  t.equal(schedule(pod('data'), nodes, state([claim('data', 'fast')])).message, `0/3 nodes are available: pod has unbound immediate PersistentVolumeClaims. ${tail}`);
+  t.equal(schedule(pod('data'), nodes, { volumes: state([]) }).message, `0/3 nodes are available: persistentvolumeclaim "data" not found. ${tail}`);
+  t.equal(schedule(pod('data'), nodes, { volumes: state([claim('data', 'standard', undefined, { deletionTimestamp: '2026-01-01T00:00:00Z' })]) }).message, `0/3 nodes are available: persistentvolumeclaim "data" is being deleted. ${tail}`);
+  t.equal(schedule(pod('data'), nodes, { volumes: state([claim('data', 'fast')]) }).message, `0/3 nodes are available: pod has unbound immediate PersistentVolumeClaims. ${tail}`);
 });
 
 t.test('Filter: a bound volume\'s node affinity, and where a delayed claim can get a volume', async (t) => {
   const bound = state([claim('data', 'local', 'pv2')], [onNode('pv2', 'n2', 'local', 'data')]);
-  for (let i = 0; i < 10; i++) t.equal(schedule(pod('data'), nodes, bound).node, 'n2', 'only where its volume is');
-  t.equal(schedule(pod('data'), nodes, state([claim('data', 'local', 'gone')])).message, `0/3 nodes are available: 3 node(s) unavailable due to one or more pvc(s) bound to non-existent pv(s). ${tail}`);
+  for (let i = 0; i < 10; i++) t.equal(schedule(pod('data'), nodes, { volumes: bound }).node, 'n2', 'only where its volume is');
+  t.equal(schedule(pod('data'), nodes, { volumes: state([claim('data', 'local', 'gone')]) }).message, `0/3 nodes are available: 3 node(s) unavailable due to one or more pvc(s) bound to non-existent pv(s). ${tail}`);
   const staticOnly = state([claim('data', 'local')], [onNode('pv3', 'n3', 'local')]);
-  t.equal(schedule(pod('data'), nodes, staticOnly).node, 'n3', 'a class without a provisioner: only a node with a free volume');
-  t.equal(schedule(pod('data'), nodes, state([claim('data', 'local')])).message, `0/3 nodes are available: 3 node(s) didn't find available persistent volumes to bind. ${tail}`);
-  t.ok(schedule(pod('data'), nodes, state([claim('data', 'standard')])).node, 'a provisioner: any node');
+  t.equal(schedule(pod('data'), nodes, { volumes: staticOnly }).node, 'n3', 'a class without a provisioner: only a node with a free volume');
+  t.equal(schedule(pod('data'), nodes, { volumes: state([claim('data', 'local')]) }).message, `0/3 nodes are available: 3 node(s) didn't find available persistent volumes to bind. ${tail}`);
+  t.ok(schedule(pod('data'), nodes, { volumes: state([claim('data', 'standard')]) }).node, 'a provisioner: any node');
   const conflict = state([claim('a', 'local', 'pv1'), claim('b', 'local', 'pv2')], [onNode('pv1', 'n1', 'local', 'a'), onNode('pv2', 'n2', 'local', 'b')]);
-  t.equal(schedule(pod('a', 'b'), nodes, conflict).message, `0/3 nodes are available: 3 node(s) had volume node affinity conflict. ${tail}`);
+  t.equal(schedule(pod('a', 'b'), nodes, { volumes: conflict }).message, `0/3 nodes are available: 3 node(s) had volume node affinity conflict. ${tail}`);
 });
 
 t.test('binding the pod: a free volume on the node is reserved, else the node is selected for provisioning', async (t) => {

@@ -1,6 +1,8 @@
 // The embedded store: one SQLite table that keeps every revision of every key (a log, as kine lays it out), so that
 // lists at a revision and watches from a revision are plain queries. WAL mode with synchronous=FULL: a write is
-// acknowledged only after it is on disk. Watches in this process are fed from the write path, after commit.
+// acknowledged only after it is on disk. Writes that arrive in the same turn of the event loop are committed together
+// in one transaction (group commit: one fsync for all of them, as etcd batches its raft log writes), each checked in
+// turn inside it. Watches in this process are fed from the write path, after commit.
 import Database from 'better-sqlite3';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -36,6 +38,17 @@ interface Watcher {
   fail: (e: Error) => void;
 }
 
+/** A write waiting for the next group commit. */
+interface PendingWrite {
+  key: string;
+  /** undefined: delete. */
+  value?: string;
+  /** 'create': the key must not exist; a number: its modRevision must be this; undefined: it must exist. */
+  expect: 'create' | number | undefined;
+  resolve(rev: number): void;
+  reject(e: Error): void;
+}
+
 const INIT_KEY = '/kubets/initialized';
 
 export class SqliteStore implements Store {
@@ -43,6 +56,7 @@ export class SqliteStore implements Store {
   private readonly watchers = new Set<Watcher>();
   private readonly stmts;
   private compactTimer?: NodeJS.Timeout;
+  private batch: PendingWrite[] = [];
 
   constructor(file: string) {
     if (file !== ':memory:') {
@@ -126,14 +140,18 @@ export class SqliteStore implements Store {
 
   /** One committed write, then its event to the watchers. */
   private write(key: string, value: string, prev: Row | undefined, deleted: boolean): number {
+    const ev = this.db.transaction(() => this.insert(key, value, prev, deleted))();
+    this.emit(ev);
+    return ev.modRevision;
+  }
+
+  /** The row of one write (inside a transaction), and the event it makes. */
+  private insert(key: string, value: string, prev: Row | undefined, deleted: boolean): StoreEvent {
     const created = !prev || prev.deleted === 1;
-    const id = this.db.transaction(() => {
-      const info = this.stmts.insert.run(key, created ? 1 : 0, deleted ? 1 : 0, created ? 0 : prev!.create_revision, prev?.id ?? 0, value);
-      const id = Number(info.lastInsertRowid);
-      if (created) this.stmts.fixCreateRev.run(id);
-      return id;
-    })();
-    const ev: StoreEvent = {
+    const info = this.stmts.insert.run(key, created ? 1 : 0, deleted ? 1 : 0, created ? 0 : prev!.create_revision, prev?.id ?? 0, value);
+    const id = Number(info.lastInsertRowid);
+    if (created) this.stmts.fixCreateRev.run(id);
+    return {
       type: deleted ? 'delete' : 'put',
       key,
       value,
@@ -141,8 +159,11 @@ export class SqliteStore implements Store {
       modRevision: id,
       createRevision: created ? id : prev!.create_revision,
     };
+  }
+
+  private emit(ev: StoreEvent): void {
     for (const w of this.watchers) {
-      if (key < w.start || key >= w.end) continue;
+      if (ev.key < w.start || ev.key >= w.end) continue;
       try {
         w.onEvent(ev);
       } catch (e) {
@@ -150,7 +171,49 @@ export class SqliteStore implements Store {
         w.fail(e as Error);
       }
     }
-    return id;
+  }
+
+  /** Queues a write for the group commit that ends this turn of the event loop. */
+  private enqueue(key: string, value: string | undefined, expect: PendingWrite['expect']): Promise<number> {
+    if (!this.db.open) return Promise.reject(new Error('the store is closed'));
+    return new Promise((resolve, reject) => {
+      if (!this.batch.length) setImmediate(() => this.commit());
+      this.batch.push({ key, value, expect, resolve, reject });
+    });
+  }
+
+  /**
+   * Commits the queued writes in one transaction, each checked against what the ones before it wrote; a write whose
+   * check fails is refused alone. Events go out and callers hear back only after the commit.
+   */
+  private commit(): void {
+    const batch = this.batch;
+    this.batch = [];
+    if (!this.db.open) {
+      for (const w of batch) w.reject(new Error('the store is closed'));
+      return;
+    }
+    const outcomes: (StoreEvent | Error)[] = [];
+    try {
+      this.db.transaction(() => {
+        for (const w of batch) {
+          const row = this.live(w.key);
+          if (w.expect === 'create') outcomes.push(row ? new KeyExistsError(w.key) : this.insert(w.key, w.value!, this.stmts.latest.get(w.key), false));
+          else if (!row) outcomes.push(new KeyNotFoundError(w.key));
+          else if (w.expect !== undefined && row.id !== w.expect) outcomes.push(new RevisionConflictError(w.key, row.id));
+          else outcomes.push(w.value === undefined ? this.insert(w.key, row.value, row, true) : this.insert(w.key, w.value, row, false));
+        }
+      })();
+    } catch (e) {
+      for (const w of batch) w.reject(e as Error);
+      return;
+    }
+    batch.forEach((w, i) => {
+      const o = outcomes[i]!;
+      if (o instanceof Error) return w.reject(o);
+      this.emit(o);
+      w.resolve(o.modRevision);
+    });
   }
 
   private live(key: string): Row | undefined {
@@ -178,23 +241,16 @@ export class SqliteStore implements Store {
     return { items, revision, more, remaining };
   }
 
-  async create(key: string, value: string): Promise<number> {
-    if (this.live(key)) throw new KeyExistsError(key);
-    return this.write(key, value, this.stmts.latest.get(key), false);
+  create(key: string, value: string): Promise<number> {
+    return this.enqueue(key, value, 'create');
   }
 
-  async update(key: string, value: string, expectedModRevision: number): Promise<number> {
-    const row = this.live(key);
-    if (!row) throw new KeyNotFoundError(key);
-    if (row.id !== expectedModRevision) throw new RevisionConflictError(key, row.id);
-    return this.write(key, value, row, false);
+  update(key: string, value: string, expectedModRevision: number): Promise<number> {
+    return this.enqueue(key, value, expectedModRevision);
   }
 
-  async delete(key: string, expectedModRevision?: number): Promise<number> {
-    const row = this.live(key);
-    if (!row) throw new KeyNotFoundError(key);
-    if (expectedModRevision !== undefined && row.id !== expectedModRevision) throw new RevisionConflictError(key, row.id);
-    return this.write(key, row.value, row, true);
+  delete(key: string, expectedModRevision?: number): Promise<number> {
+    return this.enqueue(key, undefined, expectedModRevision);
   }
 
   watch(prefix: string, fromRevision: number, onEvent: (e: StoreEvent) => void, onError: (e: Error) => void): Watch {
@@ -260,6 +316,8 @@ export class SqliteStore implements Store {
 
   async close(): Promise<void> {
     if (this.compactTimer) clearInterval(this.compactTimer);
+    // Writes already queued are committed, not dropped.
+    if (this.batch.length) this.commit();
     this.watchers.clear();
     if (this.db.open) this.db.close();
   }
