@@ -8,6 +8,7 @@ import type { Store } from '../../storage/store.js';
 import { findByPlural, storePrefix } from '../registry/kinds.js';
 import type { WriteAttributes } from '../registry/store.js';
 import type { AdmissionPlugin } from './chain.js';
+import { newestMarkedDefault } from './defaultclass.js';
 
 type Any = any;
 
@@ -15,10 +16,7 @@ const ingressClasses = findByPlural('networking.k8s.io', 'v1', 'ingressclasses')
 
 /** The default among `classes`: annotated "true", newest first, then by name. */
 export function defaultClass(classes: IngressClass[]): IngressClass | undefined {
-  const defaults = classes.filter((c) => c.metadata.annotations?.[DEFAULT_INGRESS_CLASS_ANNOTATION] === 'true');
-  const created = (c: IngressClass) => Date.parse(c.metadata.creationTimestamp ?? '') || 0;
-  defaults.sort((a, b) => created(b) - created(a) || (a.metadata.name! < b.metadata.name! ? -1 : a.metadata.name! > b.metadata.name! ? 1 : 0));
-  return defaults[0];
+  return newestMarkedDefault(classes, (c) => c.metadata.annotations?.[DEFAULT_INGRESS_CLASS_ANNOTATION] === 'true');
 }
 
 export class DefaultIngressClass implements AdmissionPlugin {

@@ -7,6 +7,7 @@ import type { Store } from '../../storage/store.js';
 import { findByPlural, storePrefix } from '../registry/kinds.js';
 import type { WriteAttributes } from '../registry/store.js';
 import type { AdmissionPlugin } from './chain.js';
+import { newestMarkedDefault } from './defaultclass.js';
 
 type Any = any;
 
@@ -14,8 +15,7 @@ const storageClasses = findByPlural('storage.k8s.io', 'v1', 'storageclasses')!;
 
 /** The default among `classes`: marked default, newest first, then by name (storageutil.GetDefaultClass). */
 export function defaultStorageClass(classes: StorageClass[]): StorageClass | undefined {
-  const created = (c: StorageClass) => Date.parse(c.metadata.creationTimestamp ?? '') || 0;
-  return classes.filter(isDefaultClass).sort((a, b) => created(b) - created(a) || (a.metadata.name! < b.metadata.name! ? -1 : a.metadata.name! > b.metadata.name! ? 1 : 0))[0];
+  return newestMarkedDefault(classes, isDefaultClass);
 }
 
 export class DefaultStorageClass implements AdmissionPlugin {

@@ -4,20 +4,11 @@ import t from 'tap';
 import { StatusError } from '../../../api/errors.js';
 import { formatDuration, formatTime } from './decode.js';
 import { decodeProtobuf, isProtobuf } from './index.js';
+import { varintBytes } from './wire.js';
 
 // ---- a tiny test-only encoder ----
 type Part = Buffer;
-const varint = (v: number | bigint): Buffer => {
-  let n = BigInt.asUintN(64, BigInt(v));
-  const out: number[] = [];
-  do {
-    let b = Number(n & 0x7fn);
-    n >>= 7n;
-    if (n) b |= 0x80;
-    out.push(b);
-  } while (n);
-  return Buffer.from(out);
-};
+const varint = (v: number | bigint): Buffer => Buffer.from(varintBytes(v));
 const key = (field: number, wt: number) => varint(field * 8 + wt);
 const lenDelim = (field: number, payload: Buffer) => Buffer.concat([key(field, 2), varint(payload.length), payload]);
 const str = (field: number, s: string) => lenDelim(field, Buffer.from(s, 'utf8'));

@@ -115,7 +115,7 @@ export function toInt64(v: bigint): number {
 }
 
 /** One varint's bytes (unsigned; negative int64s as their 64-bit two's complement). */
-function varintBytes(v: number | bigint): number[] {
+export function varintBytes(v: number | bigint): number[] {
   let n = BigInt.asUintN(64, BigInt(v));
   const out: number[] = [];
   do {
