@@ -1,7 +1,7 @@
 // The walking skeleton end to end, with the real kubectl: a 1-master/3-worker lab of network namespaces on this
 // machine, then the checks every lab kind passes (test/lab-e2e.ts): a NodePort Deployment, curl from the host to every
 // node, pod-to-service and pod-to-pod traffic across nodes, self-healing, REJECT with no endpoints; the API's breadth
-// (test/lab-breadth.ts: kubectl top, a StatefulSet's claims, port-forward and cp, a drain with a PodDisruptionBudget);
+// (test/lab-breadth.ts: kubectl top nodes, a StatefulSet's claims, cp and port-forward);
 // and a `lab down` that leaves no trace. This lab runs kube-proxy in nftables mode over the VXLAN overlay (`kubets lab
 // up --proxy-mode nftables --pod-network vxlan`); the booted lab's e2e covers iptables mode over host-gw routes.
 import t from 'tap';
