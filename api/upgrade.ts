@@ -10,10 +10,11 @@ const UPGRADE_HEADERS = new Set(['connection', 'upgrade', 'sec-websocket-key', '
 /**
  * The client's upgrade headers as raw (name, value) pairs: a header sent several times (SPDY clients send one
  * X-Stream-Protocol-Version per protocol they speak) stays several headers. WebSocket extensions (permessage-deflate)
- * stay out: they are between the client and the end that answers, which speaks none.
+ * stay out: they are between the client and the end that answers, which speaks none. Host names the upstream.
  */
-export function upgradeHeaders(req: IncomingMessage): string[] {
-  const out: string[] = [];
+export function upgradeHeaders(req: IncomingMessage, upstreamHost: string): string[] {
+  // Node adds no Host header to raw pairs, and an HTTP/1.1 server may refuse a request without one (Go's does).
+  const out: string[] = ['Host', upstreamHost];
   for (let i = 0; i < req.rawHeaders.length; i += 2) if (UPGRADE_HEADERS.has(req.rawHeaders[i].toLowerCase())) out.push(req.rawHeaders[i], req.rawHeaders[i + 1]);
   return out;
 }

@@ -60,9 +60,11 @@ async function run(exec: Exec, file: string, args: string[], okFailure?: RegExp)
   throw new DoctorError(`${file} ${args.join(' ')}: exit ${r.exitCode}: ${r.stderr.trim().split('\n')[0]}`);
 }
 
-/** The Node whose InternalIP is one of this namespace's addresses (`ip -j addr`). */
-async function selfNode(exec: Exec, nodes: Node[]): Promise<string> {
-  const links = JSON.parse(await run(exec, 'ip', ['-j', 'addr', 'show'])) as { addr_info?: { local?: string }[] }[];
+/** This namespace's links and addresses (`ip -j addr`). */
+type IpLink = { ifname?: string; addr_info?: { family?: string; local?: string }[] };
+
+/** The Node whose InternalIP is one of this namespace's addresses. */
+function selfNode(links: IpLink[], nodes: Node[]): string {
   const local = new Set(links.flatMap((l) => (l.addr_info ?? []).map((a) => a.local)));
   const match = nodes.filter((n) => n.status?.addresses?.some((a) => a.type === 'InternalIP' && local.has(a.address)));
   if (match.length !== 1) throw new DoctorError(`cannot tell which Node this is (${match.length} Nodes have an InternalIP here); pass --node`);
@@ -75,7 +77,10 @@ export async function checkNetwork(opts: NetworkDoctorOptions): Promise<NetworkR
     opts.client.list<EndpointSlice>(Resources.endpointslices),
     opts.client.list<Node>(Resources.nodes),
   ]);
-  const nodeName = opts.nodeName ?? (await selfNode(opts.exec, nodes.items));
+  // Read once, for telling which Node this is and for IPVS mode's node addresses.
+  let linksRead: Promise<IpLink[]> | undefined;
+  const ipLinks = () => (linksRead ??= run(opts.exec, 'ip', ['-j', 'addr', 'show']).then((text) => JSON.parse(text) as IpLink[]));
+  const nodeName = opts.nodeName ?? selfNode(await ipLinks(), nodes.items);
   let proxyMode = opts.proxyMode;
   if (!proxyMode) {
     const answer = await (opts.fetchProxyMode ?? fetchProxyModeFromMetrics)().catch((e: Error) => {
@@ -95,10 +100,10 @@ export async function checkNetwork(opts: NetworkDoctorOptions): Promise<NetworkR
     differences.push(...compareNftables(expected, parseNftJson(text)));
   } else if (proxyMode === 'ipvs') {
     const { svcPortMap, endpointsMap } = serviceMaps(services.items, slices.items, nodeName);
-    const links = JSON.parse(await run(opts.exec, 'ip', ['-j', 'addr', 'show'])) as { ifname?: string; addr_info?: { family?: string; local?: string }[] }[];
-    const v4 = (l: (typeof links)[0]) => (l.addr_info ?? []).filter((a) => a.family === 'inet' && a.local).map((a) => a.local!);
-    const dummy = links.find((l) => l.ifname === dummyDevice);
-    const nodeAddresses = new Set(links.filter((l) => l !== dummy).flatMap(v4).filter((ip) => !ip.startsWith('127.') && !ip.startsWith('169.254.')));
+    const here = await ipLinks();
+    const v4 = (l: IpLink) => (l.addr_info ?? []).filter((a) => a.family === 'inet' && a.local).map((a) => a.local!);
+    const dummy = here.find((l) => l.ifname === dummyDevice);
+    const nodeAddresses = new Set(here.filter((l) => l !== dummy).flatMap(v4).filter((ip) => !ip.startsWith('127.') && !ip.startsWith('169.254.')));
     const table = parseIpvsadmSave(await run(opts.exec, 'ipvsadm', ['-Sn']));
     differences.push(...compareIpvs(svcPortMap, endpointsMap, { table, bound: dummy && new Set(v4(dummy)), nodeAddresses }));
   } else {

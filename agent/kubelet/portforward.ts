@@ -34,9 +34,8 @@ function ports(q: URLSearchParams): number[] {
 export async function servePortForward(req: IncomingMessage, socket: Duplex, head: Buffer, runtime: PortForwardRuntime, sandboxId: string, q: URLSearchParams): Promise<void> {
   const { url } = await runtime.portForward({ pod_sandbox_id: sandboxId, port: ports(q) });
   const target = new URL(url);
-  // Raw header pairs get no Host header from Node, and the runtime's stream server (Go) refuses a request without one.
   await new Promise<void>((resolve, reject) => {
-    const upstream = http.request({ host: target.hostname, port: target.port, path: `${target.pathname}${target.search}`, method: 'GET', headers: [...upgradeHeaders(req), 'Host', target.host], agent: false, timeout: 30_000 });
+    const upstream = http.request({ host: target.hostname, port: target.port, path: `${target.pathname}${target.search}`, method: 'GET', headers: upgradeHeaders(req, target.host), agent: false, timeout: 30_000 });
     const gone = () => upstream.destroy();
     socket.once('close', gone);
     upstream.on('timeout', () => upstream.destroy(new Error('timeout awaiting the stream server')));

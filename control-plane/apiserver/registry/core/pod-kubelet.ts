@@ -169,7 +169,7 @@ function streamTo(kind: 'exec' | 'attach') {
     if (!isUpgrade(req)) throw badRequest('Upgrade request required');
     const addr = await kubeletAddress(store, pod.spec.nodeName);
     const path = `/${kind}/${enc(namespace!)}/${enc(name)}/${enc(pod.metadata.uid ?? '')}/${enc(container)}${query(q, ['container', 'pretty'])}`;
-    await relayUpgrade(r, addr, path, upgradeHeaders(req), (up, kubeletSocket, head) => {
+    await relayUpgrade(r, addr, path, upgradeHeaders(req, `${addr.host}:${addr.port}`), (up, kubeletSocket, head) => {
       joinUpgraded(req.socket as Duplex, up, kubeletSocket, head);
       log.debug({ pod: `${namespace}/${name}`, container, node: pod.spec.nodeName }, `${kind} stream relayed`);
     });
@@ -194,7 +194,7 @@ async function servePortForward(r: SubresourceRequest): Promise<void> {
   const path = `/portForward/${enc(namespace!)}/${enc(name)}${query(q, ['pretty'])}`;
   const client = req.socket as Duplex;
   if (!(isWebSocketRequest(req) && offeredProtocols(req).includes(PORT_FORWARD_TUNNEL_PROTOCOL))) {
-    return relayUpgrade(r, addr, path, upgradeHeaders(req), (up, kubeletSocket, head) => joinUpgraded(client, up, kubeletSocket, head));
+    return relayUpgrade(r, addr, path, upgradeHeaders(req, `${addr.host}:${addr.port}`), (up, kubeletSocket, head) => joinUpgraded(client, up, kubeletSocket, head));
   }
   const spdy = ['Connection', 'Upgrade', 'Upgrade', 'SPDY/3.1', 'X-Stream-Protocol-Version', 'portforward.k8s.io'];
   await relayUpgrade(r, addr, path, spdy, (_up, kubeletSocket, head) => {
