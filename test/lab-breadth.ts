@@ -1,7 +1,8 @@
 // The API's breadth on the lab, with the real kubectl, as a user of a kubeadm cluster would try it: `kubectl top`
 // through metrics-server and API aggregation, a StatefulSet whose claims the local-path provisioner fills on each
-// pod's node (the data outlives the pod), `kubectl cp` and `kubectl port-forward` into a web pod. Runs after
-// workloadChecks (it needs examples/web.yaml's pods).
+// pod's node (the data outlives the pod), `kubectl cp` and `kubectl port-forward` into a web pod, and a drain of one
+// worker with a PodDisruptionBudget in place. Runs last, after workloadChecks (it needs examples/web.yaml's pods, which
+// workloadChecks leaves scaled to 2: the first check scales them back to 3; the drain moves them).
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -37,8 +38,13 @@ spec:
 `;
 
 export function breadthChecks(t: Test, lab: () => LabUnderTest): void {
-  t.test('kubectl top: metrics-server behind its APIService reports every node', async (t) => {
+  t.test('kubectl top: metrics-server behind its APIService reports every node and the web pods', async (t) => {
     const { kubectl, json } = labClient(lab());
+    t.equal((await kubectl(['scale', 'deployment/web', '--replicas=3'])).exitCode, 0);
+    const web = await until('three web pods Ready', async () => {
+      const items = (await json(['get', 'pods', '-l', 'app=web'])).items.filter((p: any) => !p.metadata.deletionTimestamp);
+      return items.length === 3 && items.every(isReady) && items.map((p: any) => p.metadata.name).sort();
+    }, 180_000);
     await until('APIService v1beta1.metrics.k8s.io Available', async () => {
       const s = await json(['get', 'apiservice', 'v1beta1.metrics.k8s.io']).catch(() => undefined);
       return s?.status?.conditions?.some((c: any) => c.type === 'Available' && c.status === 'True');
@@ -49,6 +55,13 @@ export function breadthChecks(t: Test, lab: () => LabUnderTest): void {
       return lines.length === Object.keys(lab().nodes).length && lines;
     }, 180_000);
     t.same(nodes.map((l) => l.split(/\s+/)[0]).sort(), Object.keys(lab().nodes).sort(), 'CPU and memory of each node');
+    // A new pod shows once metrics-server has two samples of it (a CPU rate needs two).
+    const pods = await until('kubectl top pods with every web pod', async () => {
+      const r = await kubectl(['top', 'pods', '-l', 'app=web', '--no-headers']);
+      const lines = r.stdout.trim().split('\n').filter((l) => /^web-\S+\s+\d+m\s+\d+Mi/.test(l));
+      return lines.length === web.length && lines;
+    }, 180_000);
+    t.same(pods.map((l) => l.split(/\s+/)[0]).sort(), web, 'CPU and memory of each web pod');
   });
 
   t.test("storage: a StatefulSet's claims provisioned on their pods' nodes, the data outliving the pod", async (t) => {
@@ -115,4 +128,51 @@ export function breadthChecks(t: Test, lab: () => LabUnderTest): void {
     const body = await until('an answer through the forwarded port', async () => (await get('http://127.0.0.1:18080/').catch(() => '')).includes('hello from') && (await get('http://127.0.0.1:18080/')), 60_000);
     t.equal(body.trim(), `hello from ${pod}`, 'the pod answers on 127.0.0.1:18080');
   });
+
+  t.test('kubectl debug: an ephemeral container in a web pod sees its processes', async (t) => {
+    const { kubectl, json } = labClient(lab());
+    const pod = (await json(['get', 'pods', '-l', 'app=web'])).items.find((p: any) => p.status?.phase === 'Running').metadata.name;
+    const r = await kubectl(['debug', pod, '-c', 'dbg', '--image=busybox:1.35', '--target=httpd', '--profile=general', '--', 'sh', '-c', 'echo debug-ok; ps']);
+    t.equal(r.exitCode, 0, r.stderr);
+    const logs = await until('the ephemeral container ran', async () => {
+      const l = await kubectl(['logs', pod, '-c', 'dbg']);
+      return l.exitCode === 0 && l.stdout.includes('debug-ok') && l.stdout;
+    }, 90_000);
+    t.match(logs, /httpd -f/, "the target container's process is visible (shared process namespace)");
+    const status = await until('its status reported', async () => {
+      const s = (await json(['get', 'pod', pod])).status.ephemeralContainerStatuses?.find((s: any) => s.name === 'dbg');
+      return s?.state?.terminated && s;
+    }, 60_000);
+    t.equal(status.state.terminated.exitCode, 0, 'terminated with exit code 0 in ephemeralContainerStatuses');
+  });
+
+  t.test('kubectl drain of a worker honours a PodDisruptionBudget', async (t) => {
+    const { kubectl, json } = labClient(lab());
+    const worker = 'worker3';
+    t.teardown(async () => {
+      await kubectl(['uncordon', worker]);
+      await kubectl(['delete', 'pdb', 'web', '--ignore-not-found']);
+    });
+    t.equal((await kubectl(['create', 'pdb', 'web', '--selector=app=web', '--min-available=2'])).exitCode, 0);
+    const budget = await until('the budget allows one disruption', async () => {
+      const s = (await json(['get', 'pdb', 'web'])).status;
+      return s?.disruptionsAllowed === 1 && s;
+    }, 60_000);
+    t.same([budget.currentHealthy, budget.desiredHealthy, budget.expectedPods], [3, 2, 3], 'healthy 3 of 3, 2 desired');
+    const drain = await kubectl(['drain', worker, '--ignore-daemonsets', '--delete-emptydir-data', '--timeout=240s']);
+    t.equal(drain.exitCode, 0, drain.stderr);
+    t.match(drain.stdout, new RegExp(`node/${worker} drained`));
+    t.equal((await json(['get', 'node', worker])).spec.unschedulable, true, 'cordoned');
+    const web = await until('three web pods Ready, none on the drained worker', async () => {
+      const items = (await json(['get', 'pods', '-l', 'app=web'])).items.filter((p: any) => !p.metadata.deletionTimestamp);
+      return items.length === 3 && items.every(isReady) && items;
+    }, 240_000);
+    t.notOk(web.some((p: any) => p.spec.nodeName === worker), `no web pod on ${worker}`);
+    const left = (await json(['get', 'pods', '-A', '--field-selector', `spec.nodeName=${worker}`])).items;
+    t.ok(left.length > 0 && left.every((p: any) => p.metadata.ownerReferences?.[0]?.kind === 'DaemonSet'), `only DaemonSet pods stay on ${worker}`);
+    t.equal((await kubectl(['uncordon', worker])).exitCode, 0);
+    t.notOk((await json(['get', 'node', worker])).spec.unschedulable, 'schedulable again');
+  });
 }
+
+const isReady = (p: any): boolean => p.status?.conditions?.some((c: any) => c.type === 'Ready' && c.status === 'True');
