@@ -101,6 +101,7 @@ t.test('DaemonSet: a revision per template; pods carry its hash; rollout history
   t.same((await revisionsOf('agent')).map((r) => [r.metadata.name, r.revision]), [[revs[1].metadata.name, 2], [r1.metadata.name, 3]]);
   t.match(await kubectl.ok(['rollout', 'history', 'ds/agent']), /^2\s+second\n3\s+first\n/m);
   t.match(await kubectl.ok(['rollout', 'status', 'ds/agent', '--timeout=30s']), /successfully rolled out/);
+  t.match(await kubectl.ok(['rollout', 'undo', 'ds/agent', '--to-revision=3']), /skipped rollback \(current template already matches revision 3\)/);
   t.match(await kubectl.fails(['rollout', 'undo', 'ds/agent', '--to-revision=9']), /unable to find specified revision 9 in history/);
 });
 

@@ -24,19 +24,24 @@ export interface RevisionOwner extends KubeObject {
 }
 
 /**
- * The patch that restores the template: `{"spec":{"template":{"$patch":"replace",…}}}` with keys sorted and nulls
- * dropped, as the upstream controllers marshal it (a map, so Go sorts its keys).
+ * The patch that restores the template: `{"spec":{"template":{"$patch":"replace",…}}}` with keys sorted, as the
+ * upstream controllers marshal it (a map, so Go sorts its keys; the template's metadata has `creationTimestamp: null`).
+ * kubectl compares it byte for byte with its own marshalling to skip an undo to the current template.
  */
 export function revisionData(template: PodTemplateSpec): unknown {
-  return JSON.parse(canonicalJSON({ spec: { template: { ...template, $patch: 'replace' } } }));
+  const t = JSON.parse(canonicalJSON({ ...template, $patch: 'replace' }));
+  t.metadata = sortedKeys({ ...(t.metadata ?? {}), creationTimestamp: null });
+  return { spec: { template: sortedKeys(t) } };
 }
+
+const sortedKeys = (o: Record<string, unknown>) => Object.fromEntries(Object.entries(o).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
 
 /** The template a revision restores (ApplyRevision: its patch replaces the owner's template). */
 export function templateOf(rev: ControllerRevision): PodTemplateSpec | undefined {
   const t = (rev.data as { spec?: { template?: PodTemplateSpec & { $patch?: string } } } | undefined)?.spec?.template;
   if (!t) return undefined;
   const { $patch: _, ...template } = t;
-  return template;
+  return JSON.parse(canonicalJSON(template));
 }
 
 /** Whether the revision restores exactly this template (clients send it in other key orders, with nulls). */
