@@ -105,7 +105,7 @@ t.test('DaemonSet: a revision per template; pods carry its hash; rollout history
   t.match(await kubectl.fails(['rollout', 'undo', 'ds/agent', '--to-revision=9']), /unable to find specified revision 9 in history/);
 });
 
-t.test('DaemonSet: revisionHistoryLimit trims old revisions no pod runs; OnDelete leaves old pods until deleted', async (t) => {
+t.test('DaemonSet: revisionHistoryLimit trims old revisions no pod runs; OnDelete leaves old pods until deleted; deletion collects them', async (t) => {
   await kubectl.ok(['patch', 'ds', 'agent', '-p', '{"spec":{"revisionHistoryLimit":0}}']);
   const left = await until('trimmed', async () => {
     const revs = await revisionsOf('agent');
@@ -131,6 +131,10 @@ t.test('DaemonSet: revisionHistoryLimit trims old revisions no pod runs; OnDelet
   });
   t.same(replaced.map((p) => p.spec.containers[0].image).sort(), ['busybox:1.35', 'busybox:1.37']);
   t.equal(hashOf(replaced.find((p) => p.spec.containers[0].image === 'busybox:1.37')!), hashOf(next));
+
+  await kubectl.ok(['delete', 'ds', 'agent', '--wait=false']);
+  await until('revisions collected with their owner', async () => (await revisionsOf('agent')).length === 0);
+  t.pass('the garbage collector removes the revisions');
 });
 
 const statefulSet = (image: string, cause: string) => `apiVersion: apps/v1
