@@ -89,6 +89,8 @@ t.test('DaemonSet: a revision per template; pods carry its hash; rollout history
   t.same(revs.map((r) => r.revision), [1, 2]);
   t.same(second.map(hashOf), [hashOf(revs[1]), hashOf(revs[1])]);
 
+  const table = await kubectl.ok(['get', 'controllerrevisions', '-l', 'app=agent']);
+  t.match(table, new RegExp(`^${revs[1].metadata.name}\\s+daemonset\\.apps/agent\\s+2\\s+\\d+s$`, 'm'));
   const history = await kubectl.ok(['rollout', 'history', 'daemonset/agent']);
   t.match(history, /^REVISION\s+CHANGE-CAUSE\n1\s+first\n2\s+second\n/m);
   const one = await kubectl.ok(['rollout', 'history', 'daemonset/agent', '--revision=1']);
