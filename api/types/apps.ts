@@ -1,4 +1,4 @@
-// apps/v1 kinds: Deployments, ReplicaSets, StatefulSets. Only the fields kubets uses are typed; objects travel as plain JSON,
+// apps/v1 kinds: Deployments, ReplicaSets, StatefulSets, DaemonSets, ControllerRevisions. Only the fields kubets uses are typed; objects travel as plain JSON,
 // so unknown fields pass through untouched.
 import type { KubeObject, LabelSelector } from './meta.js';
 import type { Condition, PodTemplateSpec } from './core.js';
@@ -93,5 +93,12 @@ export interface DaemonSet extends KubeObject {
     numberUnavailable?: number;
     updatedNumberScheduled?: number;
     observedGeneration?: number;
+    collisionCount?: number;
   };
+}
+
+/** A numbered, immutable snapshot of a DaemonSet's or StatefulSet's template: data is the patch that restores it. */
+export interface ControllerRevision extends KubeObject {
+  data?: unknown;
+  revision: number;
 }

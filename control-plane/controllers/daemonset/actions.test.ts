@@ -86,3 +86,11 @@ t.test('status is left alone when it already says so; a set being deleted does n
   t.equal(computeDaemonSetActions({ daemonSet: { ...ds, status: first.status }, nodes, pods, creating: new Set() }).status, undefined);
   t.same(computeDaemonSetActions({ daemonSet: { ...ds, metadata: { ...ds.metadata, deletionTimestamp: '2024-01-01T00:00:00Z' } }, nodes, pods: [], creating: new Set() }), { create: [], delete: [] });
 });
+
+t.test('the update revision’s hash decides which pods are outdated; the status counts its pods and any collision', async (t) => {
+  const nodes = [node('w1'), node('w2')];
+  const a = computeDaemonSetActions({ daemonSet: daemonSet(), nodes, pods: [pod('a', 'w1', 'rev-a'), pod('b', 'w2', 'rev-b')], creating: new Set(), hash: 'rev-b', collisionCount: 1 });
+  t.same(deletes(a), ['a']);
+  t.same([a.status?.updatedNumberScheduled, a.status?.collisionCount], [1, 1]);
+  t.equal(computeDaemonSetActions({ daemonSet: daemonSet(), nodes, pods: [], creating: new Set(), hash: 'rev-b' }).create[0].pod.metadata.labels?.[HASH_LABEL], 'rev-b');
+});

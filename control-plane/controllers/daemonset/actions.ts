@@ -1,13 +1,15 @@
 // pkg/controller/daemon (daemon_controller.go manage, update.go rollingUpdate, status), as a pure decision: which
 // nodes should run the daemon (node selector, taints it does not tolerate), pods to create there, pods to delete
-// (extras, misplaced, outdated within maxUnavailable), and the status to write.
+// (extras, misplaced, not of the update revision within maxUnavailable), and the status to write.
 import { isPodActive, isPodReady } from '../../../api/pods.js';
 import { tolerates } from '../../../api/taints.js';
 import type { DaemonSet, Node, Pod, Toleration } from '../../../api/types.js';
 import { controllerRef } from '../controller.js';
+import { REVISION_HASH_LABEL } from '../history/history.js';
 import { podFromTemplate, templateHash } from '../podtemplate.js';
 
-export const HASH_LABEL = 'controller-revision-hash';
+/** Daemon pods carry their revision's hash (not its name, as StatefulSet pods do). */
+export const HASH_LABEL = REVISION_HASH_LABEL;
 
 /** Tolerations every daemon pod gets, so node trouble doesn't evict or block it. */
 export const daemonTolerations: Toleration[] = [
@@ -26,6 +28,10 @@ export interface DaemonSetObserved {
   pods: Pod[];
   /** Nodes where a pod was created recently and the cache has not shown it yet: not created again. */
   creating: Set<string>;
+  /** The update revision's hash (its controller-revision-hash label); the template's own hash when not given. */
+  hash?: string;
+  /** The collision count the status carries (once a revision name has collided). */
+  collisionCount?: number;
 }
 
 export interface DaemonSetActions {
@@ -68,17 +74,17 @@ export function podForNode(ds: DaemonSet, node: string, hash: string): Pod {
   return pod;
 }
 
-export function computeDaemonSetActions({ daemonSet: ds, nodes, pods, creating }: DaemonSetObserved): DaemonSetActions {
+export function computeDaemonSetActions({ daemonSet: ds, nodes, pods, creating, hash: given, collisionCount = 0 }: DaemonSetObserved): DaemonSetActions {
   // A set being deleted is left to the garbage collector.
   if (ds.metadata.deletionTimestamp) return { create: [], delete: [] };
-  const hash = templateHash(ds.spec.template);
+  const hash = given ?? templateHash(ds.spec.template, collisionCount);
   const byNode = new Map<string, Pod[]>();
   for (const p of pods.filter(isPodActive)) {
     const n = nodeOf(p);
     if (n) (byNode.get(n) ?? byNode.set(n, []).get(n)!).push(p);
   }
   const eligible = nodes.filter((n) => shouldRun(ds, n));
-  const actions: DaemonSetActions = { create: [], delete: [], status: daemonSetStatus(ds, eligible, byNode, hash) };
+  const actions: DaemonSetActions = { create: [], delete: [], status: daemonSetStatus(ds, eligible, byNode, hash, collisionCount) };
 
   const onDelete = ds.spec.updateStrategy?.type === 'OnDelete';
   const maxUnavailable = Number(ds.spec.updateStrategy?.rollingUpdate?.maxUnavailable ?? 1) || 1;
@@ -91,7 +97,7 @@ export function computeDaemonSetActions({ daemonSet: ds, nodes, pods, creating }
       continue;
     }
     actions.delete.push(...extras);
-    // RollingUpdate: an outdated pod goes while few enough nodes are without a ready daemon (a not-ready one always).
+    // RollingUpdate: a pod of another revision goes while few enough nodes are without a ready daemon (a not-ready one always).
     if (!onDelete && first.metadata.labels?.[HASH_LABEL] !== hash && (unavailable < maxUnavailable || !isPodReady(first))) {
       if (isPodReady(first)) unavailable++;
       actions.delete.push(first);
@@ -103,7 +109,7 @@ export function computeDaemonSetActions({ daemonSet: ds, nodes, pods, creating }
 }
 
 /** Counts per node, from the pods as they are; undefined when the set already says so. */
-function daemonSetStatus(ds: DaemonSet, eligible: Node[], byNode: Map<string, Pod[]>, hash: string): DaemonSet['status'] | undefined {
+function daemonSetStatus(ds: DaemonSet, eligible: Node[], byNode: Map<string, Pod[]>, hash: string, collisionCount: number): DaemonSet['status'] | undefined {
   const names = new Set(eligible.map((n) => n.metadata.name));
   const scheduled = [...byNode.keys()].filter((n) => names.has(n));
   const first = (n: string) => byNode.get(n)![0];
@@ -117,6 +123,7 @@ function daemonSetStatus(ds: DaemonSet, eligible: Node[], byNode: Map<string, Po
     numberUnavailable: eligible.length - ready,
     updatedNumberScheduled: scheduled.filter((n) => first(n).metadata.labels?.[HASH_LABEL] === hash).length,
     observedGeneration: ds.metadata.generation,
+    ...(collisionCount ? { collisionCount } : {}),
   };
   return JSON.stringify(status) === JSON.stringify(ds.status ?? {}) ? undefined : status;
 }

@@ -103,3 +103,18 @@ t.test('minReadySeconds: a ready pod is available once it has been ready long en
   t.equal(a.status?.availableReplicas, 1);
   t.equal(a.requeueAfterMs, 30_000 + 100);
 });
+
+t.test('a pod recreated below the partition gets the current revision’s template; at or above it, the update’s', async (t) => {
+  const old = statefulSet();
+  const set = {
+    ...statefulSet({ template: { metadata: { labels: { app: 'web' } }, spec: { containers: [{ name: 'c', image: 'web:2' }] } }, updateStrategy: { type: 'RollingUpdate', rollingUpdate: { partition: 2 } } }),
+    status: { replicas: 3, currentRevision: revision(old) },
+  };
+  const observed = { statefulSet: set, now: NOW, updateRevision: revision(set), currentTemplate: old.spec.template };
+  const below = computeStatefulSetActions({ ...observed, pods: [pod(old, 1), pod(set, 2)] }).steps[0].pod;
+  t.same([below.metadata.name, below.spec.containers[0].image, below.metadata.labels?.[REVISION_LABEL]], ['web-0', 'web:1', revision(old)]);
+  const above = computeStatefulSetActions({ ...observed, pods: [pod(old, 0), pod(old, 1)] }).steps[0].pod;
+  t.same([above.metadata.name, above.spec.containers[0].image, above.metadata.labels?.[REVISION_LABEL]], ['web-2', 'web:2', revision(set)]);
+  const onDelete = computeStatefulSetActions({ ...observed, statefulSet: { ...set, spec: { ...set.spec, updateStrategy: { type: 'OnDelete' } } }, pods: [pod(old, 1), pod(set, 2)] }).steps[0].pod;
+  t.equal(onDelete.spec.containers[0].image, 'web:2', 'OnDelete: a recreated pod is of the update revision');
+});

@@ -2,16 +2,16 @@
 // adopt orphans, create `<set>-<i>` lowest first, delete from the highest ordinal down, replace outdated pods from the
 // highest ordinal down to the partition — and the status to write.
 //
-// Revisions are the template hash (`<set>-<hash>`, the controller-revision-hash label). kube-controller-manager also
-// stores each revision as a ControllerRevision object (for `kubectl rollout undo`); kubets does not serve that kind,
-// so pods recreated below the partition get the newest template.
+// Pods carry their revision's name (`<set>-<hash>`) in the controller-revision-hash label; the revisions themselves
+// are ControllerRevisions (../history), and a pod recreated below the partition gets the current revision's template.
 import { selectorMatches } from '../../../api/labels.js';
 import { isPodReady } from '../../../api/pods.js';
-import type { OwnerReference, PersistentVolumeClaim, Pod, StatefulSet } from '../../../api/types.js';
+import type { OwnerReference, PersistentVolumeClaim, Pod, PodTemplateSpec, StatefulSet } from '../../../api/types.js';
 import { controllerOf, controllerRef } from '../controller.js';
+import { REVISION_HASH_LABEL, revisionName } from '../history/history.js';
 import { podFromTemplate, templateHash } from '../podtemplate.js';
 
-export const REVISION_LABEL = 'controller-revision-hash';
+export const REVISION_LABEL = REVISION_HASH_LABEL;
 export const POD_NAME_LABEL = 'statefulset.kubernetes.io/pod-name';
 export const POD_INDEX_LABEL = 'apps.kubernetes.io/pod-index';
 
@@ -20,6 +20,12 @@ export interface StatefulSetObserved {
   /** The pods in the set's namespace: its own, and orphans named like its pods that it takes over. */
   pods: Pod[];
   now: number;
+  /** The update revision's name; the name the set's template gets in its history when not given. */
+  updateRevision?: string;
+  /** The template of status.currentRevision, for pods recreated below the partition; the set's own when not given. */
+  currentTemplate?: PodTemplateSpec;
+  /** The collision count the status carries. */
+  collisionCount?: number;
 }
 
 export type StatefulSetStep =
@@ -86,12 +92,15 @@ export function claimsForOrdinal(set: StatefulSet, ordinal: number): PersistentV
   }));
 }
 
-export function computeStatefulSetActions({ statefulSet: set, pods, now }: StatefulSetObserved): StatefulSetActions {
+export function computeStatefulSetActions(observed: StatefulSetObserved): StatefulSetActions {
+  const { statefulSet: set, pods, now, currentTemplate } = observed;
   const actions: StatefulSetActions = { steps: [] };
   if (set.metadata.deletionTimestamp) return actions;
   const name = set.metadata.name!;
   const replicas = set.spec.replicas ?? 1;
-  const updateRevision = `${name}-${templateHash(set.spec.template)}`;
+  const collisionCount = observed.collisionCount ?? set.status?.collisionCount ?? 0;
+  const updateRevision = observed.updateRevision ?? revisionName(name, templateHash(set.spec.template, collisionCount));
+  const currentRevision = set.status?.currentRevision ?? updateRevision;
   const parallel = set.spec.podManagementPolicy === 'Parallel';
 
   // Orphans named like the set's pods and matching its selector are the set's from here on (as after orphaning).
@@ -107,7 +116,14 @@ export function computeStatefulSetActions({ statefulSet: set, pods, now }: State
     }
   }
   const byOrdinal = new Map(owned.map((p) => [ordinalOf(name, p.metadata.name!)!, p]));
-  const create = (i: number) => actions.steps.push({ type: 'create', pod: podForOrdinal(set, i, updateRevision) });
+  // Below a rolling update's partition a pod is made at the current revision (newVersionedStatefulSetPod).
+  const partition = set.spec.updateStrategy?.rollingUpdate?.partition ?? 0;
+  const rolling = (set.spec.updateStrategy?.type ?? 'RollingUpdate') === 'RollingUpdate';
+  const create = (i: number) => {
+    const current = rolling && i < partition && currentRevision !== updateRevision && currentTemplate;
+    const pod = current ? podForOrdinal({ ...set, spec: { ...set.spec, template: current } }, i, currentRevision) : podForOrdinal(set, i, updateRevision);
+    actions.steps.push({ type: 'create', pod });
+  };
   const remove = (pod: Pod) => actions.steps.push({ type: 'delete', pod });
 
   let blocked = false;
@@ -135,9 +151,7 @@ export function computeStatefulSetActions({ statefulSet: set, pods, now }: State
     }
   }
   // RollingUpdate: the highest pod not at the update revision goes, once every pod is ready and none is going.
-  const rolling = (set.spec.updateStrategy?.type ?? 'RollingUpdate') === 'RollingUpdate';
   if (!blocked && rolling && !condemned.length) {
-    const partition = set.spec.updateStrategy?.rollingUpdate?.partition ?? 0;
     const healthy = [...byOrdinal.values()].every((p) => !p.metadata.deletionTimestamp && runningAndReady(p));
     if (healthy) {
       for (let i = replicas - 1; i >= partition; i--) {
@@ -149,11 +163,11 @@ export function computeStatefulSetActions({ statefulSet: set, pods, now }: State
       }
     }
   }
-  return { ...actions, ...statefulSetStatus(set, owned, updateRevision, now) };
+  return { ...actions, ...statefulSetStatus(set, owned, updateRevision, collisionCount, now) };
 }
 
 /** Counts and revisions from the pods as they are; the update is complete once every wanted pod runs the new one. */
-function statefulSetStatus(set: StatefulSet, owned: Pod[], updateRevision: string, now: number): Pick<StatefulSetActions, 'status' | 'requeueAfterMs'> {
+function statefulSetStatus(set: StatefulSet, owned: Pod[], updateRevision: string, collisionCount: number, now: number): Pick<StatefulSetActions, 'status' | 'requeueAfterMs'> {
   const live = owned.filter((p) => !p.metadata.deletionTimestamp);
   const ready = live.filter(runningAndReady);
   const minReady = (set.spec.minReadySeconds ?? 0) * 1000;
@@ -183,7 +197,7 @@ function statefulSetStatus(set: StatefulSet, owned: Pod[], updateRevision: strin
     availableReplicas: available.length,
     currentRevision,
     updateRevision,
-    collisionCount: set.status?.collisionCount ?? 0,
+    collisionCount,
   };
   return { ...(JSON.stringify(status) === JSON.stringify(set.status ?? {}) ? {} : { status }), ...(requeueAfterMs !== undefined ? { requeueAfterMs } : {}) };
 }

@@ -1,18 +1,23 @@
 // pkg/controller/statefulset StatefulSetController: pods with stable names `<set>-0 … <set>-(N-1)`, created,
 // deleted and replaced in the order computeStatefulSetActions decides (OrderedReady or Parallel); each pod's claims
-// from the volumeClaimTemplates are created before it and outlive it.
+// from the volumeClaimTemplates are created before it and outlive it. Each template the set runs is a ControllerRevision
+// in its history (getStatefulSetRevisions, truncateHistory).
 import { isAlreadyExists, isNotFound } from '../../../api/errors.js';
 import { Resources } from '../../../api/resources.js';
-import { objectKey, type OwnerReference, type PersistentVolumeClaim, type Pod, type StatefulSet } from '../../../api/types.js';
-import { controllerOf, enqueueObject, queueController, type Controller, type ControllerContext } from '../controller.js';
-import { claimsForOrdinal, computeStatefulSetActions, ordinalOf } from './actions.js';
+import { objectKey, type ControllerRevision, type OwnerReference, type PersistentVolumeClaim, type Pod, type StatefulSet } from '../../../api/types.js';
+import { controllerOf, enqueueController, enqueueObject, queueController, type Controller, type ControllerContext } from '../controller.js';
+import { ControllerHistory, templateOf } from '../history/history.js';
+import { claimsForOrdinal, computeStatefulSetActions, ordinalOf, REVISION_LABEL } from './actions.js';
 
 export function statefulSetController(ctx: ControllerContext, clock: () => number = Date.now): Controller {
   const { client, informers, recorder } = ctx;
   const sets = informers.for<StatefulSet>(Resources.statefulsets);
   const pods = informers.for<Pod>(Resources.pods);
+  const revisions = informers.for<ControllerRevision>(Resources.controllerrevisions);
+  const history = new ControllerHistory(client, 'StatefulSet');
   const c = queueController('statefulset-controller', 2, sync);
   sets.addHandlers(enqueueObject(c.queue));
+  revisions.addHandlers(enqueueController(c.queue, 'StatefulSet'));
   const onPod = (p: Pod) => {
     const ref = controllerOf(p);
     if (ref?.kind === 'StatefulSet') c.queue.add(`${p.metadata.namespace}/${ref.name}`);
@@ -23,15 +28,21 @@ export function statefulSetController(ctx: ControllerContext, clock: () => numbe
 
   async function sync(key: string): Promise<void> {
     const set = sets.get(key);
-    if (!set) return;
+    if (!set || set.metadata.deletionTimestamp) return;
+    const { update, revisions: kept, collisionCount } = await history.sync(set, revisions.list(), set.status?.collisionCount ?? 0);
+    const current = kept.find((r) => r.metadata.name === set.status?.currentRevision);
     const inNamespace = pods.list().filter((p) => p.metadata.namespace === set.metadata.namespace);
-    const actions = computeStatefulSetActions({ statefulSet: set, pods: inNamespace, now: clock() });
+    const actions = computeStatefulSetActions({ statefulSet: set, pods: inNamespace, now: clock(), updateRevision: update.metadata.name!, currentTemplate: current && templateOf(current), collisionCount });
     for (const step of actions.steps) {
       if (step.type === 'adopt') await adopt(step.pod, step.ownerReferences);
       else if (step.type === 'create') await createPod(set, step.pod);
       else await deletePod(set, step.pod);
     }
     if (actions.requeueAfterMs !== undefined) c.queue.addAfter(key, actions.requeueAfterMs);
+    // The current and update revisions, and those the set's pods run, are kept whatever the limit.
+    const live = new Set([update.metadata.name!, actions.status?.currentRevision ?? set.status?.currentRevision ?? '']);
+    for (const p of inNamespace) if (controllerOf(p)?.uid === set.metadata.uid && p.metadata.labels?.[REVISION_LABEL]) live.add(p.metadata.labels[REVISION_LABEL]);
+    await history.trim(set, kept, live);
     if (actions.status) {
       try {
         await client.updateStatus(Resources.statefulsets, { ...set, status: actions.status });
