@@ -146,6 +146,18 @@ export function breadthChecks(t: Test, lab: () => LabUnderTest): void {
     t.equal(status.state.terminated.exitCode, 0, 'terminated with exit code 0 in ephemeralContainerStatuses');
   });
 
+  t.test("kubectl rollout history of kube-proxy's DaemonSet names its revision, its pods carry the revision's hash", async (t) => {
+    const { kubectl, json } = labClient(lab());
+    const history = await kubectl(['-n', 'kube-system', 'rollout', 'history', 'ds/kube-proxy']);
+    t.equal(history.exitCode, 0, history.stderr);
+    t.match(history.stdout, /^REVISION\s+CHANGE-CAUSE\n1\s+/m, 'revision 1 listed');
+    const revisions = (await json(['-n', 'kube-system', 'get', 'controllerrevisions', '-l', 'k8s-app=kube-proxy'])).items;
+    const hashes = new Set(revisions.map((r: any) => r.metadata.labels['controller-revision-hash']));
+    const pods = (await json(['-n', 'kube-system', 'get', 'pods', '-l', 'k8s-app=kube-proxy'])).items;
+    t.equal(pods.length, Object.keys(lab().nodes).length, 'one kube-proxy per node');
+    t.ok(pods.every((p: any) => hashes.has(p.metadata.labels['controller-revision-hash'])), 'every kube-proxy pod is of a stored revision');
+  });
+
   t.test('kubectl drain of a worker honours a PodDisruptionBudget', async (t) => {
     const { kubectl, json } = labClient(lab());
     const worker = 'worker3';
