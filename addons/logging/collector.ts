@@ -67,8 +67,14 @@ export class LogCollector {
     private readonly deps: CollectorDeps,
   ) {}
 
-  async start(): Promise<this> {
+  /** Reads the saved positions (start() does; a test may then drive cycle() itself). */
+  async load(): Promise<this> {
     this.saved = await loadPositions(this.config.positionFile);
+    return this;
+  }
+
+  async start(): Promise<this> {
+    await this.load();
     this.schedule(0);
     return this;
   }
