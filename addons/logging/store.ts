@@ -168,8 +168,9 @@ export class LogStore {
       where.push('l.time_ms >= ?');
       args.push(q.sinceMs);
     }
+    // FTS5 hands out matches by rowid, newest first when asked: ordering by its rowid stops at the limit unsorted.
     const from = q.match !== undefined ? 'lines_fts f JOIN lines l ON l.id = f.rowid' : 'lines l';
-    const sql = `SELECT l.time, l.namespace, l.pod, l.container, l.node, l.labels, l.stream, l.line, l.truncated FROM ${from}${where.length ? ` WHERE ${where.join(' AND ')}` : ''} ORDER BY l.id DESC LIMIT ?`;
+    const sql = `SELECT l.time, l.namespace, l.pod, l.container, l.node, l.labels, l.stream, l.line, l.truncated FROM ${from}${where.length ? ` WHERE ${where.join(' AND ')}` : ''} ORDER BY ${q.match !== undefined ? 'f.rowid' : 'l.id'} DESC LIMIT ?`;
     const rows = this.db.prepare(sql).all(...args, q.limit) as (Omit<StoredLine, 'labels'> & { labels: string; truncated: number })[];
     return rows.reverse().map((r) => {
       const { truncated, labels, ...rest } = r;
