@@ -107,6 +107,8 @@ export class LogStore {
     this.db.pragma('auto_vacuum = INCREMENTAL');
     this.db.pragma('journal_mode = WAL');
     this.db.pragma('synchronous = NORMAL');
+    // The pod's root file system is read-only: sorts and journals beyond the cache stay in memory.
+    this.db.pragma('temp_store = MEMORY');
     this.db.exec(`
       CREATE TABLE IF NOT EXISTS lines (
         id INTEGER PRIMARY KEY, time_ms INTEGER NOT NULL, time TEXT NOT NULL, namespace TEXT NOT NULL, pod TEXT NOT NULL,
