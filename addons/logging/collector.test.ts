@@ -21,11 +21,14 @@ function tree(t: Test) {
 /** A collector driven cycle by cycle, its shipped records collected (or refused while `refuse` is set). */
 function collector(pods: string, positions: string, o: { maxLineBytes?: number; batchLines?: number } = {}) {
   const shipped: LogRecord[] = [];
-  const state = { refuse: false };
+  const state = { refuse: false, apiDown: false };
   const c = new LogCollector(
     { ...collectorDefaults, nodeName: 'node-a', podLogDir: pods, positionFile: positions, maxLineBytes: o.maxLineBytes ?? collectorDefaults.maxLineBytes, batchLines: o.batchLines ?? collectorDefaults.batchLines },
     {
-      labels: async (s: LogSource) => ({ app: s.pod.split('-')[0] }),
+      labels: async (s: LogSource) => {
+        if (state.apiDown) throw new Error('connect ECONNREFUSED');
+        return { app: s.pod.split('-')[0] };
+      },
       ship: async (records) => {
         if (state.refuse) throw new Error('store unavailable');
         shipped.push(...records);
@@ -127,6 +130,17 @@ t.test('a batch the store refuses is sent again; positions move only once it is 
   t.same(lines(), ['x', 'y'], 'the same batch again, before anything newer');
   await c.cycle();
   t.same(lines(), ['x', 'y', 'z']);
+  await c.close();
+});
+
+t.test('an API that does not answer costs the lines their labels, not the lines', async (t) => {
+  const { pods, file, positions } = tree(t);
+  fs.writeFileSync(file, entry('while the API is down'));
+  const { c, shipped, state } = collector(pods, positions);
+  await c.load();
+  state.apiDown = true;
+  await c.cycle();
+  t.same(shipped.map((r) => [r.line, r.labels]), [['while the API is down', {}]]);
   await c.close();
 });
 

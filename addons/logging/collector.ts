@@ -109,14 +109,22 @@ export class LogCollector {
       for (const [file, { tailer, source }] of this.tailers) {
         const room = this.config.batchLines - batch.length;
         if (room <= 0) break;
-        const lines = await tailer.poll(room);
+        // One file that cannot be read holds up no other.
+        const lines = await tailer.poll(room).catch((e: Error) => {
+          log.warn({ file, err: e.message }, 'reading a log file failed');
+          return [];
+        });
         if (!lines.length && tailer.finished()) {
           await tailer.close();
           this.tailers.delete(file);
           continue;
         }
         if (!lines.length) continue;
-        const labels = await this.deps.labels(source);
+        // The lines are read: labels are best-effort, and an API that does not answer loses no line.
+        const labels = await this.deps.labels(source).catch((e: Error) => {
+          log.warn({ pod: `${source.namespace}/${source.pod}`, err: e.message }, 'looking up the pod\'s labels failed');
+          return {};
+        });
         for (const l of lines) {
           const { line, truncated } = lineText(l.content, this.config.maxLineBytes, l.dropped ?? 0);
           batch.push({ time: l.time, ...source, node: this.config.nodeName, labels, stream: l.stream, line, ...(truncated ? { truncated } : {}) });
