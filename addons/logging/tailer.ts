@@ -16,7 +16,7 @@ export interface TailPosition {
   shipped: number;
 }
 
-export interface TailedLine extends LogLine {}
+export type TailedLine = LogLine;
 
 const CHUNK = 256 * 1024;
 
