@@ -86,6 +86,15 @@ const BENCHES: Bench[] = [
     ],
   },
   {
+    name: 'logs',
+    quick: ['--lines', '20000', '--searches', '50'],
+    figures: [
+      { name: 'log lines/s from one node to searchable', value: key('pipeline_lines_per_s'), goal: '-', met: () => true },
+      { name: 'search p99 ms over the lines (rare word)', value: key('search_rare_p99_ms'), goal: '-', met: () => true },
+      { name: 'search p99 ms (word in 1/1000 lines)', value: key('search_common_p99_ms'), goal: '-', met: () => true },
+    ],
+  },
+  {
     name: 'density',
     quick: ['--pods', '10', '--idle', '10', '--stored-pods', '1000'],
     figures: [

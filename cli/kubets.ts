@@ -17,6 +17,7 @@ import { componentCommands } from './components.js';
 import { dnsCommand } from './dns.js';
 import { doctorCommand } from './doctor.js';
 import { ingressCommand } from './ingress.js';
+import { logCollectorCommand, clusterLogsCommand } from './logging.js';
 import { metricsServerCommand } from './metrics-server.js';
 
 type Options = NonNullable<ParseArgsConfig['options']>;
@@ -557,6 +558,8 @@ const commands: Record<string, Command> = {
   dns: dnsCommand({ UsageError, untilSignal }),
   'ingress-controller': ingressCommand({ UsageError, untilSignal }),
   'metrics-server': metricsServerCommand({ UsageError, untilSignal }),
+  'log-collector': logCollectorCommand({ UsageError, untilSignal }),
+  'cluster-logs': clusterLogsCommand({ UsageError, untilSignal }),
   init: initCmd,
   join: joinCmd,
   install: installCmd,

@@ -38,27 +38,52 @@ export interface LogLine {
   content: Buffer;
   /** False only for a partial line flushed at the end of a log that will not grow any more. */
   complete: boolean;
+  /** Bytes of the line left out beyond the assembler's maxBytes (absent when none were). */
+  dropped?: number;
 }
 
-/** Joins P entries with the entries that continue them, per stream (stdout and stderr interleave in one file). */
+/**
+ * Joins P entries with the entries that continue them, per stream (stdout and stderr interleave in one file). With
+ * maxBytes, a line keeps only its first maxBytes (a log shipper's bound on memory) and counts the rest as dropped.
+ */
 export class LineAssembler {
-  private readonly pending = new Map<string, { time: string; parts: Buffer[] }>();
+  private readonly pending = new Map<string, { time: string; parts: Buffer[]; size: number; dropped: number }>();
+
+  constructor(private readonly maxBytes = Infinity) {}
+
+  /** Whether a partial line waits for its continuation. */
+  hasPending(): boolean {
+    return this.pending.size > 0;
+  }
 
   push(e: CriLogEntry): LogLine | undefined {
-    const p = this.pending.get(e.stream);
-    if (e.partial) {
-      if (p) p.parts.push(e.content);
-      else this.pending.set(e.stream, { time: e.time, parts: [e.content] });
-      return undefined;
+    let p = this.pending.get(e.stream);
+    if (!p && !e.partial) return this.line(e.time, e.stream, [e.content], e.content.length, 0, true);
+    if (!p) this.pending.set(e.stream, (p = { time: e.time, parts: [], size: 0, dropped: 0 }));
+    const room = Math.max(0, this.maxBytes - p.size);
+    if (room >= e.content.length) p.parts.push(e.content);
+    else {
+      if (room > 0) p.parts.push(e.content.subarray(0, room));
+      p.dropped += e.content.length - room;
     }
-    if (!p) return { time: e.time, stream: e.stream, content: e.content, complete: true };
+    p.size += Math.min(room, e.content.length);
+    if (e.partial) return undefined;
     this.pending.delete(e.stream);
-    return { time: p.time, stream: e.stream, content: Buffer.concat([...p.parts, e.content]), complete: true };
+    return this.line(p.time, e.stream, p.parts, p.size, p.dropped, true);
+  }
+
+  private line(time: string, stream: LogLine['stream'], parts: Buffer[], size: number, dropped: number, complete: boolean): LogLine {
+    let content = parts.length === 1 ? parts[0] : Buffer.concat(parts);
+    if (size > this.maxBytes) {
+      dropped += size - this.maxBytes;
+      content = content.subarray(0, this.maxBytes);
+    }
+    return dropped ? { time, stream, content, complete, dropped } : { time, stream, content, complete };
   }
 
   /** Whatever partial lines remain, oldest first (the log ended inside them). */
   flush(): LogLine[] {
-    const out = [...this.pending.entries()].map(([stream, p]) => ({ time: p.time, stream: stream as LogLine['stream'], content: Buffer.concat(p.parts), complete: false }));
+    const out = [...this.pending.entries()].map(([stream, p]) => this.line(p.time, stream as LogLine['stream'], p.parts, p.size, p.dropped, false));
     this.pending.clear();
     return out.sort((a, b) => timeMs(a.time) - timeMs(b.time));
   }
