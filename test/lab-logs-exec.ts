@@ -44,7 +44,7 @@ export function logsExecChecks(t: Test, lab: () => LabUnderTest): void {
     const env = () => ({ KUBECONFIG: lab().kubeconfig });
     const podJSON = (name: string) => getJSON(['get', 'pod', name]);
     t.teardown(async () => {
-      await kubectl(['delete', 'pod', 'talker', 'crasher', 'stuck', 'ticker', '--grace-period=0', '--force', '--ignore-not-found']);
+      await kubectl(['delete', 'pod', 'talker', 'crasher', 'stuck', 'ticker', 'logprobe', '--grace-period=0', '--force', '--ignore-not-found']);
     });
     const r = await kubectl(['apply', '-f', '-'], pods);
     t.equal(r.exitCode, 0, r.stderr);
@@ -136,6 +136,28 @@ export function logsExecChecks(t: Test, lab: () => LabUnderTest): void {
       const big = 'x'.repeat(199_999) + '\n';
       const wc = await kubectl(['exec', '-i', 'talker', '-c', 'side', '--', 'wc', '-c'], big);
       t.equal(wc.stdout.trim(), '200000', '200 kB of stdin arrive whole');
+    });
+
+    t.test('cluster logs: a pod\'s line is found through the services proxy, still after the pod is deleted', async (t) => {
+      const token = `lab-logs-${Math.random().toString(36).slice(2, 10)}`;
+      const run = await kubectl(['run', 'logprobe', '--image=busybox:1.35', '--restart=Never', '--labels=app=logprobe', '--', 'sh', '-c', `echo ${token}; exec sleep 3600`]);
+      t.equal(run.exitCode, 0, run.stderr);
+      const search = async (query: string) => {
+        const r = await kubectl(['get', '--raw', `/api/v1/namespaces/kube-system/services/cluster-logs:80/proxy/search?${query}`]);
+        return r.exitCode === 0 ? r.stdout.split('\n').filter(Boolean).map((l) => JSON.parse(l)) : undefined;
+      };
+      const [line] = await until('the line searchable', async () => {
+        const found = await search(`q=${token}&namespace=default`);
+        return found?.length === 1 && found;
+      }, 180_000);
+      const pod = await podJSON('logprobe');
+      t.same([line.namespace, line.pod, line.container, line.node, line.labels?.app, line.stream, line.line], ['default', 'logprobe', 'logprobe', pod.spec.nodeName, 'logprobe', 'stdout', token], 'pod, container, node, labels, stream and line');
+      t.equal((await kubectl(['delete', 'pod', 'logprobe', '--grace-period=0', '--force'])).exitCode, 0);
+      await until('the pod gone', async () => (await kubectl(['get', 'pod', 'logprobe'])).exitCode !== 0, 60_000);
+      t.same((await search(`q=${token}`))?.map((l: any) => l.line), [token], "the deleted pod's line is still found");
+      const bad = await kubectl(['get', '--raw', '/api/v1/namespaces/kube-system/services/cluster-logs:80/proxy/search?q=x&limit=0']);
+      t.not(bad.exitCode, 0);
+      t.match(bad.stderr, /BadRequest.*limit/, 'a bad parameter: 400 with the reason');
     });
 
     t.test('errors read as kubectl users know them', async (t) => {
