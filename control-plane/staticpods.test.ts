@@ -39,6 +39,7 @@ t.test('kubeadm init\'s files: certificates, kubeconfigs and four static pods un
     t.equal(p.metadata.namespace, 'kube-system');
     t.equal(p.spec.hostNetwork, true, `${p.metadata.name} on the host network`);
     t.equal(p.spec.priorityClassName, 'system-node-critical');
+    t.equal(p.spec.priority, 2000001000, 'the class value stated, as kubeadm does');
   }
   const [etcd, apiserver, cm, sched] = pods;
   t.equal(etcd.spec.containers[0].image, opts.etcdImage);

@@ -9,6 +9,7 @@ import { stringify as toYaml } from 'yaml';
 import { createCA, ensureCA, ensureKeyPair, issueCert, writeClientKubeconfig, type KeyPair } from '../api/pki.js';
 import type { PodNetworkMode } from '../api/podnetwork.js';
 import type { Container, Pod, Probe } from '../api/types.js';
+import { SYSTEM_NODE_CRITICAL_PRIORITY } from './apiserver/registry/scheduling/priorityclass.js';
 import { serverDefaults } from './config.js';
 
 export interface ControlPlaneOptions {
@@ -100,6 +101,8 @@ function staticPod(component: string, container: Container & Record<string, unkn
     metadata: { name: component, namespace: 'kube-system', labels: { component, tier: 'control-plane' } },
     spec: {
       hostNetwork: true,
+      // kubeadm writes the class's value too: the kubelet knows a static pod is critical before any API server runs.
+      priority: SYSTEM_NODE_CRITICAL_PRIORITY,
       priorityClassName: 'system-node-critical',
       containers: [{ ...container, name: component, imagePullPolicy: 'IfNotPresent' }],
       volumes,

@@ -110,6 +110,7 @@ export function ingressManifests(opts: IngressManifestOptions): KubeObject[] {
         metadata: { labels },
         spec: {
           serviceAccountName: ingressNames.serviceAccount,
+          priorityClassName: 'system-cluster-critical',
           nodeSelector: { 'kubernetes.io/os': 'linux' },
           terminationGracePeriodSeconds: 30,
           containers: [container],

@@ -53,6 +53,7 @@ export function metricsServerManifests(opts: MetricsServerManifestOptions): Kube
         metadata: { labels },
         spec: {
           serviceAccountName: name,
+          priorityClassName: 'system-cluster-critical',
           nodeSelector: { 'kubernetes.io/os': 'linux' },
           containers: [
             {

@@ -3,6 +3,7 @@
 // PodScheduled condition. Unschedulable pods are retried when nodes, pods or volumes change, and at least every 15 s.
 import type { ApiClient } from '../../api/client.js';
 import { isConflict, isNotFound } from '../../api/errors.js';
+import type { PodDisruptionBudget } from '../../api/disruption.js';
 import { EventRecorder } from '../../api/events.js';
 import { InformerFactory } from '../../api/informer.js';
 import { logger } from '../../api/log.js';
@@ -89,6 +90,24 @@ export function schedule(pod: Pod, nodes: NodeInfo[], o: ScheduleOptions = {}): 
   return { node: best[Math.floor(Math.random() * best.length)].node.metadata.name, evaluated };
 }
 
+/**
+ * The nodes as a pod of this priority must see them (addNominatedPods): pods of at least its priority nominated to a
+ * node count there, so the room preemption freed for them is not taken by a less important pod.
+ */
+export function withNominatedPods(nodes: NodeInfo[], pod: Pod, nominated: Iterable<Pod>): NodeInfo[] {
+  const extra = new Map<string, Pod[]>();
+  for (const p of nominated) {
+    if (p.metadata.uid === pod.metadata.uid || (p.spec.priority ?? 0) < (pod.spec.priority ?? 0)) continue;
+    const node = p.status!.nominatedNodeName!;
+    extra.set(node, [...(extra.get(node) ?? []), p]);
+  }
+  if (!extra.size) return nodes;
+  return nodes.map((n) => {
+    const more = extra.get(n.node.metadata.name!);
+    return more ? { node: n.node, pods: [...n.pods, ...more] } : n;
+  });
+}
+
 export interface SchedulerOptions {
   /** --leader-elect: schedule only while holding kube-system/kube-scheduler (so two can run). */
   leaderElection?: Omit<LeaderElectionConfig, 'name'>;
@@ -113,24 +132,34 @@ async function runScheduler(client: ApiClient, onBound: SchedulerOptions['onBoun
   const claims = factory.for<PersistentVolumeClaim>(Resources.persistentvolumeclaims);
   const volumes = factory.for<PersistentVolume>(Resources.persistentvolumes);
   const classes = factory.for<StorageClass>(Resources.storageclasses);
+  const budgets = factory.for<PodDisruptionBudget>(Resources.poddisruptionbudgets);
   const queue = new WorkQueue(1000, 15_000);
   const recorder = new EventRecorder(client, 'default-scheduler');
   const cache = new SchedulerCache();
   const unschedulable = new Set<string>();
+  /** Pending pods nominated to a node by preemption (the scheduling queue's nominator), by uid. */
+  const nominated = new Map<string, Pod>();
+  const nominate = (p: Pod) => {
+    if (needsScheduling(p) && p.status?.nominatedNodeName) nominated.set(p.metadata.uid!, p);
+    else nominated.delete(p.metadata.uid!);
+  };
   const bindings = new Set<Promise<void>>();
   let nextStartNodeIndex = 0;
 
   pods.addHandlers({
     onAdd: (p) => {
       cache.setPod(p);
+      nominate(p);
       if (needsScheduling(p)) queue.add(objectKey(p));
     },
     onUpdate: (_o, p) => {
       cache.setPod(p);
+      nominate(p);
       if (needsScheduling(p)) queue.add(objectKey(p));
     },
     onDelete: (p) => {
       cache.deletePod(p);
+      nominated.delete(p.metadata.uid!);
       // Freed room: retry what didn't fit.
       for (const k of unschedulable) queue.add(k);
     },
@@ -186,18 +215,22 @@ async function runScheduler(client: ApiClient, onBound: SchedulerOptions['onBoun
     }
     const all = cache.nodeInfos();
     const state = volumeState();
-    const result = schedule(pod, all, { startIndex: nextStartNodeIndex, volumes: state });
+    const result = schedule(pod, withNominatedPods(all, pod, nominated.values()), { startIndex: nextStartNodeIndex, volumes: state });
     nextStartNodeIndex = all.length ? (nextStartNodeIndex + result.evaluated) % all.length : 0;
     const { namespace, name } = splitKey(key);
     if (!result.node) {
       unschedulable.add(key);
-      await preemptFor(pod, namespace!, name);
+      const nominatedNode = await preemptFor(pod);
       log.info({ pod: key, why: result.message }, 'unschedulable');
       recorder.record(pod, 'Warning', 'FailedScheduling', result.message!);
       const cond = { type: 'PodScheduled', status: 'False', reason: 'Unschedulable', message: result.message, lastProbeTime: null, lastTransitionTime: formatTime() };
       const existing = pod.status?.conditions?.find((c) => c.type === 'PodScheduled');
-      if (existing?.message !== result.message)
-        await client.patch(Resources.pods, namespace, name, 'strategic', { status: { conditions: [cond] } }, 'status').catch((e) => (isNotFound(e) ? undefined : Promise.reject(e)));
+      const nomination = nominatedNode && nominatedNode !== pod.status?.nominatedNodeName ? { nominatedNodeName: nominatedNode } : {};
+      // The condition and the nomination in one status patch, as kube-scheduler's updatePod writes them.
+      if (existing?.message !== result.message || nominatedNode) {
+        await client.patch(Resources.pods, namespace, name, 'strategic', { status: { conditions: [cond], ...nomination } }, 'status').catch((e) => (isNotFound(e) ? undefined : Promise.reject(e)));
+        if (nominatedNode) nominate({ ...pod, status: { ...pod.status, nominatedNodeName: nominatedNode } });
+      }
       queue.addAfter(key, 15_000);
       return;
     }
@@ -209,21 +242,36 @@ async function runScheduler(client: ApiClient, onBound: SchedulerOptions['onBoun
     while (bindings.size >= MAX_BINDINGS_IN_FLIGHT) await Promise.race(bindings);
   };
   /**
-   * Makes room for a pod that fits nowhere by evicting lower-priority pods on one node: the node is nominated
-   * (status.nominatedNodeName) and the victims deleted gracefully; the pod binds once they are gone.
+   * Makes room for a pod that fits nowhere by evicting lower-priority pods on one node (prepareCandidate): each victim
+   * is marked DisruptionTarget, deleted gracefully and told why in a Preempted event; lower-priority pods nominated to
+   * that node lose their nomination. Returns the node to nominate; the pod binds there once the victims are gone.
    */
-  async function preemptFor(pod: Pod, namespace: string, name: string): Promise<void> {
-    const nominated = pod.status?.nominatedNodeName as string | undefined;
-    // A nomination whose victims are still going waits for them rather than preempting more.
-    if (nominated && pods.list().some((p) => p.spec.nodeName === nominated && p.metadata.deletionTimestamp && (p.spec.priority ?? 0) < (pod.spec.priority ?? 0))) return;
-    const choice = preempt(pod, cache.nodeInfos());
-    if (!choice) return;
-    await client.patch(Resources.pods, namespace, name, 'merge', { status: { nominatedNodeName: choice.node } }, 'status').catch((e) => (isNotFound(e) ? undefined : Promise.reject(e)));
-    for (const victim of choice.victims) {
-      recorder.record(victim, 'Normal', 'Preempted', `Preempted by pod ${pod.metadata.uid} on node ${choice.node}`);
-      await client.delete(Resources.pods, victim.metadata.namespace, victim.metadata.name!).catch((e) => (isNotFound(e) ? undefined : Promise.reject(e)));
+  async function preemptFor(pod: Pod): Promise<string | undefined> {
+    const priority = pod.spec.priority ?? 0;
+    const onNode = (node: string) => cache.nodeInfos().find((n) => n.node.metadata.name === node)?.pods ?? [];
+    // PodEligibleToPreemptOthers: while victims on its nominated node are still terminating, preempt no more.
+    const current = pod.status?.nominatedNodeName;
+    if (current && onNode(current).some((p) => p.metadata.deletionTimestamp && (p.spec.priority ?? 0) < priority)) return undefined;
+    const choice = preempt(pod, cache.nodeInfos(), budgets.list());
+    if (!choice) return undefined;
+    const schedulerName = pod.spec.schedulerName ?? SCHEDULER_NAME;
+    const gone = (e: unknown) => (isNotFound(e) ? undefined : Promise.reject(e));
+    await Promise.all(
+      choice.victims.map(async (victim) => {
+        const namespace = victim.metadata.namespace;
+        const name = victim.metadata.name!;
+        const disruption = { type: 'DisruptionTarget', status: 'True', reason: 'PreemptionByScheduler', message: `${schedulerName}: preempting to accommodate a higher priority pod`, lastTransitionTime: formatTime() };
+        await client.patch(Resources.pods, namespace, name, 'strategic', { status: { conditions: [disruption] } }, 'status').catch(gone);
+        await client.delete(Resources.pods, namespace, name).catch(gone);
+        void recorder.record(victim, 'Normal', 'Preempted', `Preempted by pod ${pod.metadata.uid} on node ${choice.node}`);
+      }),
+    );
+    for (const p of nominated.values()) {
+      if (p.status?.nominatedNodeName !== choice.node || (p.spec.priority ?? 0) >= priority || p.metadata.uid === pod.metadata.uid) continue;
+      await client.patch(Resources.pods, p.metadata.namespace, p.metadata.name!, 'merge', { status: { nominatedNodeName: null } }, 'status').catch(gone);
     }
-    log.info({ pod: `${namespace}/${name}`, node: choice.node, victims: choice.victims.map((v) => v.metadata.name) }, 'preempted');
+    log.info({ pod: objectKey(pod), node: choice.node, victims: choice.victims.map((v) => objectKey(v)) }, 'preempted');
+    return choice.node;
   }
 
   /** The volume binding plugin's PreBind: reserve a free volume on the node, or ask the provisioner there for one. */

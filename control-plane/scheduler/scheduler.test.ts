@@ -1,7 +1,8 @@
 import t from 'tap';
+import type { PodDisruptionBudget } from '../../api/disruption.js';
 import type { Node, Pod } from '../../api/types.js';
 import { SchedulerCache } from './cache.js';
-import { feasibleNodesToFind, schedule } from './index.js';
+import { feasibleNodesToFind, schedule, withNominatedPods } from './index.js';
 import { preempt } from './preemption.js';
 import type { NodeInfo } from './plugins.js';
 
@@ -67,6 +68,41 @@ t.test('preemption: the fewest, least important lower-priority pods on one node 
   t.equal(preempt(cpu('equal', '1', 5), nodes), undefined, 'no pod of lower priority to preempt');
   t.equal(preempt(cpu('polite', '1', 1000, { preemptionPolicy: 'Never' }), nodes), undefined, 'preemptionPolicy Never');
   t.equal(preempt(urgent, [info(node('w3', { unschedulable: true }), [cpu('e', '1', 1)])]), undefined, 'a node it can not use at all is no candidate');
+});
+
+t.test('preemption prefers nodes whose victims no PodDisruptionBudget protects, and reprieves protected pods first', async (t) => {
+  const cpu = (n: string, c: string, priority: number, labels: Record<string, string> = {}) => {
+    const p = pod(n, { priority, containers: [{ name: 'c', image: 'x', resources: { requests: { cpu: c } } }] });
+    return { ...p, metadata: { ...p.metadata, labels } };
+  };
+  const budget = (allowed: number, disruptedPods: Record<string, string> = {}): PodDisruptionBudget => ({
+    metadata: { name: 'guard', namespace: 'default' },
+    spec: { selector: { matchLabels: { app: 'guarded' } } },
+    status: { disruptionsAllowed: allowed, disruptedPods, currentHealthy: 2, desiredHealthy: 2, expectedPods: 2 },
+  });
+  const guarded = { app: 'guarded' };
+  const nodes = [info(node('w1'), [cpu('g1', '1', 10, guarded), cpu('g2', '1', 10, guarded)]), info(node('w2'), [cpu('f1', '1', 20), cpu('f2', '1', 20)])];
+  const urgent = cpu('urgent', '1', 1000);
+  t.equal(preempt(urgent, nodes)?.node, 'w1', 'without budgets the lower victims win');
+  const choice = preempt(urgent, nodes, [budget(0)]);
+  t.equal(choice?.node, 'w2', 'a node without budget violations wins over lower priorities');
+  t.equal(choice?.pdbViolations, 0);
+  t.equal(preempt(urgent, nodes, [budget(1)])?.node, 'w1', 'a budget that allows the disruption is no violation');
+  t.equal(preempt(urgent, nodes, [budget(0, { g1: '2026-01-01T00:00:00Z' })])?.node, 'w1', 'a pod the budget already counts as disrupted uses none of it');
+  const only = preempt(urgent, [nodes[0]!], [budget(0)]);
+  t.same([only?.node, only?.pdbViolations], ['w1', 1], 'budgets are a preference: with no other node they are violated');
+  // One victim is enough on w3: the unprotected pod goes, the protected one is reprieved although less important.
+  const mixed = preempt(urgent, [info(node('w3'), [cpu('g3', '1', 5, guarded), cpu('f3', '1', 50)])], [budget(0)]);
+  t.same(mixed?.victims.map((p) => p.metadata.name), ['f3']);
+});
+
+t.test('pods nominated by preemption count on their node for pods of lower or equal priority only', async (t) => {
+  const cpu = (n: string, c: string, priority: number) => pod(n, { priority, containers: [{ name: 'c', image: 'x', resources: { requests: { cpu: c } } }] });
+  const urgent = { ...cpu('urgent', '2', 1000), status: { nominatedNodeName: 'w1' } };
+  const nodes = [info(node('w1'))];
+  t.equal(schedule(cpu('low', '1', 10), withNominatedPods(nodes, cpu('low', '1', 10), [urgent])).node, undefined, 'the room is kept for the nominated pod');
+  t.equal(schedule(cpu('higher', '1', 2000), withNominatedPods(nodes, cpu('higher', '1', 2000), [urgent])).node, 'w1', 'a more important pod may take it');
+  t.equal(withNominatedPods(nodes, urgent, [urgent]), nodes, 'a pod does not count against itself');
 });
 
 t.test('large clusters: filters stop once enough feasible nodes are found, as percentageOfNodesToScore does', async (t) => {

@@ -95,3 +95,16 @@ t.test('admission sees every write, with the stored object on update', async (t)
   ]);
   t.same(admitted[1].object.metadata.labels, { x: 'y' });
 });
+
+t.test('concurrent patches that name no resourceVersion both land; a stale resourceVersion still gets 409', async (t) => {
+  const { store } = await fixture(t);
+  const configmaps = findByPlural('', 'v1', 'configmaps')!;
+  await store.create(configmaps, 'default', { metadata: { name: 'cm' }, data: { a: '0' } } as Any);
+  // As a patch does: each change is applied to the object read, which carries that object's resourceVersion.
+  const set = (k: string) => (live: KubeObject) => ({ ...live, data: { ...(live as Any).data, [k]: '1' } }) as KubeObject;
+  await Promise.all([store.update(configmaps, 'default', 'cm', set('b')), store.update(configmaps, 'default', 'cm', set('c'))]);
+  const got = (await store.get(configmaps, 'default', 'cm')) as Any;
+  t.same(got.data, { a: '0', b: '1', c: '1' }, 'the second write was applied again to what the first stored');
+  const stale = { ...got, metadata: { ...got.metadata, resourceVersion: '1' }, data: { a: 'x' } };
+  await t.rejects(store.update(configmaps, 'default', 'cm', () => stale), { code: 409 });
+});

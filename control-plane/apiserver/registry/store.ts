@@ -249,7 +249,10 @@ export class GenericStore {
       try {
         return await this.write(def, strategy, key, obj, old, kv.modRevision, opts);
       } catch (e) {
-        if (!wanted && e instanceof StatusError && e.reason === 'Conflict' && attempt < 5) continue;
+        // Another write came between the read and this one (GuaranteedUpdate): apply the change again to what is
+        // stored now. A caller's own resourceVersion precondition then fails above, as it should; a patch that named
+        // none (its result carries the version it was applied to) applies cleanly.
+        if (e instanceof StatusError && e.reason === 'Conflict' && attempt < 5) continue;
         throw e;
       }
     }

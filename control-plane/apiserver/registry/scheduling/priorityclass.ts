@@ -14,9 +14,12 @@ export const SYSTEM_PRIORITY_CLASS_PREFIX = 'system-';
 export const PREEMPT_LOWER_PRIORITY = 'PreemptLowerPriority';
 const PREEMPTION_POLICIES = [PREEMPT_LOWER_PRIORITY, 'Never'];
 
+/** system-node-critical's value (scheduling.SystemCriticalPriority + 1000), which static pods state themselves. */
+export const SYSTEM_NODE_CRITICAL_PRIORITY = 2_000_001_000;
+
 /** The classes every cluster has (scheduling.SystemPriorityClasses). */
 export const SYSTEM_PRIORITY_CLASSES: readonly KubeObject[] = [
-  { metadata: { name: 'system-node-critical' }, value: 2_000_001_000, description: 'Used for system critical pods that must not be moved from their current node.' } as KubeObject,
+  { metadata: { name: 'system-node-critical' }, value: SYSTEM_NODE_CRITICAL_PRIORITY, description: 'Used for system critical pods that must not be moved from their current node.' } as KubeObject,
   { metadata: { name: 'system-cluster-critical' }, value: 2_000_000_000, description: 'Used for system critical pods that must run in the cluster, but can be moved to another node if necessary.' } as KubeObject,
 ];
 
