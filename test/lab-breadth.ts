@@ -158,6 +158,13 @@ export function breadthChecks(t: Test, lab: () => LabUnderTest): void {
     t.ok(pods.every((p: any) => hashes.has(p.metadata.labels['controller-revision-hash'])), 'every kube-proxy pod is of a stored revision');
   });
 
+  t.test('every kube-system pod runs at a system priority class', async (t) => {
+    const { json } = labClient(lab());
+    const pods = (await json(['-n', 'kube-system', 'get', 'pods'])).items;
+    const classes = Object.fromEntries(pods.map((p: any) => [p.metadata.name, `${p.spec.priorityClassName} ${p.spec.priority}`]));
+    t.ok(pods.length > 0 && pods.every((p: any) => /^system-(node|cluster)-critical$/.test(p.spec.priorityClassName) && p.spec.priority >= 2_000_000_000), JSON.stringify(classes));
+  });
+
   t.test('kubectl drain of a worker honours a PodDisruptionBudget', async (t) => {
     const { kubectl, json } = labClient(lab());
     const worker = 'worker3';
