@@ -18,6 +18,7 @@ import { dnsCommand } from './dns.js';
 import { doctorCommand } from './doctor.js';
 import { ingressCommand } from './ingress.js';
 import { metricsServerCommand } from './metrics-server.js';
+import { prometheusSDCommand } from './prometheus-sd.js';
 
 type Options = NonNullable<ParseArgsConfig['options']>;
 
@@ -557,6 +558,7 @@ const commands: Record<string, Command> = {
   dns: dnsCommand({ UsageError, untilSignal }),
   'ingress-controller': ingressCommand({ UsageError, untilSignal }),
   'metrics-server': metricsServerCommand({ UsageError, untilSignal }),
+  'prometheus-sd': prometheusSDCommand({ UsageError, untilSignal }),
   init: initCmd,
   join: joinCmd,
   install: installCmd,

@@ -1,16 +1,15 @@
 // Prometheus (Debian's, the real one) against a real `kubets server`: the add-on's RBAC and its prometheus.yml, with
-// the service account's token, discover the API server (endpoints), a node (node) and pods (pod) through our API with
-// Prometheus' own client, and scrape the API server's /metrics and a kubelet's /metrics and /metrics/cadvisor through
-// the API server's nodes/proxy. What it sees is read through Prometheus' HTTP API (/api/v1/targets, /api/v1/query).
+// the service account's token, discover the API server (endpoints), a node (node) and pods (pod) through our API — by
+// the add-on's discovery companion over HTTP SD, Debian's Prometheus having no Kubernetes discovery — and scrape the API server's /metrics. A kubelet's /metrics and /metrics/cadvisor are
+// scraped through the API server's nodes/proxy, which refuses a loopback node address (as kube-apiserver does), so
+// here the node's targets are checked as discovered, not scraped. What it sees is read through Prometheus' HTTP API (/api/v1/targets, /api/v1/query).
 import fs from 'node:fs';
 import path from 'node:path';
 import t from 'tap';
 import { applyObjects } from '../addons/index.js';
+import { DiscoveryServer } from '../addons/prometheus/discovery.js';
 import { prometheusConfig, prometheusDefaults, prometheusManifests } from '../addons/prometheus/manifests.js';
-import { startStats } from '../agent/kubelet/stats/index.js';
-import type { StatsRuntime } from '../agent/kubelet/stats/provider.js';
-import { startKubeletServer } from '../agent/kubelet/server.js';
-import { loadKubeconfig } from '../api/client.js';
+import { ApiClient, loadKubeconfig } from '../api/client.js';
 import { Resources } from '../api/resources.js';
 import type { KubeObject } from '../api/types.js';
 import { PROMETHEUS_BINARY } from '../lab/images/prometheus.js';
@@ -27,55 +26,42 @@ interface Target {
   scrapePool: string;
   health: string;
   lastError: string;
+  scrapeUrl: string;
 }
 
-t.test('Prometheus discovers through the API and scrapes the API server and a kubelet', { timeout: 120_000 }, async (t) => {
+t.test('Prometheus discovers through the API and scrapes the API server', { timeout: 120_000 }, async (t) => {
   t.ok(fs.existsSync(PROMETHEUS_BINARY), `${PROMETHEUS_BINARY} is installed (scripts/setup installs Debian's prometheus)`);
   const srv = await startServer();
   t.teardown(() => srv.destroy());
   const { ca, server } = loadKubeconfig(srv.kubeconfig);
 
-  // A kubelet: its HTTPS server with its own metrics and cAdvisor's, over an empty in-memory runtime.
-  const runtime: StatsRuntime = {
-    listPodSandbox: async () => ({ items: [] }),
-    listContainers: async () => ({ containers: [] }),
-    containerStatus: async () => ({ status: {} as never, info: {} }),
-    listContainerStats: async () => ({ stats: [] }),
-    imageFsInfo: async () => ({ image_filesystems: [], container_filesystems: [] }),
-  };
-  const kubeletDir = path.join(srv.dir, 'kubelet');
-  const stats = startStats({ nodeName: NODE, dataDir: kubeletDir, cgroupParent: '/kubets-prometheus-test-none', runtime, intervalMs: 3_600_000 });
-  const kubelet = await startKubeletServer({
-    nodeName: NODE,
-    nodeIP: '127.0.0.1',
-    dataDir: kubeletDir,
-    clientCA: String(ca),
-    runtime: { ...runtime, exec: async () => ({ url: '' }), attach: async () => ({ url: '' }), portForward: async () => ({ url: '' }) },
-    bindAddress: '127.0.0.1',
-    port: 0,
-    stats,
-  });
-  t.teardown(async () => {
-    stats.close();
-    await kubelet.close();
-  });
+  // A node (its kubelet is not run: discovery and the scrape path are what is looked at).
   await srv.client.create(Resources.nodes, undefined, { apiVersion: 'v1', kind: 'Node', metadata: { name: NODE, labels: { 'kubernetes.io/hostname': NODE } } } as KubeObject);
-  await srv.client.patch(Resources.nodes, undefined, NODE, 'merge', { status: { addresses: [{ type: 'InternalIP', address: '127.0.0.1' }], daemonEndpoints: { kubeletEndpoint: { Port: kubelet.port } } } }, 'status');
+  await srv.client.patch(Resources.nodes, undefined, NODE, 'merge', { status: { addresses: [{ type: 'InternalIP', address: '127.0.0.1' }], daemonEndpoints: { kubeletEndpoint: { Port: 10250 } } } }, 'status');
   // A pod that asks to be scraped (it runs nowhere: discovery is what is looked at).
   await ensureServiceAccount(srv.client, 'default');
   await srv.client.create(Resources.pods, 'default', { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'web', namespace: 'default', annotations: { 'prometheus.io/scrape': 'true', 'prometheus.io/port': '8080' } }, spec: { containers: [{ name: 'web', image: 'busybox:1.35' }] } } as KubeObject);
+  await srv.client.patch(Resources.pods, 'default', 'web', 'merge', { status: { podIP: '127.0.0.2', podIPs: [{ ip: '127.0.0.2' }] } }, 'status');
 
   // The add-on's namespace and RBAC; Prometheus runs here as its service account.
-  await applyObjects(srv.client, prometheusManifests({ image: 'kubets.local/prometheus:test' }).filter((o) => !['ConfigMap', 'Deployment', 'Service'].includes(o.kind!)));
+  await applyObjects(srv.client, prometheusManifests({ image: 'kubets.local/prometheus:test', kubetsImage: 'kubets.local/kubets:test' }).filter((o) => !['ConfigMap', 'Deployment', 'Service'].includes(o.kind!)));
   const token = (await srv.kubectl(['create', 'token', prometheusDefaults.name, '-n', prometheusDefaults.namespace])).stdout.trim();
   t.match(token, /^ey/, 'a token for monitoring/prometheus');
+  // The discovery companion, as the service account.
+  const sdClient = new ApiClient({ server: String(server), ca, token });
+  const sd = new DiscoveryServer(sdClient, '127.0.0.1:0');
+  await sd.listen();
+  t.teardown(async () => {
+    await sd.close();
+    sdClient.close();
+  });
   const dir = path.join(srv.dir, 'prometheus');
   fs.mkdirSync(dir);
   const caFile = path.join(dir, 'ca.crt');
   const tokenFile = path.join(dir, 'token');
   fs.writeFileSync(caFile, String(ca));
   fs.writeFileSync(tokenFile, token);
-  fs.writeFileSync(path.join(dir, 'prometheus.yml'), prometheusConfig({ apiServer: { url: String(server), caFile, tokenFile }, scrapeInterval: '1s' }));
+  fs.writeFileSync(path.join(dir, 'prometheus.yml'), prometheusConfig({ apiServer: { url: String(server), caFile, tokenFile }, discoveryURL: `http://127.0.0.1:${sd.port()}`, scrapeInterval: '1s' }));
 
   const reserved = await reservePorts(1);
   const webPort = reserved.ports[0];
@@ -94,10 +80,10 @@ t.test('Prometheus discovers through the API and scrapes the API server and a ku
   const targets = () => api<{ activeTargets: Target[] }>('/api/v1/targets').then((d) => d.activeTargets, () => undefined);
   const target = (all: Target[] | undefined, pool: string, pred: (x: Target) => boolean = () => true) => all?.find((x) => x.scrapePool === pool && pred(x));
 
-  const up = await until('the API server, the kubelet and cAdvisor targets up', async () => {
+  const up = await until('the API server target up, the node and the pod discovered', async () => {
     const all = await targets();
-    const wanted = ['kubernetes-apiservers', 'kubernetes-nodes', 'kubernetes-cadvisor'].map((pool) => target(all, pool));
-    return wanted.every((x) => x?.health === 'up') && { all: all!, wanted };
+    const wanted = ['kubernetes-apiservers', 'kubernetes-nodes', 'kubernetes-cadvisor', 'kubernetes-pods'].map((pool) => target(all, pool));
+    return wanted[0]?.health === 'up' && wanted.every(Boolean) && { all: all!, wanted };
   }, 60_000, 250).catch(async (e: Error) => {
     t.fail(`${e.message}: ${JSON.stringify(await targets(), null, 1)?.slice(0, 4000)}`);
     return undefined;
@@ -113,20 +99,19 @@ t.test('Prometheus discovers through the API and scrapes the API server and a ku
   const pod = target(up.all, 'kubernetes-pods', (x) => x.labels.pod === 'web');
   t.equal(pod?.labels.namespace, 'default', 'the annotated pod found by the pod role');
   t.equal(pod?.discoveredLabels.__meta_kubernetes_pod_annotation_prometheus_io_port, '8080');
-  t.equal(target(up.all, 'kube-proxy')?.labels.instance, '127.0.0.1:10249', 'kube-proxy found on the node\'s address, port 10249');
+  t.equal(target(up.all, 'kube-proxy')?.scrapeUrl, 'http://127.0.0.1:10249/metrics', 'kube-proxy found on the node\'s address, port 10249');
 
   // What was scraped, through PromQL.
   const query = (q: string) => api<{ result: { metric: Record<string, string>; value: [number, string] }[] }>(`/api/v1/query?query=${encodeURIComponent(q)}`).then((d) => d.result);
-  const lists = await until('apiserver_request_total of the discovery watches', async () => {
-    const r = await query('apiserver_request_total{job="kubernetes-apiservers",verb="WATCH",resource="pods",code="200"}');
+  const lists = await until('apiserver_request_total of the discovery lists', async () => {
+    const r = await query('apiserver_request_total{job="kubernetes-apiservers",verb="LIST",resource="nodes",code="200"}');
     return r.length > 0 && r;
   }, 30_000, 250);
   t.equal(lists[0].metric.component, 'apiserver');
-  t.equal(lists[0].metric.scope, 'cluster', 'the pod role watches every namespace');
+  t.equal(lists[0].metric.scope, 'cluster', 'the node role lists every node');
   const buckets = await query('apiserver_request_duration_seconds_bucket{job="kubernetes-apiservers",verb="LIST",resource="nodes",le="0.005"}');
   t.ok(buckets.length > 0, 'the request latency histogram, with kube-apiserver\'s buckets');
   const stored = await query('apiserver_storage_objects{job="kubernetes-apiservers",resource="nodes"}');
   t.equal(stored[0]?.value[1], '1', 'one Node stored');
   t.ok((await query('process_resident_memory_bytes{job="kubernetes-apiservers"}')).length, 'process metrics');
-  t.ok((await query(`kubelet_node_name{job="kubernetes-nodes",node="${NODE}"}`)).length, 'the kubelet\'s own metrics');
 });

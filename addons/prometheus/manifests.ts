@@ -1,10 +1,11 @@
 // Prometheus in namespace `monitoring` (kube: the prometheus-operator's kube-prometheus and Prometheus' own
 // documentation/examples/prometheus-kubernetes.yml and rbac-setup.yml) as data: Namespace monitoring, ServiceAccount and
-// ClusterRole prometheus with Prometheus' RBAC, a ConfigMap whose prometheus.yml discovers targets through the API
-// (kubernetes_sd_configs) — the API servers, every kubelet (/metrics and /metrics/cadvisor through the API server's
-// nodes/proxy), every kube-proxy (:10249), the cluster DNS (:9153), the scheduler (:10259) and controller manager
-// (:10257), annotated pods — the Deployment running Debian's Prometheus from its locally built image, and the
-// Service on NodePort 30090.
+// ClusterRole prometheus with Prometheus' RBAC, a ConfigMap whose prometheus.yml finds targets through the API — the
+// API servers, every kubelet (/metrics and /metrics/cadvisor through the API server's nodes/proxy), every kube-proxy
+// (:10249), the cluster DNS (:9153), the scheduler (:10259) and controller manager (:10257), annotated pods — the
+// Deployment running Debian's Prometheus from its locally built image, and the Service on NodePort 30090.
+// Debian's Prometheus has no Kubernetes discovery: the pod's `kubets prometheus-sd` container serves it over HTTP SD
+// (discovery.ts), with kubernetes_sd_configs' labels, so the relabelling below is the one written for it.
 import { stringify as toYaml } from 'yaml';
 import type { ClusterRole, ClusterRoleBinding, Deployment, KubeObject, Service } from '../../api/types.js';
 
@@ -14,6 +15,8 @@ export const prometheusDefaults = {
   port: 9090,
   nodePort: 30090,
   scrapeInterval: '15s',
+  /** The discovery companion, beside Prometheus in its pod. */
+  discoveryPort: 9091,
 } as const;
 
 /** Where a pod's service-account credentials are mounted (the in-cluster defaults of kubernetes_sd_configs). */
@@ -25,6 +28,8 @@ export interface PrometheusConfigOptions {
    * reach it. Unset in a pod: the in-cluster service account and `kubernetes.default.svc:443`.
    */
   apiServer?: { url: string; caFile: string; tokenFile: string };
+  /** The HTTP SD server (default: the companion in the pod, http://127.0.0.1:9091). */
+  discoveryURL?: string;
   scrapeInterval?: string;
 }
 
@@ -37,9 +42,10 @@ export function prometheusConfig(o: PrometheusConfigOptions = {}): string {
   const tokenFile = api?.tokenFile ?? `${SA_DIR}/token`;
   const apiAddress = api ? new URL(api.url).host : 'kubernetes.default.svc:443';
   const credentials = { authorization: { credentials_file: tokenFile } };
-  const sd = (role: string, namespaces?: string[]) => [
-    { role, ...(namespaces ? { namespaces: { names: namespaces } } : {}), ...(api ? { api_server: api.url, tls_config: { ca_file: caFile }, ...credentials } : {}) },
-  ];
+  const discovery = o.discoveryURL ?? `http://127.0.0.1:${prometheusDefaults.discoveryPort}`;
+  const interval = o.scrapeInterval ?? prometheusDefaults.scrapeInterval;
+  // kubernetes_sd_configs' roles, one namespace or all, through the HTTP SD companion.
+  const sd = (role: string, namespace?: string) => ({ http_sd_configs: [{ url: `${discovery}/sd/${role}${namespace ? `?namespace=${namespace}` : ''}`, refresh_interval: interval }] });
   const keep = (labels: string[], regex: string): Relabel => ({ source_labels: labels, action: 'keep', regex });
   const nodeLabels: Relabel = { action: 'labelmap', regex: '__meta_kubernetes_node_label_(.+)' };
   const podLabels: Relabel[] = [
@@ -59,7 +65,7 @@ export function prometheusConfig(o: PrometheusConfigOptions = {}): string {
     scheme: 'https',
     tls_config: { insecure_skip_verify: true },
     ...credentials,
-    kubernetes_sd_configs: sd('pod', ['kube-system']),
+    ...sd('pod', 'kube-system'),
     relabel_configs: [
       keep(['__meta_kubernetes_pod_label_component'], component),
       { source_labels: ['__meta_kubernetes_pod_ip'], target_label: '__address__', replacement: `$1:${port}` },
@@ -67,26 +73,26 @@ export function prometheusConfig(o: PrometheusConfigOptions = {}): string {
     ],
   });
   const config = {
-    global: { scrape_interval: o.scrapeInterval ?? prometheusDefaults.scrapeInterval, evaluation_interval: o.scrapeInterval ?? prometheusDefaults.scrapeInterval },
+    global: { scrape_interval: interval, evaluation_interval: interval },
     scrape_configs: [
       {
         job_name: 'kubernetes-apiservers',
         scheme: 'https',
         tls_config: { ca_file: caFile },
         ...credentials,
-        kubernetes_sd_configs: sd('endpoints'),
+        ...sd('endpoints'),
         relabel_configs: [keep(['__meta_kubernetes_namespace', '__meta_kubernetes_service_name', '__meta_kubernetes_endpoint_port_name'], 'default;kubernetes;https')],
       },
-      { job_name: 'kubernetes-nodes', scheme: 'https', tls_config: { ca_file: caFile }, ...credentials, kubernetes_sd_configs: sd('node'), relabel_configs: viaApiServer('/metrics') },
-      { job_name: 'kubernetes-cadvisor', scheme: 'https', tls_config: { ca_file: caFile }, ...credentials, kubernetes_sd_configs: sd('node'), relabel_configs: viaApiServer('/metrics/cadvisor') },
+      { job_name: 'kubernetes-nodes', scheme: 'https', tls_config: { ca_file: caFile }, ...credentials, ...sd('node'), relabel_configs: viaApiServer('/metrics') },
+      { job_name: 'kubernetes-cadvisor', scheme: 'https', tls_config: { ca_file: caFile }, ...credentials, ...sd('node'), relabel_configs: viaApiServer('/metrics/cadvisor') },
       {
         job_name: 'kube-proxy',
-        kubernetes_sd_configs: sd('node'),
+        ...sd('node'),
         relabel_configs: [nodeLabels, { source_labels: ['__address__'], regex: '(.+):\\d+', target_label: '__address__', replacement: '$1:10249' }],
       },
       {
         job_name: 'coredns',
-        kubernetes_sd_configs: sd('endpoints', ['kube-system']),
+        ...sd('endpoints', 'kube-system'),
         relabel_configs: [keep(['__meta_kubernetes_service_name', '__meta_kubernetes_endpoint_port_name'], 'kube-dns;metrics'), ...podLabels],
       },
       controlPlane('kube-scheduler', 10259),
@@ -94,7 +100,7 @@ export function prometheusConfig(o: PrometheusConfigOptions = {}): string {
       {
         // Pods that ask to be scraped: prometheus.io/scrape, /path and /port annotations.
         job_name: 'kubernetes-pods',
-        kubernetes_sd_configs: sd('pod'),
+        ...sd('pod'),
         relabel_configs: [
           keep(['__meta_kubernetes_pod_annotation_prometheus_io_scrape'], 'true'),
           { source_labels: ['__meta_kubernetes_pod_annotation_prometheus_io_path'], regex: '(.+)', target_label: '__metrics_path__' },
@@ -111,6 +117,8 @@ export function prometheusConfig(o: PrometheusConfigOptions = {}): string {
 export interface PrometheusManifestOptions {
   /** The Prometheus image (built locally from Debian's package and imported on every node). */
   image: string;
+  /** The kubets image, which runs the discovery companion. */
+  kubetsImage: string;
   imagePullPolicy?: 'IfNotPresent' | 'Never' | 'Always';
 }
 
@@ -161,6 +169,13 @@ export function prometheusManifests(opts: PrometheusManifestOptions): KubeObject
                 { name: 'config', mountPath: '/etc/prometheus' },
                 { name: 'data', mountPath: '/prometheus' },
               ],
+            },
+            {
+              name: 'discovery',
+              image: opts.kubetsImage,
+              imagePullPolicy: opts.imagePullPolicy ?? 'IfNotPresent',
+              command: ['kubets', 'prometheus-sd', `--bind-address=127.0.0.1:${prometheusDefaults.discoveryPort}`],
+              resources: { requests: { cpu: '20m', memory: '50Mi' } },
             },
           ],
           volumes: [
