@@ -114,4 +114,10 @@ t.test('Prometheus discovers through the API and scrapes the API server', { time
   const stored = await query('apiserver_storage_objects{job="kubernetes-apiservers",resource="nodes"}');
   t.equal(stored[0]?.value[1], '1', 'one Node stored');
   t.ok((await query('process_resident_memory_bytes{job="kubernetes-apiservers"}')).length, 'process metrics');
+
+  // /metrics is a non-resource URL for system:monitoring (and cluster-admin), not for anyone.
+  const otherClient = new ApiClient({ server: String(server), ca, token: (await srv.kubectl(['create', 'token', 'default'])).stdout.trim() });
+  t.teardown(() => otherClient.close());
+  await t.rejects(otherClient.request('GET', '/metrics'), { code: 403 }, 'another service account may not read /metrics');
+  t.match((await srv.kubectl(['get', '--raw', '/metrics'])).stdout, /^apiserver_request_total\{/m, 'the admin may');
 });
