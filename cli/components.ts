@@ -9,7 +9,28 @@ import { parseDuration } from '../api/time.js';
 import { serverDefaults } from '../control-plane/config.js';
 import { isProxyMode, proxyModes } from '../agent/proxy/modes.js';
 import { proxyDefaults, type ProxyConfig, type ProxyConfigFile } from '../agent/proxy/config.js';
-import type { CommandContext } from './command.js';
+import { portFlag, type CommandContext } from './command.js';
+import type { ApiClient } from '../api/client.js';
+import type { Registry } from 'prom-client';
+
+/** kube-controller-manager's and kube-scheduler's secure ports (/healthz, /metrics). */
+const SECURE_PORTS = { controllerManager: 10257, scheduler: 10259 } as const;
+
+const servingOptions = { 'secure-port': { type: 'string' }, 'bind-address': { type: 'string' } } as const;
+const servingHelp = (port: number) => ({
+  'secure-port': `HTTPS port of /healthz and /metrics; 0 serves none (default ${port})`,
+  'bind-address': 'address the secure port listens on (default 0.0.0.0)',
+});
+
+/** The component's secure port, unless --secure-port is 0. */
+async function secureServing(v: Values, port: number, name: string, client: ApiClient, registry: Registry) {
+  if (!port) return undefined;
+  const { SecureServing } = await import('../api/secureserving.js');
+  const bind = String(v['bind-address'] ?? '0.0.0.0');
+  const serving = new SecureServing({ name, bindAddress: `${bind.includes(':') ? `[${bind}]` : bind}:${port}`, client, registry });
+  await serving.listen();
+  return serving;
+}
 
 type Values = Record<string, string | boolean | undefined>;
 
@@ -88,6 +109,7 @@ export function componentCommands(ctx: CommandContext) {
       'cluster-cidr': { type: 'string' },
       'node-cidr-mask-size': { type: 'string' },
       'node-monitor-grace-period': { type: 'string' },
+      ...servingOptions,
       ...electionOptions,
     } satisfies NonNullable<ParseArgsConfig['options']>,
     help: {
@@ -98,6 +120,7 @@ export function componentCommands(ctx: CommandContext) {
       'cluster-cidr': `pod network node CIDRs are cut from (default ${serverDefaults.clusterCIDR})`,
       'node-cidr-mask-size': `prefix length of each node's pod CIDR (default ${serverDefaults.nodeCIDRMaskSize})`,
       'node-monitor-grace-period': `time without a heartbeat before a node is NotReady (default ${serverDefaults.nodeMonitorGracePeriodSeconds}s)`,
+      ...servingHelp(SECURE_PORTS.controllerManager),
       ...electionHelp,
     } as Record<string, string>,
     async run(v: Values): Promise<void> {
@@ -111,10 +134,18 @@ export function componentCommands(ctx: CommandContext) {
         nodeMonitorGracePeriodSeconds: duration(v, 'node-monitor-grace-period', serverDefaults.nodeMonitorGracePeriodSeconds * 1000) / 1000,
       };
       const leaderElection = election(v);
+      const port = portFlag(ctx, v['secure-port'], 'secure-port', SECURE_PORTS.controllerManager);
       process.title = 'kube-controller-manager';
       const { ApiClient } = await import('../api/client.js');
       const { startControllerManager } = await import('../control-plane/controllers/index.js');
+      const { Registry, collectDefaultMetrics } = await import('prom-client');
+      const { setWorkQueueMetricsProvider, WorkQueueMetrics } = await import('../api/workqueue.js');
       const client = ApiClient.fromKubeconfig(kubeconfig, 'kube-controller-manager/kubets');
+      // The controllers' queues report to the registry the secure port serves.
+      const registry = new Registry();
+      collectDefaultMetrics({ register: registry });
+      setWorkQueueMetricsProvider(new WorkQueueMetrics(registry));
+      const serving = await secureServing(v, port, 'kube-controller-manager', client, registry);
       const ca = { certPem: fs.readFileSync(certFile, 'utf8'), keyPem: fs.readFileSync(keyFile, 'utf8') };
       const cm = await startControllerManager(client, config, {
         ca,
@@ -125,6 +156,7 @@ export function componentCommands(ctx: CommandContext) {
       process.stderr.write(`kubets controller-manager: ${cm.identity ? `candidate ${cm.identity} for the lease kube-system/kube-controller-manager` : 'running'}\n`);
       await ctx.untilSignal(async () => {
         await cm.close();
+        await serving?.close();
         client.close();
       });
     },
@@ -133,19 +165,24 @@ export function componentCommands(ctx: CommandContext) {
   const scheduler = {
     summary: 'Run the scheduler (kube-scheduler): binds pending pods to nodes, one leader at a time',
     usage: 'kubets scheduler --kubeconfig FILE [--leader-elect true|false]',
-    options: { kubeconfig: { type: 'string' }, ...electionOptions } satisfies NonNullable<ParseArgsConfig['options']>,
-    help: { kubeconfig: 'credentials of system:kube-scheduler (required)', ...electionHelp } as Record<string, string>,
+    options: { kubeconfig: { type: 'string' }, ...servingOptions, ...electionOptions } satisfies NonNullable<ParseArgsConfig['options']>,
+    help: { kubeconfig: 'credentials of system:kube-scheduler (required)', ...servingHelp(SECURE_PORTS.scheduler), ...electionHelp } as Record<string, string>,
     async run(v: Values): Promise<void> {
       const kubeconfig = readable(v, 'kubeconfig');
       const leaderElection = election(v);
+      const port = portFlag(ctx, v['secure-port'], 'secure-port', SECURE_PORTS.scheduler);
       process.title = 'kube-scheduler';
       const { ApiClient } = await import('../api/client.js');
       const { startScheduler } = await import('../control-plane/scheduler/index.js');
+      const { SchedulerMetrics } = await import('../control-plane/scheduler/metrics.js');
       const client = ApiClient.fromKubeconfig(kubeconfig, 'kube-scheduler/kubets');
-      const s = await startScheduler(client, { leaderElection, onLeadershipLost: exitOnLost('scheduler') });
+      const metrics = new SchedulerMetrics();
+      const serving = await secureServing(v, port, 'kube-scheduler', client, metrics.registry);
+      const s = await startScheduler(client, { leaderElection, onLeadershipLost: exitOnLost('scheduler'), metrics });
       process.stderr.write(`kubets scheduler: ${s.identity ? `candidate ${s.identity} for the lease kube-system/kube-scheduler` : 'running'}\n`);
       await ctx.untilSignal(async () => {
         await s.close();
+        await serving?.close();
         client.close();
       });
     },

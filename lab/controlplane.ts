@@ -7,10 +7,12 @@ import { sleep } from '../api/informer.js';
 import type { PodNetworkMode } from '../api/podnetwork.js';
 import { Resources } from '../api/resources.js';
 import type { DaemonSet, Deployment, Pod } from '../api/types.js';
-import { installAddons } from '../addons/index.js';
+import { applyObjects, installAddons } from '../addons/index.js';
+import { prometheusManifests } from '../addons/prometheus/manifests.js';
 import type { ProxyMode } from '../agent/proxy/modes.js';
 import { controlPlaneComponents, writeControlPlane } from '../control-plane/staticpods.js';
 import { ETCD_IMAGE, KUBETS_IMAGE } from './images/build.js';
+import { PROMETHEUS_IMAGE } from './images/prometheus.js';
 import { LabError, withTimeout } from './exec.js';
 import { apiServerURL, controlPlaneNode, labPaths, type LabSpec } from './spec.js';
 
@@ -59,7 +61,10 @@ export async function waitForApiServer(spec: LabSpec, adminKubeconfig: string, a
 export async function installLabAddons(spec: LabSpec, proxyMode: ProxyMode): Promise<void> {
   const client = ApiClient.fromKubeconfig(labPaths(spec).adminKubeconfig, 'kubets-lab');
   try {
-    await installAddons(client, { image: KUBETS_IMAGE, apiServer: apiServerURL(spec), mode: proxyMode });
+    // kube-proxy's metrics on the node's addresses (kubeadm's default is loopback), for Prometheus to scrape.
+    await installAddons(client, { image: KUBETS_IMAGE, apiServer: apiServerURL(spec), mode: proxyMode, metricsBindAddress: '0.0.0.0:10249' });
+    // Prometheus in `monitoring`: it is not waited for (nothing in kube-system needs it).
+    await applyObjects(client, prometheusManifests({ image: PROMETHEUS_IMAGE, kubetsImage: KUBETS_IMAGE }));
   } finally {
     client.close();
   }

@@ -14,6 +14,7 @@ import { containerdPaths } from '../agent/containerd/config.js';
 import { VXLAN_DEVICE, VXLAN_PORT, VXLAN_VNI } from '../agent/network/vxlan.js';
 import { checkProxyMode, type ProxyMode } from '../agent/proxy/modes.js';
 import { buildImages } from './images/build.js';
+import { buildPrometheusImage } from './images/prometheus.js';
 import { VAR_LIB_CNI } from './down.js';
 import { sleep } from '../api/informer.js';
 import { LabError, withTimeout } from './exec.js';
@@ -87,7 +88,7 @@ export async function upLab(spec: LabSpec, opts: LabUpOptions = {}): Promise<Lab
   fs.mkdirSync(spec.root, { recursive: true, mode: 0o755 });
   const rec = new StateRecorder(paths.state, newState(spec));
 
-  const images = await buildImages(paths.images);
+  const images = [...(await buildImages(paths.images)), await buildPrometheusImage(paths.images)];
   progress(`images: ${images.map((i) => i.name).join(', ')} in ${paths.images}`);
 
   await createNetwork(spec, rec, progress);
@@ -140,7 +141,7 @@ export async function upLab(spec: LabSpec, opts: LabUpOptions = {}): Promise<Lab
   // kubeadm's addon phase, once every node is there (so CoreDNS spreads over the workers): kube-proxy as a DaemonSet
   // (the agents run none of their own) and CoreDNS.
   await installLabAddons(spec, opts.proxyMode ?? agentDefaults.proxyMode);
-  progress(`add-ons: kube-proxy DaemonSet (${opts.proxyMode ?? agentDefaults.proxyMode} mode), coredns Deployment and kube-dns Service`);
+  progress(`add-ons: kube-proxy DaemonSet (${opts.proxyMode ?? agentDefaults.proxyMode} mode), coredns Deployment and kube-dns Service, Prometheus in monitoring (NodePort 30090)`);
   await waitForKubeSystem(spec, alive, deadline);
   progress('kube-system: control-plane static pods, kube-proxy on every node and coredns running');
   rec.update((s) => (s.readyAt = new Date().toISOString()));

@@ -1,7 +1,9 @@
 // The control plane as separate processes, as on a kubeadm-shaped master: `kubets server --disable-controllers` serves
 // the API alone; two `kubets controller-manager` and two `kubets scheduler` processes run beside it with their own
 // certificates. Exactly one of each pair holds its Lease and acts; killing the leader (its lease left to expire) or
-// stopping it (its lease given up) hands the work to the other, and the cluster keeps reconciling.
+// stopping it (its lease given up) hands the work to the other, and the cluster keeps reconciling. Each serves its
+// secure port: /metrics for a token the API vouches for and authorizes (system:monitoring), /healthz for anyone.
+import https from 'node:https';
 import fs from 'node:fs';
 import path from 'node:path';
 import t from 'tap';
@@ -9,6 +11,7 @@ import { execa } from 'execa';
 import { Resources } from '../api/resources.js';
 import { writeClientKubeconfig } from '../api/pki.js';
 import type { Lease, Pod } from '../api/types.js';
+import { reservePorts } from './ports.js';
 import { logSince, spawnOwned, stopOwned, type OwnedProcess } from './processes.js';
 import { cliPath, startServer } from './server-fixture.js';
 import { until } from './until.js';
@@ -19,6 +22,19 @@ interface Candidate {
   proc: OwnedProcess;
   identity: string;
   log: string;
+  port: number;
+}
+
+/** A GET of the component's secure port (its certificate is self-signed). */
+function scrape(port: number, path: string, token?: string): Promise<{ status: number; body: string }> {
+  return new Promise((resolve, reject) => {
+    const req = https.get({ host: '127.0.0.1', port, path, rejectUnauthorized: false, agent: false, headers: token ? { authorization: `Bearer ${token}` } : {} }, (res) => {
+      let body = '';
+      res.on('data', (c) => (body += c));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
+    });
+    req.on('error', reject);
+  });
 }
 
 t.test('two controller managers and two schedulers: one leads each, the other takes over', async (t) => {
@@ -33,17 +49,21 @@ t.test('two controller managers and two schedulers: one leads each, the other ta
   await writeClientKubeconfig(cmKubeconfig, ca, url, 'system:kube-controller-manager', []);
   await writeClientKubeconfig(schedKubeconfig, ca, url, 'system:kube-scheduler', []);
 
+  const reserved = await reservePorts(4);
+  await reserved.release();
+  const ports = [...reserved.ports];
   const start = async (name: string, args: string[]): Promise<Candidate> => {
     const log = path.join(server.dir, `${name}.log`);
     const fd = fs.openSync(log, 'w');
-    const proc = spawnOwned(process.execPath, [cliPath, ...args, ...ELECTION], { stdio: ['ignore', fd, fd], env: { ...process.env, KUBETS_LOG_LEVEL: 'warn' } });
+    const port = ports.shift()!;
+    const proc = spawnOwned(process.execPath, [cliPath, ...args, ...ELECTION, '--secure-port', String(port), '--bind-address', '127.0.0.1'], { stdio: ['ignore', fd, fd], env: { ...process.env, KUBETS_LOG_LEVEL: 'warn' } });
     fs.closeSync(fd);
     t.teardown(() => stopOwned(proc, 'SIGKILL'));
     const identity = await until(`${name}'s candidate identity`, () => {
       if (!proc.running()) throw new Error(`${name} exited: ${logSince(log, 0)}`);
       return /candidate (\S+) for the lease/.exec(logSince(log, 0))?.[1];
     }, 30_000, 50);
-    return { proc, identity, log };
+    return { proc, identity, log, port };
   };
   const cmArgs = ['controller-manager', '--kubeconfig', cmKubeconfig, '--cluster-signing-cert-file', path.join(pki, 'ca.crt'), '--cluster-signing-key-file', path.join(pki, 'ca.key'), '--node-monitor-grace-period', '10m'];
   const managers = [await start('cm1', cmArgs), await start('cm2', cmArgs)];
@@ -78,6 +98,23 @@ t.test('two controller managers and two schedulers: one leads each, the other ta
   const cmLease = (await lease('kube-controller-manager'))!;
   t.equal(cmLease.spec?.leaseDurationSeconds, 3, 'the lease records its duration');
   for (const c of [...managers, ...schedulers]) t.ok(c.proc.running(), `${c.identity} keeps running`, { output: c.proc.running() ? '' : logSince(c.log, 0) });
+
+  // The leaders' metrics, as a monitoring service account reads them.
+  await client.create(Resources.serviceaccounts, 'default', { apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name: 'monitor', namespace: 'default' } });
+  await client.create(Resources.clusterrolebindings, undefined, { apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'ClusterRoleBinding', metadata: { name: 'monitor' }, roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: 'system:monitoring' }, subjects: [{ kind: 'ServiceAccount', name: 'monitor', namespace: 'default' }] });
+  const token = (await server.kubectl(['create', 'token', 'monitor'])).stdout.trim();
+  t.equal((await scrape(schedLeader.port, '/healthz')).body, 'ok', '/healthz for anyone');
+  t.equal((await scrape(schedLeader.port, '/metrics')).status, 401, '/metrics without a token: 401');
+  const denied = await server.kubectl(['create', 'token', 'default']);
+  t.equal((await scrape(schedLeader.port, '/metrics', denied.stdout.trim())).status, 403, 'a token without system:monitoring: 403');
+  const sched = await scrape(schedLeader.port, '/metrics', token);
+  t.equal(sched.status, 200);
+  t.match(sched.body, /^scheduler_schedule_attempts_total\{result="scheduled",profile="default-scheduler"\} 2$/m, 'the leader scheduled both pods');
+  t.match(sched.body, /^scheduler_pending_pods\{queue="active"\} 0$/m);
+  t.match(sched.body, /^scheduler_scheduling_attempt_duration_seconds_count\{result="scheduled",profile="default-scheduler"\} 2$/m);
+  const cm = await scrape((managers.find((m) => m.identity === cmLease.spec?.holderIdentity) ?? cmLeader).port, '/metrics', token);
+  t.match(cm.body, /^workqueue_adds_total\{name="deployment-controller"\} [1-9]/m, 'the deployment controller\'s queue');
+  t.match(cm.body, /^workqueue_depth\{name="replicaset-controller"\} \d+$/m);
 
   // Killed: the lease is not given up, so the other waits out its duration, then takes it. The holder is read again
   // right before: on a loaded machine (a 3 s lease) the lease may already have changed hands once.

@@ -5,9 +5,8 @@
 import type { IncomingMessage } from 'node:http';
 import type { TLSSocket } from 'node:tls';
 import type { ApiClient } from '../../api/client.js';
+import { reviewAccess, reviewToken, TTLCache } from '../../api/delegatedauth.js';
 import { StatusError } from '../../api/errors.js';
-import { Resources } from '../../api/resources.js';
-import type { KubeObject } from '../../api/types.js';
 
 export interface KubeletUser {
   name: string;
@@ -47,28 +46,6 @@ export function certificateUser(req: IncomingMessage): KubeletUser | undefined {
   const subject = sock.getPeerCertificate()?.subject as unknown as Record<string, string | string[]> | undefined;
   if (!subject?.CN) return undefined;
   return { name: String(subject.CN), groups: [...([] as string[]).concat(subject.O ?? []), 'system:authenticated'] };
-}
-
-/** A value cache with a lifetime per entry (the webhook authenticator's and authorizer's caches). */
-class TTLCache<V> {
-  private readonly entries = new Map<string, { value: V; until: number }>();
-  constructor(
-    private readonly clock: () => number,
-    private readonly max = 10_000,
-  ) {}
-  get(key: string): V | undefined {
-    const e = this.entries.get(key);
-    if (!e) return undefined;
-    if (e.until <= this.clock()) {
-      this.entries.delete(key);
-      return undefined;
-    }
-    return e.value;
-  }
-  set(key: string, value: V, ttlMs: number): void {
-    if (this.entries.size >= this.max) this.entries.delete(this.entries.keys().next().value!);
-    this.entries.set(key, { value, until: this.clock() + ttlMs });
-  }
 }
 
 // kubelet defaults: authentication.webhook.cacheTTL 2m; authorization.webhook.cacheAuthorizedTTL 5m, unauthorized 30s.
@@ -124,24 +101,7 @@ export class KubeletAuth {
 /** The API as the kubelet's reviewer: TokenReview for bearer tokens, SubjectAccessReview for access. */
 export function apiReviewer(client: ApiClient): Reviewer {
   return {
-    async reviewToken(token) {
-      const r = await client.create<KubeObject & { status?: { authenticated?: boolean; user?: { username?: string; uid?: string; groups?: string[]; extra?: Record<string, string[]> } } }>(Resources.tokenreviews, undefined, {
-        apiVersion: 'authentication.k8s.io/v1',
-        kind: 'TokenReview',
-        metadata: {},
-        spec: { token },
-      });
-      const u = r.status?.user;
-      return r.status?.authenticated && u?.username ? { name: u.username, uid: u.uid, groups: u.groups ?? [], extra: u.extra } : undefined;
-    },
-    async reviewAccess(user, attrs) {
-      const r = await client.create<KubeObject & { status?: { allowed?: boolean; reason?: string } }>(Resources.subjectaccessreviews, undefined, {
-        apiVersion: 'authorization.k8s.io/v1',
-        kind: 'SubjectAccessReview',
-        metadata: {},
-        spec: { user: user.name, uid: user.uid, groups: user.groups, extra: user.extra, resourceAttributes: { verb: attrs.verb, resource: attrs.resource, subresource: attrs.subresource, name: attrs.name } },
-      });
-      return { allowed: !!r.status?.allowed, reason: r.status?.reason };
-    },
+    reviewToken: (token) => reviewToken(client, token),
+    reviewAccess: (user, attrs) => reviewAccess(client, user, { resourceAttributes: { verb: attrs.verb, resource: attrs.resource, subresource: attrs.subresource, name: attrs.name } }),
   };
 }

@@ -34,11 +34,13 @@ import { CustomResourceDefinitionController } from './apiextensions/controller.j
 import { Aggregator } from './aggregator/controller.js';
 import { ensureFrontProxyPKI, publishAuthenticationConfig, registerLocalAPIServices } from './aggregator/trust.js';
 import { ObjectCache } from './registry/cache.js';
-import { findByPlural } from './registry/kinds.js';
+import { findByPlural, storePrefix } from './registry/kinds.js';
 import { ServedKinds } from './registry/served.js';
 import { GenericStore } from './registry/store.js';
+import { ApiServerMetrics, storageResource } from './metrics.js';
 import { createApiServer } from './server.js';
 import { EncryptingStore, loadEncryptionConfig } from '../storage/encryption.js';
+import { InstrumentedStore } from '../storage/instrumented.js';
 import { openStore } from '../storage/index.js';
 
 import { Closers, step } from '../../api/startup.js';
@@ -98,7 +100,8 @@ export async function startApiServer(config: ServerConfig): Promise<RunningApiSe
     const serviceAccounts = new ServiceAccountTokens(saKey, config.serviceAccountIssuer ?? DEFAULT_ISSUER);
     const staticTokens = config.tokenAuthFile ? await step('token file', async () => parseTokenFile(fs.readFileSync(config.tokenAuthFile!, 'utf8'))) : undefined;
 
-    const plain = await step('datastore', () => openStore(config));
+    const metrics = new ApiServerMetrics();
+    const plain = new InstrumentedStore(await step('datastore', () => openStore(config)), (operation, key, seconds) => metrics.storageDuration.observe({ operation, type: storageResource(key) }, seconds));
     closers.push(() => plain.close());
     const store = config.encryptionProviderConfig ? await step('encryption at rest', async () => new EncryptingStore(plain, loadEncryptionConfig(config.encryptionProviderConfig!))) : plain;
 
@@ -162,6 +165,18 @@ export async function startApiServer(config: ServerConfig): Promise<RunningApiSe
     const aggregator = await step('aggregator', async () => new Aggregator(registry, frontProxy.client).start());
     closers.push(() => aggregator.close());
     await step('caches synced', () => Promise.all([...caches.map((c) => c.synced), crds.synced, aggregator.synced]));
+    // apiserver_storage_objects: each stored resource's objects, counted by the store when scraped.
+    metrics.countStoredObjects(async () => {
+      const counts = new Map<string, number>();
+      for (const def of kinds.list()) {
+        if (def.review || def.storage) continue;
+        const prefix = storePrefix(def);
+        const resource = storageResource(prefix);
+        if (counts.has(resource)) continue;
+        counts.set(resource, await plain.list(prefix, { limit: 1 }).then((r) => r.items.length + (r.remaining ?? 0), () => -1));
+      }
+      return counts;
+    });
 
     const server = createApiServer({
       cert: serving.certPem,
@@ -187,6 +202,7 @@ export async function startApiServer(config: ServerConfig): Promise<RunningApiSe
       kubeletClient: { ...kubeletClient, caPem: ca.certPem },
       kinds,
       aggregator,
+      metrics,
     });
     await step(`listen on ${config.bindAddress}:${config.port}`, () => new Promise<void>((resolve, reject) => {
       server.once('error', reject);

@@ -13,7 +13,7 @@ import { authentication } from './filters/authentication.js';
 import { authorization } from './filters/authorization.js';
 import { withFilters, type Filter } from './filters/chain.js';
 import { impersonation } from './filters/impersonation.js';
-import { maxInFlight, requestTimeout, type InFlightLimits } from './filters/limits.js';
+import { isLongRunning, maxInFlight, requestTimeout, type InFlightLimits } from './filters/limits.js';
 import { resourceHandler } from './handlers/dispatch.js';
 import { nonResourceHandler, type HealthChecks } from './handlers/nonresource.js';
 import type { ServiceAccountTokens } from './authentication/serviceaccount.js';
@@ -24,6 +24,7 @@ import { ServedKinds } from './registry/served.js';
 import type { GenericStore } from './registry/store.js';
 import { requestInfo } from './requestinfo.js';
 import type { Aggregator } from './aggregator/controller.js';
+import { ApiServerMetrics } from './metrics.js';
 
 const log = logger('apiserver');
 
@@ -50,15 +51,18 @@ export interface ApiServerOptions {
   kinds?: ServedKinds;
   /** Remote APIServices: their group-versions are proxied and merged into discovery. */
   aggregator?: Aggregator;
+  /** The server's metrics, served on /metrics (a registry of its own when not given). */
+  metrics?: ApiServerMetrics;
 }
 
 export function createApiServer(opts: ApiServerOptions): https.Server {
+  const metrics = opts.metrics ?? new ApiServerMetrics();
   // The filters a request meets, in order.
-  const filters: Filter[] = [requestTimeout(), authentication(opts.authenticator), impersonation(opts.authorizer), maxInFlight(opts.inFlight), authorization(opts.authorizer)];
+  const filters: Filter[] = [requestTimeout(), authentication(opts.authenticator), impersonation(opts.authorizer), maxInFlight(opts.inFlight, (r, m) => metrics.setInflight(r, m)), authorization(opts.authorizer)];
   const kinds = opts.kinds ?? new ServedKinds();
   const resources = resourceHandler({ store: opts.store, kinds, kubelet: opts.kubeletClient, services: opts.services });
   const aggregator = opts.aggregator;
-  const nonResources = nonResourceHandler({ ...opts, kinds, remoteGroupVersions: aggregator && (() => aggregator.remoteGroupVersions()) });
+  const nonResources = nonResourceHandler({ ...opts, kinds, metrics: metrics.registry, remoteGroupVersions: aggregator && (() => aggregator.remoteGroupVersions()) });
   const handler = withFilters(filters, (ctx) => {
     // A group-version served by a remote APIService goes there, after authentication and authorization here.
     const remote = aggregator?.remoteFor(ctx.url.pathname);
@@ -68,7 +72,10 @@ export function createApiServer(opts: ApiServerOptions): https.Server {
 
   async function serve(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const url = requestURL(req);
-    await handler({ req, res, url, info: requestInfo(req.method ?? 'GET', url) });
+    const info = requestInfo(req.method ?? 'GET', url);
+    // Every request is counted once its response is done, whichever layer answered it.
+    metrics.observeRequest(info, req, res, url, isLongRunning(info));
+    await handler({ req, res, url, info });
   }
 
   const server = https.createServer({ cert: opts.cert, key: opts.key, ca: opts.ca, requestCert: true, rejectUnauthorized: false }, (req, res) => {

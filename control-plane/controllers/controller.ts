@@ -23,7 +23,7 @@ export interface Controller {
 
 /** A controller from a sync function and a way to register its event handlers (which call enqueue). */
 export function queueController(name: string, workers: number, sync: (key: string) => Promise<void>): Controller & { queue: WorkQueue } {
-  const queue = new WorkQueue();
+  const queue = new WorkQueue(undefined, undefined, name);
   return {
     name,
     queue,

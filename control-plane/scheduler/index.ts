@@ -16,6 +16,7 @@ import { preempt } from './preemption.js';
 import { volumeAssumptions, volumeBindingFilter, volumePreFilter, type VolumeState } from './volumebinding.js';
 import { formatTime } from '../../api/time.js';
 import { runLeaderElected, type ElectedComponent, type LeaderElectionConfig } from '../../api/leaderelection.js';
+import type { AttemptResult, SchedulerMetrics } from './metrics.js';
 
 const log = logger('scheduler');
 export const SCHEDULER_NAME = 'default-scheduler';
@@ -115,6 +116,8 @@ export interface SchedulerOptions {
   onLeadershipLost?: () => void;
   /** Told of every pod bound, with its attempt's duration from dequeue to binding written (the bench's latency). */
   onBound?: (key: string, node: string, attemptMs: number) => void;
+  /** Where attempts and pending pods are counted (served on the secure port). */
+  metrics?: SchedulerMetrics;
 }
 
 /** Bindings written at once (kube-scheduler's binding cycles run apart from the next scheduling cycle). */
@@ -122,10 +125,10 @@ const MAX_BINDINGS_IN_FLIGHT = 32;
 
 export async function startScheduler(client: ApiClient, o: SchedulerOptions = {}): Promise<ElectedComponent> {
   const election = o.leaderElection && { ...o.leaderElection, name: 'kube-scheduler' };
-  return runLeaderElected(client, election, () => runScheduler(client, o.onBound), o.onLeadershipLost ?? (() => undefined));
+  return runLeaderElected(client, election, () => runScheduler(client, o.onBound, o.metrics), o.onLeadershipLost ?? (() => undefined));
 }
 
-async function runScheduler(client: ApiClient, onBound: SchedulerOptions['onBound']): Promise<{ close(): Promise<void> }> {
+async function runScheduler(client: ApiClient, onBound: SchedulerOptions['onBound'], metrics?: SchedulerMetrics): Promise<{ close(): Promise<void> }> {
   const factory = new InformerFactory(client);
   const pods = factory.for<Pod>(Resources.pods);
   const nodes = factory.for<Node>(Resources.nodes);
@@ -206,12 +209,21 @@ async function runScheduler(client: ApiClient, onBound: SchedulerOptions['onBoun
     }
   };
 
+  /** One scheduling attempt, counted by its result (kube-scheduler's schedule_attempts_total). */
   const sync = async (key: string) => {
     const started = performance.now();
+    let result: AttemptResult | undefined = 'error';
+    try {
+      result = await attempt(key, started);
+    } finally {
+      if (result) metrics?.attempt(result, SCHEDULER_NAME, (performance.now() - started) / 1000);
+    }
+  };
+  const attempt = async (key: string, started: number): Promise<AttemptResult | undefined> => {
     const pod = pods.get(key);
     if (!pod || !needsScheduling(pod) || cache.isAssumed(pod.metadata.uid!)) {
       unschedulable.delete(key);
-      return;
+      return undefined;
     }
     const all = cache.nodeInfos();
     const state = volumeState();
@@ -232,7 +244,7 @@ async function runScheduler(client: ApiClient, onBound: SchedulerOptions['onBoun
         if (nominatedNode) nominate({ ...pod, status: { ...pod.status, nominatedNodeName: nominatedNode } });
       }
       queue.addAfter(key, 15_000);
-      return;
+      return 'unschedulable';
     }
     unschedulable.delete(key);
     cache.assume(pod, result.node);
@@ -240,6 +252,7 @@ async function runScheduler(client: ApiClient, onBound: SchedulerOptions['onBoun
     bindings.add(b);
     // Back-pressure: the next scheduling cycle waits while the most bindings are in flight.
     while (bindings.size >= MAX_BINDINGS_IN_FLIGHT) await Promise.race(bindings);
+    return 'scheduled';
   };
   /**
    * Makes room for a pod that fits nowhere by evicting lower-priority pods on one node (prepareCandidate): each victim
@@ -289,10 +302,12 @@ async function runScheduler(client: ApiClient, onBound: SchedulerOptions['onBoun
       await client.update(Resources.persistentvolumes, { ...v, metadata: { ...v.metadata, annotations: { ...v.metadata.annotations, [BOUND_BY_CONTROLLER_ANNOTATION]: 'yes' } }, spec: { ...v.spec, claimRef } });
     }
   };
+  metrics?.setPending({ active: () => queue.length, unschedulable: () => unschedulable.size });
   const workers = runWorkers('scheduler', queue, 1, sync);
   log.info('scheduler started');
   return {
     async close() {
+      metrics?.setPending(undefined);
       queue.close();
       await workers;
       await Promise.all(bindings);

@@ -5,6 +5,7 @@ import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { buildImages } from '../images/build.js';
+import { buildPrometheusImage } from '../images/prometheus.js';
 import { LabError } from '../exec.js';
 import { createBridge } from '../netns.js';
 import { checkPrerequisites, hostForwardWarning } from '../prereqs.js';
@@ -62,7 +63,7 @@ export async function upMachines(spec: LabSpec, opts: LabUpOptions = {}): Promis
 
   // The product's image archives, which the installer in each machine copies from the checkout.
   const repo = repoRoot();
-  const images = await buildImages(path.join(repo, 'dist', 'images'));
+  const images = [...(await buildImages(path.join(repo, 'dist', 'images'))), await buildPrometheusImage(path.join(repo, 'dist', 'images'))];
   progress(`images: ${images.map((i) => i.name).join(', ')} in ${path.join(repo, 'dist', 'images')}`);
   let t = Date.now();
   const rootfs = await ensureRootfs(progress);

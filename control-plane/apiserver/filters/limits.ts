@@ -24,7 +24,8 @@ export const DEFAULT_IN_FLIGHT: InFlightLimits = { readOnly: 400, mutating: 200 
 /** A 429 as kube-apiserver sends it when it is saturated. */
 const tooMany = () => new StatusError(429, 'TooManyRequests', 'Too many requests, please try again later.', { retryAfterSeconds: 1 });
 
-export function maxInFlight(limits: InFlightLimits = DEFAULT_IN_FLIGHT): Filter {
+/** `observe` is told the requests in flight of each kind whenever they change (apiserver_current_inflight_requests). */
+export function maxInFlight(limits: InFlightLimits = DEFAULT_IN_FLIGHT, observe?: (readOnly: number, mutating: number) => void): Filter {
   let readOnly = 0;
   let mutating = 0;
   return async (ctx, next) => {
@@ -36,11 +37,13 @@ export function maxInFlight(limits: InFlightLimits = DEFAULT_IN_FLIGHT): Filter 
     }
     if (isMutating) mutating++;
     else readOnly++;
+    observe?.(readOnly, mutating);
     try {
       await next(ctx);
     } finally {
       if (isMutating) mutating--;
       else readOnly--;
+      observe?.(readOnly, mutating);
     }
   };
 }

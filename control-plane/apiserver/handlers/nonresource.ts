@@ -1,5 +1,7 @@
-// Requests for no API resource (kube: k8s.io/apiserver/pkg/server/healthz, routes/version.go, routes/openapi.go and
-// endpoints/discovery): health checks, the version, the OpenAPI v2 and v3 documents and discovery. All are read-only.
+// Requests for no API resource (kube: k8s.io/apiserver/pkg/server/healthz, routes/version.go, routes/openapi.go,
+// routes/metrics.go and endpoints/discovery): health checks, the version, the OpenAPI v2 and v3 documents, the metrics
+// and discovery. All are read-only.
+import type { Registry } from 'prom-client';
 import { StatusError } from '../../../api/errors.js';
 import { mergeAggregated, mergeGroupList, remoteByGroup, remoteGroup, type RemoteGroupVersion } from '../aggregator/discovery.js';
 import { AGGREGATED_DISCOVERY, aggregatedDiscovery, discoveryFor, openapiDocument, openapiIndex, wantsAggregated } from '../discovery.js';
@@ -25,6 +27,8 @@ export interface NonResourceOptions {
   kinds?: ServedKinds;
   /** The aggregated group-versions discovery merges in (the aggregator's remote APIServices). */
   remoteGroupVersions?: () => RemoteGroupVersion[];
+  /** The server's metrics, in Prometheus text on /metrics. */
+  metrics?: Registry;
 }
 
 const version = {
@@ -110,9 +114,14 @@ export function nonResourceHandler(opts: NonResourceOptions): Handler {
       const versions = remoteByGroup(remote).get(remoteGroupPath[1]);
       if (versions) disco = remoteGroup(remoteGroupPath[1], versions);
     }
-    const readOnly = p === '/version' || p === '/openapi/v2' || under(p, '/openapi/v3') || disco !== undefined;
+    const readOnly = p === '/version' || p === '/metrics' || p === '/openapi/v2' || under(p, '/openapi/v3') || disco !== undefined;
     if (readOnly && req.method !== 'GET' && req.method !== 'HEAD') throw methodNotAllowed();
     if (p === '/version') return sendJSON(res, 200, version);
+    if (p === '/metrics' && opts.metrics) {
+      const body = await opts.metrics.metrics();
+      res.writeHead(200, { 'content-type': opts.metrics.contentType }).end(req.method === 'HEAD' ? undefined : body);
+      return;
+    }
     if (p === '/openapi/v2') {
       // kube-openapi's handler: protobuf when asked for, else JSON; an ETag of the content, 304 when it matches.
       const doc = swagger(kinds ?? builtin);

@@ -1,0 +1,182 @@
+// Prometheus' Kubernetes service discovery (prometheus/discovery/kubernetes: node.go, endpoints.go, pod.go) served
+// over Prometheus' HTTP SD protocol (http_sd_configs). Debian builds Prometheus without its Kubernetes discovery (its
+// client library is not packaged), so this companion of the Prometheus pod lists nodes, endpoints and pods through
+// the API with the pod's service account and answers with target groups carrying the same __meta_kubernetes_* labels:
+// the relabelling written for kubernetes_sd_configs applies unchanged.
+import { createServer, type Server } from 'node:http';
+import type { ApiClient } from '../../api/client.js';
+import { Resources } from '../../api/resources.js';
+import type { Endpoints, Node, Pod, Service } from '../../api/types.js';
+import { closeServer, listen } from '../../agent/proxy/server.js';
+
+export type Role = 'node' | 'endpoints' | 'pod';
+export const ROLES: readonly Role[] = ['node', 'endpoints', 'pod'];
+
+/** One HTTP SD target group. */
+export interface TargetGroup {
+  targets: string[];
+  labels: Record<string, string>;
+}
+
+/** A label name from a Kubernetes label or annotation key (Prometheus' strutil.SanitizeLabelName). */
+const sanitize = (s: string) => s.replace(/[^a-zA-Z0-9_]/g, '_');
+
+function mapLabels(prefix: string, m: Record<string, string> | undefined): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [k, v] of Object.entries(m ?? {})) {
+    out[`${prefix}_${sanitize(k)}`] = v;
+    out[`${prefix}present_${sanitize(k)}`] = 'true';
+  }
+  return out;
+}
+
+const joinHostPort = (host: string, port: number) => (host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`);
+
+/** The node role: one target per node at its first address (InternalIP first) and the kubelet's port. */
+export function nodeGroups(nodes: Node[]): TargetGroup[] {
+  const groups: TargetGroup[] = [];
+  for (const n of nodes) {
+    const addresses = n.status?.addresses ?? [];
+    const addr = ['InternalIP', 'InternalDNS', 'ExternalIP', 'ExternalDNS', 'Hostname'].map((type) => addresses.find((a) => a.type === type)).find(Boolean);
+    if (!addr) continue;
+    const port = (n.status as { daemonEndpoints?: { kubeletEndpoint?: { Port?: number } } } | undefined)?.daemonEndpoints?.kubeletEndpoint?.Port ?? 10250;
+    const labels: Record<string, string> = {
+      instance: n.metadata.name!,
+      __meta_kubernetes_node_name: n.metadata.name!,
+      __meta_kubernetes_node_provider_id: n.spec?.providerID ?? '',
+      ...mapLabels('__meta_kubernetes_node_label', n.metadata.labels),
+      ...mapLabels('__meta_kubernetes_node_annotation', n.metadata.annotations),
+    };
+    for (const a of addresses) labels[`__meta_kubernetes_node_address_${a.type}`] ??= a.address;
+    groups.push({ targets: [joinHostPort(addr.address, port)], labels });
+  }
+  return groups;
+}
+
+const podReady = (p: Pod) => String(p.status?.conditions?.find((c) => c.type === 'Ready')?.status === 'True');
+
+/** The labels every target of a pod carries. */
+function podLabels(p: Pod): Record<string, string> {
+  const owner = p.metadata.ownerReferences?.find((o) => o.controller);
+  return {
+    __meta_kubernetes_namespace: p.metadata.namespace!,
+    __meta_kubernetes_pod_name: p.metadata.name!,
+    __meta_kubernetes_pod_ip: p.status?.podIP ?? '',
+    __meta_kubernetes_pod_ready: podReady(p),
+    __meta_kubernetes_pod_phase: p.status?.phase ?? '',
+    __meta_kubernetes_pod_node_name: p.spec.nodeName ?? '',
+    __meta_kubernetes_pod_host_ip: p.status?.hostIP ?? '',
+    __meta_kubernetes_pod_uid: p.metadata.uid ?? '',
+    ...(owner ? { __meta_kubernetes_pod_controller_kind: owner.kind, __meta_kubernetes_pod_controller_name: owner.name } : {}),
+    ...mapLabels('__meta_kubernetes_pod_label', p.metadata.labels),
+    ...mapLabels('__meta_kubernetes_pod_annotation', p.metadata.annotations),
+  };
+}
+
+/** The pod role: one target per declared container port, one per container without ports; pods without an IP have none. */
+export function podGroups(pods: Pod[]): TargetGroup[] {
+  const groups: TargetGroup[] = [];
+  for (const p of pods) {
+    const ip = p.status?.podIP;
+    if (!ip) continue;
+    const base = podLabels(p);
+    for (const c of p.spec.containers) {
+      const container = { __meta_kubernetes_pod_container_name: c.name, __meta_kubernetes_pod_container_image: c.image ?? '', __meta_kubernetes_pod_container_init: 'false' };
+      if (!c.ports?.length) {
+        groups.push({ targets: [ip], labels: { ...base, ...container } });
+        continue;
+      }
+      for (const port of c.ports) {
+        groups.push({
+          targets: [joinHostPort(ip, port.containerPort)],
+          labels: { ...base, ...container, __meta_kubernetes_pod_container_port_name: port.name ?? '', __meta_kubernetes_pod_container_port_number: String(port.containerPort), __meta_kubernetes_pod_container_port_protocol: port.protocol ?? 'TCP' },
+        });
+      }
+    }
+  }
+  return groups;
+}
+
+/** The endpoints role: one target per address and port of each Endpoints, with its Service's and pod's labels. */
+export function endpointsGroups(endpoints: Endpoints[], services: Service[], pods: Pod[]): TargetGroup[] {
+  const svcs = new Map(services.map((s) => [`${s.metadata.namespace}/${s.metadata.name}`, s]));
+  const podsByKey = new Map(pods.map((p) => [`${p.metadata.namespace}/${p.metadata.name}`, p]));
+  const groups: TargetGroup[] = [];
+  for (const ep of endpoints) {
+    const ns = ep.metadata.namespace!;
+    const svc = svcs.get(`${ns}/${ep.metadata.name}`);
+    const base: Record<string, string> = {
+      __meta_kubernetes_namespace: ns,
+      __meta_kubernetes_endpoints_name: ep.metadata.name!,
+      ...mapLabels('__meta_kubernetes_endpoints_label', ep.metadata.labels),
+      ...(svc ? { __meta_kubernetes_service_name: svc.metadata.name!, ...mapLabels('__meta_kubernetes_service_label', svc.metadata.labels), ...mapLabels('__meta_kubernetes_service_annotation', svc.metadata.annotations) } : {}),
+    };
+    for (const subset of ep.subsets ?? []) {
+      const addresses = [...(subset.addresses ?? []).map((a) => ({ a, ready: 'true' })), ...(subset.notReadyAddresses ?? []).map((a) => ({ a, ready: 'false' }))];
+      for (const { a, ready } of addresses) {
+        const target = a.targetRef;
+        const pod = target?.kind === 'Pod' ? podsByKey.get(`${target.namespace ?? ns}/${target.name}`) : undefined;
+        for (const port of subset.ports ?? []) {
+          groups.push({
+            targets: [joinHostPort(a.ip, port.port)],
+            labels: {
+              ...(pod ? podLabels(pod) : {}),
+              ...base,
+              __meta_kubernetes_endpoint_port_name: port.name ?? '',
+              __meta_kubernetes_endpoint_port_protocol: port.protocol ?? 'TCP',
+              __meta_kubernetes_endpoint_ready: ready,
+              ...(a.nodeName ? { __meta_kubernetes_endpoint_node_name: a.nodeName } : {}),
+              ...(target ? { __meta_kubernetes_endpoint_address_target_kind: target.kind ?? '', __meta_kubernetes_endpoint_address_target_name: target.name ?? '' } : {}),
+            },
+          });
+        }
+      }
+    }
+  }
+  return groups;
+}
+
+/** The role's target groups, read from the API now (in one namespace when given). */
+export async function discover(client: ApiClient, role: Role, namespace?: string): Promise<TargetGroup[]> {
+  if (role === 'node') return nodeGroups((await client.list<Node>(Resources.nodes)).items);
+  const pods = (await client.list<Pod>(Resources.pods, namespace)).items;
+  if (role === 'pod') return podGroups(pods);
+  const [endpoints, services] = await Promise.all([client.list<Endpoints>(Resources.endpoints, namespace), client.list<Service>(Resources.services, namespace)]);
+  return endpointsGroups(endpoints.items, services.items, pods);
+}
+
+/** The HTTP SD endpoint: GET /sd/<role>[?namespace=NS] answers the role's target groups as JSON. */
+export class DiscoveryServer {
+  private server?: Server;
+
+  constructor(
+    private readonly client: ApiClient,
+    private readonly bindAddress: string,
+  ) {}
+
+  async listen(): Promise<void> {
+    if (this.server) return;
+    this.server = createServer((req, res) => {
+      const url = new URL(req.url ?? '/', 'http://sd');
+      const role = /^\/sd\/([a-z]+)$/.exec(url.pathname)?.[1] as Role | undefined;
+      if (url.pathname === '/healthz') return void res.writeHead(200, { 'content-type': 'text/plain' }).end('ok');
+      if (!role || !ROLES.includes(role)) return void res.writeHead(404, { 'content-type': 'text/plain' }).end(`unknown role: want /sd/{${ROLES.join(',')}}\n`);
+      discover(this.client, role, url.searchParams.get('namespace') || undefined).then(
+        (groups) => res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(groups)),
+        (e: Error) => res.writeHead(502, { 'content-type': 'text/plain' }).end(`${e.message}\n`),
+      );
+    });
+    await listen(this.server, this.bindAddress);
+  }
+
+  port(): number {
+    const a = this.server?.address();
+    return a && typeof a === 'object' ? a.port : 0;
+  }
+
+  async close(): Promise<void> {
+    const s = this.server;
+    this.server = undefined;
+    if (s) await closeServer(s);
+  }
+}
