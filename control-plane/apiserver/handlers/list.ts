@@ -5,7 +5,7 @@ import { listResponse } from './response.js';
 import type { RequestScope } from './scope.js';
 
 export async function list(s: RequestScope): Promise<void> {
-  const result = await s.store.list(s.def, s.namespace, listOptions(s.query));
+  const result = await s.reads.list(s.def, s.namespace, listOptions(s.query));
   const meta: Record<string, unknown> = { resourceVersion: result.resourceVersion };
   if (result.continue) meta.continue = result.continue;
   sendJSON(s.res, 200, listResponse(s, result.items, meta));
