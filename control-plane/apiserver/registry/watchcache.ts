@@ -301,6 +301,12 @@ export class Cacher implements Reads {
     return c;
   }
 
+  /** The kind's cache has loaded and follows the store (for a synchronous store: is current). */
+  synced(def: ResourceDef): boolean {
+    const c = this.caches.get(def);
+    return !!c && (this.store.synchronousWatch ? c.current : c.ready);
+  }
+
   /** Starts the caches of these kinds now rather than on their first read. */
   prime(defs: Iterable<ResourceDef>): void {
     for (const d of defs) this.cacheFor(d);
