@@ -3,7 +3,7 @@
 // On SQLite and on a 3-member etcd cluster: create/get/update/list at 16-way concurrency (closed loop), creates and
 // updates at fixed rates (open loop: 100 and 500 writes/s, latency from when each call was due), and a list of 1000
 // Pods. Prints figures; asserts nothing.
-// Run: node dist/bench/api.js [--seconds 3] [--concurrency 16] [--rates 100,500] [--list-pods 1000] [--only sqlite|etcd] [--json]
+// Run: node dist/bench/api.js [--quick] [--seconds 3] [--concurrency 16] [--rates 100,500] [--list-pods 1000] [--only sqlite|etcd] [--json]
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -26,8 +26,14 @@ const { values } = parseArgs({
     'list-pods': { type: 'string', default: '1000' },
     only: { type: 'string' },
     json: { type: 'boolean', default: false },
+    // What `bench --quick` runs: 1 s per phase, SQLite only.
+    quick: { type: 'boolean', default: false },
   },
 });
+if (values.quick) {
+  values.seconds = '1';
+  values.only ??= 'sqlite';
+}
 const LOAD: LoadOptions = { concurrency: Number(values.concurrency), phaseMs: Number(values.seconds) * 1000, rates: values.rates.split(',').map(Number) };
 const LIST_PODS = Number(values['list-pods']);
 const backends = (values.only ? [values.only] : ['sqlite', 'etcd']) as ('sqlite' | 'etcd')[];

@@ -43,6 +43,8 @@ export interface ListOut {
   resourceVersion: string;
   continue?: string;
   remainingItemCount?: number;
+  /** An item's JSON as the wire has it, encoded once for every reader (the watch cache's). */
+  encoded?: (o: KubeObject) => string;
 }
 
 /**
@@ -188,7 +190,9 @@ export function selection(def: ResourceDef, q: { labelSelector?: string; fieldSe
     const known = ['metadata.name', 'metadata.namespace', ...Object.keys(def.strategy.fields({ metadata: {} } as KubeObject))];
     if (!known.includes(r.field)) throw badRequest(`field label not supported: ${r.field}`);
   }
-  return (o) => matches(sel, o.metadata.labels) && fieldMatches(fsel, { 'metadata.name': o.metadata.name ?? '', 'metadata.namespace': o.metadata.namespace ?? '', ...def.strategy.fields(o) });
+  // Lists and watches without selectors (most of them) select everything without looking.
+  if (!fsel.length && !sel.length) return () => true;
+  return (o) => matches(sel, o.metadata.labels) && (!fsel.length || fieldMatches(fsel, { 'metadata.name': o.metadata.name ?? '', 'metadata.namespace': o.metadata.namespace ?? '', ...def.strategy.fields(o) }));
 }
 
 /** The bookmark event of a kind at a revision. */

@@ -7,7 +7,7 @@ import { notFound } from '../../../api/errors.js';
 import { logger } from '../../../api/log.js';
 import type { KubeObject } from '../../../api/types.js';
 import type { Store, StoreEvent, Watch } from '../../storage/store.js';
-import { encodeJSON } from '../http.js';
+import { wireOrder } from '../http.js';
 import { kinds, storeKey, storePrefix, type ResourceDef } from './kinds.js';
 import {
   BOOKMARK_INTERVAL_MS,
@@ -39,6 +39,14 @@ function deepFreeze<T>(v: T): T {
   return v;
 }
 
+/** Each cached object's JSON as the wire has it, made on first use: one encoding for every list and watcher. */
+const wire = new WeakMap<KubeObject, string>();
+export function encoded(o: KubeObject): string {
+  let text = wire.get(o);
+  if (text === undefined) wire.set(o, (text = JSON.stringify(wireOrder(o))));
+  return text;
+}
+
 /** One event of the window: the object after it, the one before, and its JSON lines, encoded on first use. */
 class CachedEvent {
   private readonly lines = new Map<string, string>();
@@ -58,7 +66,8 @@ class CachedEvent {
       object: this.object,
       wire: () => {
         let line = this.lines.get(type);
-        if (line === undefined) this.lines.set(type, (line = encodeJSON({ type, object: this.object })));
+        // What encodeJSON makes of the handler's { type, object: wireOrder(object) }.
+        if (line === undefined) this.lines.set(type, (line = `{"type":"${type}","object":${encoded(this.object)}}\n`));
         return line;
       },
     };
@@ -330,7 +339,7 @@ export class Cacher implements Reads {
     const rev = await c.readAt(q.resourceVersion ? wanted : undefined);
     if (rev === undefined) return this.registry.list(def, namespace, q);
     const page = c.select(storePrefix(def, namespace), accept, q.limit && q.limit > 0 ? q.limit : 0);
-    const out: ListOut = { items: page.items, resourceVersion: String(rev) };
+    const out: ListOut = { items: page.items, resourceVersion: String(rev), encoded };
     if (page.more && page.lastKey) out.continue = continueToken(rev, page.lastKey);
     return out;
   }
