@@ -3,7 +3,7 @@
 // On SQLite and on a 3-member etcd cluster: create/get/update/list at 16-way concurrency (closed loop), creates and
 // updates at fixed rates (open loop: 100 and 500 writes/s, latency from when each call was due), and a list of 1000
 // Pods. Prints figures; asserts nothing.
-// Run: node dist/bench/api.js [--seconds 3] [--concurrency 16] [--rates 100,500] [--list-pods 1000] [--only sqlite|etcd] [--json]
+// Run: node dist/bench/api.js [--quick] [--watch-cache false] [--seconds 3] [--concurrency 16] [--rates 100,500] [--list-pods 1000] [--only sqlite|etcd] [--json]
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -26,8 +26,16 @@ const { values } = parseArgs({
     'list-pods': { type: 'string', default: '1000' },
     only: { type: 'string' },
     json: { type: 'boolean', default: false },
+    // What `bench --quick` runs: 1 s per phase, SQLite only.
+    quick: { type: 'boolean', default: false },
+    // The server's --watch-cache: "false" measures the API reading the store for every list and watch.
+    'watch-cache': { type: 'string', default: 'true' },
   },
 });
+if (values.quick) {
+  values.seconds = '1';
+  values.only ??= 'sqlite';
+}
 const LOAD: LoadOptions = { concurrency: Number(values.concurrency), phaseMs: Number(values.seconds) * 1000, rates: values.rates.split(',').map(Number) };
 const LIST_PODS = Number(values['list-pods']);
 const backends = (values.only ? [values.only] : ['sqlite', 'etcd']) as ('sqlite' | 'etcd')[];
@@ -67,7 +75,7 @@ async function onSqlite(): Promise<Row[]> {
     await store.close();
     fs.rmSync(dir, { recursive: true, force: true });
   }
-  const srv = await startServer({ args: ['--disable-controllers'] });
+  const srv = await startServer({ args: ['--disable-controllers', `--watch-cache=${values['watch-cache']}`] });
   try {
     rows.push(...(await apiLoad('api sqlite', srv.client, 'bench', LOAD)), await listPods('api sqlite', srv.client));
   } finally {
@@ -86,7 +94,7 @@ async function onEtcd(): Promise<Row[]> {
     } finally {
       await store.close();
     }
-    const srv = await startServer({ args: ['--disable-controllers', ...cluster.serverArgs] });
+    const srv = await startServer({ args: ['--disable-controllers', `--watch-cache=${values['watch-cache']}`, ...cluster.serverArgs] });
     try {
       rows.push(...(await apiLoad('api etcd x3', srv.client, 'bench', LOAD)), await listPods('api etcd x3', srv.client));
     } finally {
@@ -127,6 +135,7 @@ async function main(): Promise<void> {
     const p = (target: string, op: string, q: 'p50' | 'p99') => round(find(target, op)?.[q]);
     const top = Math.max(...LOAD.rates!);
     printJson({
+      watch_cache: values['watch-cache'] !== 'false',
       list1000_p50_ms: p('api sqlite', `list ${LIST_PODS} pods`, 'p50'),
       list1000_p99_ms: p('api sqlite', `list ${LIST_PODS} pods`, 'p99'),
       list_pods: LIST_PODS,

@@ -67,6 +67,7 @@ const serverCmd: Command = {
     'service-account-issuer': { type: 'string' },
     'max-requests-inflight': { type: 'string' },
     'max-mutating-requests-inflight': { type: 'string' },
+    'watch-cache': { type: 'string' },
     'etcd-cafile': { type: 'string' },
     'etcd-certfile': { type: 'string' },
     'etcd-keyfile': { type: 'string' },
@@ -91,6 +92,7 @@ const serverCmd: Command = {
     'service-account-issuer': 'issuer of service-account tokens (default https://kubernetes.default.svc.cluster.local)',
     'max-requests-inflight': 'read-only requests served at once before 429 (default 400)',
     'max-mutating-requests-inflight': 'mutating requests served at once before 429 (default 200)',
+    'watch-cache': 'true (default) or false: serve lists, watches and gets at resourceVersion 0 from memory',
     'etcd-cafile': 'CA that signs the etcd servers\' certificates (https:// datastore endpoints)',
     'etcd-certfile': 'client certificate for etcd',
     'etcd-keyfile': 'client key for etcd',
@@ -123,6 +125,7 @@ const serverCmd: Command = {
       serviceAccountIssuer: v['service-account-issuer'] as string | undefined,
       maxRequestsInflight: positiveInt(v['max-requests-inflight'], 'max-requests-inflight', serverDefaults.maxRequestsInflight),
       maxMutatingRequestsInflight: positiveInt(v['max-mutating-requests-inflight'], 'max-mutating-requests-inflight', serverDefaults.maxMutatingRequestsInflight),
+      watchCache: trueOrFalse(v['watch-cache'], 'watch-cache', serverDefaults.watchCache),
       etcdCAFile: v['etcd-cafile'] as string | undefined,
       etcdCertFile: v['etcd-certfile'] as string | undefined,
       etcdKeyFile: v['etcd-keyfile'] as string | undefined,
@@ -176,6 +179,14 @@ function positiveInt(value: string | boolean | undefined, flag: string, dflt: nu
   const n = Number(value);
   if (!Number.isInteger(n) || n < 1) throw new UsageError(`--${flag} "${value}": want a whole number of at least 1`);
   return n;
+}
+
+/** A boolean flag given as --flag=true|false (a config file's YAML true/false too). */
+function trueOrFalse(value: string | boolean | undefined, flag: string, dflt: boolean): boolean {
+  if (value === undefined) return dflt;
+  if (String(value) === 'true') return true;
+  if (String(value) === 'false') return false;
+  throw new UsageError(`--${flag} "${value}": want true or false`);
 }
 
 function parseProxyModeFlag(value: string | boolean | undefined): ProxyMode {

@@ -35,6 +35,8 @@ export interface ServerConfig {
   /** Requests served at once before 429: read-only and mutating (kube-apiserver's 400 and 200). */
   maxRequestsInflight: number;
   maxMutatingRequestsInflight: number;
+  /** --watch-cache: serve lists, gets at resourceVersion 0 and watches from memory (kube-apiserver's default, on). */
+  watchCache: boolean;
   /** --horizontal-pod-autoscaler-sync-period: how often each HPA is reconciled (15 s unless set). */
   horizontalPodAutoscalerSyncPeriodSeconds?: number;
 }
@@ -52,6 +54,7 @@ export const serverDefaults = {
   nodeMonitorGracePeriodSeconds: 40,
   maxRequestsInflight: 400,
   maxMutatingRequestsInflight: 200,
+  watchCache: true,
 } as const;
 
 /** kube-controller-manager's settings: the part of the server's config its controllers read. */

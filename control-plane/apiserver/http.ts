@@ -194,7 +194,11 @@ export function encodeJSON(body: unknown): string {
 }
 
 export function sendJSON(res: ServerResponse, code: number, body: unknown, contentType = 'application/json'): void {
-  const text = encodeJSON(body);
+  sendEncoded(res, code, encodeJSON(body), contentType);
+}
+
+/** A JSON body already encoded (see encodeJSON). */
+export function sendEncoded(res: ServerResponse, code: number, text: string, contentType = 'application/json'): void {
   res.writeHead(code, { 'content-type': contentType, 'content-length': Buffer.byteLength(text), 'cache-control': 'no-cache, private' });
   res.end(text);
 }

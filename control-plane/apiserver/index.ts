@@ -34,9 +34,10 @@ import { CustomResourceDefinitionController } from './apiextensions/controller.j
 import { Aggregator } from './aggregator/controller.js';
 import { ensureFrontProxyPKI, publishAuthenticationConfig, registerLocalAPIServices } from './aggregator/trust.js';
 import { ObjectCache } from './registry/cache.js';
-import { findByPlural, storePrefix } from './registry/kinds.js';
+import { findByPlural, kinds as builtinKinds, storePrefix } from './registry/kinds.js';
 import { ServedKinds } from './registry/served.js';
 import { GenericStore } from './registry/store.js';
+import { Cacher } from './registry/watchcache.js';
 import { ApiServerMetrics, storageResource } from './metrics.js';
 import { createApiServer } from './server.js';
 import { EncryptingStore, loadEncryptionConfig } from '../storage/encryption.js';
@@ -125,6 +126,11 @@ export async function startApiServer(config: ServerConfig): Promise<RunningApiSe
       new ResourceQuota(store),
     ]);
     const registry = new GenericStore(store, admission);
+    // Lists, watches and gets at resourceVersion 0 from memory (--watch-cache, on by default as in kube-apiserver).
+    const cacher = config.watchCache ? new Cacher(store, registry) : undefined;
+    if (cacher) closers.push(() => cacher.close());
+    // Every built-in kind's cache loads now, as kube-apiserver's do; until one has, its reads go to the store.
+    cacher?.prime(builtinKinds);
     const caches = await step('caches', async () => {
       const cache = <T extends KubeObject>(plural: string, group = '') => new ObjectCache<T>(registry, findByPlural(group, 'v1', plural)!);
       const rbac = 'rbac.authorization.k8s.io';
@@ -183,6 +189,7 @@ export async function startApiServer(config: ServerConfig): Promise<RunningApiSe
       key: serving.keyPem,
       ca: ca.certPem,
       store: registry,
+      reads: cacher,
       authenticator,
       authorizer,
       advertiseAddress: config.advertiseAddress,

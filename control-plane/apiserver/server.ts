@@ -21,7 +21,7 @@ import { requestURL, sendStatus } from './http.js';
 import type { KubeletClientConfig } from './registry/core/kubelet-client.js';
 import type { ApiServices } from './registry/rest.js';
 import { ServedKinds } from './registry/served.js';
-import type { GenericStore } from './registry/store.js';
+import type { GenericStore, Reads } from './registry/store.js';
 import { requestInfo } from './requestinfo.js';
 import type { Aggregator } from './aggregator/controller.js';
 import { ApiServerMetrics } from './metrics.js';
@@ -33,6 +33,8 @@ export interface ApiServerOptions {
   key: string;
   ca: string;
   store: GenericStore;
+  /** What get, list and watch read through: the watch cache, or (without one) the store itself. */
+  reads?: Reads;
   authenticator: Authenticator;
   authorizer: Authorizer;
   inFlight?: InFlightLimits;
@@ -60,7 +62,7 @@ export function createApiServer(opts: ApiServerOptions): https.Server {
   // The filters a request meets, in order.
   const filters: Filter[] = [requestTimeout(), authentication(opts.authenticator), impersonation(opts.authorizer), maxInFlight(opts.inFlight, (r, m) => metrics.setInflight(r, m)), authorization(opts.authorizer)];
   const kinds = opts.kinds ?? new ServedKinds();
-  const resources = resourceHandler({ store: opts.store, kinds, kubelet: opts.kubeletClient, services: opts.services });
+  const resources = resourceHandler({ store: opts.store, reads: opts.reads, kinds, kubelet: opts.kubeletClient, services: opts.services });
   const aggregator = opts.aggregator;
   const nonResources = nonResourceHandler({ ...opts, kinds, metrics: metrics.registry, remoteGroupVersions: aggregator && (() => aggregator.remoteGroupVersions()) });
   const handler = withFilters(filters, (ctx) => {

@@ -207,6 +207,11 @@ export class EncryptingStore implements Store {
     return this.inner.currentRevision();
   }
 
+  /** Values are decrypted in the watch callback itself: the inner store's timing holds. */
+  get synchronousWatch(): boolean | undefined {
+    return this.inner.synchronousWatch;
+  }
+
   compact(rev: number): Promise<void> {
     return this.inner.compact(rev);
   }

@@ -11,6 +11,11 @@ export class InstrumentedStore implements Store {
     private readonly observe: StorageObserver,
   ) {}
 
+  /** Timing changes nothing about when watchers hear of a write: the watch cache may rely on the backend's word. */
+  get synchronousWatch(): boolean | undefined {
+    return this.inner.synchronousWatch;
+  }
+
   private async timed<T>(operation: string, key: string, call: () => Promise<T>): Promise<T> {
     const started = performance.now();
     try {

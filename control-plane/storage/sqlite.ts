@@ -57,6 +57,8 @@ export class SqliteStore implements Store {
   private readonly stmts;
   private compactTimer?: NodeJS.Timeout;
   private batch: PendingWrite[] = [];
+  /** Events go out from the commit, before its writers hear back; a watch's history in the microtask watch() queues. */
+  readonly synchronousWatch = true;
 
   constructor(file: string) {
     if (file !== ':memory:') {

@@ -59,6 +59,12 @@ export interface Store {
    */
   watch(prefix: string, fromRevision: number, onEvent: (e: StoreEvent) => void, onError: (e: Error) => void): Watch;
   currentRevision(): Promise<number>;
+  /**
+   * True when a watch hears of every write before the write's caller does, with its history delivered in the one
+   * microtask watch() queues (an in-process store): a watch that has caught up is then current at every moment, and a
+   * cache it feeds can answer consistent reads without asking the store which revision is the newest.
+   */
+  readonly synchronousWatch?: boolean;
   /** Forget superseded revisions up to rev (watches from before it then get ExpiredError). */
   compact(rev: number): Promise<void>;
   compactedRevision(): Promise<number>;

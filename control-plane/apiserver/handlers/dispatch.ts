@@ -9,7 +9,7 @@ import { negotiate } from '../http.js';
 import type { KubeletClientConfig } from '../registry/core/kubelet-client.js';
 import { methodNotAllowed, type ApiServices } from '../registry/rest.js';
 import type { ServedKinds } from '../registry/served.js';
-import type { GenericStore } from '../registry/store.js';
+import type { GenericStore, Reads } from '../registry/store.js';
 import { namespaceScoped } from '../requestinfo.js';
 import { create } from './create.js';
 import { deleteCollection, deleteObject } from './delete.js';
@@ -24,6 +24,8 @@ import { watch } from './watch.js';
 
 export interface ResourceHandlerOptions {
   store: GenericStore;
+  /** What get, list and watch read through (default: the store). */
+  reads?: Reads;
   /** The kinds served now: the built-in ones and the established custom resources. */
   kinds: ServedKinds;
   /** Client certificate for reaching kubelets (pods/log, pods/exec). */
@@ -61,6 +63,7 @@ export function resourceHandler(opts: ResourceHandlerOptions): Handler {
       name,
       subresource,
       store: opts.store,
+      reads: opts.reads ?? opts.store,
       fieldManager: fieldManagerFor(def),
       manager: managerOf(url.searchParams, req.headers['user-agent']),
       want: negotiate(req.headers.accept),

@@ -11,5 +11,5 @@ export async function get(s: RequestScope): Promise<void> {
     narrowed.set('fieldSelector', [`metadata.name=${s.name}`, s.query.get('fieldSelector')].filter(Boolean).join(','));
     return watch({ ...s, name: undefined, query: narrowed });
   }
-  sendJSON(s.res, 200, objectResponse(s, await s.store.get(s.def, s.namespace, s.name!)));
+  sendJSON(s.res, 200, objectResponse(s, await s.reads.get(s.def, s.namespace, s.name!, s.query.get('resourceVersion') ?? undefined)));
 }

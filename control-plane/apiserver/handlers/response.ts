@@ -27,6 +27,16 @@ export function listResponse(s: RequestScope, items: KubeObject[], meta: Record<
   return { kind: listKindOf(def), apiVersion: apiVersionOf(def), metadata: meta, items };
 }
 
+/**
+ * The list body as encodeJSON(listResponse(…)) writes it for a client that wants the objects themselves, put together
+ * from items encoded once (the watch cache's), or undefined when the client wants another form.
+ */
+export function encodedListResponse(s: RequestScope, items: KubeObject[], meta: Record<string, unknown>, encoded: (o: KubeObject) => string): string | undefined {
+  if (s.want.table || s.want.partial) return undefined;
+  const head = JSON.stringify({ kind: listKindOf(s.def), apiVersion: apiVersionOf(s.def), metadata: meta });
+  return `${head.slice(0, -1)},"items":[${items.map(encoded).join(',')}]}\n`;
+}
+
 /** Encodes the events of one watch; a Table names its columns in the first event only. */
 export function watchEventEncoder(s: RequestScope): (e: WatchEventOut) => unknown {
   let first = true;

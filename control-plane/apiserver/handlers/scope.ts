@@ -7,7 +7,7 @@ import type { Wanted } from '../http.js';
 import type { KubeletClientConfig } from '../registry/core/kubelet-client.js';
 import type { ApiServices } from '../registry/rest.js';
 import type { ResourceDef } from '../registry/kinds.js';
-import type { GenericStore, ManagedFieldsUpdate } from '../registry/store.js';
+import type { GenericStore, ManagedFieldsUpdate, Reads } from '../registry/store.js';
 import type { Strategy } from '../registry/strategy.js';
 import type { RequestInfo } from '../requestinfo.js';
 
@@ -24,6 +24,8 @@ export interface RequestScope {
   name: string | undefined;
   subresource: string | undefined;
   store: GenericStore;
+  /** Where get, list and watch read: the watch cache in front of the store, or the store. */
+  reads: Reads;
   fieldManager: FieldManager;
   /** The field manager name the request writes as. */
   manager: string;

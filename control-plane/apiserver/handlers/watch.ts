@@ -29,7 +29,8 @@ export async function watch(s: RequestScope): Promise<void> {
   const send = (e: WatchEventOut) => {
     if (ended) return;
     if (!res.headersSent) startStream(res);
-    res.write(encodeJSON(encode(e)));
+    // The watch cache encodes an event once for all who want the object as it is.
+    res.write(e.wire && !s.want.table && !s.want.partial ? e.wire() : encodeJSON(encode(e)));
     if (res.writableLength > WATCH_BUFFER_LIMIT) {
       log.warn({ resource: s.def.plural, namespace: s.namespace, user: s.user?.name, unsent: res.writableLength }, 'dropping a watcher that does not read');
       end();
@@ -40,7 +41,7 @@ export async function watch(s: RequestScope): Promise<void> {
   const timer = setTimeout(end, Math.max(1, timeout) * 1000);
   req.on('close', end);
   res.on('error', end);
-  handle = await s.store.watch(s.def, s.namespace, { ...listOptions(query), allowWatchBookmarks: boolParam(query, 'allowWatchBookmarks'), sendInitialEvents: boolParam(query, 'sendInitialEvents') }, send, end);
+  handle = await s.reads.watch(s.def, s.namespace, { ...listOptions(query), allowWatchBookmarks: boolParam(query, 'allowWatchBookmarks'), sendInitialEvents: boolParam(query, 'sendInitialEvents') }, send, end);
   if (ended) handle.close();
   if (!res.headersSent && !ended) {
     startStream(res);

@@ -34,7 +34,31 @@ export interface DeleteOptions {
 export interface WatchEventOut {
   type: 'ADDED' | 'MODIFIED' | 'DELETED' | 'BOOKMARK' | 'ERROR';
   object: KubeObject | Status;
+  /** The event as one JSON line, encoded once for every watcher that wants the object itself (the watch cache's). */
+  wire?: () => string;
 }
+
+export interface ListOut {
+  items: KubeObject[];
+  resourceVersion: string;
+  continue?: string;
+  remainingItemCount?: number;
+  /** An item's JSON as the wire has it, encoded once for every reader (the watch cache's). */
+  encoded?: (o: KubeObject) => string;
+}
+
+/**
+ * What the read handlers (get, list, watch) read through: the generic store itself, or the watch cache in front of it
+ * (kube-apiserver's cacher), which answers the same.
+ */
+export interface Reads {
+  /** resourceVersion "0" may be served from memory; any other is read from the store. */
+  get(def: ResourceDef, namespace: string | undefined, name: string, resourceVersion?: string): Promise<KubeObject>;
+  list(def: ResourceDef, namespace: string | undefined, q: ListQuery): Promise<ListOut>;
+  watch(def: ResourceDef, namespace: string | undefined, q: WatchQuery, send: (e: WatchEventOut) => void, onEnd: () => void): Promise<{ close(): void }>;
+}
+
+export type WatchQuery = ListQuery & { allowWatchBookmarks?: boolean; sendInitialEvents?: boolean };
 
 /** Who asks for a write, and through which endpoint (kube's request context: user, RequestInfo.Subresource). */
 export interface Requester {
@@ -107,7 +131,7 @@ const now = () => formatTime();
 const randomSuffix = () => Array.from({ length: 5 }, () => 'bcdfghjklmnpqrstvwxz2456789'[Math.floor(Math.random() * 27)]).join('');
 
 /** A stored value as the kind's API version serves it (converted when the kind lives in another's storage). */
-function decode(kv: { value: string; modRevision: number }, def?: ResourceDef): KubeObject {
+export function decode(kv: { value: string; modRevision: number }, def?: ResourceDef): KubeObject {
   let obj = JSON.parse(kv.value) as KubeObject;
   if (def?.storage) obj = def.storage.fromStorage(obj);
   obj.metadata.resourceVersion = String(kv.modRevision);
@@ -140,6 +164,45 @@ interface ContinueToken {
   start: string;
 }
 
+/** The continue token of a list page at rv whose last key was lastKey: the next page starts after it. */
+export function continueToken(rv: number, lastKey: string): string {
+  return Buffer.from(JSON.stringify({ rv, start: lastKey + '\0' } satisfies ContinueToken)).toString('base64url');
+}
+
+/** A list's or watch's resourceVersion as a number ("" and "0" are 0); anything else is a 400. */
+export function parseResourceVersion(rv: string | undefined): number {
+  if (!rv || rv === '0') return 0;
+  const n = Number(rv);
+  if (!Number.isInteger(n) || n < 0) throw badRequest(`invalid resource version "${rv}"`);
+  return n;
+}
+
+/** A list at a revision the store has not reached (kube's "Too large resource version": the client retries). */
+export function tooLargeResourceVersion(rv: number, current: number): StatusError {
+  return new StatusError(504, 'Timeout', `Too large resource version: ${rv}, current: ${current}`, { causes: [{ reason: 'ResourceVersionTooLarge', message: 'Too large resource version' }], retryAfterSeconds: 1 });
+}
+
+/** What a list or watch selects: its label and field selectors, over the fields the kind supports (kube's SelectionPredicate). */
+export function selection(def: ResourceDef, q: { labelSelector?: string; fieldSelector?: string }): (o: KubeObject) => boolean {
+  const sel: Selector = parseSelector(q.labelSelector);
+  const fsel: FieldRequirement[] = parseFieldSelector(q.fieldSelector);
+  for (const r of fsel) {
+    const known = ['metadata.name', 'metadata.namespace', ...Object.keys(def.strategy.fields({ metadata: {} } as KubeObject))];
+    if (!known.includes(r.field)) throw badRequest(`field label not supported: ${r.field}`);
+  }
+  // Lists and watches without selectors (most of them) select everything without looking.
+  if (!fsel.length && !sel.length) return () => true;
+  return (o) => matches(sel, o.metadata.labels) && (!fsel.length || fieldMatches(fsel, { 'metadata.name': o.metadata.name ?? '', 'metadata.namespace': o.metadata.namespace ?? '', ...def.strategy.fields(o) }));
+}
+
+/** The bookmark event of a kind at a revision. */
+export function bookmark(def: ResourceDef, rv: string | number, annotations?: Record<string, string>): WatchEventOut {
+  return { type: 'BOOKMARK', object: { kind: def.kind, apiVersion: apiVersionOf(def), metadata: { resourceVersion: String(rv), ...(annotations ? { annotations } : {}) } } };
+}
+
+/** How often a watch that asked for bookmarks gets one. */
+export const BOOKMARK_INTERVAL_MS = 30_000;
+
 /** The part of an object outside metadata and status: a change here is a new generation. */
 function specOf(obj: KubeObject): string {
   const { metadata: _m, status: _s, apiVersion: _a, kind: _k, ...rest } = obj as Any;
@@ -165,7 +228,7 @@ function terminating(strategy: Strategy, obj: KubeObject): boolean {
   return !!m.deletionTimestamp && ((m.finalizers ?? []).length > 0 || (m.deletionGracePeriodSeconds ?? 0) > 0 || strategy.awaitsFinalization(obj));
 }
 
-export class GenericStore {
+export class GenericStore implements Reads {
   constructor(
     private readonly storage: Store,
     private readonly admission: Admission = NO_ADMISSION,
@@ -368,18 +431,8 @@ export class GenericStore {
     }
   }
 
-  private filters(def: ResourceDef, q: { labelSelector?: string; fieldSelector?: string }): (o: KubeObject) => boolean {
-    const sel: Selector = parseSelector(q.labelSelector);
-    const fsel: FieldRequirement[] = parseFieldSelector(q.fieldSelector);
-    for (const r of fsel) {
-      const known = ['metadata.name', 'metadata.namespace', ...Object.keys(def.strategy.fields({ metadata: {} } as KubeObject))];
-      if (!known.includes(r.field)) throw badRequest(`field label not supported: ${r.field}`);
-    }
-    return (o) => matches(sel, o.metadata.labels) && fieldMatches(fsel, { 'metadata.name': o.metadata.name ?? '', 'metadata.namespace': o.metadata.namespace ?? '', ...def.strategy.fields(o) });
-  }
-
-  async list(def: ResourceDef, namespace: string | undefined, q: ListQuery): Promise<{ items: KubeObject[]; resourceVersion: string; continue?: string; remainingItemCount?: number }> {
-    const accept = this.filters(def, q);
+  async list(def: ResourceDef, namespace: string | undefined, q: ListQuery): Promise<ListOut> {
+    const accept = selection(def, q);
     const prefix = storePrefix(def, namespace);
     let revision = 0;
     let start: string | undefined;
@@ -394,11 +447,10 @@ export class GenericStore {
       revision = tok.rv;
       start = tok.start;
     } else if (q.resourceVersion && q.resourceVersion !== '0') {
-      const rv = Number(q.resourceVersion);
-      if (!Number.isInteger(rv) || rv < 0) throw badRequest(`invalid resource version "${q.resourceVersion}"`);
+      const rv = parseResourceVersion(q.resourceVersion);
       const current = await this.storage.currentRevision();
       if (q.resourceVersionMatch === 'Exact') revision = rv;
-      else if (rv > current) throw new StatusError(504, 'Timeout', `Too large resource version: ${rv}, current: ${current}`, { causes: [{ reason: 'ResourceVersionTooLarge', message: 'Too large resource version' }], retryAfterSeconds: 1 });
+      else if (rv > current) throw tooLargeResourceVersion(rv, current);
     }
     const limit = q.limit && q.limit > 0 ? q.limit : 0;
     const items: KubeObject[] = [];
@@ -430,7 +482,7 @@ export class GenericStore {
       throw e;
     }
     const out: { items: KubeObject[]; resourceVersion: string; continue?: string } = { items, resourceVersion: String(revision) };
-    if (more && lastKey) out.continue = Buffer.from(JSON.stringify({ rv: revision, start: lastKey + '\0' } satisfies ContinueToken)).toString('base64url');
+    if (more && lastKey) out.continue = continueToken(revision, lastKey);
     return out;
   }
 
@@ -438,20 +490,16 @@ export class GenericStore {
    * Streams events to `send`. resourceVersion "" or "0" starts with ADDED for every current object, then follows;
    * otherwise replays everything after that revision. A revision older than the compacted one sends a 410 ERROR.
    */
-  async watch(def: ResourceDef, namespace: string | undefined, q: ListQuery & { allowWatchBookmarks?: boolean; sendInitialEvents?: boolean }, send: (e: WatchEventOut) => void, onEnd: () => void): Promise<{ close(): void }> {
-    const accept = this.filters(def, q);
+  async watch(def: ResourceDef, namespace: string | undefined, q: WatchQuery, send: (e: WatchEventOut) => void, onEnd: () => void): Promise<{ close(): void }> {
+    const accept = selection(def, q);
     let from: number;
     if (!q.resourceVersion || q.resourceVersion === '0' || q.sendInitialEvents) {
       const initial = await this.list(def, namespace, { labelSelector: q.labelSelector, fieldSelector: q.fieldSelector });
       for (const o of initial.items) send({ type: 'ADDED', object: o });
       from = Number(initial.resourceVersion);
       // A streaming list (sendInitialEvents) ends its initial events with an annotated bookmark, as kube-apiserver does.
-      if (q.sendInitialEvents && q.allowWatchBookmarks)
-        send({ type: 'BOOKMARK', object: { kind: def.kind, apiVersion: apiVersionOf(def), metadata: { resourceVersion: initial.resourceVersion, annotations: { 'k8s.io/initial-events-end': 'true' } } } });
-    } else {
-      from = Number(q.resourceVersion);
-      if (!Number.isInteger(from) || from < 0) throw badRequest(`invalid resource version "${q.resourceVersion}"`);
-    }
+      if (q.sendInitialEvents && q.allowWatchBookmarks) send(bookmark(def, initial.resourceVersion, { 'k8s.io/initial-events-end': 'true' }));
+    } else from = parseResourceVersion(q.resourceVersion);
     let lastRev = from;
     const onEvent = (e: StoreEvent) => {
       lastRev = e.modRevision;
@@ -476,8 +524,8 @@ export class GenericStore {
     if (q.allowWatchBookmarks) {
       bookmarks = setInterval(async () => {
         const rev = Math.max(lastRev, await this.storage.currentRevision());
-        send({ type: 'BOOKMARK', object: { kind: def.kind, apiVersion: apiVersionOf(def), metadata: { resourceVersion: String(rev) } } });
-      }, 30_000);
+        send(bookmark(def, rev));
+      }, BOOKMARK_INTERVAL_MS);
       bookmarks.unref();
     }
     return {
