@@ -18,9 +18,9 @@ type Json = unknown;
 type Obj = Record<string, Json>;
 
 const SEED = Number(process.env.KUBETS_CRD_FUZZ_SEED ?? 20261202);
-const CRDS = Number(process.env.KUBETS_CRD_FUZZ_CRDS ?? 10);
+const CRDS = Number(process.env.KUBETS_CRD_FUZZ_CRDS ?? 16);
 const OBJECTS = Number(process.env.KUBETS_CRD_FUZZ_OBJECTS ?? 8);
-const BROKEN_CRDS = Number(process.env.KUBETS_CRD_FUZZ_BROKEN ?? 16);
+const BROKEN_CRDS = Number(process.env.KUBETS_CRD_FUZZ_BROKEN ?? 24);
 const GROUP = 'fuzz.kubets.io';
 const NS = 'crdfuzz';
 
@@ -343,8 +343,9 @@ function breakSchema(r: Rng, schema: JSONSchemaProps): { what: string; field: st
   const objects = inner.filter((n) => n.s.type === 'object' && n.s.properties && Object.keys(n.s.properties).length);
   const arrays = inner.filter((n) => n.s.type === 'array');
   const strings = inner.filter((n) => n.s.type === 'string');
-  const choices: (() => { what: string; field: string })[] = [
-    () => {
+  // Each way with the nodes it needs; only those the schema has are drawn from.
+  const choices: [unknown[], () => { what: string; field: string }][] = [
+    [typed, () => {
       const n = r.pick(typed);
       delete n.s.type;
       delete n.s.enum;
@@ -352,31 +353,31 @@ function breakSchema(r: Rng, schema: JSONSchemaProps): { what: string; field: st
       delete n.s['x-kubernetes-list-map-keys'];
       delete n.s['x-kubernetes-map-type'];
       return { what: 'a field without a type', field: n.path };
-    },
-    () => {
+    }],
+    [typed, () => {
       const n = r.pick(typed);
       n.s.type = r.pick(['null', 'strin', 'object ']);
       return { what: 'an unknown type', field: n.path };
-    },
-    () => {
+    }],
+    [objects, () => {
       const n = r.pick(objects);
       n.s.additionalProperties = { type: 'string' };
       return { what: 'properties with additionalProperties', field: n.path };
-    },
-    () => {
+    }],
+    [arrays.length ? arrays : typed, () => {
       const n = r.pick(arrays.length ? arrays : typed);
       n.s.type = 'array';
       delete n.s.items;
       delete n.s['x-kubernetes-list-type'];
       delete n.s['x-kubernetes-list-map-keys'];
       return { what: 'an array without items', field: n.path };
-    },
-    () => {
+    }],
+    [inner, () => {
       const n = r.pick(inner);
       n.s['x-kubernetes-preserve-unknown-fields'] = false;
       return { what: 'preserve-unknown-fields false', field: n.path };
-    },
-    () => {
+    }],
+    [strings.length ? strings : typed, () => {
       const n = r.pick(strings.length ? strings : typed);
       n.s.type = 'string';
       delete n.s.enum;
@@ -389,8 +390,8 @@ function breakSchema(r: Rng, schema: JSONSchemaProps): { what: string; field: st
       delete n.s['x-kubernetes-map-type'];
       n.s.default = 12;
       return { what: 'a default of the wrong type', field: n.path };
-    },
-    () => {
+    }],
+    [strings.length ? strings : typed, () => {
       const n = r.pick(strings.length ? strings : typed);
       n.s.type = 'string';
       delete n.s.items;
@@ -402,26 +403,26 @@ function breakSchema(r: Rng, schema: JSONSchemaProps): { what: string; field: st
       n.s.pattern = '([a-z';
       delete n.s.default;
       return { what: 'a pattern that does not compile', field: n.path };
-    },
-    () => {
+    }],
+    [typed, () => {
       const n = r.pick(typed);
       n.s.anyOf = [{ type: 'string' }, { type: 'integer' }];
       return { what: 'a type inside anyOf', field: n.path };
-    },
-    () => {
+    }],
+    [inner, () => {
       schema.properties!.metadata = { type: 'object', properties: { labels: { type: 'object', additionalProperties: { type: 'string' } } } };
       return { what: 'metadata with more than names', field: `${base}.properties[metadata]` };
-    },
-    () => {
+    }],
+    [inner, () => {
       schema.nullable = true;
       return { what: 'a nullable root', field: base };
-    },
-    () => {
+    }],
+    [inner, () => {
       const n = r.pick(inner);
       n.s['x-kubernetes-validations'] = [{ rule: 'self.size() > 0' }];
       return { what: 'a CEL rule', field: n.path };
-    },
-    () => {
+    }],
+    [arrays.length ? arrays : typed, () => {
       const n = r.pick(arrays.length ? arrays : typed);
       n.s.type = 'array';
       n.s.items = { type: 'object', properties: { name: { type: 'string' } } };
@@ -430,9 +431,9 @@ function breakSchema(r: Rng, schema: JSONSchemaProps): { what: string; field: st
       delete n.s.default;
       delete n.s.enum;
       return { what: 'map keys that are not properties', field: n.path };
-    },
+    }],
   ];
-  return r.pick(choices)();
+  return r.pick(choices.filter(([needs]) => needs.length))[1]();
 }
 
 // ---- the server's answers ----
@@ -521,6 +522,8 @@ interface Kind {
   schema: JSONSchemaProps;
   base: string;
   apiVersion: string;
+  /** A second served version (same schema, the None conversion), when the CRD has one. */
+  other?: { base: string; apiVersion: string };
 }
 
 function genCRD(r: Rng, n: number): { crd: Obj; kind: Kind } {
@@ -529,6 +532,7 @@ function genCRD(r: Rng, n: number): { crd: Obj; kind: Kind } {
   const namespaced = r.chance(0.7);
   const schema = genRootSchema(r);
   const version = r.pick(['v1', 'v1alpha1', 'v2beta3']);
+  const other = r.chance(0.3) ? 'v9beta1' : undefined;
   const columns = Object.entries(schema.properties!.spec.properties ?? {})
     .filter(([, p]) => ['string', 'integer', 'number', 'boolean'].includes(p.type ?? ''))
     .slice(0, 2)
@@ -541,11 +545,14 @@ function genCRD(r: Rng, n: number): { crd: Obj; kind: Kind } {
       group: GROUP,
       scope: namespaced ? 'Namespaced' : 'Cluster',
       names: { plural, singular: plural.slice(0, -1), kind, listKind: `${kind}List` },
-      versions: [{ name: version, served: true, storage: true, schema: { openAPIV3Schema: schema }, ...(columns.length && r.chance(0.5) ? { additionalPrinterColumns: columns } : {}) }],
+      versions: [
+        { name: version, served: true, storage: true, schema: { openAPIV3Schema: schema }, ...(columns.length && r.chance(0.5) ? { additionalPrinterColumns: columns } : {}) },
+        ...(other ? [{ name: other, served: true, storage: false, schema: { openAPIV3Schema: schema } }] : []),
+      ],
     },
   };
-  const base = `/apis/${GROUP}/${version}${namespaced ? `/namespaces/${NS}` : ''}/${plural}`;
-  return { crd, kind: { plural, kind, namespaced, schema, base, apiVersion: `${GROUP}/${version}` } };
+  const path = (v: string) => `/apis/${GROUP}/${v}${namespaced ? `/namespaces/${NS}` : ''}/${plural}`;
+  return { crd, kind: { plural, kind, namespaced, schema, base: path(version), apiVersion: `${GROUP}/${version}`, ...(other ? { other: { base: path(other), apiVersion: `${GROUP}/${other}` } } : {}) } };
 }
 
 function genObjectOf(r: Rng, k: Kind, name: string, how: ValueOpts = {}): Obj {
@@ -559,12 +566,20 @@ function genObjectOf(r: Rng, k: Kind, name: string, how: ValueOpts = {}): Obj {
 }
 
 /** A field the schema does not know, somewhere it would be pruned; its path, or undefined when nowhere prunes. */
-function addUnknown(o: Obj, k: Kind): string | undefined {
-  const spec = o.spec;
-  if (!isObj(spec) || k.schema.properties!.spec['x-kubernetes-preserve-unknown-fields']) return undefined;
-  spec.zzUnknown = 'pruned';
-  return 'spec.zzUnknown';
+function addUnknown(r: Rng, o: Obj, k: Kind): { field: string; at: (string | number)[] } | undefined {
+  const all: Site[] = [];
+  sites(o.spec, k.schema.properties!.spec, 'spec', () => undefined, all);
+  // Objects whose every field the schema names: nested ones too (pruning goes on below preserved fields' properties).
+  const pruning = all.filter((x) => isObj(x.value) && !x.schema['x-kubernetes-preserve-unknown-fields'] && !isObj(x.schema.additionalProperties));
+  if (!pruning.length) return undefined;
+  const site = r.pick(pruning);
+  (site.value as Obj).zzUnknown = 'pruned';
+  const field = `${site.path}.zzUnknown`;
+  return { field, at: field.split(/[.[\]]+/).filter(Boolean).map((p) => (/^\d+$/.test(p) ? Number(p) : p)) };
 }
+
+/** The value at a path of keys and indices, undefined when any step is missing. */
+const at = (v: Json, path: (string | number)[]): Json => path.reduce<Json>((x, p) => (x !== null && typeof x === 'object' ? (x as Any)[p] : undefined), v);
 
 async function read(k: Kind, name: string): Promise<Answer> {
   return send('GET', `${k.base}/${name}`);
@@ -579,11 +594,11 @@ async function unchanged(k: Kind, name: string, before: Any, what: string): Prom
 }
 
 /** Checks that the stored object holds what was sent (and not the pruned field). */
-async function holds(k: Kind, name: string, sent: Obj, what: string, prunedField?: string): Promise<Any> {
+async function holds(k: Kind, name: string, sent: Obj, what: string, pruned?: { field: string; at: (string | number)[] }): Promise<Any> {
   const got = await read(k, name);
   if (!expectOk(got, `${what}: read back`)) return undefined;
   for (const part of ['spec', 'status']) if (sent[part] !== undefined && !contains(got.body[part], sent[part])) problems.push(`${what}: ${part} read back as ${JSON.stringify(got.body[part])}, sent ${JSON.stringify(sent[part])}`);
-  if (prunedField && isObj(got.body.spec) && 'zzUnknown' in got.body.spec) problems.push(`${what}: unknown field ${prunedField} was not pruned`);
+  if (pruned && at(got.body, pruned.at) !== undefined) problems.push(`${what}: unknown field ${pruned.field} was not pruned`);
   return got.body;
 }
 
@@ -611,10 +626,10 @@ async function fuzzKind(r: Rng, n: number): Promise<void> {
     }
     // A field the schema does not know is refused under strict field validation and pruned otherwise.
     const expected = clone(obj);
-    const unknown = !applied && r.chance(0.3) ? addUnknown(obj, k) : undefined;
+    const unknown = !applied && r.chance(0.4) ? addUnknown(r, obj, k) : undefined;
     if (unknown && r.chance(0.5)) {
       const a = await send('POST', `${k.base}?fieldValidation=Strict`, obj);
-      if (a.status !== 400) problems.push(`${what}: strict create with ${unknown} answered ${a.status}, not 400: ${a.text.slice(0, 300)}`);
+      if (a.status !== 400 || !a.body?.message?.includes(`unknown field "${unknown.field}"`)) problems.push(`${what}: strict create with ${unknown.field} answered ${a.status}: ${a.text.slice(0, 300)}`);
     }
     const a = applied ? await send('PATCH', `${k.base}/${name}?fieldManager=fuzz&force=true`, obj, 'application/apply-patch+yaml') : await send('POST', k.base, obj);
     if (!expectOk(a, `${what}: ${applied ? 'apply' : 'create'} ${JSON.stringify(obj)}`)) continue;
@@ -684,6 +699,20 @@ async function fuzzKind(r: Rng, n: number): Promise<void> {
   if (expectOk(list, `${tag}: list`)) {
     const names = (list.body.items ?? []).map((o: Any) => o.metadata.name).sort();
     if (JSON.stringify(names) !== JSON.stringify([...live.keys()].sort())) problems.push(`${tag}: list has ${JSON.stringify(names)}, expected ${JSON.stringify([...live.keys()].sort())}`);
+  }
+  // Through the other served version: the same objects, only their apiVersion differs.
+  if (k.other) {
+    const viaOther = await send('GET', k.other.base);
+    if (expectOk(viaOther, `${tag}: list through ${k.other.apiVersion}`))
+      for (const o of viaOther.body.items ?? []) {
+        const mine = live.get(o.metadata?.name);
+        if (o.apiVersion !== k.other.apiVersion || !mine || JSON.stringify(o.spec) !== JSON.stringify(mine.spec)) problems.push(`${tag}: ${o.metadata?.name} through ${k.other.apiVersion} reads ${JSON.stringify({ apiVersion: o.apiVersion, spec: o.spec })}`);
+      }
+  }
+  // Custom resources carry no patch strategies: a strategic merge patch is refused as an unsupported media type.
+  if (live.size) {
+    const smp = await send('PATCH', `${k.base}/${[...live.keys()][0]}`, { metadata: { labels: { smp: 'x' } } }, 'application/strategic-merge-patch+json');
+    if (smp.status !== 415) problems.push(`${tag}: strategic merge patch answered ${smp.status}, not 415: ${smp.text.slice(0, 200)}`);
   }
   const selected = await send('GET', `${k.base}?labelSelector=fuzz%3Da&limit=2`);
   expectOk(selected, `${tag}: list with a selector and a limit`);
