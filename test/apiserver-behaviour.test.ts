@@ -48,6 +48,28 @@ t.test('a Secret\'s stringData is merged into data, taking precedence, on create
   t.same(JSON.parse(replaced.stdout).data, { k1: Buffer.from('new').toString('base64'), k3: Buffer.from('three').toString('base64') });
 });
 
+t.test('a Secret\'s stringData is merged into data by kubectl apply too, client-side and server-side', async (t) => {
+  const secret = (stringData: Record<string, string>) => JSON.stringify({ apiVersion: 'v1', kind: 'Secret', metadata: { name: 'applied', namespace: 'default' }, stringData });
+  const data = async () => JSON.parse((await srv.kubectl(['get', 'secret', 'applied', '-o', 'json'])).stdout).data;
+  const first = await srv.kubectl(['apply', '-f', '-'], { input: secret({ user: 'admin' }) });
+  t.equal(first.exitCode, 0, first.stderr);
+  t.same(await data(), { user: Buffer.from('admin').toString('base64') }, 'on create');
+  const second = await srv.kubectl(['apply', '-f', '-'], { input: secret({ user: 'root', pass: 'x' }) });
+  t.equal(second.exitCode, 0, second.stderr);
+  t.same(await data(), { user: Buffer.from('root').toString('base64'), pass: Buffer.from('x').toString('base64') }, 'on a patch');
+  const ssa = await srv.kubectl(['apply', '--server-side', '--force-conflicts', '-f', '-'], { input: secret({ user: 'ssa' }) });
+  t.equal(ssa.exitCode, 0, ssa.stderr);
+  t.match(await data(), { user: Buffer.from('ssa').toString('base64') }, 'on a server-side apply');
+});
+
+t.test('kubectl get resolves the kinds real manifests use, by their short and plural names', async (t) => {
+  for (const kind of ['pdb', 'rc', 'podtemplates', 'hpa', 'priorityclasses', 'pv', 'pvc', 'storageclasses', 'csr', 'clusterroles']) {
+    const r = await srv.kubectl(['get', kind, '-A']);
+    t.equal(r.exitCode, 0, `kubectl get ${kind}: ${r.stderr}`);
+    t.notMatch(r.stderr, /doesn't have a resource type|the server could not find/, `${kind} resolves`);
+  }
+});
+
 t.test('a YAML body is read wherever JSON is: the kind decides, not the format', async (t) => {
   const ns = await srv.kubectl(['create', '--raw', '/api/v1/namespaces', '-f', '-'], { input: 'apiVersion: v1\nkind: Namespace\nmetadata:\n  name: from-yaml\n' });
   t.equal(ns.exitCode, 0, ns.stderr);

@@ -111,6 +111,25 @@ t.test('the eviction API honours the budget: one eviction passes, the next gets 
   await until('the budget allows a disruption again', async () => (await pdbStatus('pdb', 'web')).disruptionsAllowed === 1, 30_000);
 });
 
+t.test('an evicted pod first gets the DisruptionTarget condition, as kube-apiserver gives it (not on a dry run)', async (t) => {
+  // A pod on a node with a grace period outlives its deletion until its kubelet confirms: the condition is visible.
+  const pod = { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'graceful', namespace: 'pdb' }, spec: { nodeName: 'pdb-node', terminationGracePeriodSeconds: 30, containers: [{ name: 'c', image: 'busybox:1.35' }] } };
+  await srv.client.create(Resources.pods, 'pdb', pod);
+  // This namespace's stand-in kubelet reports it running first (its status write would replace the conditions).
+  await until('the pod runs', async () => (await srv.client.get<Pod>(Resources.pods, 'pdb', 'graceful')).status?.phase === 'Running');
+  await srv.client.createSubresource(Resources.pods, 'pdb', 'graceful', 'eviction', { apiVersion: 'policy/v1', kind: 'Eviction', metadata: { name: 'graceful', namespace: 'pdb' }, deleteOptions: { dryRun: ['All'] } });
+  const untouched = await srv.client.get<Pod>(Resources.pods, 'pdb', 'graceful');
+  t.notOk(untouched.status?.conditions?.some((c) => c.type === 'DisruptionTarget'), 'a dry run marks nothing');
+  t.notOk(untouched.metadata.deletionTimestamp, 'a dry run deletes nothing');
+  await evict('pdb', 'graceful');
+  const evicted = await srv.client.get<Pod>(Resources.pods, 'pdb', 'graceful');
+  t.ok(evicted.metadata.deletionTimestamp, 'the pod is terminating');
+  const target = evicted.status?.conditions?.find((c) => c.type === 'DisruptionTarget');
+  t.same(target && Object.keys(target), ['type', 'status', 'lastProbeTime', 'lastTransitionTime', 'reason', 'message'], "kube's field order");
+  t.match(target, { type: 'DisruptionTarget', status: 'True', lastProbeTime: null, lastTransitionTime: /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/, reason: 'EvictionByEvictionAPI', message: 'Eviction API: evicting' });
+  await srv.client.delete(Resources.pods, 'pdb', 'graceful', { gracePeriodSeconds: 0 });
+});
+
 t.test('two evictions racing for the last allowed disruption: exactly one passes', async (t) => {
   const [a, b] = await readyPods('pdb');
   pdbPods.hold();

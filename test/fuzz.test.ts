@@ -5,6 +5,7 @@
 // names its seed and request number, and KUBETS_FUZZ_SEED=<seed> replays the same sequence.
 import t from 'tap';
 import https from 'node:https';
+import { prng, type Rng } from './prng.js';
 import { ensureServiceAccount, startServer, type TestServer } from './server-fixture.js';
 
 const SEED = Number(process.env.KUBETS_FUZZ_SEED ?? 20261122);
@@ -12,23 +13,6 @@ const REQUESTS = Number(process.env.KUBETS_FUZZ_REQUESTS ?? 3000);
 const BUDGET_MS = 60_000;
 const CONCURRENCY = 8;
 const REQUEST_TIMEOUT_MS = 15_000;
-
-/** mulberry32: small, fast, good enough to explore inputs reproducibly. */
-function prng(seed: number) {
-  let a = seed >>> 0;
-  const next = () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let x = a;
-    x = Math.imul(x ^ (x >>> 15), x | 1);
-    x ^= x + Math.imul(x ^ (x >>> 7), x | 61);
-    return ((x ^ (x >>> 14)) >>> 0) / 4294967296;
-  };
-  const int = (n: number) => Math.floor(next() * n);
-  const pick = <T>(xs: readonly T[]): T => xs[int(xs.length)];
-  const chance = (p: number) => next() < p;
-  return { next, int, pick, chance };
-}
-type Rng = ReturnType<typeof prng>;
 
 const resources = [
   { prefix: '/api/v1', plural: 'pods', kind: 'Pod', apiVersion: 'v1', namespaced: true },

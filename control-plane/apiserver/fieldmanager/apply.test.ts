@@ -7,7 +7,7 @@ import { FieldSet, keyPE, pathString, valuePE } from './fieldset.js';
 import { applyConfig, ConflictError, decodeManagedFields, encodeManagedFields, recordUpdate, type Managers } from './managers.js';
 import { kindSchema } from './schema.js';
 import { merge, toFieldSet } from './typed.js';
-import { trackingContext } from './fieldmanager.js';
+import { FieldManager, trackingContext } from './fieldmanager.js';
 
 type Any = any;
 const def = (kind: string): ResourceDef => registry.find((d) => d.kind === kind)!;
@@ -236,4 +236,20 @@ t.test('more than ten update managers fold into ancient-changes', async (t) => {
   t.equal(names.length, 10);
   t.ok(names.includes('ancient-changes'));
   t.notOk(names.includes('writer-00'));
+});
+
+t.test('apply refuses what the merge cannot type: repeated keys, a list given a scalar (a 422, not a silent merge)', async (t) => {
+  const fm = new FieldManager(def('Deployment'));
+  const twice = deployment(1) as Any;
+  twice.spec.template.spec.containers.push({ name: 'httpd', image: 'other' });
+  const e = t.throws(() => fm.apply(undefined, twice, 'fuzz', true)) as Any;
+  t.equal(e.code, 422);
+  t.same(e.details.causes, [{ reason: 'FieldValueDuplicate', field: 'spec.template.spec.containers[1]', message: 'Duplicate value: {"name":"httpd"}' }]);
+  const scalar = deployment(1) as Any;
+  scalar.spec.template.spec.containers[0].ports = 'eighty';
+  t.match((t.throws(() => fm.apply(undefined, scalar, 'fuzz', true)) as Any).details.causes, [{ field: 'spec.template.spec.containers[0].ports', message: 'Invalid value: "eighty": expected list, got string' }]);
+  const map = deployment(1) as Any;
+  map.metadata.labels = ['app'];
+  t.match((t.throws(() => fm.apply(undefined, map, 'fuzz', true)) as Any).details.causes, [{ field: 'metadata.labels', message: /expected map, got list/ }]);
+  t.ok(fm.apply(undefined, deployment(1), 'fuzz', true).object, 'a well-formed configuration applies');
 });

@@ -2,13 +2,14 @@
 // writes by the handlers): handed the live and the new object of a write and the request's manager, it keeps
 // metadata.managedFields — an Update entry on every create, update and patch — and computes server-side apply: the
 // merge of an applied configuration into the live object, with conflicts, force and pruning.
-import { StatusError } from '../../../api/errors.js';
+import { invalid, StatusError } from '../../../api/errors.js';
 import { apiVersionOf, type ResourceRef } from '../../../api/resources.js';
 import type { KubeObject } from '../../../api/types.js';
 import { formatTime } from '../../../api/time.js';
 import { applyConfig, ConflictError, decodeManagedFields, encodeManagedFields, recordUpdate, resetFilter, type ManagedFieldsEntry, type Managers, type TrackingContext } from './managers.js';
 import type { Schema } from '../openapi/dsl.js';
 import { kindSchema } from './schema.js';
+import { configErrors } from './typed.js';
 
 /** The kind a field manager tracks, and the subresources it is served with (a /status endpoint owns the status). */
 export type TrackedKind = ResourceRef & { subresources: readonly string[]; openapi?: { schema: Schema } };
@@ -104,8 +105,12 @@ export class FieldManager {
     } catch (e) {
       throw new StatusError(500, 'InternalError', `Internal error occurred: failed to decode managed fields: ${(e as Error).message}`);
     }
+    // A configuration the merge cannot type (lists given scalars, repeated keys) is refused before it merges.
+    const ctx = trackingContext(this.kind, subresource);
+    const errors = configErrors(config, ctx.schema);
+    if (errors.length) throw invalid(this.kind.kind, config.metadata?.name ?? live?.metadata.name ?? '', errors, this.kind.group);
     try {
-      const result = applyConfig(live ?? ({ metadata: {} } as KubeObject), config, managers, { manager, force }, trackingContext(this.kind, subresource));
+      const result = applyConfig(live ?? ({ metadata: {} } as KubeObject), config, managers, { manager, force }, ctx);
       return { object: result.object, managedFields: encodeManagedFields(result.managers) };
     } catch (e) {
       if (e instanceof ConflictError) throw e.toStatusError();

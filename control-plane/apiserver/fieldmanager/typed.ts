@@ -6,6 +6,8 @@ import { fieldName, fieldPE, FieldSet, indexPE, keyPE, valuePE, type Path, type 
 import { deepEqual } from '../equality.js';
 import { deduce, typeOf, type TypeNode } from './schema.js';
 import type { Schema } from '../openapi/dsl.js';
+import type { StatusCause } from '../../../api/types.js';
+import { duplicate, invalidGo } from '../registry/validation.js';
 
 type Json = unknown;
 type Obj = Record<string, Json>;
@@ -50,6 +52,43 @@ function indexItems(node: ListNode, list: Json[] | undefined): { order: PathElem
     order.push(pe);
   });
   return { order, byPE };
+}
+
+/**
+ * What structured-merge-diff refuses in an applied configuration ("failed to create typed patch object"): a list or
+ * map field given a value of another shape (merging would replace it, pruning then drop it unseen), and items of a
+ * set or list-map that repeat an earlier item's value or key ("duplicate entries for key", where merging would keep
+ * the first). Field paths as validation writes them: `spec.ports[1]`.
+ */
+export function configErrors(value: Json, schema: Schema | undefined, path = ''): StatusCause[] {
+  const out: StatusCause[] = [];
+  const node = nodeOf(schema, value);
+  const shape = (want: string) => out.push(invalidGo(path, JSON.stringify(value), `expected ${want}, got ${Array.isArray(value) ? 'list' : isObj(value) ? 'map' : typeof value}`));
+  if (node.kind === 'list') {
+    if (value === null || value === undefined) return out;
+    if (!Array.isArray(value)) {
+      shape('list');
+      return out;
+    }
+    const seen = new Set<PathElement>();
+    value.forEach((item, i) => {
+      const field = `${path}[${i}]`;
+      if (!node.atomic) {
+        const pe = itemPE(node, item, i);
+        if (seen.has(pe)) out.push(duplicate(field, JSON.parse(pe.slice(2))));
+        else if (!pe.startsWith('i:')) seen.add(pe);
+        out.push(...configErrors(item, node.item, field));
+      }
+    });
+  } else if (node.kind === 'map' && (node.fields.size || node.elem)) {
+    if (value === null || value === undefined) return out;
+    if (!isObj(value)) {
+      shape('map');
+      return out;
+    }
+    if (!node.atomic) for (const [k, v] of Object.entries(value)) out.push(...configErrors(v, fieldSchema(node, k), path ? `${path}.${k}` : k));
+  }
+  return out;
 }
 
 // ---- the fields a value sets ----

@@ -4,6 +4,7 @@ import { selectorMatches } from '../../../api/labels.js';
 import { parseQuantity } from '../../../api/quantity.js';
 import { parseSchedule, validTimeZone } from '../../../api/cron.js';
 import type { KubeObject, StatusCause } from '../../../api/types.js';
+import { deepEqual } from '../equality.js';
 import { validatePersistentVolumeClaim } from './core/persistentvolume.js';
 
 type Any = any;
@@ -209,14 +210,20 @@ export function dataSizeErrors(obj: KubeObject): StatusCause[] {
   return size > MAX_DATA_BYTES ? [tooLong('data', MAX_DATA_BYTES)] : [];
 }
 
+const POD_UPDATES = 'pod updates may not change fields other than `spec.containers[*].image`,`spec.initContainers[*].image`,`spec.activeDeadlineSeconds`,`spec.tolerations` (only additions to existing tolerations),`spec.terminationGracePeriodSeconds` (allow it to be set to 1 if it was previously negative)';
+
 export function pod(obj: KubeObject, old?: KubeObject): StatusCause[] {
   const p = obj as Any;
   const out = [...podSpecErrors(p.spec, 'spec')];
+  // Ephemeral containers come only through pods/ephemeralcontainers (kube's ValidatePodCreate and ValidatePodUpdate).
+  const ephemeral = p.spec?.ephemeralContainers;
+  if (!old && Array.isArray(ephemeral) && ephemeral.length) out.push(forbidden('spec.ephemeralContainers', 'cannot be set on create'));
   if (old) {
     // A pod's containers and their images are the only things that may change after creation (besides metadata).
     const o = old as Any;
-    if ((o.spec?.nodeName ?? '') !== '' && p.spec?.nodeName !== o.spec.nodeName) out.push(forbidden('spec.nodeName', 'pod updates may not change fields other than `spec.containers[*].image`,`spec.initContainers[*].image`,`spec.activeDeadlineSeconds`,`spec.tolerations` (only additions to existing tolerations),`spec.terminationGracePeriodSeconds` (allow it to be set to 1 if it was previously negative)'));
+    if ((o.spec?.nodeName ?? '') !== '' && p.spec?.nodeName !== o.spec.nodeName) out.push(forbidden('spec.nodeName', POD_UPDATES));
     if ((p.spec?.containers ?? []).length !== (o.spec?.containers ?? []).length) out.push(forbidden('spec', 'pod updates may not add or remove containers'));
+    if (!deepEqual(ephemeral ?? [], o.spec?.ephemeralContainers ?? [])) out.push(forbidden('spec', POD_UPDATES));
   }
   return out;
 }

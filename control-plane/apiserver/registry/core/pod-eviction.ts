@@ -2,13 +2,15 @@
 // options it carries, unless the PodDisruptionBudget covering the pod allows no more disruptions (429). An allowed
 // eviction takes one disruption from the budget's status — a write conditional on the budget's resourceVersion, so two
 // evictions racing for the last allowed disruption can't both pass — and records the pod in status.disruptedPods
-// until the disruption controller sees it go.
+// until the disruption controller sees it go. Before the pod is deleted it gets the DisruptionTarget condition
+// (reason EvictionByEvictionAPI), so that its controllers and the kubelet know why it goes.
 import { DISRUPTION_BUDGET_CAUSE, disruptionAllowedCondition, EVICTION_REFUSED, type PodDisruptionBudget } from '../../../../api/disruption.js';
-import { StatusError } from '../../../../api/errors.js';
+import { conflict, StatusError } from '../../../../api/errors.js';
 import { selectorMatches } from '../../../../api/labels.js';
-import { isPodReady } from '../../../../api/pods.js';
-import type { Pod } from '../../../../api/types.js';
-import { findByPlural } from '../kinds.js';
+import { DISRUPTION_TARGET, EVICTION_BY_EVICTION_API, isPodReady, setPodCondition } from '../../../../api/pods.js';
+import { formatTime } from '../../../../api/time.js';
+import type { KubeObject, Pod } from '../../../../api/types.js';
+import { findByPlural, type ResourceDef } from '../kinds.js';
 import { methodNotAllowed, success, type Subresource } from '../rest.js';
 import type { DeleteOptions, GenericStore } from '../store.js';
 
@@ -68,12 +70,37 @@ async function takeDisruption(store: GenericStore, pod: Pod, namespace: string):
   }
 }
 
+/**
+ * Writes the DisruptionTarget condition into the pod's status (kube's addConditionAndDeletePod), checking the delete's
+ * preconditions first; returns the delete options with a resourceVersion precondition moved to the pod's new version.
+ */
+async function markDisruptionTarget(store: GenericStore, def: ResourceDef, namespace: string | undefined, name: string, opts: DeleteOptions): Promise<DeleteOptions> {
+  const pre = opts.preconditions ?? {};
+  const updated = await store.update(
+    def,
+    namespace,
+    name,
+    (live: KubeObject) => {
+      if (pre.uid && pre.uid !== live.metadata.uid) throw conflict(def.plural, name, `Precondition failed: UID in precondition: ${pre.uid}, UID in object meta: ${live.metadata.uid}`, def.group);
+      if (pre.resourceVersion && pre.resourceVersion !== live.metadata.resourceVersion)
+        throw conflict(def.plural, name, `Precondition failed: ResourceVersion in precondition: ${pre.resourceVersion}, ResourceVersion in object meta: ${live.metadata.resourceVersion}`, def.group);
+      const next = structuredClone(live) as Pod;
+      setPodCondition(next, { type: DISRUPTION_TARGET, status: 'True', reason: EVICTION_BY_EVICTION_API, message: 'Eviction API: evicting' }, formatTime());
+      return next as KubeObject;
+    },
+    { strategy: def.statusStrategy },
+  );
+  return pre.resourceVersion ? { ...opts, preconditions: { ...pre, resourceVersion: updated.metadata.resourceVersion } } : opts;
+}
+
 export const podEviction: Subresource = {
   async serve({ store, def, namespace, name, method, body, user }) {
     if (method !== 'POST') throw methodNotAllowed();
-    const opts = ((body as { deleteOptions?: DeleteOptions } | undefined)?.deleteOptions ?? {}) as DeleteOptions;
+    let opts = ((body as { deleteOptions?: DeleteOptions } | undefined)?.deleteOptions ?? {}) as DeleteOptions;
     const pod = (await store.get(def, namespace, name)) as Pod;
-    if (!ignoresBudget(pod) && !opts.dryRun?.length) await takeDisruption(store, pod, namespace!);
+    const dryRun = !!opts.dryRun?.length;
+    if (!ignoresBudget(pod) && !dryRun) await takeDisruption(store, pod, namespace!);
+    if (!dryRun) opts = await markDisruptionTarget(store, def, namespace, name, opts);
     await store.delete(def, namespace, name, opts, { user, subresource: 'eviction' });
     return { code: 201, object: success(201) };
   },

@@ -171,3 +171,25 @@ t.test('kubectl debug adds ephemeral containers through pods/ephemeralcontainers
   t.equal(badTarget.status, 422);
   t.match(JSON.parse(badTarget.body.toString()).message, /spec\.ephemeralContainers\[2\]\.targetContainerName: Not found: "nope"/);
 });
+
+t.test('ephemeral containers cannot be set on create, nor changed through the pod itself', async (t) => {
+  const withDebug = `apiVersion: v1
+kind: Pod
+metadata: {name: born-debugged, namespace: default}
+spec:
+  containers: [{name: app, image: "busybox:1.35"}]
+  ephemeralContainers: [{name: dbg, image: "busybox:1.35"}]
+`;
+  const create = await srv.kubectl(['create', '-f', '-'], { input: withDebug });
+  t.not(create.exitCode, 0);
+  t.match(create.stderr, /Pod "born-debugged" is invalid: spec\.ephemeralContainers: Forbidden: cannot be set on create/);
+  const pod = (await srv.client.request('GET', '/api/v1/namespaces/default/pods/web')) as Pod & { spec: { ephemeralContainers?: unknown[] } };
+  t.ok(pod.spec.ephemeralContainers?.length, 'web has the ephemeral containers kubectl debug added');
+  const put = await srv.client.raw('PUT', '/api/v1/namespaces/default/pods/web', JSON.stringify({ ...pod, spec: { ...pod.spec, ephemeralContainers: [] } }));
+  t.equal(put.status, 422);
+  t.match(JSON.parse(put.body.toString()), { reason: 'Invalid', details: { causes: [{ reason: 'FieldValueForbidden', field: 'spec', message: /^Forbidden: pod updates may not change fields other than `spec\.containers\[\*\]\.image`/ }] } });
+  const patch = await srv.client.raw('PATCH', '/api/v1/namespaces/default/pods/web', JSON.stringify([{ op: 'add', path: '/spec/ephemeralContainers/-', value: { name: 'dbg9', image: 'busybox:1.35' } }]), { 'content-type': 'application/json-patch+json' });
+  t.equal(patch.status, 422, 'only pods/ephemeralcontainers adds them');
+  const label = await srv.kubectl(['label', 'pod/web', 'debugged=yes']);
+  t.equal(label.exitCode, 0, `other changes to a pod with ephemeral containers still go through: ${label.stderr}`);
+});
