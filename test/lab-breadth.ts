@@ -64,6 +64,27 @@ export function breadthChecks(t: Test, lab: () => LabUnderTest): void {
     t.same(pods.map((l) => l.split(/\s+/)[0]).sort(), web, 'CPU and memory of each web pod');
   });
 
+  t.test('Prometheus on NodePort 30090: every target up, the components\' metrics under their upstream names', async (t) => {
+    const nodeCount = Object.keys(lab().nodes).length;
+    const url = `http://${lab().nodes.worker1}:30090`;
+    const perNode = ['kubernetes-nodes', 'kubernetes-cadvisor', 'kube-proxy'];
+    const jobs = [...perNode, 'kubernetes-apiservers', 'coredns', 'kube-scheduler', 'kube-controller-manager', 'prometheus'];
+    const targets = await until('every target up', async () => {
+      const active: any[] = JSON.parse(await get(`${url}/api/v1/targets`).catch(() => '{}')).data?.activeTargets ?? [];
+      const byJob = (job: string) => active.filter((a) => a.labels?.job === job);
+      const complete = jobs.every((j) => byJob(j).length >= (perNode.includes(j) ? nodeCount : 1));
+      return complete && active.every((a) => a.health === 'up') && active;
+    }, 240_000);
+    for (const j of jobs) t.ok(targets.some((a: any) => a.labels.job === j), `${j}: up`);
+    for (const metric of ['apiserver_request_total', 'kubelet_running_pods', 'container_cpu_usage_seconds_total', 'kubeproxy_sync_proxy_rules_duration_seconds_count', 'coredns_dns_requests_total', 'scheduler_schedule_attempts_total', 'workqueue_adds_total']) {
+      const result = await until(`${metric} in Prometheus`, async () => {
+        const r = JSON.parse(await get(`${url}/api/v1/query?query=${metric}`).catch(() => '{}')).data?.result;
+        return r?.length > 0 && r;
+      }, 60_000);
+      t.ok(result.length > 0, `${metric}: ${result.length} series`);
+    }
+  });
+
   t.test("storage: a StatefulSet's claims provisioned on their pods' nodes, the data outliving the pod", async (t) => {
     const { kubectl, json } = labClient(lab());
     t.teardown(async () => {

@@ -1,6 +1,7 @@
 // kube-scheduler: watches pods without a node, runs the filter plugins over every node, scores the ones that fit,
 // binds to the best through pods/binding, and explains a failure in a FailedScheduling event and the pod's
 // PodScheduled condition. Unschedulable pods are retried when nodes, pods or volumes change, and at least every 15 s.
+import { DISRUPTION_TARGET, PREEMPTION_BY_SCHEDULER } from '../../api/pods.js';
 import type { ApiClient } from '../../api/client.js';
 import { isConflict, isNotFound } from '../../api/errors.js';
 import type { PodDisruptionBudget } from '../../api/disruption.js';
@@ -273,7 +274,7 @@ async function runScheduler(client: ApiClient, onBound: SchedulerOptions['onBoun
       choice.victims.map(async (victim) => {
         const namespace = victim.metadata.namespace;
         const name = victim.metadata.name!;
-        const disruption = { type: 'DisruptionTarget', status: 'True', reason: 'PreemptionByScheduler', message: `${schedulerName}: preempting to accommodate a higher priority pod`, lastTransitionTime: formatTime() };
+        const disruption = { type: DISRUPTION_TARGET, status: 'True', reason: PREEMPTION_BY_SCHEDULER, message: `${schedulerName}: preempting to accommodate a higher priority pod`, lastTransitionTime: formatTime() };
         await client.patch(Resources.pods, namespace, name, 'strategic', { status: { conditions: [disruption] } }, 'status').catch(gone);
         await client.delete(Resources.pods, namespace, name).catch(gone);
         void recorder.record(victim, 'Normal', 'Preempted', `Preempted by pod ${pod.metadata.uid} on node ${choice.node}`);
