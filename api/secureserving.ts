@@ -8,7 +8,7 @@ import type { Registry } from 'prom-client';
 import type { ApiClient } from './client.js';
 import { reviewAccess, reviewToken, TTLCache, type ReviewedUser } from './delegatedauth.js';
 import { selfSignedServingCert } from './pki.js';
-import { closeServer, listen } from '../agent/proxy/server.js';
+import { boundPort, closeServer, listen } from './listen.js';
 
 // The delegating options' defaults: tokens cached 10 s, decisions 10 s allowed and 10 s denied.
 const CACHE_TTL_MS = 10_000;
@@ -77,13 +77,12 @@ export class SecureServing {
   }
 
   port(): number {
-    const a = this.server?.address();
-    return a && typeof a === 'object' ? a.port : 0;
+    return boundPort(this.server);
   }
 
   async close(): Promise<void> {
     const s = this.server;
     this.server = undefined;
-    if (s) await closeServer(s as unknown as import('node:http').Server);
+    if (s) await closeServer(s);
   }
 }

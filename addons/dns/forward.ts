@@ -4,9 +4,9 @@
 import dgram from 'node:dgram';
 import net from 'node:net';
 import { randomInt } from 'node:crypto';
-import { parseBindAddress } from '../../agent/proxy/server.js';
 import type { DNSMetrics } from './metrics.js';
 import { rcodeName, rcodeOf } from './message.js';
+import { parseBindAddress } from '../../api/listen.js';
 
 /** The nameservers of a resolv.conf, as host:port. */
 export function parseResolvConf(text: string): string[] {

@@ -2,7 +2,7 @@
 // plugin is ready, else 503 naming those that are not) and prometheus (:9153/metrics).
 import { createServer, type Server } from 'node:http';
 import type { Registry } from 'prom-client';
-import { closeServer, listen } from '../../agent/proxy/server.js';
+import { closeServer, listen } from '../../api/listen.js';
 
 const text = { 'Content-Type': 'text/plain; charset=utf-8', 'X-Content-Type-Options': 'nosniff' };
 

@@ -8,7 +8,6 @@ import { logger } from '../../api/log.js';
 import { Resources } from '../../api/resources.js';
 import { Startup } from '../../api/startup.js';
 import type { EndpointSlice, Namespace, Service } from '../../api/types.js';
-import { parseBindAddress } from '../../agent/proxy/server.js';
 import { ResponseCache } from './cache.js';
 import type { DNSConfig } from './config.js';
 import { Forwarder, normalizeUpstream, parseResolvConf } from './forward.js';
@@ -17,6 +16,7 @@ import { ClusterResolver } from './kubernetes.js';
 import { DNSMetrics } from './metrics.js';
 import { DNSServer } from './server.js';
 import { ClusterIndex } from './store.js';
+import { parseBindAddress } from '../../api/listen.js';
 
 export { dnsDefaults, type DNSConfig } from './config.js';
 export { corednsManifests, type CorednsManifestOptions } from './manifests.js';

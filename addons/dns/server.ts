@@ -5,7 +5,6 @@ import dgram from 'node:dgram';
 import net from 'node:net';
 import { randomInt } from 'node:crypto';
 import type { RecordType } from 'dns-packet';
-import { parseBindAddress } from '../../agent/proxy/server.js';
 import { logger } from '../../api/log.js';
 import { cacheKey, type CachedAnswer, type ResponseCache } from './cache.js';
 import { reverseZones } from './config.js';
@@ -13,6 +12,7 @@ import { ForwardLimitError, type Forwarder } from './forward.js';
 import { inZone, type ClusterAnswer, type ClusterResolver } from './kubernetes.js';
 import { decodeReply, encodeQuery, encodeReply, flagBits, maxReplySize, rcodeName, rcodeOf, rcodes, readQuery, type Query, type RR } from './message.js';
 import { typeLabel, type DNSMetrics } from './metrics.js';
+import { parseBindAddress } from '../../api/listen.js';
 
 const log = logger('dns');
 

@@ -9,9 +9,9 @@ import https from 'node:https';
 import type net from 'node:net';
 import { createProxyServer, type ProxyServer } from 'http-proxy-3';
 import { logger } from '../../api/log.js';
-import { closeServer, listen } from '../../agent/proxy/server.js';
 import type { CertificateStore } from './certificates.js';
 import { matchRoute, type Backend, type Endpoint, type RouteTable } from './routes.js';
+import { closeServer, listen } from '../../api/listen.js';
 
 const log = logger('ingress-proxy');
 

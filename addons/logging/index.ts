@@ -9,12 +9,12 @@ import { logger } from '../../api/log.js';
 import { Resources } from '../../api/resources.js';
 import { Startup } from '../../api/startup.js';
 import type { Pod } from '../../api/types.js';
-import { closeServer, listen } from '../../agent/proxy/server.js';
 import { LogCollector, type LogSource } from './collector.js';
 import type { CollectorConfig, StoreConfig } from './config.js';
 import { createStoreServer } from './http.js';
 import type { LogRecord } from './record.js';
 import { LogStore } from './store.js';
+import { closeServer, listen } from '../../api/listen.js';
 
 export { collectorDefaults, storeDefaults, type CollectorConfig, type StoreConfig } from './config.js';
 export { loggingManifests, loggingNames } from './manifests.js';

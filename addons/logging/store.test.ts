@@ -3,10 +3,10 @@ import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import t, { type Test } from 'tap';
-import { closeServer } from '../../agent/proxy/server.js';
 import { createStoreServer } from './http.js';
 import type { LogRecord } from './record.js';
 import { LogStore, parseSearch } from './store.js';
+import { closeServer } from '../../api/listen.js';
 
 const T0 = Date.parse('2026-01-02T03:00:00Z');
 const rec = (line: string, o: Partial<LogRecord> & { at?: number } = {}): LogRecord => {

@@ -7,7 +7,7 @@ import { createServer, type Server } from 'node:http';
 import type { ApiClient } from '../../api/client.js';
 import { Resources } from '../../api/resources.js';
 import type { Endpoints, Node, Pod, Service } from '../../api/types.js';
-import { closeServer, listen } from '../../agent/proxy/server.js';
+import { boundPort, closeServer, listen } from '../../api/listen.js';
 
 export type Role = 'node' | 'endpoints' | 'pod';
 export const ROLES: readonly Role[] = ['node', 'endpoints', 'pod'];
@@ -170,8 +170,7 @@ export class DiscoveryServer {
   }
 
   port(): number {
-    const a = this.server?.address();
-    return a && typeof a === 'object' ? a.port : 0;
+    return boundPort(this.server);
   }
 
   async close(): Promise<void> {

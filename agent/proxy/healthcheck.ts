@@ -4,7 +4,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { Node } from '../../api/types.js';
 import type { SyncHealthReporter } from './types.js';
-import { listen, closeServer } from './server.js';
+import { boundPort, closeServer, listen } from '../../api/listen.js';
 
 /** The taint the cluster autoscaler puts on nodes it is about to delete. */
 export const toBeDeletedTaint = 'ToBeDeletedByClusterAutoscaler';
@@ -55,8 +55,7 @@ export class ProxyHealthServer implements SyncHealthReporter {
 
   /** The bound port (useful with port 0 in tests). */
   port(): number {
-    const a = this.server?.address();
-    return a && typeof a === 'object' ? a.port : 0;
+    return boundPort(this.server);
   }
 
   async close(): Promise<void> {

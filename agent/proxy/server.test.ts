@@ -8,7 +8,8 @@ import { FakeExec } from './iptables/fakeexec.js';
 import { FakeExec as NftFakeExec } from './nftables/fakeexec.js';
 import { makeService, makeSlice, staticApiClient } from '../../test/fixtures/proxy.js';
 import { ProxyMetrics } from './metrics.js';
-import { MetricsServer, parseBindAddress } from './server.js';
+import { MetricsServer } from './server.js';
+import { parseBindAddress } from '../../api/listen.js';
 
 t.test(':10249 serves /proxyMode, /metrics and /healthz', async (t) => {
   const metrics = new ProxyMetrics();

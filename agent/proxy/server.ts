@@ -2,6 +2,7 @@
 // prints `iptables`), /metrics (Prometheus text), /healthz (`ok`).
 import { createServer, type Server } from 'node:http';
 import type { Registry } from 'prom-client';
+import { boundPort, closeServer, listen } from '../../api/listen.js';
 
 export interface MetricsServerOptions {
   /** host:port, e.g. 0.0.0.0:10249. */
@@ -37,8 +38,7 @@ export class MetricsServer {
   }
 
   port(): number {
-    const a = this.server?.address();
-    return a && typeof a === 'object' ? a.port : 0;
+    return boundPort(this.server);
   }
 
   async close(): Promise<void> {
@@ -46,29 +46,4 @@ export class MetricsServer {
     this.server = undefined;
     if (s) await closeServer(s);
   }
-}
-
-/** Splits `host:port` (`[v6]:port` too); an empty host means all addresses. */
-export function parseBindAddress(addr: string): { host: string; port: number } {
-  const m = /^\[?([^\]]*?)\]?:(\d+)$/.exec(addr);
-  if (!m) throw new Error(`invalid bind address ${JSON.stringify(addr)}: want host:port`);
-  return { host: m[1] || '0.0.0.0', port: Number(m[2]) };
-}
-
-export function listen(server: Server, bindAddress: string): Promise<void> {
-  const { host, port } = parseBindAddress(bindAddress);
-  return new Promise((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(port, host, () => {
-      server.off('error', reject);
-      resolve();
-    });
-  });
-}
-
-export function closeServer(server: Server): Promise<void> {
-  return new Promise((resolve) => {
-    server.close(() => resolve());
-    server.closeAllConnections();
-  });
 }

@@ -6,7 +6,7 @@ import { createServer, type Server, type ServerResponse } from 'node:http';
 import { logger } from '../../api/log.js';
 import type { EndpointsMap } from './endpointschange.js';
 import type { ServicePortMap } from './servicechange.js';
-import { closeServer, listen } from './server.js';
+import { closeServer, listen } from '../../api/listen.js';
 
 const log = logger('proxy-servicehealth');
 
