@@ -203,6 +203,21 @@ export function bookmark(def: ResourceDef, rv: string | number, annotations?: Re
 /** How often a watch that asked for bookmarks gets one. */
 export const BOOKMARK_INTERVAL_MS = 30_000;
 
+/**
+ * Sends a watch a bookmark every BOOKMARK_INTERVAL_MS at the newest revision it may claim (the last event it got, or
+ * the store's current revision if newer); returns the stop. A store that can't answer skips that bookmark.
+ */
+export function startBookmarks(def: ResourceDef, lastRev: () => number, currentRevision: () => Promise<number>, send: (e: WatchEventOut) => void): () => void {
+  const timer = setInterval(() => {
+    currentRevision().then(
+      (rev) => send(bookmark(def, Math.max(lastRev(), rev))),
+      () => undefined,
+    );
+  }, BOOKMARK_INTERVAL_MS);
+  timer.unref();
+  return () => clearInterval(timer);
+}
+
 /** The part of an object outside metadata and status: a change here is a new generation. */
 function specOf(obj: KubeObject): string {
   const { metadata: _m, status: _s, apiVersion: _a, kind: _k, ...rest } = obj as Any;
@@ -520,17 +535,10 @@ export class GenericStore implements Reads {
       else send({ type: 'ERROR', object: new StatusError(500, 'InternalError', err.message).toStatus() });
       onEnd();
     });
-    let bookmarks: NodeJS.Timeout | undefined;
-    if (q.allowWatchBookmarks) {
-      bookmarks = setInterval(async () => {
-        const rev = Math.max(lastRev, await this.storage.currentRevision());
-        send(bookmark(def, rev));
-      }, BOOKMARK_INTERVAL_MS);
-      bookmarks.unref();
-    }
+    const stopBookmarks = q.allowWatchBookmarks ? startBookmarks(def, () => lastRev, () => this.storage.currentRevision(), send) : undefined;
     return {
       close: () => {
-        if (bookmarks) clearInterval(bookmarks);
+        stopBookmarks?.();
         w.close();
       },
     };

@@ -10,7 +10,7 @@ import type { Store, StoreEvent, Watch } from '../../storage/store.js';
 import { wireOrder } from '../http.js';
 import { kinds, storeKey, storePrefix, type ResourceDef } from './kinds.js';
 import {
-  BOOKMARK_INTERVAL_MS,
+  startBookmarks,
   bookmark,
   continueToken,
   decode,
@@ -362,17 +362,10 @@ export class Cacher implements Reads {
     // Events after a revision older than the window, or while the cache reloads, come from the store's history (and
     // a revision it has compacted away, its 410 Expired).
     if (!c.follow(w)) return this.registry.watch(def, namespace, q, send, onEnd);
-    let bookmarks: NodeJS.Timeout | undefined;
-    if (q.allowWatchBookmarks) {
-      bookmarks = setInterval(async () => {
-        const rev = Math.max(w.lastRev, await this.store.currentRevision());
-        send(bookmark(def, rev));
-      }, BOOKMARK_INTERVAL_MS);
-      bookmarks.unref();
-    }
+    const stopBookmarks = q.allowWatchBookmarks ? startBookmarks(def, () => w.lastRev, () => this.store.currentRevision(), send) : undefined;
     return {
       close: () => {
-        if (bookmarks) clearInterval(bookmarks);
+        stopBookmarks?.();
         c.unfollow(w);
       },
     };
