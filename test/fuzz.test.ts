@@ -302,6 +302,8 @@ function judge(r: Req, a: Answer): string | undefined {
   }
   if (/^\/(healthz|livez|readyz)/.test(r.path)) return undefined;
   if (/\/log(\?|$)/.test(r.path) && a.status === 200 && a.contentType.startsWith('text/plain')) return undefined; // pods/log is text
+  // /metrics is Prometheus text, as kube-apiserver serves it.
+  if (/^\/metrics(\?|$)/.test(r.path) && a.status === 200 && a.contentType.startsWith('text/plain; version=0.0.4')) return undefined;
   let body: any;
   try {
     body = JSON.parse(a.text);
