@@ -83,15 +83,27 @@ t.test('StatefulSet: ordered creation, stable identity, status and printing', as
 });
 
 t.test('StatefulSet: scale down from the highest ordinal, one at a time', async (t) => {
+  // A watch sees every step, however quickly the controller takes them: each pod's deletion begun, then gone.
+  const list = await srv.client.list<Pod>(Resources.pods, 'default', { labelSelector: 'app=web' });
+  const steps: string[] = [];
+  const abort = new AbortController();
+  const watching = srv.client.watch<Pod>(Resources.pods, 'default', { resourceVersion: list.metadata.resourceVersion, labelSelector: 'app=web' }, (e) => {
+    const name = e.object.metadata.name!;
+    const step = e.type === 'DELETED' ? `${name} gone` : e.object.metadata.deletionTimestamp ? `${name} deleting` : undefined;
+    if (step && steps.at(-1) !== step) steps.push(step);
+  }, abort.signal).catch(() => undefined);
+  t.teardown(() => abort.abort());
   const r = await kubectl(['scale', 'statefulset', 'web', '--replicas=1']);
   t.equal(r.exitCode, 0, r.stderr);
-  const seen: string[][] = [];
   await until('one pod left', async () => {
-    const names = (await podsIn('default', 'app=web')).map((p) => p.metadata.name!).sort();
-    if (JSON.stringify(seen[seen.length - 1]) !== JSON.stringify(names)) seen.push(names);
-    return names.length === 1 && names[0] === 'web-0';
+    const names = (await podsIn('default', 'app=web')).map((p) => p.metadata.name!);
+    return names.length === 1 && names[0] === 'web-0' && steps.includes('web-1 gone');
   });
-  t.same(seen.filter((s) => s.length === 2), [['web-0', 'web-1']], 'web-2 went before web-1');
+  abort.abort();
+  await watching;
+  const first = (name: string) => steps.findIndex((s) => s.startsWith(`${name} `));
+  t.ok(steps.indexOf('web-2 gone') >= 0 && steps.indexOf('web-2 gone') < first('web-1'), `web-2 gone before web-1's deletion began: ${steps.join(', ')}`);
+  t.notOk(steps.some((s) => s.startsWith('web-0 ')), 'web-0 stays');
   await kubectl(['scale', 'statefulset', 'web', '--replicas=2']);
   await until('web-1 back', async () => (await podsIn('default', 'app=web')).some((p) => p.metadata.name === 'web-1'));
   await setPod('default', 'web-1', 'Ready');
