@@ -82,7 +82,7 @@ const BENCHES: Bench[] = [
     figures: [
       // CoreDNS's published scaling figure: ~33.7k queries/s on 2 vCPUs.
       { name: 'cached queries/s per core (vs CoreDNS ref)', value: key('qps_per_core_cached'), baseline: () => 16_850, goal: '≥ 20000', met: (v) => v >= 20_000 },
-      { name: 'cached p99 ms', value: key('p99_ms_cached'), goal: '≤ 2', met: (v) => v <= 2 },
+      { name: 'cached p99 ms (at a fixed rate)', value: key('p99_ms_cached'), goal: '≤ 2', met: (v) => v <= 2 },
     ],
   },
   {

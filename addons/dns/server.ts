@@ -136,19 +136,20 @@ export class DNSServer {
   }
 
   private async serve(buf: Buffer, proto: Proto, family: 1 | 2): Promise<Buffer | undefined> {
-    const started = process.hrtime.bigint();
+    const started = performance.now();
     const incoming = readQuery(buf);
     if (incoming.kind === 'ignore') return undefined;
     const m = this.opts.metrics;
-    m.requestSize.observe({ ...this.labels, proto }, buf.length);
+    m.requestSize.observe(proto, () => ({ ...this.labels, proto }), buf.length);
     let reply: Buffer;
     let plugin = '';
     if (incoming.kind === 'reject') {
-      m.requests.inc({ ...this.labels, proto, family: String(family), type: 'other' });
+      m.count(m.requests, `${proto}/${family}/other`, () => ({ ...this.labels, proto, family: String(family), type: 'other' }));
       reply = incoming.reply;
     } else {
       const q = incoming.query;
-      m.requests.inc({ ...this.labels, proto, family: String(family), type: typeLabel(q.question.type) });
+      const type = typeLabel(q.question.type);
+      m.count(m.requests, `${proto}/${family}/${type}`, () => ({ ...this.labels, proto, family: String(family), type }));
       try {
         ({ plugin, reply } = await this.route(q, buf, proto));
       } catch (e) {
@@ -159,9 +160,10 @@ export class DNSServer {
         plugin = '';
       }
     }
-    m.responses.inc({ ...this.labels, rcode: incoming.kind === 'reject' && incoming.rcode === 'BADVERS' ? 'BADVERS' : rcodeName(rcodeOf(reply)), plugin });
-    m.responseSize.observe({ ...this.labels, proto }, reply.length);
-    m.requestDuration.observe(this.labels, Number(process.hrtime.bigint() - started) / 1e9);
+    const rcode = incoming.kind === 'reject' && incoming.rcode === 'BADVERS' ? 'BADVERS' : rcodeName(rcodeOf(reply));
+    m.count(m.responses, `${rcode}/${plugin}`, () => ({ ...this.labels, rcode, plugin }));
+    m.responseSize.observe(proto, () => ({ ...this.labels, proto }), reply.length);
+    m.requestDuration.observe('', () => this.labels, (performance.now() - started) / 1e3);
     return reply;
   }
 
@@ -200,14 +202,14 @@ export class DNSServer {
     const { cache, forwarder, metrics: m } = this.opts;
     const dnssecOK = !!q.opt?.flag_do;
     const key = cacheKey(q.question.name, q.question.type, q.question.class ?? 'IN', dnssecOK, !!(q.flags & flagBits.CD));
-    m.cacheRequests.inc(this.cacheLabels);
+    m.count(m.cacheRequests, '', () => this.cacheLabels);
     const hit = cache.get(key);
     if (hit) {
-      m.cacheHits.inc({ ...this.cacheLabels, type: hit.kind });
+      m.count(m.cacheHits, hit.kind, () => ({ ...this.cacheLabels, type: hit.kind }));
       // CoreDNS sets AA on cached answers: some stub resolvers drop answers without it.
       return { plugin: 'cache', reply: this.fromCache(q, hit, size, true) };
     }
-    m.cacheMisses.inc(this.cacheLabels);
+    m.count(m.cacheMisses, '', () => this.cacheLabels);
     let up: Buffer;
     try {
       up = await forwarder.query(raw, proto);
