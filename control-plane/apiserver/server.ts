@@ -1,6 +1,7 @@
 // The API server's HTTPS front (kube: k8s.io/apiserver/pkg/server, genericapiserver.go and config.go's handler
 // chain): every request's URL and RequestInfo, the filters, then the non-resource routes or the resource handlers.
 // Every error leaves as a Kubernetes Status.
+import type { TLSSocket } from 'node:tls';
 import https from 'node:https';
 import { ServerResponse, type IncomingMessage } from 'node:http';
 import type { Socket } from 'node:net';
@@ -89,6 +90,9 @@ export function createApiServer(opts: ApiServerOptions): https.Server {
     });
   });
   server.keepAliveTimeout = 60_000;
+  // A connection's client certificate is fixed for its life (authentication reads it once per connection): refuse
+  // TLS 1.2 renegotiation, as Go's TLS server (kube-apiserver's) does.
+  server.on('secureConnection', (sock: TLSSocket) => sock.disableRenegotiation());
   // Upgrade requests (pods/exec's WebSocket or SPDY) take the same path as any other — authentication, routing,
   // Status errors — with a response bound to the raw socket; the exec handler then takes the socket over.
   server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {

@@ -36,13 +36,25 @@ export type AuthResult = { user: UserInfo } | { error: string } | undefined;
 
 const withAuthenticated = (u: UserInfo): UserInfo => ({ ...u, groups: u.groups.includes('system:authenticated') ? u.groups : [...u.groups, 'system:authenticated'] });
 
+/**
+ * The user of each connection's verified client certificate, read once per connection: getPeerCertificate() builds a
+ * new object from the X.509 on every call, a few percent of a small request's CPU. (The server refuses renegotiation,
+ * so the certificate cannot change on a connection.)
+ */
+const connectionUsers = new WeakMap<TLSSocket, UserInfo | null>();
+
 export function certificateUser(req: IncomingMessage): UserInfo | undefined {
   const sock = req.socket as TLSSocket;
   if (!sock.authorized) return undefined;
-  const subj = sock.getPeerCertificate()?.subject as unknown as Record<string, string | string[]> | undefined;
-  if (!subj?.CN) return undefined;
-  const o = subj.O;
-  return withAuthenticated({ name: String(subj.CN), groups: Array.isArray(o) ? o : o ? [o] : [] });
+  let user = connectionUsers.get(sock);
+  if (user === undefined) {
+    const subj = sock.getPeerCertificate()?.subject as unknown as Record<string, string | string[]> | undefined;
+    const o = subj?.O;
+    user = subj?.CN ? withAuthenticated({ name: String(subj.CN), groups: Array.isArray(o) ? o : o ? [o] : [] }) : null;
+    connectionUsers.set(sock, user);
+  }
+  // A copy: what a request does with its user must not reach the next request's.
+  return user ? { ...user, groups: [...user.groups] } : undefined;
 }
 
 /** Why the client certificate presented does not verify, if one was presented and it does not. */
