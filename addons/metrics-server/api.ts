@@ -6,7 +6,7 @@
 import https from 'node:https';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { TLSSocket } from 'node:tls';
-import { matches, parseSelector, type Selector } from '../../api/labels.js';
+import { fieldMatches, matches, parseFieldSelector, parseSelector, type FieldRequirement, type Selector } from '../../api/labels.js';
 import type { KubeObject, Node, Pod } from '../../api/types.js';
 import { cpuQuantity, memoryQuantity, type MetricsStorage } from './storage.js';
 
@@ -89,13 +89,26 @@ function selectorOf(q: URLSearchParams): Selector | undefined {
   }
 }
 
+/** The fields a metrics list selects by: the object's name, and a pod's namespace. */
+const SELECTABLE_FIELDS = ['metadata.name', 'metadata.namespace'];
+
+function fieldSelectorOf(q: URLSearchParams): FieldRequirement[] {
+  let reqs: FieldRequirement[];
+  try {
+    reqs = parseFieldSelector(q.get('fieldSelector'));
+  } catch (e) {
+    throw new HttpError(status(400, 'BadRequest', `unable to parse fieldSelector: ${(e as Error).message}`));
+  }
+  const unsupported = reqs.find((r) => !SELECTABLE_FIELDS.includes(r.field));
+  if (unsupported) throw new HttpError(status(400, 'BadRequest', `field label not supported: ${unsupported.field}`));
+  return reqs;
+}
+
 /** The answer to a GET under /apis/metrics.k8s.io/v1beta1 (path relative to it). */
 export function serveMetrics(path: string, q: URLSearchParams, src: MetricsSources): { code: number; body: unknown } {
   const sel = selectorOf(q);
-  const fieldSelector = q.get('fieldSelector');
-  const byName = fieldSelector ? /^metadata\.name==?(.+)$/.exec(fieldSelector)?.[1] : undefined;
-  if (fieldSelector && !byName) throw new HttpError(status(400, 'BadRequest', `field label not supported: ${fieldSelector.split(/[=!]/)[0]}`));
-  const keep = (o: KubeObject) => (!sel || matches(sel, o.metadata.labels)) && (!byName || o.metadata.name === byName);
+  const fields = fieldSelectorOf(q);
+  const keep = (o: KubeObject) => (!sel || matches(sel, o.metadata.labels)) && fieldMatches(fields, { 'metadata.name': o.metadata.name ?? '', 'metadata.namespace': o.metadata.namespace ?? '' });
   let m: RegExpExecArray | null;
   if (path === '' || path === '/') return { code: 200, body: discovery };
   if (path === '/nodes') return { code: 200, body: { kind: 'NodeMetricsList', apiVersion: GV, metadata: {}, items: src.nodes().filter(keep).map((n) => nodeMetrics(n, src.storage)).filter(Boolean) } };
