@@ -1,16 +1,21 @@
 // Prometheus' Kubernetes discovery over HTTP SD (addons/prometheus/discovery.ts) against a real `kubets server`: the
-// targets are kept by list+watch, so a node or pod made after the first poll is answered without listing again.
+// targets are kept by list+watch, so a node or pod made after the first poll is answered without listing again; a
+// poll before the first lists is a 503.
 import t from 'tap';
 import { DiscoveryServer, type TargetGroup } from '../addons/prometheus/discovery.js';
-import { ApiClient } from '../api/client.js';
+import { ApiClient, loadKubeconfig } from '../api/client.js';
 import { Resources } from '../api/resources.js';
 import type { KubeObject } from '../api/types.js';
-import { startServer } from './server-fixture.js';
+import { startServer, type TestServer } from './server-fixture.js';
 import { until } from './until.js';
 
-t.test('the HTTP SD roles answer from watched caches, not a list per poll', { timeout: 60_000 }, async (t) => {
-  const srv = await startServer({ args: ['--disable-controllers'] });
-  t.teardown(() => srv.destroy());
+let srv: TestServer;
+t.before(async () => {
+  srv = await startServer({ args: ['--disable-controllers'] });
+});
+t.teardown(() => srv?.destroy());
+
+t.test('the HTTP SD roles answer from watched caches, not a list per poll', async (t) => {
   const node = async (name: string, address: string) => {
     await srv.client.create(Resources.nodes, undefined, { apiVersion: 'v1', kind: 'Node', metadata: { name } } as KubeObject);
     await srv.client.patch(Resources.nodes, undefined, name, 'merge', { status: { addresses: [{ type: 'InternalIP', address }] } }, 'status');
@@ -57,4 +62,19 @@ t.test('the HTTP SD roles answer from watched caches, not a list per poll', { ti
   t.equal(lists.length, 4);
 
   t.equal((await fetch(`http://127.0.0.1:${sd.port()}/sd/ingress`)).status, 404, 'an unknown role is 404');
+});
+
+t.test('a poll before the first lists is answered 503 with what is missing', async (t) => {
+  const { ca, server } = loadKubeconfig(srv.kubeconfig);
+  // A token the server does not know: every list is refused, so nothing is ever listed.
+  const client = new ApiClient({ server: String(server), ca, token: 'not-a-token' });
+  const sd = new DiscoveryServer(client, '127.0.0.1:0', { syncWaitMs: 200 });
+  await sd.listen();
+  t.teardown(async () => {
+    await sd.close();
+    client.close();
+  });
+  const r = await fetch(`http://127.0.0.1:${sd.port()}/sd/pod`);
+  t.equal(r.status, 503);
+  t.equal(await r.text(), 'not yet listed: nodes, pods, endpoints, services\n');
 });

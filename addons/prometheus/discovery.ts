@@ -137,6 +137,15 @@ export function endpointsGroups(endpoints: Endpoints[], services: Service[], pod
   return groups;
 }
 
+/** How long a poll waits for the first lists before it is answered 503, by default. */
+const SYNC_WAIT_MS = 10_000;
+
+export class NotSyncedError extends Error {
+  constructor(readonly resources: string[]) {
+    super(`not yet listed: ${resources.join(', ')}`);
+  }
+}
+
 /** Nodes, pods, endpoints and services, kept by list+watch: every poll is answered from memory, as Prometheus' own discovery does. */
 export class TargetCache {
   private readonly informers: InformerFactory;
@@ -147,7 +156,10 @@ export class TargetCache {
   /** Each role's groups as last computed; a watch event drops the roles it changes, the next poll recomputes them. */
   private readonly groups = new Map<Role, TargetGroup[]>();
 
-  constructor(client: ApiClient) {
+  constructor(
+    client: ApiClient,
+    private readonly syncWaitMs = SYNC_WAIT_MS,
+  ) {
     this.informers = new InformerFactory(client);
     this.nodes = this.informers.for<Node>(Resources.nodes);
     this.pods = this.informers.for<Pod>(Resources.pods);
@@ -167,9 +179,18 @@ export class TargetCache {
     this.informers.start();
   }
 
-  /** The role's target groups (of one namespace when given; nodes have none) once every list has been loaded. */
+  /**
+   * The role's target groups (of one namespace when given; nodes have none) once every list has been loaded; a
+   * NotSyncedError when that takes longer than syncWaitMs (Prometheus keeps its last targets and asks again).
+   */
   async discover(role: Role, namespace?: string): Promise<TargetGroup[]> {
-    await this.informers.waitForSync();
+    const all = [this.nodes, this.pods, this.endpoints, this.services];
+    if (!all.every((i) => i.hasSynced())) {
+      let timer: NodeJS.Timeout | undefined;
+      const timedOut = new Promise<false>((resolve) => (timer = setTimeout(() => resolve(false), this.syncWaitMs)));
+      const synced = await Promise.race([this.informers.waitForSync().then(() => true), timedOut]).finally(() => clearTimeout(timer));
+      if (!synced) throw new NotSyncedError(all.filter((i) => !i.hasSynced()).map((i) => i.resource.plural));
+    }
     let groups = this.groups.get(role);
     if (!groups) {
       groups = role === 'node' ? nodeGroups(this.nodes.list()) : role === 'pod' ? podGroups(this.pods.list()) : endpointsGroups(this.endpoints.list(), this.services.list(), this.pods.list());
@@ -191,8 +212,9 @@ export class DiscoveryServer {
   constructor(
     client: ApiClient,
     private readonly bindAddress: string,
+    opts: { syncWaitMs?: number } = {},
   ) {
-    this.targets = new TargetCache(client);
+    this.targets = new TargetCache(client, opts.syncWaitMs);
   }
 
   async listen(): Promise<void> {
@@ -205,7 +227,7 @@ export class DiscoveryServer {
       if (!role || !ROLES.includes(role)) return void res.writeHead(404, { 'content-type': 'text/plain' }).end(`unknown role: want /sd/{${ROLES.join(',')}}\n`);
       this.targets.discover(role, url.searchParams.get('namespace') || undefined).then(
         (groups) => res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(groups)),
-        (e: Error) => res.writeHead(502, { 'content-type': 'text/plain' }).end(`${e.message}\n`),
+        (e: Error) => res.writeHead(e instanceof NotSyncedError ? 503 : 502, { 'content-type': 'text/plain' }).end(`${e.message}\n`),
       );
     });
     await listen(this.server, this.bindAddress);
