@@ -95,6 +95,15 @@ const BENCHES: Bench[] = [
     ],
   },
   {
+    name: 'stats',
+    quick: ['--scrapes', '20'],
+    figures: [
+      { name: 'kubelet /metrics/resource CPU ms per scrape, 100 pods', value: key('resource_cpu_ms'), goal: '-', met: () => true },
+      { name: 'kubelet /metrics/cadvisor CPU ms per scrape, 100 pods', value: key('cadvisor_cpu_ms'), goal: '-', met: () => true },
+      { name: 'kubelet /stats/summary CPU ms per scrape, 100 pods', value: key('summary_cpu_ms'), goal: '-', met: () => true },
+    ],
+  },
+  {
     name: 'density',
     quick: ['--pods', '10', '--idle', '10', '--stored-pods', '1000'],
     figures: [

@@ -29,7 +29,8 @@ const SEARCHES = Number(values.searches);
 const line = (i: number) => `10.244.1.${i % 250} - user-${i % 1000} "GET /api/v${i % 7}/items/${i} HTTP/1.1" 200 ${i % 5000} req-${i}`;
 
 async function writeTree(root: string): Promise<void> {
-  const t0 = Date.parse('2026-01-02T03:00:00Z');
+  // A millisecond apart, ending now: within the store's age limit, which would drop older lines as they arrive.
+  const t0 = Date.now() - LINES;
   for (let p = 0; p < PODS; p++) {
     const dir = path.join(root, `bench_web-${p}_uid-${p}`, 'web');
     fs.mkdirSync(dir, { recursive: true });
@@ -56,14 +57,17 @@ async function main(): Promise<void> {
     { labels: async () => ({ app: 'web' }), ship: (r) => shipToStore(url, r) },
   );
   try {
-    console.log(`logs bench: ${LINES} lines in ${PODS} pods' files on one node, ${os.cpus().length} CPUs`);
+    console.log(`logs bench: ${LINES} lines in ${PODS} pods' files on one node, ${os.cpus().length} CPUs, load ${os.loadavg()[0]!.toFixed(1)}`);
     await writeTree(path.join(dir, 'pods'));
     const t0 = performance.now();
     await collector.start();
     await until('every line searchable', () => collector.shippedLines >= LINES, 3_600_000, 20);
     const pipelineS = (performance.now() - t0) / 1000;
     const linesPerS = LINES / pipelineS;
-    console.log(`pipeline: ${LINES} lines searchable in ${pipelineS.toFixed(1)} s: ${linesPerS.toFixed(0)} lines/s (store ${(store.store.size() / 1024 ** 2).toFixed(0)} MB of lines)`);
+    const stored = store.store.count();
+    console.log(`pipeline: ${LINES} lines searchable in ${pipelineS.toFixed(1)} s: ${linesPerS.toFixed(0)} lines/s (store ${stored} lines, ${(store.store.size() / 1024 ** 2).toFixed(0)} MB)`);
+    // The searches are over every line or the figures are not the ones named.
+    if (stored !== LINES) throw new Error(`the store holds ${stored} lines, not ${LINES}`);
 
     const timed = async (q: (i: number) => string) => {
       const ms: number[] = [];
@@ -77,6 +81,8 @@ async function main(): Promise<void> {
       return ms.sort((a, b) => a - b);
     };
     const rare = await timed((i) => `q=req-${(i * 7919) % LINES}`);
+    const one = (await (await fetch(`${url}/search?q=req-${LINES - 1}`)).text()).trim().split('\n');
+    if (one.length !== 1 || !one[0]!.includes(`req-${LINES - 1}"`)) throw new Error(`a rare word found ${one.length} lines: ${one[0]?.slice(0, 200)}`);
     const common = await timed((i) => `q=user-${i % 1000}+GET`);
     const filtered = await timed((i) => `q=items&pod=web-${i % PODS}`);
     for (const [name, ms] of [['rare word', rare], ['word in 1/1000 lines', common], ['common word, one pod', filtered]] as const) {

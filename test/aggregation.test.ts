@@ -2,12 +2,15 @@
 // server on loopback. The server receives requests over TLS verified with the APIService's caBundle, with the
 // front-proxy client certificate (checked against the CA the `extension-apiserver-authentication` ConfigMap
 // publishes) and the authenticated user in X-Remote-User / X-Remote-Group — never the caller's own credentials or
-// forged X-Remote headers; discovery lists its resources; an APIService without a Service or endpoints is
-// Available=False with kube-aggregator's reason and requests to it get 503.
+// forged X-Remote headers; discovery lists its resources and /openapi/v3 its OpenAPI document (proxied, which
+// `kubectl explain` reads); an APIService without a Service or endpoints is Available=False with kube-aggregator's
+// reason and requests to it get 503.
 import https from 'node:https';
 import type { AddressInfo } from 'node:net';
 import type { TLSSocket } from 'node:tls';
 import t from 'tap';
+import { discovery as metricsDiscovery } from '../addons/metrics-server/api.js';
+import { metricsOpenAPIIndex, serveOpenAPI } from '../addons/metrics-server/openapi.js';
 import { createCA, issueCert } from '../api/pki.js';
 import { Resources } from '../api/resources.js';
 import type { APIService, KubeObject } from '../api/types.js';
@@ -21,7 +24,14 @@ interface Seen { url: string; user?: string | string[]; groups?: string | string
 const seen: Seen[] = [];
 
 const GROUP = 'widgets.example.com';
+const GROUP_METRICS = 'metrics.k8s.io';
+const METRICS = `${GROUP_METRICS}/v1beta1`;
 const discovery = { kind: 'APIResourceList', apiVersion: 'v1', groupVersion: `${GROUP}/v1`, resources: [{ name: 'widgets', singularName: 'widget', namespaced: true, kind: 'Widget', verbs: ['get', 'list'], shortNames: ['wdg'] }] };
+// The backend's OpenAPI v3: an index naming its group-versions' documents by a hash (and one entry no APIService
+// claims), and the documents; it serves metrics-server's metrics.k8s.io as well, with metrics-server's document.
+const openapiURL = `/openapi/v3/apis/${GROUP}/v1?hash=ABC123`;
+const openapiIndex = { paths: { [`apis/${GROUP}/v1`]: { serverRelativeURL: openapiURL }, ...metricsOpenAPIIndex.paths, apis: { serverRelativeURL: '/openapi/v3/apis?hash=0' } } };
+const openapiDoc = { openapi: '3.0.0', info: { title: 'widgets', version: 'v1' }, paths: {}, components: { schemas: {} } };
 
 t.before(async () => {
   srv = await startServer();
@@ -33,6 +43,11 @@ t.before(async () => {
     const sock = req.socket as TLSSocket;
     seen.push({ url: req.url ?? '', user: req.headers['x-remote-user'], groups: req.headersDistinct['x-remote-group'], authorization: req.headers.authorization, peerCN: sock.getPeerCertificate()?.subject?.CN, authorized: sock.authorized });
     if (req.url === `/apis/${GROUP}/v1`) return res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(discovery));
+    if (req.url === `/apis/${METRICS}`) return res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(metricsDiscovery));
+    const metricsDoc = serveOpenAPI(new URL(req.url ?? '/', 'https://x').pathname);
+    if (req.url !== '/openapi/v3' && metricsDoc) return res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(metricsDoc.body));
+    if (req.url === '/openapi/v3') return res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(openapiIndex));
+    if (req.url?.startsWith(`/openapi/v3/apis/${GROUP}/v1`)) return res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(openapiDoc));
     if (req.url?.startsWith(`/apis/${GROUP}/v1/namespaces/default/widgets`)) return res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ kind: 'WidgetList', apiVersion: `${GROUP}/v1`, metadata: {}, items: [{ kind: 'Widget', apiVersion: `${GROUP}/v1`, metadata: { name: 'w1', namespace: 'default' } }] }));
     res.writeHead(404).end();
   });
@@ -45,6 +60,12 @@ t.before(async () => {
     kind: 'APIService',
     metadata: { name: `v1.${GROUP}` },
     spec: { group: GROUP, version: 'v1', service: { namespace: 'kube-system', name: 'widgets', port: 443 }, caBundle: Buffer.from(ca.certPem).toString('base64'), groupPriorityMinimum: 100, versionPriority: 100 },
+  } as APIService);
+  await srv.client.create(Resources.apiservices, undefined, {
+    apiVersion: 'apiregistration.k8s.io/v1',
+    kind: 'APIService',
+    metadata: { name: `v1beta1.${GROUP_METRICS}` },
+    spec: { group: GROUP_METRICS, version: 'v1beta1', service: { namespace: 'kube-system', name: 'widgets', port: 443 }, caBundle: Buffer.from(ca.certPem).toString('base64'), groupPriorityMinimum: 100, versionPriority: 100 },
   } as APIService);
 });
 
@@ -101,6 +122,32 @@ t.test('discovery lists the aggregated group', async (t) => {
   t.ok(groups.groups.some((g) => g.name === GROUP), '/apis lists the group');
   const group = await srv.client.request<{ preferredVersion: { groupVersion: string } }>('GET', `/apis/${GROUP}`);
   t.equal(group.preferredVersion.groupVersion, `${GROUP}/v1`);
+});
+
+t.test('/openapi/v3 lists the aggregated group-versions; their documents are proxied; kubectl explain reads metrics-server\'s', async (t) => {
+  const index = await until('the aggregated document in /openapi/v3', async () => {
+    const i = await srv.client.request<{ paths: Record<string, { serverRelativeURL: string }> }>('GET', '/openapi/v3');
+    return i.paths[`apis/${GROUP}/v1`] && i;
+  });
+  t.equal(index.paths[`apis/${GROUP}/v1`].serverRelativeURL, openapiURL, "the backend's own URL, with its hash");
+  t.notOk(index.paths.apis, "the backend's entries no APIService claims are left out");
+  t.match(index.paths['apis/apps/v1']?.serverRelativeURL, /^\/openapi\/v3\/apis\/apps\/v1\?hash=[0-9A-F]{128}$/, 'beside the built-in group-versions');
+
+  seen.length = 0;
+  const doc = await srv.client.request<typeof openapiDoc>('GET', openapiURL);
+  t.same(doc, openapiDoc, 'the document, from the backend');
+  const req = seen.find((s) => s.url === openapiURL);
+  t.equal(req?.user, 'kubernetes-admin', 'asked as the caller, through the front proxy');
+  t.equal(req?.peerCN, 'front-proxy-client');
+  t.equal((await srv.client.raw('GET', '/openapi/v3/apis/nothere.example.com/v1')).status, 404, 'a group-version nobody serves is 404');
+
+  // metrics-server's own document: listed, and explained.
+  await until('the metrics.k8s.io document in /openapi/v3', async () => (await srv.client.request<typeof index>('GET', '/openapi/v3')).paths[`apis/${METRICS}`]);
+  const metrics = await srv.kubectl(['explain', 'podmetrics.containers']);
+  t.equal(metrics.exitCode, 0, metrics.stderr);
+  t.match(metrics.stdout, /GROUP:\s+metrics\.k8s\.io/);
+  t.match(metrics.stdout, /KIND:\s+PodMetrics/);
+  t.match(metrics.stdout, /usage\s+<map\[string\]Quantity> -required-/);
 });
 
 t.test('an APIService without its Service, or without endpoints, is unavailable and answers 503', async (t) => {

@@ -105,6 +105,11 @@ t.test('kubectl top through metrics-server and the aggregator', { timeout: 300_0
   t.ok(bearers.length > 0 && bearers.every((b) => b === `Bearer ${token}`), 'the kubelet is scraped with the service account\'s token');
   const missing = await srv.kubectl(['get', '--raw', '/apis/metrics.k8s.io/v1beta1/namespaces/default/pods/nothere']);
   t.match(missing.stderr, /podmetrics.metrics.k8s.io "default\/nothere" not found|NotFound|not found/);
+  // Bad selectors: a 400 with the reason, relayed through the aggregator.
+  const badLabels = await srv.kubectl(['get', '--raw', '/apis/metrics.k8s.io/v1beta1/pods?labelSelector=app+in+(burner']);
+  t.match(badLabels.stderr, /Error from server \(BadRequest\): unable to parse labelSelector: /);
+  const badFields = await srv.kubectl(['get', '--raw', '/apis/metrics.k8s.io/v1beta1/nodes?fieldSelector=spec.unschedulable%3Dtrue']);
+  t.match(badFields.stderr, /Error from server \(BadRequest\): field label not supported: spec\.unschedulable/);
 
   await kn.deletePod(burner);
 });

@@ -54,6 +54,7 @@ t.test('bad parameters: 400 with the reason', async (t) => {
   bad('limit=ten', /^limit: Invalid value: "ten"/);
   bad('since=yesterday', /^since: Invalid value: "yesterday": must be an RFC3339 time/);
   bad('since=2026-13-45T00:00:00Z', /^since: Invalid value/);
+  bad('since=2026-02-30T00:00:00Z', /^since: Invalid value: "2026-02-30T00:00:00Z": must be an RFC3339 time/);
   bad('namespace=Kube_System', /^namespace: Invalid value: "Kube_System": must be a lowercase RFC 1123 name$/);
   bad('grep=x', /^unknown parameter "grep"/);
   bad('q=a&q=b', /^q: given more than once$/);

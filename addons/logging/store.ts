@@ -59,9 +59,12 @@ export function parseSearch(q: URLSearchParams, now = Date.now()): SearchQuery {
   name('container');
   const since = q.get('since');
   if (since !== null) {
-    if (/^\d{4}-\d\d-\d\dT/.test(since)) {
+    const date = /^(\d{4})-(\d\d)-(\d\d)T/.exec(since);
+    if (date) {
       const ms = Date.parse(since);
-      if (Number.isNaN(ms)) throw badRequest(`since: Invalid value: ${JSON.stringify(since)}: must be an RFC3339 time or a duration`);
+      // Date.parse rolls a day past the month's end over (February 30th is March 2nd); RFC 3339 has no such day.
+      const [y, m, d] = date.slice(1).map(Number);
+      if (Number.isNaN(ms) || new Date(Date.UTC(y, m - 1, d)).getUTCDate() !== d) throw badRequest(`since: Invalid value: ${JSON.stringify(since)}: must be an RFC3339 time or a duration`);
       out.sinceMs = ms;
     } else {
       let d: number;

@@ -1,16 +1,18 @@
 // The metrics API (kube: metrics-server pkg/api — node.go, pod.go — and pkg/server's requestheader authentication):
-// metrics.k8s.io/v1beta1 NodeMetrics and PodMetrics, list and get, label selectors, namespaced pods, over HTTPS. A
-// request is accepted from the front proxy only: a client certificate from the requestheader CA with an allowed
-// name, the user in the requestheader username header (the API server has authenticated and authorized it).
+// metrics.k8s.io/v1beta1 NodeMetrics and PodMetrics, list and get, label selectors, namespaced pods, and their OpenAPI
+// v3 document (openapi.ts), over HTTPS. A request is accepted from the front proxy only: a client certificate from the
+// requestheader CA with an allowed name, the user in the requestheader username header (the API server has
+// authenticated and authorized it).
 import https from 'node:https';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { TLSSocket } from 'node:tls';
-import { matches, parseSelector, type Selector } from '../../api/labels.js';
+import { fieldMatches, matches, parseFieldSelector, parseSelector, type FieldRequirement, type Selector } from '../../api/labels.js';
 import type { KubeObject, Node, Pod } from '../../api/types.js';
 import { cpuQuantity, memoryQuantity, type MetricsStorage } from './storage.js';
 
-export const GROUP = 'metrics.k8s.io';
-export const VERSION = 'v1beta1';
+import { GROUP, serveOpenAPI, VERSION } from './openapi.js';
+
+export { GROUP, VERSION };
 const GV = `${GROUP}/${VERSION}`;
 
 /** What the `extension-apiserver-authentication` ConfigMap says about the front proxy. */
@@ -87,13 +89,26 @@ function selectorOf(q: URLSearchParams): Selector | undefined {
   }
 }
 
+/** The fields a metrics list selects by: the object's name, and a pod's namespace. */
+const SELECTABLE_FIELDS = ['metadata.name', 'metadata.namespace'];
+
+function fieldSelectorOf(q: URLSearchParams): FieldRequirement[] {
+  let reqs: FieldRequirement[];
+  try {
+    reqs = parseFieldSelector(q.get('fieldSelector'));
+  } catch (e) {
+    throw new HttpError(status(400, 'BadRequest', `unable to parse fieldSelector: ${(e as Error).message}`));
+  }
+  const unsupported = reqs.find((r) => !SELECTABLE_FIELDS.includes(r.field));
+  if (unsupported) throw new HttpError(status(400, 'BadRequest', `field label not supported: ${unsupported.field}`));
+  return reqs;
+}
+
 /** The answer to a GET under /apis/metrics.k8s.io/v1beta1 (path relative to it). */
 export function serveMetrics(path: string, q: URLSearchParams, src: MetricsSources): { code: number; body: unknown } {
   const sel = selectorOf(q);
-  const fieldSelector = q.get('fieldSelector');
-  const byName = fieldSelector ? /^metadata\.name==?(.+)$/.exec(fieldSelector)?.[1] : undefined;
-  if (fieldSelector && !byName) throw new HttpError(status(400, 'BadRequest', `field label not supported: ${fieldSelector.split(/[=!]/)[0]}`));
-  const keep = (o: KubeObject) => (!sel || matches(sel, o.metadata.labels)) && (!byName || o.metadata.name === byName);
+  const fields = fieldSelectorOf(q);
+  const keep = (o: KubeObject) => (!sel || matches(sel, o.metadata.labels)) && fieldMatches(fields, { 'metadata.name': o.metadata.name ?? '', 'metadata.namespace': o.metadata.namespace ?? '' });
   let m: RegExpExecArray | null;
   if (path === '' || path === '/') return { code: 200, body: discovery };
   if (path === '/nodes') return { code: 200, body: { kind: 'NodeMetricsList', apiVersion: GV, metadata: {}, items: src.nodes().filter(keep).map((n) => nodeMetrics(n, src.storage)).filter(Boolean) } };
@@ -141,6 +156,8 @@ export function createMetricsApiServer(tls: { certPem: string; keyPem: string },
     if (!frontProxyUser(req, rh())) return send(res, 401, status(401, 'Unauthorized', 'Unauthorized'));
     if (req.method !== 'GET') return send(res, 405, status(405, 'MethodNotAllowed', `the server does not allow this method on the requested resource`));
     try {
+      const openapi = serveOpenAPI(p);
+      if (openapi) return void res.writeHead(200, { 'content-type': 'application/json', ...(openapi.etag ? { etag: openapi.etag } : {}) }).end(JSON.stringify(openapi.body));
       if (p === `/apis/${GROUP}`) return send(res, 200, { kind: 'APIGroup', apiVersion: 'v1', name: GROUP, versions: [{ groupVersion: GV, version: VERSION }], preferredVersion: { groupVersion: GV, version: VERSION } });
       if (p !== `/apis/${GV}` && !p.startsWith(`/apis/${GV}/`)) throw new HttpError(status(404, 'NotFound', 'the server could not find the requested resource'));
       const r = serveMetrics(p.slice(`/apis/${GV}`.length), url.searchParams, src);

@@ -1,10 +1,11 @@
 // Prometheus' Kubernetes service discovery (prometheus/discovery/kubernetes: node.go, endpoints.go, pod.go) served
 // over Prometheus' HTTP SD protocol (http_sd_configs). Debian builds Prometheus without its Kubernetes discovery (its
-// client library is not packaged), so this companion of the Prometheus pod lists nodes, endpoints and pods through
-// the API with the pod's service account and answers with target groups carrying the same __meta_kubernetes_* labels:
-// the relabelling written for kubernetes_sd_configs applies unchanged.
+// client library is not packaged), so this companion of the Prometheus pod keeps nodes, endpoints, services and pods
+// by list+watch with the pod's service account and answers each poll from memory with target groups carrying the same
+// __meta_kubernetes_* labels: the relabelling written for kubernetes_sd_configs applies unchanged.
 import { createServer, type Server } from 'node:http';
 import type { ApiClient } from '../../api/client.js';
+import { InformerFactory, type Informer } from '../../api/informer.js';
 import { Resources } from '../../api/resources.js';
 import type { Endpoints, Node, Pod, Service } from '../../api/types.js';
 import { boundPort, closeServer, listen } from '../../api/listen.js';
@@ -136,34 +137,97 @@ export function endpointsGroups(endpoints: Endpoints[], services: Service[], pod
   return groups;
 }
 
-/** The role's target groups, read from the API now (in one namespace when given). */
-export async function discover(client: ApiClient, role: Role, namespace?: string): Promise<TargetGroup[]> {
-  if (role === 'node') return nodeGroups((await client.list<Node>(Resources.nodes)).items);
-  const pods = (await client.list<Pod>(Resources.pods, namespace)).items;
-  if (role === 'pod') return podGroups(pods);
-  const [endpoints, services] = await Promise.all([client.list<Endpoints>(Resources.endpoints, namespace), client.list<Service>(Resources.services, namespace)]);
-  return endpointsGroups(endpoints.items, services.items, pods);
+/** How long a poll waits for the first lists before it is answered 503, by default. */
+const SYNC_WAIT_MS = 10_000;
+
+export class NotSyncedError extends Error {
+  constructor(readonly resources: string[]) {
+    super(`not yet listed: ${resources.join(', ')}`);
+  }
+}
+
+/** Nodes, pods, endpoints and services, kept by list+watch: every poll is answered from memory, as Prometheus' own discovery does. */
+export class TargetCache {
+  private readonly informers: InformerFactory;
+  private readonly nodes: Informer<Node>;
+  private readonly pods: Informer<Pod>;
+  private readonly endpoints: Informer<Endpoints>;
+  private readonly services: Informer<Service>;
+  /** Each role's groups as last computed; a watch event drops the roles it changes, the next poll recomputes them. */
+  private readonly groups = new Map<Role, TargetGroup[]>();
+
+  constructor(
+    client: ApiClient,
+    private readonly syncWaitMs = SYNC_WAIT_MS,
+  ) {
+    this.informers = new InformerFactory(client);
+    this.nodes = this.informers.for<Node>(Resources.nodes);
+    this.pods = this.informers.for<Pod>(Resources.pods);
+    this.endpoints = this.informers.for<Endpoints>(Resources.endpoints);
+    this.services = this.informers.for<Service>(Resources.services);
+    const invalidate = (...roles: Role[]) => {
+      const drop = () => roles.forEach((r) => this.groups.delete(r));
+      return { onAdd: drop, onUpdate: drop, onDelete: drop };
+    };
+    this.nodes.addHandlers(invalidate('node'));
+    this.pods.addHandlers(invalidate('pod', 'endpoints'));
+    this.endpoints.addHandlers(invalidate('endpoints'));
+    this.services.addHandlers(invalidate('endpoints'));
+  }
+
+  start(): void {
+    this.informers.start();
+  }
+
+  /**
+   * The role's target groups (of one namespace when given; nodes have none) once every list has been loaded; a
+   * NotSyncedError when that takes longer than syncWaitMs (Prometheus keeps its last targets and asks again).
+   */
+  async discover(role: Role, namespace?: string): Promise<TargetGroup[]> {
+    const all = [this.nodes, this.pods, this.endpoints, this.services];
+    if (!all.every((i) => i.hasSynced())) {
+      let timer: NodeJS.Timeout | undefined;
+      const timedOut = new Promise<false>((resolve) => (timer = setTimeout(() => resolve(false), this.syncWaitMs)));
+      const synced = await Promise.race([this.informers.waitForSync().then(() => true), timedOut]).finally(() => clearTimeout(timer));
+      if (!synced) throw new NotSyncedError(all.filter((i) => !i.hasSynced()).map((i) => i.resource.plural));
+    }
+    let groups = this.groups.get(role);
+    if (!groups) {
+      groups = role === 'node' ? nodeGroups(this.nodes.list()) : role === 'pod' ? podGroups(this.pods.list()) : endpointsGroups(this.endpoints.list(), this.services.list(), this.pods.list());
+      this.groups.set(role, groups);
+    }
+    return namespace && role !== 'node' ? groups.filter((g) => g.labels.__meta_kubernetes_namespace === namespace) : groups;
+  }
+
+  close(): Promise<void> {
+    return this.informers.close();
+  }
 }
 
 /** The HTTP SD endpoint: GET /sd/<role>[?namespace=NS] answers the role's target groups as JSON. */
 export class DiscoveryServer {
   private server?: Server;
+  private readonly targets: TargetCache;
 
   constructor(
-    private readonly client: ApiClient,
+    client: ApiClient,
     private readonly bindAddress: string,
-  ) {}
+    opts: { syncWaitMs?: number } = {},
+  ) {
+    this.targets = new TargetCache(client, opts.syncWaitMs);
+  }
 
   async listen(): Promise<void> {
     if (this.server) return;
+    this.targets.start();
     this.server = createServer((req, res) => {
       const url = new URL(req.url ?? '/', 'http://sd');
       const role = /^\/sd\/([a-z]+)$/.exec(url.pathname)?.[1] as Role | undefined;
       if (url.pathname === '/healthz') return void res.writeHead(200, { 'content-type': 'text/plain' }).end('ok');
       if (!role || !ROLES.includes(role)) return void res.writeHead(404, { 'content-type': 'text/plain' }).end(`unknown role: want /sd/{${ROLES.join(',')}}\n`);
-      discover(this.client, role, url.searchParams.get('namespace') || undefined).then(
+      this.targets.discover(role, url.searchParams.get('namespace') || undefined).then(
         (groups) => res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(groups)),
-        (e: Error) => res.writeHead(502, { 'content-type': 'text/plain' }).end(`${e.message}\n`),
+        (e: Error) => res.writeHead(e instanceof NotSyncedError ? 503 : 502, { 'content-type': 'text/plain' }).end(`${e.message}\n`),
       );
     });
     await listen(this.server, this.bindAddress);
@@ -177,5 +241,6 @@ export class DiscoveryServer {
     const s = this.server;
     this.server = undefined;
     if (s) await closeServer(s);
+    await this.targets.close();
   }
 }

@@ -67,7 +67,8 @@ export function createApiServer(opts: ApiServerOptions): https.Server {
   const aggregator = opts.aggregator;
   const nonResources = nonResourceHandler({ ...opts, kinds, metrics: metrics.registry, remoteGroupVersions: aggregator && (() => aggregator.remoteGroupVersions()) });
   const handler = withFilters(filters, (ctx) => {
-    // A group-version served by a remote APIService goes there, after authentication and authorization here.
+    // A group-version served by a remote APIService goes there (its OpenAPI v3 document too), after authentication
+    // and authorization here.
     const remote = aggregator?.remoteFor(ctx.url.pathname);
     if (remote) return aggregator!.proxy(ctx, remote);
     return ctx.info.isResourceRequest ? resources(ctx) : nonResources(ctx);

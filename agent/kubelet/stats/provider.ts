@@ -12,7 +12,7 @@ import * as grpc from '@grpc/grpc-js';
 import { CriError, type ContainerStats as CriContainerStats, type CriClient, type Container as CriContainer, type PodSandbox } from '../cri/client.js';
 import { Label } from '../runtime.js';
 import { podCgroupParent, podLogsRoot } from '../specs.js';
-import { cgroupPids, readCgroup, type CgroupMemory, type CgroupSample } from './cgroups.js';
+import { cgroupPids, readCgroup, type CgroupLayout, type CgroupMemory, type CgroupSample } from './cgroups.js';
 import { readMeminfo, readNetDev, readProcStat, readRlimit, statFs, type FsUsage, type InterfaceStats } from './procfs.js';
 
 const log = logger('kubelet.stats');
@@ -29,6 +29,8 @@ export interface StatsProviderOptions {
   runtime: StatsRuntime;
   /** Housekeeping period; default 10 s. */
   intervalMs?: number;
+  /** Where the cgroup hierarchies are mounted; default this host's, from its mount table (benches use a fixture tree). */
+  cgroupLayout?: CgroupLayout;
   /** Reads one cgroup (tests read fixture trees). */
   readCgroup?: (rel: string) => CgroupSample | undefined;
   now?: () => number;
@@ -175,7 +177,7 @@ export class StatsProvider {
   private criStatsWork = true;
 
   constructor(private readonly opts: StatsProviderOptions) {
-    this.read = opts.readCgroup ?? ((rel) => readCgroup(rel));
+    this.read = opts.readCgroup ?? ((rel) => readCgroup(rel, opts.cgroupLayout));
     this.now = opts.now ?? Date.now;
     this.intervalMs = opts.intervalMs ?? 10_000;
     this.startTime = this.now();
@@ -345,7 +347,7 @@ export class StatsProvider {
     const selfNet = readNetDev('self');
     Object.assign(node, { network: selfNet && { time: now, interfaces: selfNet }, fs: nodeFs, imageFs, rlimit: { time: now, ...readRlimit() } });
     for (const p of pods) {
-      const sandboxPids = cgroupPids(path.posix.join(p.cgroup, p.sandboxId));
+      const sandboxPids = cgroupPids(path.posix.join(p.cgroup, p.sandboxId), opts.cgroupLayout);
       const net = sandboxPids.length ? readNetDev(sandboxPids[0]) : undefined;
       p.network = net && { time: now, interfaces: net };
       let processCount = sandboxPids.length;
@@ -360,7 +362,7 @@ export class StatsProvider {
           const logUse = this.dirUsage(path.join(logsRoot, `${p.namespace}_${p.name}_${p.uid}`, c.name));
           c.logs = { ...logsFs, time: now, usedBytes: logUse.used, inodesUsed: logUse.inodes };
         }
-        processCount += cgroupPids(c.cgroup).length;
+        processCount += cgroupPids(c.cgroup, opts.cgroupLayout).length;
       }
       p.processCount = processCount;
     }

@@ -1,6 +1,7 @@
 // The aggregator (kube: kube-aggregator — pkg/apiserver/handler_proxy.go, the available condition controller and
 // the discovery manager): APIServices in a cache; for each remote one, its Service's endpoint and discovery are
-// checked on every change and every RESYNC_MS, its Available condition written, its resources kept for discovery.
+// checked on every change and every RESYNC_MS, its Available condition written, its resources kept for discovery
+// and where its /openapi/v3 index puts its OpenAPI document.
 // Requests under a remote group-version are relayed to an endpoint over TLS (its caBundle, or none when
 // insecureSkipTLSVerify), as the front proxy: the front-proxy client certificate, and the user already authenticated
 // and authorized here in X-Remote-User, X-Remote-Group and X-Remote-Extra-*; an unavailable one answers 503.
@@ -36,6 +37,8 @@ export interface FrontProxyClient {
 interface RemoteState {
   available: boolean;
   resources?: unknown[];
+  /** Where its server's /openapi/v3 index puts the group-version's document, when it serves one. */
+  openapi?: string;
 }
 
 const apiServicesDef = () => findByPlural('apiregistration.k8s.io', 'v1', 'apiservices')!;
@@ -53,6 +56,9 @@ export function groupVersionOf(path: string): { group: string; version: string }
   const m = /^\/apis\/([^/]+)\/([^/]+)(?:\/|$)/.exec(path);
   return m ? { group: m[1], version: m[2] } : undefined;
 }
+
+/** The group-version of an OpenAPI v3 document's path, /openapi/v3/apis/<group>/<version>. */
+const openapiGroupVersionOf = (path: string) => /^\/openapi\/v3\/apis\/([^/]+)\/([^/]+)\/?$/.exec(path);
 
 export class Aggregator {
   private readonly cache: ObjectCache<APIService>;
@@ -110,17 +116,22 @@ export class Aggregator {
     const out: RemoteGroupVersion[] = [];
     for (const api of this.cache.list()) {
       const s = this.state.get(api.metadata.name!);
-      if (api.spec.service && s?.available && s.resources) out.push({ api, resources: s.resources });
+      if (api.spec.service && s?.available && s.resources) out.push({ api, resources: s.resources, ...(s.openapi ? { openapi: s.openapi } : {}) });
     }
     return out;
   }
 
-  /** The remote APIService serving the path's group-version, if any. */
+  /**
+   * The remote APIService serving the path's group-version, if any: its API, and its OpenAPI v3 document once its
+   * server's index listed one (kube-aggregator's openapiv3 spec proxier).
+   */
   remoteFor(path: string): APIService | undefined {
-    const gv = groupVersionOf(path);
+    const doc = openapiGroupVersionOf(path);
+    const gv = doc ? { group: doc[1], version: doc[2] } : groupVersionOf(path);
     if (!gv) return undefined;
     const api = this.cache.get(`${gv.version}.${gv.group}`);
-    return api?.spec.service ? api : undefined;
+    if (!api?.spec.service) return undefined;
+    return !doc || this.state.get(api.metadata.name!)?.openapi ? api : undefined;
   }
 
   private resolve(api: APIService) {
@@ -134,9 +145,31 @@ export class Aggregator {
     return { cert: this.client.certPem, key: this.client.keyPem, ...verify };
   }
 
-  /** GETs the group-version's discovery document from the endpoint, as the front proxy with no user. */
-  private discover(api: APIService, host: string, port: number): Promise<unknown[]> {
-    const path = `/apis/${api.spec.group}/${api.spec.version}`;
+  /** GETs the group-version's discovery document from the endpoint. */
+  private async discover(api: APIService, host: string, port: number): Promise<unknown[]> {
+    const doc = (await this.getJSON(api, host, port, `/apis/${api.spec.group}/${api.spec.version}`, 'bad discovery document')) as { resources?: unknown };
+    return Array.isArray(doc.resources) ? doc.resources : [];
+  }
+
+  /**
+   * Where the endpoint's /openapi/v3 index puts the group-version's document, or undefined when it has none (a
+   * server without OpenAPI v3 is still available). Only the APIService's own group-version is taken from the index.
+   */
+  private async openapi(api: APIService, host: string, port: number): Promise<string | undefined> {
+    const gvPath = `apis/${api.spec.group}/${api.spec.version}`;
+    try {
+      const index = (await this.getJSON(api, host, port, '/openapi/v3', 'bad OpenAPI v3 index')) as { paths?: Record<string, { serverRelativeURL?: string }> };
+      const url = index.paths?.[gvPath]?.serverRelativeURL;
+      if (!url) return undefined;
+      return url.startsWith(`/openapi/v3/${gvPath}`) ? url : `/openapi/v3/${gvPath}`;
+    } catch (e) {
+      log.debug({ apiservice: api.metadata.name, err: (e as Error).message }, 'no OpenAPI v3 index');
+      return undefined;
+    }
+  }
+
+  /** GETs a JSON document from the endpoint, as the front proxy with the aggregator's own identity. */
+  private getJSON(api: APIService, host: string, port: number, path: string, what: string): Promise<unknown> {
     return new Promise((resolve, reject) => {
       const req = https.request({ host, port, path, method: 'GET', agent: false, timeout: CHECK_TIMEOUT_MS, headers: { accept: 'application/json', 'x-remote-user': 'system:kube-aggregator', 'x-remote-group': 'system:masters' }, ...this.tlsOptions(api) }, (res) => {
         const chunks: Buffer[] = [];
@@ -144,10 +177,9 @@ export class Aggregator {
         res.on('end', () => {
           if ((res.statusCode ?? 0) < 200 || (res.statusCode ?? 0) > 299) return reject(new Error(`bad status from https://${host}:${port}${path}: ${res.statusCode}`));
           try {
-            const doc = JSON.parse(Buffer.concat(chunks).toString());
-            resolve(Array.isArray(doc.resources) ? doc.resources : []);
+            resolve(JSON.parse(Buffer.concat(chunks).toString()));
           } catch (e) {
-            reject(new Error(`bad discovery document: ${(e as Error).message}`));
+            reject(new Error(`${what}: ${(e as Error).message}`));
           }
         });
         res.on('error', reject);
@@ -172,7 +204,7 @@ export class Aggregator {
       else {
         try {
           const resources = await this.discover(api, r.host, r.port);
-          this.state.set(name, { available: true, resources });
+          this.state.set(name, { available: true, resources, openapi: await this.openapi(api, r.host, r.port) });
           condition = PASSED_CONDITION;
         } catch (e) {
           condition = failedDiscovery(`https://${r.host}:${r.port}/apis/${api.spec.group}/${api.spec.version}`, (e as Error).message);

@@ -1,6 +1,7 @@
 // Discovery of aggregated groups (kube: kube-aggregator pkg/apiserver/handler_apis.go, handler_discovery.go and the
-// aggregated discovery manager): the remote group-versions' resource lists, fetched from their servers, merged into
-// /apis (legacy and aggregated) and served for /apis/<group>; the version documents themselves are proxied.
+// aggregated discovery manager, and the openapiv3 spec proxier): the remote group-versions' resource lists, fetched
+// from their servers, merged into /apis (legacy and aggregated) and served for /apis/<group>, and their OpenAPI v3
+// documents listed in /openapi/v3; the version and OpenAPI documents themselves are proxied.
 import type { APIService } from '../../../api/types.js';
 
 type Any = any;
@@ -9,6 +10,8 @@ type Any = any;
 export interface RemoteGroupVersion {
   api: APIService;
   resources: Any[];
+  /** The serverRelativeURL of its OpenAPI v3 document, when its server's /openapi/v3 index lists one. */
+  openapi?: string;
 }
 
 /** Groups by groupPriorityMinimum (highest first), versions in a group by versionPriority (highest first). */
@@ -61,6 +64,16 @@ export function mergeAggregated(doc: Any, remote: readonly RemoteGroupVersion[])
     .filter(([g]) => !local.has(g))
     .map(([g, vs]) => ({ metadata: { name: g }, versions: vs.map((v) => ({ version: v.api.spec.version, freshness: 'Current', resources: aggregatedResources(g, v.api.spec.version!, v.resources) })) }));
   return { ...doc, items: [...doc.items, ...extra] };
+}
+
+/** /openapi/v3 with the remote group-versions' documents the local ones do not have. */
+export function mergeOpenAPIIndex(index: { paths: Record<string, { serverRelativeURL: string }> }, remote: readonly RemoteGroupVersion[]) {
+  const paths = { ...index.paths };
+  for (const r of remote) {
+    const gvPath = `apis/${r.api.spec.group}/${r.api.spec.version}`;
+    if (r.openapi && !Object.hasOwn(paths, gvPath)) paths[gvPath] = { serverRelativeURL: r.openapi };
+  }
+  return { ...index, paths };
 }
 
 export { byGroup as remoteByGroup };

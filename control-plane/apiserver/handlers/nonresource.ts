@@ -3,7 +3,7 @@
 // and discovery. All are read-only.
 import type { Registry } from 'prom-client';
 import { StatusError } from '../../../api/errors.js';
-import { mergeAggregated, mergeGroupList, remoteByGroup, remoteGroup, type RemoteGroupVersion } from '../aggregator/discovery.js';
+import { mergeAggregated, mergeGroupList, mergeOpenAPIIndex, remoteByGroup, remoteGroup, type RemoteGroupVersion } from '../aggregator/discovery.js';
 import { AGGREGATED_DISCOVERY, aggregatedDiscovery, discoveryFor, openapiDocument, openapiIndex, wantsAggregated } from '../discovery.js';
 import type { Handler } from '../filters/chain.js';
 import { sendJSON } from '../http.js';
@@ -131,7 +131,8 @@ export function nonResourceHandler(opts: NonResourceOptions): Handler {
       res.writeHead(200, { ...headers, 'content-type': pb ? OPENAPI_V2_PROTOBUF : 'application/json' }).end(req.method === 'HEAD' ? undefined : pb ? doc.protobuf : doc.json);
       return;
     }
-    if (p === '/openapi/v3') return sendJSON(res, 200, openapiIndex(kinds));
+    // The aggregated group-versions' documents are listed here and proxied to their servers (server.ts).
+    if (p === '/openapi/v3') return sendJSON(res, 200, mergeOpenAPIIndex(openapiIndex(kinds), remote));
     if (p.startsWith('/openapi/v3/')) {
       const doc = openapiDocument(p.slice('/openapi/v3/'.length), kinds);
       if (!doc) throw new StatusError(404, 'NotFound', 'the server could not find the requested resource');

@@ -48,7 +48,7 @@ const groups: Definition[][] = [
 const gvkKey = (g: GroupVersionKind) => `${g.group}/${g.version}/${g.kind}`;
 
 /** <Kind>List for a kind, as every list endpoint returns. */
-function listOf(name: string, gvk: GroupVersionKind): Definition {
+export function listOf(name: string, gvk: GroupVersionKind): Definition {
   const kindName = name.slice(name.lastIndexOf('.') + 1);
   const { metadata: _itemMeta, ...head } = typeMeta(meta('ObjectMeta'));
   return obj(`${name}List`, `A list of ${kindName} objects.`, {
