@@ -322,6 +322,8 @@ class WatchCache {
     let p = this.pages.get(key);
     if (!p) {
       p = this.select(prefix, accept, limit);
+      // Shared by every list that asks the same until the next event: none may change it for the others.
+      Object.freeze(p.items);
       // The oldest selection makes room for the newest.
       while (this.pages.size >= PAGE_BUDGET.pages) this.forget(this.pages.keys().next().value!);
       this.pages.set(key, p);
