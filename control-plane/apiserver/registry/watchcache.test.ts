@@ -14,7 +14,7 @@ import { encodedListResponse, listResponse } from '../handlers/response.js';
 import type { RequestScope } from '../handlers/scope.js';
 import { findByPlural, type ResourceDef } from './kinds.js';
 import { GenericStore, type ListQuery, type Reads, type WatchEventOut, type WatchQuery } from './store.js';
-import { Cacher, encodeCount, EVENT_WINDOW } from './watchcache.js';
+import { Cacher, encodeCount, EVENT_WINDOW, PAGE_BUDGET } from './watchcache.js';
 import { until } from '../../../test/until.js';
 
 type Any = any;
@@ -209,6 +209,22 @@ t.test('an event is encoded once for every watcher, and lists and gets reuse tha
   t.equal(encodeCount() - before, 2, 'one more encoding for the changed object, whatever the event\'s type for each watcher');
   const changed = (await cacher.list(pods, undefined, {})).encodedItems!();
   t.ok(changed !== body && changed.toString().includes('"app":"y"'), 'after an event the list\'s body is made again, with the change');
+});
+
+t.test('list bodies kept within the budget: those that do not fit are made again, and every one is right', async (t) => {
+  const { registry, cacher } = await fixture(t);
+  await writes(registry);
+  const budget = { ...PAGE_BUDGET };
+  t.teardown(() => Object.assign(PAGE_BUDGET, budget));
+  // Room for a namespace's pods but not for all of them, nor for every selection.
+  Object.assign(PAGE_BUDGET, { bytes: 4000, pages: 3 });
+  for (let round = 0; round < 2; round++)
+    for (const ns of [undefined, 'a', 'b'])
+      for (const q of selectors.slice(0, 4)) {
+        const stored = await registry.list(pods, ns, q);
+        const body = (await cacher.list(pods, ns, q)).encodedItems!().toString();
+        t.equal(body, stored.items.map((o) => JSON.stringify(wireOrder(o))).join(','), `round ${round + 1}: pods in ${ns ?? 'all namespaces'} ${JSON.stringify(q)}`);
+      }
 });
 
 t.test('a watch from before the window, or from a compacted revision, is answered by the store: the same events, the same 410', async (t) => {

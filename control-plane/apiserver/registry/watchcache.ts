@@ -130,6 +130,8 @@ interface Page {
   lastKey?: string;
   /** The items' JSON joined with commas, made from their encodings on first use. */
   body?: Buffer;
+  /** Its key among the pages kept between events. */
+  key?: string;
 }
 
 /** Bytes of list bodies a kind's cache keeps between events, and how many selections. */
@@ -321,7 +323,7 @@ class WatchCache {
     const key = `${prefix}\0${limit}\0${query}`;
     let p = this.pages.get(key);
     if (!p) {
-      p = this.select(prefix, accept, limit);
+      p = { ...this.select(prefix, accept, limit), key };
       // Shared by every list that asks the same until the next event: none may change it for the others.
       Object.freeze(p.items);
       // The oldest selection makes room for the newest.
@@ -340,7 +342,8 @@ class WatchCache {
       pieces.push(encoded(o));
     }
     const body = Buffer.concat(pieces);
-    if (body.length > PAGE_BUDGET.bytes) return body;
+    // A page an event has dropped since it was selected still answers its own list, but is not kept.
+    if (body.length > PAGE_BUDGET.bytes || this.pages.get(p.key!) !== p) return body;
     for (const [key, other] of this.pages) {
       if (this.pageBytes + body.length <= PAGE_BUDGET.bytes) break;
       if (other.body && other !== p) this.forget(key);
