@@ -1,6 +1,7 @@
 // The watch cache (kube: k8s.io/apiserver/pkg/storage/cacher — cacher.go, watch_cache.go, delegator.go): one cache per
 // built-in kind, fed by one store watch, holding every object decoded once, and a window of the latest events. Lists,
-// gets at resourceVersion "0" and watches are answered from memory, with each event encoded once for every watcher;
+// gets at resourceVersion "0" and watches are answered from memory, from each object's JSON bytes made once for every
+// watcher, list and get (a list's body is put together from them, and reused by the same list until the next event);
 // what the cache cannot answer exactly as the store would (continue tokens, exact revisions, revisions older than the
 // window) goes to the store, as kube's delegator sends it to etcd.
 import { notFound } from '../../../api/errors.js';
