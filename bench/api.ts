@@ -2,7 +2,7 @@
 // write rate), beside the bare store it writes to, driven directly in the same run: the store's own cost is the floor.
 // On SQLite and on a 3-member etcd cluster: create/get/update/list at 16-way concurrency (closed loop), creates and
 // updates at fixed rates (open loop: 100 and 500 writes/s, latency from when each call was due), and a list of 1000
-// Pods. Prints figures; asserts nothing.
+// Pods, timed at the client and by the server itself. Prints figures; asserts nothing.
 // Run: node dist/bench/api.js [--quick] [--watch-cache false] [--seconds 3] [--concurrency 16] [--rates 100,500] [--list-pods 1000] [--only sqlite|etcd] [--json]
 import fs from 'node:fs';
 import os from 'node:os';
@@ -15,7 +15,7 @@ import { EtcdStore } from '../control-plane/storage/etcd.js';
 import { SqliteStore } from '../control-plane/storage/sqlite.js';
 import { ETCD_BIN, startEtcdCluster } from '../test/etcd-cluster.js';
 import { ensureServiceAccount, startServer } from '../test/server-fixture.js';
-import { fmtMs, printJson, printTable, round, skip, timedPhase } from './timing.js';
+import { fmtMs, printJson, printTable, round, skip } from './timing.js';
 import { apiLoad, printRows, row, storeLoad, type LoadOptions, type Row } from './workload.js';
 
 const { values } = parseArgs({
@@ -52,17 +52,49 @@ function pod(namespace: string, name: string): Pod {
   } as Pod;
 }
 
-/** Lists of LIST_PODS Pods, one at a time: what a controller's relist or `kubectl get pods -A` costs. */
-async function listPods(target: string, client: ApiClient): Promise<Row> {
+/** The server's own count and total seconds of namespaced pod lists (kube-apiserver's apiserver_request_duration_seconds). */
+async function serverListSeconds(client: ApiClient): Promise<{ count: number; sum: number }> {
+  const text = (await client.raw('GET', '/metrics')).body.toString('utf8');
+  const value = (name: string) => {
+    const line = text.split('\n').find((l) => l.startsWith(`apiserver_request_duration_seconds_${name}{`) && l.includes('verb="LIST"') && l.includes('resource="pods"') && l.includes('scope="namespace"'));
+    return line ? Number(line.slice(line.lastIndexOf(' ') + 1)) : 0;
+  };
+  return { count: value('count'), sum: value('sum') };
+}
+
+/**
+ * Lists of LIST_PODS Pods, one at a time: what a controller's relist or `kubectl get pods -A` costs. Timed at the
+ * client until the body is read whole (not parsed: the client's JSON.parse of megabytes is not the server's cost), and
+ * by the server itself: how much its apiserver_request_duration_seconds sum for LIST grew, read after each list.
+ */
+async function listPods(target: string, client: ApiClient): Promise<Row[]> {
   const ns = 'bench-pods';
   await client.create(Resources.namespaces, undefined, { apiVersion: 'v1', kind: 'Namespace', metadata: { name: ns } });
   await ensureServiceAccount(client, ns);
   for (let i = 0; i < LIST_PODS; i += 32) await Promise.all(Array.from({ length: Math.min(32, LIST_PODS - i) }, (_, j) => client.create(Resources.pods, ns, pod(ns, `p${i + j}`))));
-  const r = await timedPhase(1, LOAD.phaseMs, async () => {
-    const l = await client.list(Resources.pods, ns);
-    if (l.items.length !== LIST_PODS) throw new Error(`listed ${l.items.length} pods, want ${LIST_PODS}`);
-  });
-  return row(target, `list ${LIST_PODS} pods`, r);
+  const listPath = `/api/v1/namespaces/${ns}/pods`;
+  // The one list that is parsed: the server lists every pod; later bodies are as long (or longer by a resourceVersion's digits).
+  const first = await client.raw('GET', listPath);
+  const listed = (JSON.parse(first.body.toString('utf8')) as { items?: unknown[] }).items?.length;
+  if (listed !== LIST_PODS) throw new Error(`listed ${listed} pods, want ${LIST_PODS}`);
+  const atClient: number[] = [];
+  const atServer: number[] = [];
+  let before = await serverListSeconds(client);
+  const deadline = performance.now() + LOAD.phaseMs;
+  while (performance.now() < deadline) {
+    const t0 = performance.now();
+    const res = await client.raw('GET', listPath);
+    atClient.push(performance.now() - t0);
+    if (res.status !== 200 || res.body.length < first.body.length) throw new Error(`list answered ${res.status} with ${res.body.length} bytes`);
+    // The server counts a request once its response is done, which may be just after the client has read it.
+    let after = await serverListSeconds(client);
+    while (after.count === before.count) after = await serverListSeconds(client);
+    atServer.push(((after.sum - before.sum) * 1000) / (after.count - before.count));
+    before = after;
+  }
+  // One list at a time: the rate is that of the lists themselves (the metrics reads between them not counted).
+  const phase = (latencies: number[]) => ({ latencies: latencies.sort((a, b) => a - b), elapsedMs: atClient.reduce((a, b) => a + b, 0) });
+  return [row(target, `list ${LIST_PODS} pods`, phase(atClient)), row(target, `list ${LIST_PODS} pods (server)`, phase(atServer))];
 }
 
 async function onSqlite(): Promise<Row[]> {
@@ -77,7 +109,7 @@ async function onSqlite(): Promise<Row[]> {
   }
   const srv = await startServer({ args: ['--disable-controllers', `--watch-cache=${values['watch-cache']}`] });
   try {
-    rows.push(...(await apiLoad('api sqlite', srv.client, 'bench', LOAD)), await listPods('api sqlite', srv.client));
+    rows.push(...(await apiLoad('api sqlite', srv.client, 'bench', LOAD)), ...(await listPods('api sqlite', srv.client)));
   } finally {
     await srv.destroy();
   }
@@ -96,7 +128,7 @@ async function onEtcd(): Promise<Row[]> {
     }
     const srv = await startServer({ args: ['--disable-controllers', `--watch-cache=${values['watch-cache']}`, ...cluster.serverArgs] });
     try {
-      rows.push(...(await apiLoad('api etcd x3', srv.client, 'bench', LOAD)), await listPods('api etcd x3', srv.client));
+      rows.push(...(await apiLoad('api etcd x3', srv.client, 'bench', LOAD)), ...(await listPods('api etcd x3', srv.client)));
     } finally {
       await srv.destroy();
     }
@@ -138,6 +170,8 @@ async function main(): Promise<void> {
       watch_cache: values['watch-cache'] !== 'false',
       list1000_p50_ms: p('api sqlite', `list ${LIST_PODS} pods`, 'p50'),
       list1000_p99_ms: p('api sqlite', `list ${LIST_PODS} pods`, 'p99'),
+      list1000_server_p50_ms: p('api sqlite', `list ${LIST_PODS} pods (server)`, 'p50'),
+      list1000_server_p99_ms: p('api sqlite', `list ${LIST_PODS} pods (server)`, 'p99'),
       list_pods: LIST_PODS,
       rate_ws: top,
       create_p99_ms_at_500ws_sqlite: p('api sqlite', `create @${top}/s`, 'p99'),
@@ -150,6 +184,7 @@ async function main(): Promise<void> {
       get_p50_ms_16way_sqlite: p('api sqlite', `get (${LOAD.concurrency}-way)`, 'p50'),
       list100_p50_ms_16way_sqlite: p('api sqlite', `list 100 (${LOAD.concurrency}-way)`, 'p50'),
       list1000_p50_ms_etcd: p('api etcd x3', `list ${LIST_PODS} pods`, 'p50'),
+      list1000_server_p50_ms_etcd: p('api etcd x3', `list ${LIST_PODS} pods (server)`, 'p50'),
       errors: rows.reduce((a, r) => a + (r.errors ?? 0), 0),
     });
   }

@@ -197,10 +197,15 @@ export function sendJSON(res: ServerResponse, code: number, body: unknown, conte
   sendEncoded(res, code, encodeJSON(body), contentType);
 }
 
-/** A JSON body already encoded (see encodeJSON). */
-export function sendEncoded(res: ServerResponse, code: number, text: string, contentType = 'application/json'): void {
-  res.writeHead(code, { 'content-type': contentType, 'content-length': Buffer.byteLength(text), 'cache-control': 'no-cache, private' });
-  res.end(text);
+/** A JSON body already encoded (see encodeJSON), whole or in pieces written one after the other. */
+export function sendEncoded(res: ServerResponse, code: number, body: string | Buffer | Buffer[], contentType = 'application/json'): void {
+  const length = Array.isArray(body) ? body.reduce((n, b) => n + b.length, 0) : Buffer.byteLength(body);
+  res.writeHead(code, { 'content-type': contentType, 'content-length': length, 'cache-control': 'no-cache, private' });
+  if (!Array.isArray(body)) return void res.end(body);
+  // One write to the socket for all the pieces (writev), rather than one per piece.
+  res.cork();
+  for (const b of body) res.write(b);
+  res.end();
 }
 
 export function sendStatus(res: ServerResponse, e: StatusError): void {

@@ -1,6 +1,6 @@
 // get (kube: k8s.io/apiserver/pkg/endpoints/handlers/get.go, GetResource): one object, in the negotiated form.
-import { boolParam, sendJSON } from '../http.js';
-import { objectResponse } from './response.js';
+import { boolParam, sendEncoded, sendJSON } from '../http.js';
+import { encodedObjectResponse, objectResponse } from './response.js';
 import type { RequestScope } from './scope.js';
 import { watch } from './watch.js';
 
@@ -11,5 +11,8 @@ export async function get(s: RequestScope): Promise<void> {
     narrowed.set('fieldSelector', [`metadata.name=${s.name}`, s.query.get('fieldSelector')].filter(Boolean).join(','));
     return watch({ ...s, name: undefined, query: narrowed });
   }
-  sendJSON(s.res, 200, objectResponse(s, await s.reads.get(s.def, s.namespace, s.name!, s.query.get('resourceVersion') ?? undefined)));
+  const o = await s.reads.get(s.def, s.namespace, s.name!, s.query.get('resourceVersion') ?? undefined);
+  const encoded = encodedObjectResponse(s, o);
+  if (encoded) sendEncoded(s.res, 200, encoded);
+  else sendJSON(s.res, 200, objectResponse(s, o));
 }

@@ -8,7 +8,7 @@ export async function list(s: RequestScope): Promise<void> {
   const result = await s.reads.list(s.def, s.namespace, listOptions(s.query));
   const meta: Record<string, unknown> = { resourceVersion: result.resourceVersion };
   if (result.continue) meta.continue = result.continue;
-  const encoded = result.encoded && encodedListResponse(s, result.items, meta, result.encoded);
+  const encoded = result.encodedItems && encodedListResponse(s, meta, result.encodedItems);
   if (encoded) sendEncoded(s.res, 200, encoded);
   else sendJSON(s.res, 200, listResponse(s, result.items, meta));
 }

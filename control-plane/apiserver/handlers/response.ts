@@ -27,14 +27,25 @@ export function listResponse(s: RequestScope, items: KubeObject[], meta: Record<
   return { kind: listKindOf(def), apiVersion: apiVersionOf(def), metadata: meta, items };
 }
 
+const LIST_TAIL = Buffer.from(']}\n');
+const NEWLINE = Buffer.from('\n');
+
 /**
- * The list body as encodeJSON(listResponse(…)) writes it for a client that wants the objects themselves, put together
- * from items encoded once (the watch cache's), or undefined when the client wants another form.
+ * The list body as encodeJSON(listResponse(…)) writes it for a client that wants the objects themselves, in pieces:
+ * the list's own fields, then its items' JSON as encoded once for every reader (the watch cache's); undefined when the
+ * client wants another form.
  */
-export function encodedListResponse(s: RequestScope, items: KubeObject[], meta: Record<string, unknown>, encoded: (o: KubeObject) => string): string | undefined {
+export function encodedListResponse(s: RequestScope, meta: Record<string, unknown>, items: () => Buffer): Buffer[] | undefined {
   if (s.want.table || s.want.partial) return undefined;
   const head = JSON.stringify({ kind: listKindOf(s.def), apiVersion: apiVersionOf(s.def), metadata: meta });
-  return `${head.slice(0, -1)},"items":[${items.map(encoded).join(',')}]}\n`;
+  return [Buffer.from(`${head.slice(0, -1)},"items":[`), items(), LIST_TAIL];
+}
+
+/** The object's body as encodeJSON(objectResponse(…)) writes it, from the reader's one encoding of it, if it has one. */
+export function encodedObjectResponse(s: RequestScope, o: KubeObject): Buffer[] | undefined {
+  if (s.want.table || s.want.partial) return undefined;
+  const bytes = s.reads.encoding?.(o);
+  return bytes && [bytes, NEWLINE];
 }
 
 /** Encodes the events of one watch; a Table names its columns in the first event only. */

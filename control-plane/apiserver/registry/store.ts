@@ -35,7 +35,7 @@ export interface WatchEventOut {
   type: 'ADDED' | 'MODIFIED' | 'DELETED' | 'BOOKMARK' | 'ERROR';
   object: KubeObject | Status;
   /** The event as one JSON line, encoded once for every watcher that wants the object itself (the watch cache's). */
-  wire?: () => string;
+  wire?: () => Buffer;
 }
 
 export interface ListOut {
@@ -43,8 +43,11 @@ export interface ListOut {
   resourceVersion: string;
   continue?: string;
   remainingItemCount?: number;
-  /** An item's JSON as the wire has it, encoded once for every reader (the watch cache's). */
-  encoded?: (o: KubeObject) => string;
+  /**
+   * The items' JSON as the list body has them (joined with commas), put together from encodings made once for every
+   * reader (the watch cache's).
+   */
+  encodedItems?: () => Buffer;
 }
 
 /**
@@ -56,6 +59,8 @@ export interface Reads {
   get(def: ResourceDef, namespace: string | undefined, name: string, resourceVersion?: string): Promise<KubeObject>;
   list(def: ResourceDef, namespace: string | undefined, q: ListQuery): Promise<ListOut>;
   watch(def: ResourceDef, namespace: string | undefined, q: WatchQuery, send: (e: WatchEventOut) => void, onEnd: () => void): Promise<{ close(): void }>;
+  /** The JSON an object this reader answered with has on the wire, when it keeps one encoding for every reader. */
+  encoding?(o: KubeObject): Buffer | undefined;
 }
 
 export type WatchQuery = ListQuery & { allowWatchBookmarks?: boolean; sendInitialEvents?: boolean };

@@ -1,8 +1,8 @@
 // The watch cache answers exactly as the store does: the same sequence of writes, then lists (selectors, namespaces,
 // limits and their continue tokens, resourceVersions old, current, too large, exact), gets at resourceVersion 0 and
 // watches (replayed from a revision, live, with objects moving in and out of a selector, older than the window, too
-// old for the store) read both ways from one SQLite store and compared; and what the cache serves it serves without
-// the store.
+// old for the store) read both ways from one SQLite store and compared; what the cache serves it serves without
+// the store; and each object is JSON-encoded once for every watcher, list and get.
 import t from 'tap';
 import { StatusError } from '../../../api/errors.js';
 import type { KubeObject } from '../../../api/types.js';
@@ -14,7 +14,7 @@ import { encodedListResponse, listResponse } from '../handlers/response.js';
 import type { RequestScope } from '../handlers/scope.js';
 import { findByPlural, type ResourceDef } from './kinds.js';
 import { GenericStore, type ListQuery, type Reads, type WatchEventOut, type WatchQuery } from './store.js';
-import { Cacher, EVENT_WINDOW } from './watchcache.js';
+import { Cacher, encodeCount, EVENT_WINDOW, PAGE_BUDGET } from './watchcache.js';
 import { until } from '../../../test/until.js';
 
 type Any = any;
@@ -119,7 +119,7 @@ t.test('lists: selectors, namespaces, limits and continues, resourceVersions, er
   t.equal(calls.list, before, 'a consistent list (with a limit) is served from the cache, not the store');
   const scope = { def: pods, want: { table: false, partial: false }, query: new URLSearchParams() } as RequestScope;
   const meta = { resourceVersion: listed.resourceVersion, continue: listed.continue };
-  t.equal(encodedListResponse(scope, listed.items, meta, listed.encoded!), encodeJSON(listResponse(scope, listed.items, meta)), 'the list body put together from items encoded once is the one encoding the list gives');
+  t.equal(Buffer.concat(encodedListResponse(scope, meta, listed.encodedItems!)!).toString(), encodeJSON(listResponse(scope, listed.items, meta)), 'the list body put together from items encoded once is the one encoding the list gives');
   t.ok(Object.isFrozen(listed.items[0]) && Object.isFrozen(listed.items[0].metadata), 'cached objects are frozen: a reader cannot change them for the others');
 });
 
@@ -138,7 +138,7 @@ async function watchBoth(reads: { cacher: Reads; registry: Reads }, def: Resourc
   const out = { cached: [] as unknown[], stored: [] as unknown[], lines: [] as [string, string][], ended: { cached: false, stored: false } };
   const record = (to: unknown[], wire?: boolean) => (e: WatchEventOut) => {
     to.push(JSON.parse(JSON.stringify(e)));
-    if (wire && e.wire) out.lines.push([e.wire(), encodeJSON({ type: e.type, object: wireOrder(e.object) })]);
+    if (wire && e.wire) out.lines.push([e.wire().toString(), encodeJSON({ type: e.type, object: wireOrder(e.object) })]);
   };
   const a = await reads.cacher.watch(def, ns, q, record(out.cached, true), () => (out.ended.cached = true));
   const b = await reads.registry.watch(def, ns, q, record(out.stored), () => (out.ended.stored = true));
@@ -176,6 +176,55 @@ t.test('watches from every revision, with selectors and namespaces, replayed and
   const all = watches.find((x) => x.what === `pods in all namespaces {"resourceVersion":"${revs[0]}"}`)!.w.out;
   t.equal(all.stored.length, 20, 'the watch from the first write saw every later pod write');
   t.ok(all.lines.length && all.lines.every(([wire, encoded]) => wire === encoded), 'an event encoded once is what encoding it for the watcher gives');
+});
+
+t.test('an event is encoded once for every watcher, and lists and gets reuse that encoding', async (t) => {
+  const { registry, cacher } = await fixture(t);
+  const WATCHERS = 24;
+  const lines: Buffer[][] = Array.from({ length: WATCHERS }, () => []);
+  const queries: WatchQuery[] = [{}, { labelSelector: 'app=x' }, { fieldSelector: 'metadata.namespace=a' }];
+  const watches = await Promise.all(lines.map((got, i) => cacher.watch(pods, i % 2 ? 'a' : undefined, queries[i % 3], (e) => got.push(e.wire!()), () => {})));
+  t.teardown(() => watches.forEach((w) => w.close()));
+
+  const before = encodeCount();
+  await registry.create(pods, 'a', pod('a', 'p0', { app: 'x' }));
+  await settle();
+  t.same(lines.map((l) => l.length), Array(WATCHERS).fill(1), 'every watcher got the event');
+  t.ok(lines.every((l) => l[0] === lines[0][0]), 'every watcher was handed the same bytes');
+  t.equal(encodeCount() - before, 1, `one JSON encoding of the object for ${WATCHERS} watchers`);
+
+  for (let i = 0; i < 3; i++) {
+    const listed = await cacher.list(pods, i % 2 ? 'a' : undefined, {});
+    t.ok(listed.encodedItems!().equals(lines[0][0].subarray(lines[0][0].indexOf('{"kind"'), -2)), 'the list body holds the same encoding');
+  }
+  const got = await cacher.get(pods, 'a', 'p0', '0');
+  t.equal(cacher.encoding(got), cacher.encoding((await cacher.list(pods, 'a', {})).items[0]), 'a get at resourceVersion 0 answers with the same bytes');
+  t.equal(encodeCount() - before, 1, 'lists and gets encoded nothing again');
+  const body = (await cacher.list(pods, undefined, {})).encodedItems!();
+  t.ok((await cacher.list(pods, undefined, {})).encodedItems!() === body, 'the same list between events reuses its body');
+
+  await registry.update(pods, 'a', 'p0', relabel({ app: 'y' }));
+  await settle();
+  t.same(lines.map((l) => l.length), Array(WATCHERS).fill(2), 'every watcher got the change (MODIFIED, or DELETED for those that select app=x)');
+  t.equal(encodeCount() - before, 2, 'one more encoding for the changed object, whatever the event\'s type for each watcher');
+  const changed = (await cacher.list(pods, undefined, {})).encodedItems!();
+  t.ok(changed !== body && changed.toString().includes('"app":"y"'), 'after an event the list\'s body is made again, with the change');
+});
+
+t.test('list bodies kept within the budget: those that do not fit are made again, and every one is right', async (t) => {
+  const { registry, cacher } = await fixture(t);
+  await writes(registry);
+  const budget = { ...PAGE_BUDGET };
+  t.teardown(() => Object.assign(PAGE_BUDGET, budget));
+  // Room for a namespace's pods but not for all of them, nor for every selection.
+  Object.assign(PAGE_BUDGET, { bytes: 4000, pages: 3 });
+  for (let round = 0; round < 2; round++)
+    for (const ns of [undefined, 'a', 'b'])
+      for (const q of selectors.slice(0, 4)) {
+        const stored = await registry.list(pods, ns, q);
+        const body = (await cacher.list(pods, ns, q)).encodedItems!().toString();
+        t.equal(body, stored.items.map((o) => JSON.stringify(wireOrder(o))).join(','), `round ${round + 1}: pods in ${ns ?? 'all namespaces'} ${JSON.stringify(q)}`);
+      }
 });
 
 t.test('a watch from before the window, or from a compacted revision, is answered by the store: the same events, the same 410', async (t) => {

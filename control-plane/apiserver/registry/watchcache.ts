@@ -1,6 +1,7 @@
 // The watch cache (kube: k8s.io/apiserver/pkg/storage/cacher — cacher.go, watch_cache.go, delegator.go): one cache per
 // built-in kind, fed by one store watch, holding every object decoded once, and a window of the latest events. Lists,
-// gets at resourceVersion "0" and watches are answered from memory, with each event encoded once for every watcher;
+// gets at resourceVersion "0" and watches are answered from memory, from each object's JSON bytes made once for every
+// watcher, list and get (a list's body is put together from them, and reused by the same list until the next event);
 // what the cache cannot answer exactly as the store would (continue tokens, exact revisions, revisions older than the
 // window) goes to the store, as kube's delegator sends it to etcd.
 import { notFound } from '../../../api/errors.js';
@@ -39,17 +40,47 @@ function deepFreeze<T>(v: T): T {
   return v;
 }
 
-/** Each cached object's JSON as the wire has it, made on first use: one encoding for every list and watcher. */
-const wire = new WeakMap<KubeObject, string>();
-export function encoded(o: KubeObject): string {
-  let text = wire.get(o);
-  if (text === undefined) wire.set(o, (text = JSON.stringify(wireOrder(o))));
-  return text;
+/** Each cached object's JSON as the wire has it, as UTF-8 bytes made on first use: one encoding for every list, get and watcher. */
+const wire = new WeakMap<KubeObject, Buffer>();
+let encodings = 0;
+export function encoded(o: KubeObject): Buffer {
+  let bytes = wire.get(o);
+  if (bytes === undefined) {
+    encodings++;
+    const text = JSON.stringify(wireOrder(o));
+    // A buffer of its own: a slice of the shared pool would keep the pool's other tenants alive with it.
+    bytes = Buffer.allocUnsafeSlow(Buffer.byteLength(text));
+    bytes.write(text);
+    wire.set(o, bytes);
+  }
+  return bytes;
+}
+
+/** The objects the caches hold (frozen, shared by every reader): those whose encodings are worth keeping. */
+const held = new WeakSet<KubeObject>();
+
+/** Decoded once for every reader, and frozen so that a reader changing it fails instead of changing it for all. */
+function hold(o: KubeObject): KubeObject {
+  held.add(deepFreeze(o));
+  return o;
+}
+
+/** How many objects have been JSON-encoded for the wire so far: one per object, however many read it. */
+export const encodeCount = (): number => encodings;
+
+const eventHeads = new Map<string, Buffer>();
+const EVENT_TAIL = Buffer.from('}\n');
+
+/** An event's JSON line as the watch handler's encodeJSON({ type, object: wireOrder(object) }) writes it. */
+function eventLine(type: 'ADDED' | 'MODIFIED' | 'DELETED', o: KubeObject): Buffer {
+  let head = eventHeads.get(type);
+  if (!head) eventHeads.set(type, (head = Buffer.from(`{"type":"${type}","object":`)));
+  return Buffer.concat([head, encoded(o), EVENT_TAIL]);
 }
 
 /** One event of the window: the object after it, the one before, and its JSON lines, encoded on first use. */
 class CachedEvent {
-  private readonly lines = new Map<string, string>();
+  private readonly lines = new Map<string, Buffer>();
 
   constructor(
     readonly key: string,
@@ -66,8 +97,7 @@ class CachedEvent {
       object: this.object,
       wire: () => {
         let line = this.lines.get(type);
-        // What encodeJSON makes of the handler's { type, object: wireOrder(object) }.
-        if (line === undefined) this.lines.set(type, (line = `{"type":"${type}","object":${encoded(this.object)}}\n`));
+        if (line === undefined) this.lines.set(type, (line = eventLine(type, this.object)));
         return line;
       },
     };
@@ -94,6 +124,22 @@ function eventFor(w: CacheWatcher, ev: CachedEvent): WatchEventOut | undefined {
   return undefined;
 }
 
+/** What a list selected, in key order, as the store's list pages it: the objects, whether keys follow, the last key read. */
+interface Page {
+  items: KubeObject[];
+  more: boolean;
+  lastKey?: string;
+  /** The items' JSON joined with commas, made from their encodings on first use. */
+  body?: Buffer;
+  /** Its key among the pages kept between events. */
+  key?: string;
+}
+
+/** Bytes of list bodies a kind's cache keeps between events, and how many selections. */
+export const PAGE_BUDGET = { bytes: 32 * 1024 * 1024, pages: 64 };
+
+const COMMA = Buffer.from(',');
+
 /** The cache of one kind. */
 class WatchCache {
   private readonly items = new Map<string, KubeObject>();
@@ -111,6 +157,12 @@ class WatchCache {
   /** Ready, and (for a store whose watches are synchronous) caught up: current at every moment. */
   current = false;
   private readonly watchers = new Set<CacheWatcher>();
+  /**
+   * Lists answered since the last event, by namespace, selectors and limit: what the kind holds has not changed since,
+   * so the same list has the same items and body (only the resourceVersion in its metadata may differ).
+   */
+  private readonly pages = new Map<string, Page>();
+  private pageBytes = 0;
   private watch?: Watch;
   private timer?: NodeJS.Timeout;
   private closed = false;
@@ -134,8 +186,9 @@ class WatchCache {
       if (this.closed) return;
       this.items.clear();
       this.keys.length = 0;
+      this.dropPages();
       for (const kv of page.items) {
-        this.items.set(kv.key, deepFreeze(decode(kv, this.def)));
+        this.items.set(kv.key, hold(decode(kv, this.def)));
         this.keys.push(kv.key);
       }
       this.keys.sort();
@@ -183,7 +236,7 @@ class WatchCache {
 
   private apply(e: StoreEvent): void {
     const prev = this.items.get(e.key);
-    const object = deepFreeze(decode({ value: e.value, modRevision: e.modRevision }, this.def));
+    const object = hold(decode({ value: e.value, modRevision: e.modRevision }, this.def));
     const deleted = e.type === 'delete';
     if (deleted) {
       if (prev) {
@@ -194,6 +247,7 @@ class WatchCache {
       if (!prev) this.keys.splice(this.indexOf(e.key), 0, e.key);
       this.items.set(e.key, object);
     }
+    this.dropPages();
     const ev = new CachedEvent(e.key, e.modRevision, deleted, object, prev);
     if (this.windowSize === EVENT_WINDOW) {
       this.windowStart = this.window[this.windowHead]!.rev;
@@ -240,8 +294,14 @@ class WatchCache {
     return this.items.get(key);
   }
 
+  private dropPages(): void {
+    if (!this.pages.size) return;
+    this.pages.clear();
+    this.pageBytes = 0;
+  }
+
   /** The objects under prefix in key order, as the store's list pages them: `limit` selected ones, and whether keys follow. */
-  select(prefix: string, accept: (o: KubeObject) => boolean, limit: number): { items: KubeObject[]; more: boolean; lastKey?: string } {
+  select(prefix: string, accept: (o: KubeObject) => boolean, limit: number): Page {
     const items: KubeObject[] = [];
     let more = false;
     let lastKey: string | undefined;
@@ -257,6 +317,46 @@ class WatchCache {
       if (accept(o)) items.push(o);
     }
     return { items, more, lastKey };
+  }
+
+  /** A list's page, selected once per query between events (`query` names the selectors `accept` was made from). */
+  page(prefix: string, query: string, accept: (o: KubeObject) => boolean, limit: number): Page {
+    const key = `${prefix}\0${limit}\0${query}`;
+    let p = this.pages.get(key);
+    if (!p) {
+      p = { ...this.select(prefix, accept, limit), key };
+      // Shared by every list that asks the same until the next event: none may change it for the others.
+      Object.freeze(p.items);
+      // The oldest selection makes room for the newest.
+      while (this.pages.size >= PAGE_BUDGET.pages) this.forget(this.pages.keys().next().value!);
+      this.pages.set(key, p);
+    }
+    return p;
+  }
+
+  /** The page's items as the list body has them, put together from each item's encoding; kept within the budget. */
+  body(p: Page): Buffer {
+    if (p.body) return p.body;
+    const pieces: Buffer[] = [];
+    for (const o of p.items) {
+      if (pieces.length) pieces.push(COMMA);
+      pieces.push(encoded(o));
+    }
+    const body = Buffer.concat(pieces);
+    // A page an event has dropped since it was selected still answers its own list, but is not kept.
+    if (body.length > PAGE_BUDGET.bytes || this.pages.get(p.key!) !== p) return body;
+    for (const [key, other] of this.pages) {
+      if (this.pageBytes + body.length <= PAGE_BUDGET.bytes) break;
+      if (other.body && other !== p) this.forget(key);
+    }
+    p.body = body;
+    this.pageBytes += body.length;
+    return body;
+  }
+
+  private forget(key: string): void {
+    this.pageBytes -= this.pages.get(key)?.body?.length ?? 0;
+    this.pages.delete(key);
   }
 
   /**
@@ -331,6 +431,11 @@ export class Cacher implements Reads {
     return this.registry.get(def, namespace, name);
   }
 
+  /** The wire encoding of an object this cache answered with, made once for every reader; undefined for others. */
+  encoding(o: KubeObject): Buffer | undefined {
+    return held.has(o) ? encoded(o) : undefined;
+  }
+
   async list(def: ResourceDef, namespace: string | undefined, q: ListQuery): Promise<ListOut> {
     const accept = selection(def, q);
     const c = this.cacheFor(def);
@@ -338,8 +443,8 @@ export class Cacher implements Reads {
     const wanted = parseResourceVersion(q.resourceVersion);
     const rev = await c.readAt(q.resourceVersion ? wanted : undefined);
     if (rev === undefined) return this.registry.list(def, namespace, q);
-    const page = c.select(storePrefix(def, namespace), accept, q.limit && q.limit > 0 ? q.limit : 0);
-    const out: ListOut = { items: page.items, resourceVersion: String(rev), encoded };
+    const page = c.page(storePrefix(def, namespace), `${q.labelSelector ?? ''}\0${q.fieldSelector ?? ''}`, accept, q.limit && q.limit > 0 ? q.limit : 0);
+    const out: ListOut = { items: page.items, resourceVersion: String(rev), encodedItems: () => c.body(page) };
     if (page.more && page.lastKey) out.continue = continueToken(rev, page.lastKey);
     return out;
   }
@@ -355,7 +460,7 @@ export class Cacher implements Reads {
       // any the cache has ("0").
       const rev = await c.readAt(q.resourceVersion === '0' && !q.sendInitialEvents ? 0 : undefined);
       if (rev === undefined) return this.registry.watch(def, namespace, q, send, onEnd);
-      for (const o of c.select(prefix, accept, 0).items) send({ type: 'ADDED', object: o });
+      for (const o of c.select(prefix, accept, 0).items) send({ type: 'ADDED', object: o, wire: () => eventLine('ADDED', o) });
       if (q.sendInitialEvents && q.allowWatchBookmarks) send(bookmark(def, rev, { 'k8s.io/initial-events-end': 'true' }));
       w.from = w.lastRev = rev;
     } else w.from = w.lastRev = parseResourceVersion(q.resourceVersion);
