@@ -2,7 +2,7 @@
 // machine, then the checks every lab kind passes (test/lab-e2e.ts): a NodePort Deployment, curl from the host to every
 // node, pod-to-service and pod-to-pod traffic across nodes, self-healing, REJECT with no endpoints; `kubectl logs` and
 // `kubectl exec` (test/lab-logs-exec.ts); the API's breadth (test/lab-breadth.ts: kubectl top, a StatefulSet's claims,
-// cp, port-forward, debug, and a drain with a PodDisruptionBudget);
+// cp, port-forward, debug, and a drain with a PodDisruptionBudget); the Dashboard in chromium (test/lab-dashboard.ts);
 // and a `lab down` that leaves no trace. This lab runs kube-proxy in nftables mode over the VXLAN overlay (`kubets lab
 // up --proxy-mode nftables --pod-network vxlan`); the booted lab's e2e covers iptables mode over host-gw routes.
 import t from 'tap';
@@ -18,6 +18,7 @@ import { ingressChecks } from './lab-ingress.js';
 import { podNetworkChecks } from './lab-podnetwork.js';
 import { breadthChecks } from './lab-breadth.js';
 import { logsExecChecks } from './lab-logs-exec.js';
+import { dashboardChecks } from './lab-dashboard.js';
 import { repoRoot } from './server-fixture.js';
 
 const nodes = { master: '192.168.56.10', worker1: '192.168.56.11', worker2: '192.168.56.12', worker3: '192.168.56.13' } as const;
@@ -58,6 +59,7 @@ doctorChecks(t, () => lab);
 networkPolicyChecks(t, () => lab);
 logsExecChecks(t, () => lab);
 breadthChecks(t, () => lab);
+dashboardChecks(t, () => lab);
 
 t.test('lab down leaves no trace', async (t) => {
   await labDown();
