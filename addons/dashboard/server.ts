@@ -75,10 +75,15 @@ export function createDashboardServer(serving: KeyPair, upstream: Upstream, appJ
   const agent = new https.Agent({ ca: upstream.ca, keepAlive: true, maxSockets: 256 });
   const proxy = createProxyServer({ target: upstream.server, agent, secure: true, changeOrigin: true });
   proxy.on('error', (err) => log.debug({ err: (err as Error).message }, 'proxy error'));
-  proxy.on('proxyRes', (proxyRes) => {
+  proxy.on('proxyRes', (proxyRes, _req, res) => {
     // Streams stay streams: nothing between here and the browser may hold a chunk back.
     proxyRes.headers['x-accel-buffering'] = 'no';
     proxyRes.headers['cache-control'] ??= 'no-store';
+    // The proxy sets the answer's status and headers right after this event; send them at once rather than with the
+    // first chunk, so that a watch (or a quiet log follow) is seen to have started before anything happens.
+    process.nextTick(() => {
+      if (!res.headersSent && !res.writableEnded) res.flushHeaders();
+    });
   });
   const index = Buffer.from(indexHtml());
 
