@@ -64,7 +64,9 @@ export function App() {
   const [user, setUser] = useState<string | null>(() => (session.token() ? sessionStorage.getItem(USER_KEY) : null));
   const [ns, setNs] = useState(() => sessionStorage.getItem(NS_KEY) ?? 'default');
   const route = useRoute();
-  useEffect(() => sessionStorage.setItem(NS_KEY, ns), [ns]);
+  useEffect(() => {
+    sessionStorage.setItem(NS_KEY, ns);
+  }, [ns]);
   if (!user) {
     return <Login onLogin={(u) => { sessionStorage.setItem(USER_KEY, u); setUser(u); }} />;
   }

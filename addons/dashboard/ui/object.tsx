@@ -154,7 +154,9 @@ function YamlEditor({ type, namespace, name }: { type: ResourceType; namespace: 
       setError(e);
     }
   };
-  useEffect(() => void load(), [path]);
+  useEffect(() => {
+    void load();
+  }, [path]);
   const save = async () => {
     setError(undefined);
     setSaved(false);
@@ -210,7 +212,10 @@ function PodLogs({ namespace, name, containers }: { namespace: string; name: str
       .finally(() => abort.signal.aborted || setStreaming(false));
     return () => abort.abort();
   }, [namespace, name, container]);
-  useEffect(() => bottom.current?.scrollIntoView({ block: 'end' }), [text]);
+  useEffect(() => {
+    // Newer browsers return a promise from scrollIntoView: an effect must return nothing or its cleanup.
+    void bottom.current?.scrollIntoView({ block: 'end' });
+  }, [text]);
   return (
     <Paper sx={{ p: 2 }}>
       <Stack direction="row" spacing={2} alignItems="center" sx={{ mb: 1 }}>
