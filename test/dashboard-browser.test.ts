@@ -126,6 +126,13 @@ t.test('the dashboard in a browser', { timeout: 180_000 }, async (t) => {
   t.match(await b.waitForError(/deployments\.apps "nothere" not found/, 404), /Not found/, 'the 404 shown as a message');
   await b.shot('not-found');
 
+  // Pods of every namespace: the list gains a Namespace column.
+  await b.goto('pods');
+  await b.waitForText('row-pods-logger', /^logger0\/1/);
+  await b.selectNamespace('');
+  t.match(await b.waitForText('row-pods-logger', /^loggerdefault/), /dash-node/, 'all namespaces: the pod with its namespace and node');
+  await b.shot('pods-all-namespaces');
+
   // Live logs: a line the kubelet writes now appears in the open page.
   await b.goto('object/core/pods/default/logger');
   await b.click('tab-logs');

@@ -32,6 +32,8 @@ export interface DashboardBrowser {
   waitForText(testId: string, want: RegExp, timeoutMs?: number): Promise<string>;
   /** Waits for an API error alert (optionally of one HTTP code) whose text matches; returns its text. */
   waitForError(want: RegExp, code?: number, timeoutMs?: number): Promise<string>;
+  /** Picks a namespace in the top bar's selector; '' is all namespaces. */
+  selectNamespace(namespace: string): Promise<void>;
   /** On an object page with a /scale subresource: Scale, the replica count, confirm. */
   scale(replicas: number): Promise<void>;
   /** On an object page: Delete, then confirm in the dialog. */
@@ -126,6 +128,12 @@ export async function openDashboard(baseURL: string, o: { shotsDir?: string; exe
           want.source, want.flags, code === undefined ? '' : String(code),
         ));
         return (await handle.jsonValue()) as string;
+      },
+      async selectNamespace(namespace) {
+        await b.click('namespace');
+        const item = await page.waitForSelector(`li[data-value="${namespace || '*'}"]`, { visible: true });
+        await item!.click();
+        await page.waitForSelector('li[data-value="*"]', { hidden: true });
       },
       async scale(replicas) {
         await b.click('scale');
