@@ -67,9 +67,10 @@ t.test('the dashboard proxies the API as the logged-in user', async (t) => {
       res.on('end', () => (ended = true));
       res.on('data', (c: Buffer) => {
         buf += c.toString();
-        const nl = buf.indexOf('\n');
-        if (nl >= 0) {
-          resolve({ line: buf.slice(0, nl), open: !ended });
+        // Other configmaps may come and go meanwhile (the controllers publish kube-root-ca.crt): wait for ours.
+        const line = buf.split('\n').slice(0, -1).find((l) => JSON.parse(l).object?.metadata?.name === 'streamed');
+        if (line) {
+          resolve({ line, open: !ended });
           req.destroy();
         }
       });

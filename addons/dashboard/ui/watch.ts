@@ -11,6 +11,9 @@ export interface WatchedList<T> {
   loaded: boolean;
 }
 
+/** A watch that ends sooner than this is taken as a failure to back off from. */
+const MIN_WATCH_MS = 1000;
+
 const key = (o: KubeObject) => `${o.metadata.namespace ?? ''}/${o.metadata.name}`;
 
 export function useWatchList<T extends KubeObject>(t: ResourceType, namespace: string, o: { fieldSelector?: string; enabled?: boolean } = {}): WatchedList<T> {
@@ -38,6 +41,7 @@ export function useWatchList<T extends KubeObject>(t: ResourceType, namespace: s
           publish();
           let rv = list.metadata.resourceVersion ?? '';
           backoff = 1000;
+          const watchedAt = Date.now();
           const res = await request(query({ watch: '1', resourceVersion: rv, allowWatchBookmarks: 'true' }), { signal });
           for await (const line of lines(res, signal)) {
             if (!line.trim()) continue;
@@ -49,7 +53,9 @@ export function useWatchList<T extends KubeObject>(t: ResourceType, namespace: s
             else objects.set(key(ev.object), ev.object);
             publish();
           }
-          // The stream closed (the API server's watch timeout, a restart): list again.
+          // The stream closed (the API server's watch timeout, a restart): list again — after a pause if it closed
+          // at once, so that a server ending every watch straight away is not asked again in a tight loop.
+          if (Date.now() - watchedAt < MIN_WATCH_MS) await new Promise((r) => setTimeout(r, backoff));
         } catch (e) {
           if (signal.aborted) return;
           const err = e instanceof ApiError ? e : new ApiError(0, 'Error', (e as Error).message);
