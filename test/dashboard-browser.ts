@@ -51,6 +51,8 @@ export async function openDashboard(baseURL: string, o: { shotsDir?: string; exe
     // Root in a container: chromium's sandbox needs user namespaces we do not have.
     args: ['--no-sandbox', '--disable-dev-shm-usage', '--disable-gpu'],
     defaultViewport: { width: 1400, height: 900 },
+    // A loaded machine (the test suite runs beside other work) starts chromium slowly.
+    timeout: 90_000,
   });
   try {
     const page = await browser.newPage();
