@@ -15,7 +15,8 @@ t.test('the add-ons are applied with server-side apply, and a second apply chang
     ...['ServiceAccount', 'ClusterRole', 'ClusterRoleBinding', 'Role', 'RoleBinding', 'IngressClass', 'DaemonSet'],
     ...['ServiceAccount', 'ClusterRole', 'ClusterRole', 'RoleBinding', 'ClusterRoleBinding', 'ClusterRoleBinding', 'Service', 'Deployment', 'APIService'],
     ...['ServiceAccount', 'ClusterRole', 'ClusterRoleBinding', 'DaemonSet', 'PersistentVolumeClaim', 'Deployment', 'Service'],
-  ], 'kube-proxy, CoreDNS, the ingress controller, metrics-server, cluster logging');
+    ...['ServiceAccount', 'Service', 'Deployment'],
+  ], 'kube-proxy, CoreDNS, the ingress controller, metrics-server, cluster logging, the Dashboard');
   const ds = await srv.client.get<DaemonSet>(Resources.daemonsets, 'kube-system', 'kube-proxy');
   t.equal(ds.spec.template.spec.containers[0].image, 'kubets.local/kubets:v1');
   t.equal((ds.metadata.managedFields as { manager?: string }[] | undefined)?.[0]?.manager, 'kubets-addons', 'owned by the add-on field manager');

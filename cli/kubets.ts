@@ -19,6 +19,7 @@ import { doctorCommand } from './doctor.js';
 import { ingressCommand } from './ingress.js';
 import { logCollectorCommand, clusterLogsCommand } from './logging.js';
 import { metricsServerCommand } from './metrics-server.js';
+import { dashboardCommand } from './dashboard.js';
 import { prometheusSDCommand } from './prometheus-sd.js';
 
 type Options = NonNullable<ParseArgsConfig['options']>;
@@ -572,6 +573,7 @@ const commands: Record<string, Command> = {
   'metrics-server': metricsServerCommand({ UsageError, untilSignal }),
   'log-collector': logCollectorCommand({ UsageError, untilSignal }),
   'cluster-logs': clusterLogsCommand({ UsageError, untilSignal }),
+  dashboard: dashboardCommand({ UsageError, untilSignal }),
   'prometheus-sd': prometheusSDCommand({ UsageError, untilSignal }),
   init: initCmd,
   join: joinCmd,
