@@ -47,7 +47,13 @@ export function probability(n: number): string {
 class LineBuffer {
   readonly lines: string[] = [];
   write(...words: (string | string[])[]): void {
-    this.lines.push(words.flat().join(' '));
+    // One string built as it goes: a full sync writes tens of thousands of lines, flat() + join() allocated twice each.
+    let line = '';
+    for (const w of words) {
+      if (typeof w === 'string') line = line ? `${line} ${w}` : w;
+      else for (const x of w) line = line ? `${line} ${x}` : x;
+    }
+    this.lines.push(line);
   }
 }
 
