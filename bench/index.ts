@@ -70,7 +70,7 @@ const BENCHES: Bench[] = [
   },
   {
     name: 'proxy',
-    quick: ['--sizes', '1000', '--per-rule-budget', '20'],
+    quick: ['--quick'],
     figures: [
       { name: 'iptables full sync ms (largest size)', value: key('full_sync_ms'), goal: '≤ 2000', met: (v) => v <= 2000 },
       { name: 'iptables one-Service change ms', value: key('one_change_ms'), goal: '≤ 100', met: (v) => v <= 100 },

@@ -1,12 +1,16 @@
 // kube-proxy's sync cost (what its sync_proxy_rules_duration_seconds metrics measure), iptables beside nftables: the
 // real proxiers (agent/proxy) driven as the conformance suite drives them, each size in a fresh scratch network
 // namespace with the real iptables-restore and nft. For 1k / 5k / 10k ClusterIP Services × 10 endpoints: the full sync
-// (start-up), and a one-Service change (one endpoint added to one Service; the median of a few). Beside them, for 1k
+// (start-up), and a one-Service change (one endpoint added to one Service; the median of a few), each split into
+// generation (the proxier's JavaScript) and apply (the commands it ran: iptables-restore or nft -f, and the few
+// others), with the number of rules written; then the ratio nftables / iptables per size. Beside them, for 1k
 // Services, the per-rule baseline: the same ruleset the iptables proxier restores, applied with one `iptables` exec
 // per chain and rule, as a per-rule wrapper (the npm `iptables` package) does. Prints figures; asserts nothing.
-// Run as root: node dist/bench/proxy.js [--sizes 1000,5000,10000] [--endpoints 10] [--changes 5]
-// [--per-rule-budget 120] [--json]. A per-rule run that outlasts its budget (seconds) stops, and its figure is the
-// measured rate extrapolated to the whole ruleset, marked "~" (and per_rule_1k_extrapolated in the JSON).
+// Run as root: node dist/bench/proxy.js [--quick] [--sizes 1000,5000,10000] [--endpoints 10] [--changes 5]
+// [--per-rule-budget 120] [--json]. --quick: 1000 Services only, 3 changes, a 20 s per-rule budget. A per-rule run
+// that outlasts its budget (seconds) stops, and its figure is the measured rate extrapolated to the whole ruleset,
+// marked "~" (and per_rule_1k_extrapolated in the JSON). The JSON's issue-12 keys (services, full_sync_ms,
+// one_change_ms: iptables) are the largest size's; the per-size keys carry the size and mode in their names.
 import { randomBytes } from 'node:crypto';
 import os from 'node:os';
 import { parseArgs } from 'node:util';
@@ -18,22 +22,23 @@ import { IptablesProxier } from '../agent/proxy/iptables/proxier.js';
 import { NftablesProxier } from '../agent/proxy/nftables/proxier.js';
 import type { Exec } from '../agent/proxy/types.js';
 import { makeService, makeSlice } from '../test/fixtures/proxy.js';
-import { percentile, printTable, skip } from './timing.js';
+import { printTable, skip } from './timing.js';
 import { commandExists } from './tools.js';
 
 const { values } = parseArgs({
   options: {
-    sizes: { type: 'string', default: '1000,5000,10000' },
+    quick: { type: 'boolean', default: false },
+    sizes: { type: 'string' },
     endpoints: { type: 'string', default: '10' },
-    changes: { type: 'string', default: '5' },
-    'per-rule-budget': { type: 'string', default: '120' },
+    changes: { type: 'string' },
+    'per-rule-budget': { type: 'string' },
     json: { type: 'boolean', default: false },
   },
 });
-const SIZES = values.sizes.split(',').map(Number);
+const SIZES = (values.sizes ?? (values.quick ? '1000' : '1000,5000,10000')).split(',').map(Number);
 const ENDPOINTS = Number(values.endpoints);
-const CHANGES = Number(values.changes);
-const PER_RULE_BUDGET_MS = Number(values['per-rule-budget']) * 1000;
+const CHANGES = Number(values.changes ?? (values.quick ? 3 : 5));
+const PER_RULE_BUDGET_MS = Number(values['per-rule-budget'] ?? (values.quick ? 20 : 120)) * 1000;
 const BASELINE_SERVICES = 1000;
 const CLUSTER_CIDR = '10.128.0.0/9';
 const SERVICE_CIDR = '10.96.0.0/12';
@@ -94,20 +99,27 @@ function newProxier(mode: Mode, exec: Exec): BaseProxier {
   return mode === 'iptables' ? new IptablesProxier(common) : new NftablesProxier({ ...common, serviceCIDRs: [SERVICE_CIDR] });
 }
 
-interface ExecCall {
-  file: string;
-  input?: string;
+/** One sync's time, split into the proxier's own work and the commands it waited for. */
+interface SyncTime {
   ms: number;
+  /** Building the rules in JavaScript: the sync's time less its commands'. */
+  genMs: number;
+  /** The commands the sync ran (iptables-restore or nft -f, and any listing or check), end to end. */
+  applyMs: number;
 }
 
 interface SyncFigures {
   mode: Mode;
   services: number;
-  fullSyncMs: number;
-  oneChangeMs: number;
+  full: SyncTime;
+  /** The median one-Service change (by total time), and every change's total. */
+  oneChange: SyncTime;
   oneChangeAllMs: number[];
+  /** Rules the full sync wrote: iptables `-A` lines; nftables `add rule` lines (its map and set elements apart). */
+  rules: number;
+  elements: number;
   /** The iptables-restore (or nft -f) run of the full sync alone. */
-  fullApplyMs: number;
+  fullRestoreMs: number;
   /** The document the full sync applied. */
   fullDocument: string;
 }
@@ -115,12 +127,26 @@ interface SyncFigures {
 /** Full sync of `size` Services, then CHANGES one-Service changes, each in a sync of its own. */
 async function measureSyncs(mode: Mode, size: number): Promise<SyncFigures> {
   return withNetns(async (nsExec) => {
-    const calls: ExecCall[] = [];
+    let execMs = 0;
+    let applied = '';
+    let appliedMs = 0;
     const exec: Exec = async (file, args, opts) => {
       const t0 = performance.now();
-      const r = await nsExec(file, args, opts);
-      calls.push({ file, input: opts?.input, ms: performance.now() - t0 });
-      return r;
+      try {
+        return await nsExec(file, args, opts);
+      } finally {
+        const ms = performance.now() - t0;
+        execMs += ms;
+        if (opts?.input && file === (mode === 'iptables' ? 'iptables-restore' : 'nft')) [applied, appliedMs] = [opts.input, ms];
+      }
+    };
+    const timed = async (sync: () => Promise<void>): Promise<SyncTime> => {
+      const exec0 = execMs;
+      const t0 = performance.now();
+      await sync();
+      const ms = performance.now() - t0;
+      const applyMs = execMs - exec0;
+      return { ms, genMs: ms - applyMs, applyMs };
     };
     const proxier = newProxier(mode, exec);
     try {
@@ -131,24 +157,32 @@ async function measureSyncs(mode: Mode, size: number): Promise<SyncFigures> {
       }
       proxier.onServiceSynced();
       proxier.onEndpointSlicesSynced();
-      const t0 = performance.now();
-      await proxier.syncProxyRules();
-      const fullSyncMs = performance.now() - t0;
-      const apply = calls.find((c) => c.file === (mode === 'iptables' ? 'iptables-restore' : 'nft') && c.input);
-      if (!apply) throw new Error(`${mode}: the full sync applied nothing`);
+      const full = await timed(() => proxier.syncProxyRules());
+      if (!applied) throw new Error(`${mode}: the full sync applied nothing`);
+      const fullDocument = applied;
+      const fullRestoreMs = appliedMs;
 
-      const changes: number[] = [];
+      const changes: SyncTime[] = [];
       for (let c = 0; c < CHANGES; c++) {
         const i = Math.floor(size / 2) + c;
         const grown = slice(i, ENDPOINTS + 1);
         proxier.onEndpointSliceUpdate(slices[i]!, grown);
         slices[i] = grown;
-        const t1 = performance.now();
-        await proxier.syncProxyRules();
-        changes.push(performance.now() - t1);
+        changes.push(await timed(() => proxier.syncProxyRules()));
       }
-      changes.sort((a, b) => a - b);
-      return { mode, services: size, fullSyncMs, oneChangeMs: percentile(changes, 50), oneChangeAllMs: changes, fullApplyMs: apply.ms, fullDocument: apply.input! };
+      changes.sort((a, b) => a.ms - b.ms);
+      const count = (re: RegExp) => fullDocument.match(re)?.length ?? 0;
+      return {
+        mode,
+        services: size,
+        full,
+        oneChange: changes[Math.min(changes.length - 1, Math.floor(changes.length / 2))]!,
+        oneChangeAllMs: changes.map((c) => c.ms),
+        rules: count(mode === 'iptables' ? /^-A /gm : /^add rule /gm),
+        elements: mode === 'nftables' ? count(/^add element /gm) : 0,
+        fullRestoreMs,
+        fullDocument,
+      };
     } finally {
       await proxier.close();
     }
@@ -162,7 +196,8 @@ function perRuleCommands(doc: string): string[][] {
   for (const line of doc.split('\n')) {
     if (line.startsWith('*')) table = line.slice(1);
     else if (line.startsWith(':')) out.push(['-w', '-t', table, '-N', line.slice(1).split(' ')[0]!]);
-    else if (line.startsWith('-')) out.push(['-w', '-t', table, ...ruleWords(line)]);
+    // (-S: the listing the proxier puts first in a large restore; not a rule.)
+    else if (line.startsWith('-') && line !== '-S') out.push(['-w', '-t', table, ...ruleWords(line)]);
   }
   return out;
 }
@@ -195,13 +230,15 @@ async function measurePerRule(doc: string): Promise<PerRuleFigures> {
 async function main(): Promise<void> {
   if (process.getuid?.() !== 0) skip('the proxy bench makes network namespaces: run it as root', values.json);
   for (const tool of ['ip', 'iptables-restore', 'nft', 'nsenter']) if (!(await commandExists(tool))) skip(`no ${tool} on PATH`, values.json);
-  console.log(`proxy bench: ClusterIP Services × ${ENDPOINTS} endpoints, fresh network namespace per run, one-Service change = one endpoint added (median of ${CHANGES}), ${os.cpus().length} CPUs`);
+  console.log(
+    `proxy bench: ClusterIP Services × ${ENDPOINTS} endpoints, fresh network namespace per run, one-Service change = one endpoint added (median of ${CHANGES}), ${os.cpus().length} CPUs, load ${os.loadavg()[0]!.toFixed(1)}`,
+  );
   const figures: SyncFigures[] = [];
   let perRule: PerRuleFigures | undefined;
   for (const size of SIZES) {
     for (const mode of MODES) {
       const f = await measureSyncs(mode, size);
-      console.error(`${mode} ${size}: full sync ${f.fullSyncMs.toFixed(0)} ms, one change ${f.oneChangeAllMs.map((m) => m.toFixed(0)).join('/')} ms`);
+      console.error(`${mode} ${size}: full sync ${f.full.ms.toFixed(0)} ms, one change ${f.oneChangeAllMs.map((m) => m.toFixed(0)).join('/')} ms`);
       figures.push(f);
       if (mode === 'iptables' && size === BASELINE_SERVICES) {
         perRule = await measurePerRule(f.fullDocument);
@@ -212,41 +249,71 @@ async function main(): Promise<void> {
   }
 
   const ms = (n: number) => n.toFixed(n < 100 ? 1 : 0);
-  const rows = figures.map((f) => [f.mode, String(f.services), ms(f.fullSyncMs), ms(f.oneChangeMs), ms(f.fullApplyMs)]);
+  const rows = figures.map((f) => [
+    f.mode,
+    String(f.services),
+    ms(f.full.ms),
+    ms(f.full.genMs),
+    ms(f.full.applyMs),
+    ms(f.oneChange.ms),
+    ms(f.oneChange.genMs),
+    ms(f.oneChange.applyMs),
+    f.elements ? `${f.rules} + ${f.elements} elements` : String(f.rules),
+  ]);
   const ipt1k = figures.find((f) => f.mode === 'iptables' && f.services === BASELINE_SERVICES);
-  if (perRule && ipt1k) rows.push([`iptables per-rule (${perRule.commands} execs)`, String(BASELINE_SERVICES), `${perRule.extrapolated ? '~' : ''}${ms(perRule.ms)}`, '-', '-']);
-  printTable(['mode', 'services', 'full sync ms', 'one-change ms', 'apply ms'], rows, 1);
+  if (perRule && ipt1k) rows.push([`iptables per-rule (${perRule.commands} execs)`, String(BASELINE_SERVICES), `${perRule.extrapolated ? '~' : ''}${ms(perRule.ms)}`, '-', '-', '-', '-', '-', String(ipt1k.rules)]);
+  printTable(['mode', 'services', 'full sync ms', 'generate', 'apply', 'one-change ms', 'generate', 'apply', 'rules'], rows, 1);
 
   const ratio = (a: number, b: number) => Number((a / b).toFixed(2));
+  const of = (mode: Mode, size: number) => figures.find((f) => f.mode === mode && f.services === size)!;
   const bySize = SIZES.map((size) => {
-    const [i, n] = MODES.map((m) => figures.find((f) => f.mode === m && f.services === size)!);
-    return { size, full: ratio(n!.fullSyncMs, i!.fullSyncMs), change: ratio(n!.oneChangeMs, i!.oneChangeMs) };
+    const [i, n] = [of('iptables', size), of('nftables', size)];
+    return { size, full: ratio(n.full.ms, i.full.ms), change: ratio(n.oneChange.ms, i.oneChange.ms) };
   });
   console.log('');
   printTable(['nftables/iptables', 'services', 'full sync', 'one change'], bySize.map((r) => ['', String(r.size), `${r.full}×`, `${r.change}×`]), 1);
-  const baselineRatio = perRule && ipt1k ? ratio(perRule.ms, ipt1k.fullSyncMs) : undefined;
+  const baselineRatio = perRule && ipt1k ? ratio(perRule.ms, ipt1k.full.ms) : undefined;
   if (baselineRatio !== undefined) {
     console.log(`\nper-rule baseline / iptables full sync at ${BASELINE_SERVICES} Services: ${baselineRatio}× (${perRule!.extrapolated ? `extrapolated from ${perRule!.done} of ${perRule!.commands} execs` : 'measured'})`);
   }
 
   if (values.json) {
-    const of = (mode: Mode, key: 'fullSyncMs' | 'oneChangeMs' | 'fullApplyMs') => SIZES.map((s) => Number(figures.find((f) => f.mode === mode && f.services === s)![key].toFixed(1)));
+    const r1 = (n: number) => Number(n.toFixed(1));
+    const largest = SIZES[SIZES.length - 1]!;
+    const perSize: Record<string, number> = {};
+    for (const f of figures) {
+      const k = `${f.mode}_${f.services}`;
+      perSize[`${k}_full_sync_ms`] = r1(f.full.ms);
+      perSize[`${k}_full_generate_ms`] = r1(f.full.genMs);
+      perSize[`${k}_full_apply_ms`] = r1(f.full.applyMs);
+      perSize[`${k}_one_change_ms`] = r1(f.oneChange.ms);
+      perSize[`${k}_one_change_generate_ms`] = r1(f.oneChange.genMs);
+      perSize[`${k}_one_change_apply_ms`] = r1(f.oneChange.applyMs);
+      perSize[`${k}_rules`] = f.rules;
+      if (f.elements) perSize[`${k}_elements`] = f.elements;
+    }
+    for (const r of bySize) {
+      perSize[`ratio_nftables_iptables_full_sync_${r.size}`] = r.full;
+      perSize[`ratio_nftables_iptables_one_change_${r.size}`] = r.change;
+    }
     console.log(
       JSON.stringify({
-        services: SIZES,
+        services: largest,
         endpoints_per_service: ENDPOINTS,
-        full_sync_ms: of('iptables', 'fullSyncMs'),
-        one_change_ms: of('iptables', 'oneChangeMs'),
-        nftables_full_sync_ms: of('nftables', 'fullSyncMs'),
-        nftables_one_change_ms: of('nftables', 'oneChangeMs'),
-        ratio_nftables_iptables_full_sync: bySize.map((r) => r.full),
-        ratio_nftables_iptables_one_change: bySize.map((r) => r.change),
-        restore_1k_ms: ipt1k ? Number(ipt1k.fullApplyMs.toFixed(1)) : null,
+        full_sync_ms: r1(of('iptables', largest).full.ms),
+        one_change_ms: r1(of('iptables', largest).oneChange.ms),
+        nftables_full_sync_ms: r1(of('nftables', largest).full.ms),
+        nftables_one_change_ms: r1(of('nftables', largest).oneChange.ms),
+        ratio_nftables_iptables_full_sync: bySize[bySize.length - 1]!.full,
+        ratio_nftables_iptables_one_change: bySize[bySize.length - 1]!.change,
+        restore_1k_ms: ipt1k ? r1(ipt1k.fullRestoreMs) : null,
         per_rule_1k_ms: perRule ? Number(perRule.ms.toFixed(0)) : null,
         per_rule_1k_extrapolated: perRule?.extrapolated ?? null,
         per_rule_1k_execs_done: perRule?.done ?? null,
         per_rule_1k_execs: perRule?.commands ?? null,
         ratio_per_rule_full_sync_1k: baselineRatio ?? null,
+        load_average: Number(os.loadavg()[0]!.toFixed(1)),
+        ...perSize,
       }),
     );
   }

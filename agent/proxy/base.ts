@@ -93,6 +93,7 @@ export abstract class BaseProxier implements Provider {
   /** Serializes syncs: the runner never overlaps itself, but tests and callers may call syncProxyRules directly. */
   private syncing: Promise<void> = Promise.resolve();
   private closed = false;
+  private sortedPortNames: string[] | undefined;
 
   constructor(
     /** The mode's name, for logs and the runner. */
@@ -116,9 +117,16 @@ export abstract class BaseProxier implements Provider {
   /** Writes the rules for the current service and endpoint maps; throws if the kernel refused them. */
   protected abstract writeRules(ctx: SyncContext): Promise<void>;
 
-  /** The service ports in name order, the order both modes write them in. */
+  /** The service ports in the order the mode writes them (orderServicePorts). */
   protected sortedServicePorts(): ServicePortInfo[] {
-    return [...this.svcPortMap.keys()].sort().map((name) => this.svcPortMap.get(name)!);
+    // Sorted again only when the set of service ports may have changed: a sync for an endpoint change keeps it.
+    this.sortedPortNames ??= this.orderServicePorts([...this.svcPortMap.keys()]);
+    return this.sortedPortNames.map((name) => this.svcPortMap.get(name)!);
+  }
+
+  /** The order a mode writes service ports in; name order unless the mode has a reason for another. */
+  protected orderServicePorts(names: string[]): string[] {
+    return names.sort();
   }
 
   // ---- Provider: event handlers record changes and ask for a sync ----
@@ -190,6 +198,7 @@ export abstract class BaseProxier implements Provider {
     const start = this.now();
     const full = this.needFullSync || start - this.lastFullSync > this.fullSyncPeriodMs;
     const services = this.serviceChanges.applyTo(this.svcPortMap);
+    if (services.updatedServices.size > 0) this.sortedPortNames = undefined;
     const endpoints = this.endpointsChanges.applyTo(this.endpointsMap);
     const m = this.opts.metrics;
     m?.serviceChangesTotal.inc(services.updatedServices.size);

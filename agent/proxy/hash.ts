@@ -23,7 +23,9 @@ export function base32(bytes: Uint8Array): string {
   return out.padEnd(Math.ceil(out.length / 8) * 8, '=');
 }
 
-/** base32(sha256(s)). */
-export function sha256Base32(s: string): string {
-  return base32(createHash('sha256').update(s).digest());
+/** base32(sha256(s)); with `chars`, only its first `chars` characters (only the bytes they need are encoded). */
+export function sha256Base32(s: string, chars?: number): string {
+  const digest = createHash('sha256').update(s).digest();
+  if (chars === undefined) return base32(digest);
+  return base32(digest.subarray(0, Math.ceil((chars * 5) / 8))).slice(0, chars);
 }

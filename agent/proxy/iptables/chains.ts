@@ -20,7 +20,7 @@ export const endpointChainPrefix = 'KUBE-SEP-';
 const firewallChainPrefix = 'KUBE-FW-';
 
 function hash16(s: string): string {
-  return sha256Base32(s).slice(0, 16);
+  return sha256Base32(s, 16);
 }
 
 /** `protocol` is lower case ("tcp"), as kube-proxy hashes it. */

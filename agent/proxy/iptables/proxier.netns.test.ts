@@ -9,7 +9,7 @@ import { createScratchNode } from '../../../test/fixtures/proxy-netns.js';
 import { servicePortEndpointChain, serviceExternalChain, servicePortPolicyClusterChain } from './chains.js';
 import { cleanupLeftovers } from './cleanup.js';
 import { applyRestores } from './fakeexec.js';
-import { IptablesProxier } from './proxier.js';
+import { IptablesProxier, listTableAboveChains } from './proxier.js';
 
 const CLUSTER_IP = '10.96.77.7';
 const NODE_PORT = 30777;
@@ -143,4 +143,29 @@ t.test('partial syncs in a real network namespace', async (t) => {
     await start([[web, webSlice], [api, apiMoved]]);
     t.same(await kernel(), afterPartial);
   });
+});
+
+t.test('a restore over listTableAboveChains chains (led by -S) and a partial sync after it, in the real kernel', async (t) => {
+  const node = await createScratchNode();
+  t.teardown(() => node.close());
+  const p = new IptablesProxier({ exec: node.exec, nodeName: node.nodeName, clusterCIDR: node.clusterCIDR });
+  t.teardown(() => p.close());
+  const perService = 10;
+  const services = Math.ceil(listTableAboveChains / (perService + 1)) + 1;
+  const slices: EndpointSlice[] = [];
+  for (let i = 0; i < services; i++) {
+    p.onServiceAdd(makeService(`s${i}`, { clusterIP: `10.96.1.${i + 1}`, ports: [{ name: 'http', port: 80, targetPort: 8080 }] }));
+    slices.push(makeSlice(`s${i}`, Array.from({ length: perService }, (_, j) => ({ ip: `10.244.${100 + i}.${j + 1}` })), [{ name: 'http', port: 8080 }]));
+    p.onEndpointSliceAdd(slices[i]!);
+  }
+  p.onServiceSynced();
+  p.onEndpointSlicesSynced();
+  await p.syncProxyRules();
+  const seps = async () => (await node.run('iptables-save', ['-t', 'nat'])).match(/^:KUBE-SEP-/gm)?.length ?? 0;
+  t.equal(await seps(), services * perService, 'every endpoint chain is in the kernel');
+
+  p.onEndpointSliceUpdate(slices[0]!, makeSlice('s0', [{ ip: '10.244.100.1' }], [{ name: 'http', port: 8080 }]));
+  await p.syncProxyRules();
+  t.equal(await seps(), (services - 1) * perService + 1, "the changed Service's dropped endpoint chains are gone");
+  t.match(await node.run('iptables-save', ['-t', 'nat']), /-A KUBE-SERVICES .*-d 10\.96\.1\.1\/32 .*-j KUBE-SVC-/);
 });

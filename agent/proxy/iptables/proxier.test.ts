@@ -6,7 +6,7 @@ import { ProxyMetrics } from '../metrics.js';
 import { jumpRules, servicePortEndpointChain as sep, serviceExternalChain as ext, servicePortPolicyClusterChain as svcChain, servicePortPolicyLocalChain as svl } from './chains.js';
 import { cleanupLeftovers } from './cleanup.js';
 import { applyRestores, FakeExec } from './fakeexec.js';
-import { IptablesProxier, probability } from './proxier.js';
+import { IptablesProxier, listTableAboveChains, probability } from './proxier.js';
 
 function newProxier(fake: FakeExec, extra: Partial<ConstructorParameters<typeof IptablesProxier>[0]> = {}) {
   return new IptablesProxier({ exec: fake.exec, nodeName: 'worker1', clusterCIDR: '10.244.0.0/16', ...extra });
@@ -379,3 +379,53 @@ t.test("partial sync: a one-Service change writes the fixed chains whole and onl
   t.equal(fake.commands('iptables-save').length, 1);
   t.match(fake.lastRestore(), `:${SVC} - [0:0]`);
 });
+
+t.test('a restore declaring more than listTableAboveChains chains starts with -S; a small partial one does not', async (t) => {
+  const fake = new FakeExec();
+  const p = newProxier(fake);
+  const perService = 10;
+  // Each Service declares its KUBE-SVC chain and one KUBE-SEP chain per endpoint.
+  const services = Math.ceil(listTableAboveChains / (perService + 1)) + 1;
+  const slices: EndpointSlice[] = [];
+  for (let i = 0; i < services; i++) {
+    p.onServiceAdd(makeService(`s${i}`, { clusterIP: `10.96.1.${i + 1}`, ports: [{ name: 'http', port: 80, targetPort: 8080 }] }));
+    slices.push(makeSlice(`s${i}`, Array.from({ length: perService }, (_, j) => ({ ip: `10.244.${i}.${j + 1}` })), [{ name: 'http', port: 8080 }]));
+    p.onEndpointSliceAdd(slices[i]!);
+  }
+  p.onServiceSynced();
+  p.onEndpointSlicesSynced();
+  await p.syncProxyRules();
+  const full = fake.lastRestore().split('\n');
+  t.same(full.slice(full.indexOf('*nat'), full.indexOf('*nat') + 2), ['*nat', '-S'], 'the full restore lists nat first');
+  t.equal(full.filter((l) => l === '-S').length, 1, 'only nat: filter declares a handful of chains');
+
+  // KUBE-SERVICES jumps in descending chain order, whatever the Services' names.
+  const targets = full.filter((l) => l.startsWith('-A KUBE-SERVICES ') && l.includes('cluster IP')).map((l) => l.split(' -j ')[1]!);
+  t.equal(targets.length, services);
+  t.same(targets, [...targets].sort().reverse());
+
+  fake.reset();
+  p.onEndpointSliceUpdate(slices[3]!, makeSlice('s3', [{ ip: '10.244.3.1' }], [{ name: 'http', port: 8080 }]));
+  await p.syncProxyRules();
+  const partial = fake.lastRestore().split('\n');
+  t.notOk(partial.includes('-S'), 'a one-Service change is restored without the listing');
+  t.equal(partial.filter((l) => l.startsWith('-X ')).length, perService - 1, "the Service's dropped endpoint chains are deleted");
+  t.same(applyRestores(full.join('\n'), partial.join('\n')), applyRestores((await fullSyncDocument(services, perService)).join('\n')), 'the kernel holds what a full sync writes');
+  await p.close();
+});
+
+/** The document a fresh proxier's full sync writes for the Services of the test above after its change. */
+async function fullSyncDocument(services: number, perService: number): Promise<string[]> {
+  const fake = new FakeExec();
+  const p = newProxier(fake);
+  for (let i = 0; i < services; i++) {
+    p.onServiceAdd(makeService(`s${i}`, { clusterIP: `10.96.1.${i + 1}`, ports: [{ name: 'http', port: 80, targetPort: 8080 }] }));
+    const eps = i === 3 ? [{ ip: '10.244.3.1' }] : Array.from({ length: perService }, (_, j) => ({ ip: `10.244.${i}.${j + 1}` }));
+    p.onEndpointSliceAdd(makeSlice(`s${i}`, eps, [{ name: 'http', port: 8080 }]));
+  }
+  p.onServiceSynced();
+  p.onEndpointSlicesSynced();
+  await p.syncProxyRules();
+  await p.close();
+  return fake.lastRestore().split('\n');
+}

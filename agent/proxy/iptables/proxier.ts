@@ -5,7 +5,8 @@
 // built-in chains (-C, then -I), reads the kernel's nat chains once and writes every chain; a partial sync writes the
 // fixed chains (KUBE-SERVICES, KUBE-NODEPORTS, …) whole but the per-service chains of changed Services only, and
 // knows the chains in the kernel from what it wrote: no iptables-save. Chains no Service uses any more are deleted
-// in the same transaction.
+// in the same transaction. A partial sync's cost follows the changed Services, not the table: names are hashed once
+// per service port and endpoint, and stale chains are found from the changed ports' own last writes.
 import { logger } from '../../../api/log.js';
 import { BaseProxier, LastWrites, type ProxierOptions, type SyncContext } from '../base.js';
 import { serviceTrafficPlan, type EndpointInfo } from '../endpointschange.js';
@@ -26,6 +27,7 @@ import {
   servicePortEndpointChain,
   servicePortPolicyClusterChain,
   servicePortPolicyLocalChain,
+  portProtoHash,
 } from './chains.js';
 import { chainsFromSave, Iptables } from './iptables.js';
 
@@ -45,11 +47,27 @@ export function probability(n: number): string {
 class LineBuffer {
   readonly lines: string[] = [];
   write(...words: (string | string[])[]): void {
-    this.lines.push(words.flat().join(' '));
+    // One string built as it goes: a full sync writes tens of thousands of lines, flat() + join() allocated twice each.
+    let line = '';
+    for (const w of words) {
+      if (typeof w === 'string') line = line ? `${line} ${w}` : w;
+      else for (const x of w) line = line ? `${line} ${x}` : x;
+    }
+    this.lines.push(line);
   }
 }
 
 const quote = (s: string) => `"${s}"`;
+
+/**
+ * A restore declaring more chains than this starts with `-S`. iptables-nft (1.8) gathers the names of the chains a
+ * restore's commands name, and their jump targets, into a sorted linked list (so as to fetch only those chains): one
+ * walk of the list per command, quadratic in a document with thousands of chains (about 20 s for 1000 Services × 10
+ * endpoints here). A command that names no chain makes it fetch the whole table instead, and `-S` is the one such
+ * command that changes nothing: it lists the table, on stdout, which is left unread. Small partial restores go
+ * without it: the listing would cost more than the walks.
+ */
+export const listTableAboveChains = 1000;
 const chainLine = (chain: string) => `:${chain} - [0:0]`;
 
 /** What one service port writes: rules in the fixed chains, and its own chains with their rules. */
@@ -70,12 +88,36 @@ export class IptablesProxier extends BaseProxier {
   private readonly localhostNodePorts: boolean;
   /** kube-proxy's per-service nat chains in the kernel: read on a full sync, else as the last restore left them. */
   private serviceChainsInKernel = new Set<string>();
+  /** Each service port's own chains as last written, by ServicePortName: where a partial sync finds stale chains. */
+  private chainsByPort = new Map<string, string[]>();
   private readonly written = new LastWrites<WrittenService>();
+  /** Endpoint chain names, hashed once per endpoint (a new EndpointInfo comes with every change to the endpoints). */
+  private readonly endpointChains = new WeakMap<EndpointInfo, { of: string; chain: string }>();
 
   constructor(protected override readonly opts: IptablesProxierOptions) {
     super('iptables', opts, log);
     this.iptables = new Iptables(opts.exec);
     this.localhostNodePorts = opts.localhostNodePorts ?? true;
+  }
+
+  /**
+   * Service ports in descending order of their KUBE-SVC chain names (kube-proxy's own order is a map's, i.e. none).
+   * iptables-nft's walk of its sorted chain list (see listTableAboveChains) stops at the first name above the one it
+   * inserts: KUBE-SERVICES jumps in descending order keep a partial restore at 10 000 Services linear.
+   */
+  protected override orderServicePorts(names: string[]): string[] {
+    const key = new Map(names.map((n) => [n, portProtoHash(n, this.svcPortMap.get(n)!.protocol.toLowerCase())]));
+    return names.sort((a, b) => (key.get(a)! < key.get(b)! ? 1 : key.get(a)! > key.get(b)! ? -1 : 0));
+  }
+
+  private endpointChain(name: string, protocol: string, ep: EndpointInfo): string {
+    const of = name + protocol;
+    let cached = this.endpointChains.get(ep);
+    if (cached?.of !== of) {
+      cached = { of, chain: servicePortEndpointChain(name, protocol, ep.endpoint) };
+      this.endpointChains.set(ep, cached);
+    }
+    return cached.chain;
   }
 
   protected async writeRules(ctx: SyncContext): Promise<void> {
@@ -89,7 +131,8 @@ export class IptablesProxier extends BaseProxier {
       throw e;
     });
     // The restore is one transaction: the kernel now has exactly the chains it declared and did not delete.
-    this.serviceChainsInKernel = ruleset.serviceChains;
+    for (const c of ruleset.deleted) this.serviceChainsInKernel.delete(c);
+    for (const c of ruleset.declared) this.serviceChainsInKernel.add(c);
     this.opts.metrics?.iptablesRulesTotal.set({ table: 'filter' }, ruleset.filterRules);
     this.opts.metrics?.iptablesRulesTotal.set({ table: 'nat' }, ruleset.natRules);
   }
@@ -111,7 +154,7 @@ export class IptablesProxier extends BaseProxier {
    * The kube-proxy-owned ruleset as one iptables-restore document: the fixed chains whole, each service port's own
    * chains when it changed (all on a full sync), and the deletion of chains no service port uses any more.
    */
-  private buildRuleset(ctx: SyncContext): { data: string; filterRules: number; natRules: number; serviceChains: Set<string> } {
+  private buildRuleset(ctx: SyncContext): { data: string; filterRules: number; natRules: number; declared: string[]; deleted: string[] } {
     const mark = `${this.masqueradeMark}/${this.masqueradeMark}`;
     const filterChains = new LineBuffer();
     const filterRules = new LineBuffer();
@@ -136,9 +179,12 @@ export class IptablesProxier extends BaseProxier {
       );
     }
 
-    const activeNatChains = new Set<string>();
     // Rules in the service ports' own chains left as they are in the kernel (counted for the metric).
     let skippedNatRules = 0;
+    // Chains this restore declares (and so writes) and chains it deletes.
+    const declared: string[] = [];
+    let stale: string[] = [];
+    const chainsByPort = ctx.full ? new Map<string, string[]>() : this.chainsByPort;
     for (const svc of this.sortedServicePorts()) {
       let written = this.written.replayable(ctx, svc);
       let chainRules: string[] | undefined;
@@ -147,23 +193,43 @@ export class IptablesProxier extends BaseProxier {
         chainRules = rules.chainRules;
         written = this.written.record(svc, { filterRules: rules.filterRules, natRules: rules.natRules, chains: rules.chains, chainRuleCount: chainRules.length });
       }
-      filterRules.lines.push(...written.filterRules);
-      natRules.lines.push(...written.natRules);
-      for (const c of written.chains) activeNatChains.add(c);
+      for (const l of written.filterRules) filterRules.lines.push(l);
+      for (const l of written.natRules) natRules.lines.push(l);
       if (chainRules) {
-        natChains.lines.push(...written.chains.map(chainLine));
-        natRules.lines.push(...chainRules);
+        for (const c of written.chains) {
+          natChains.lines.push(chainLine(c));
+          declared.push(c);
+        }
+        for (const l of chainRules) natRules.lines.push(l);
+        if (!ctx.full) {
+          const now = new Set(written.chains);
+          for (const c of chainsByPort.get(svc.name) ?? []) if (!now.has(c)) stale.push(c);
+        }
+        chainsByPort.set(svc.name, written.chains);
       } else {
         skippedNatRules += written.chainRuleCount;
       }
     }
 
+    if (ctx.full) {
+      // Everything in the kernel that this restore does not write again.
+      const active = new Set(declared);
+      stale = [...this.serviceChainsInKernel].filter((c) => !active.has(c));
+    } else if (ctx.services.updatedServices.size > 0) {
+      // Service ports that went away with their Service (or a port of it): all their chains go.
+      for (const [name, chains] of chainsByPort) {
+        if (this.svcPortMap.has(name)) continue;
+        stale.push(...chains);
+        chainsByPort.delete(name);
+      }
+    }
+    this.chainsByPort = chainsByPort;
+
     // Per-service chains that no longer exist: a chain line flushes each, then -X deletes it.
-    let deletedChains = 0;
-    for (const chain of [...this.serviceChainsInKernel].filter((c) => !activeNatChains.has(c)).sort()) {
+    stale.sort();
+    for (const chain of stale) {
       natChains.write(chainLine(chain));
       natRules.write('-X', chain);
-      deletedChains++;
     }
 
     // NodePorts answer on every local address; this must stay the last rule of KUBE-SERVICES.
@@ -177,8 +243,9 @@ export class IptablesProxier extends BaseProxier {
     filterRules.write('-A', kubeForwardChain, '-m', 'comment', '--comment', quote('kubernetes forwarding rules'), '-m', 'mark', '--mark', mark, '-j', 'ACCEPT');
     filterRules.write('-A', kubeForwardChain, '-m', 'comment', '--comment', quote('kubernetes forwarding conntrack rule'), '-m', 'conntrack', '--ctstate', 'RELATED,ESTABLISHED', '-j', 'ACCEPT');
 
-    const data = ['*filter', ...filterChains.lines, ...filterRules.lines, 'COMMIT', '*nat', ...natChains.lines, ...natRules.lines, 'COMMIT', ''].join('\n');
-    return { data, filterRules: filterRules.lines.length, natRules: natRules.lines.length + skippedNatRules - deletedChains, serviceChains: activeNatChains };
+    const listNat = natChains.lines.length > listTableAboveChains ? ['-S'] : [];
+    const data = ['*filter', ...filterChains.lines, ...filterRules.lines, 'COMMIT', '*nat', ...listNat, ...natChains.lines, ...natRules.lines, 'COMMIT', ''].join('\n');
+    return { data, filterRules: filterRules.lines.length, natRules: natRules.lines.length + skippedNatRules - stale.length, declared, deleted: stale };
   }
 
   /** One service port's rules (pure: the port and its endpoints in, lines out). */
@@ -261,7 +328,7 @@ export class IptablesProxier extends BaseProxier {
     }
 
     for (const ep of allReachable) {
-      const chain = servicePortEndpointChain(name, protocol, ep.endpoint);
+      const chain = this.endpointChain(name, protocol, ep);
       chains.push(chain);
       // Hairpin: a pod reaching itself through the service must be masqueraded, or it would answer itself directly.
       chainRules.write('-A', chain, '-m', 'comment', '--comment', name, '-s', `${ep.ip}/32`, '-j', kubeMarkMasqChain);
@@ -279,13 +346,13 @@ export class IptablesProxier extends BaseProxier {
   private writeServiceToEndpointRules(rules: LineBuffer, svc: ServicePortInfo, chain: string, endpoints: EndpointInfo[], protocol: string): void {
     if (svc.stickyMaxAgeSeconds) {
       for (const ep of endpoints) {
-        const sep = servicePortEndpointChain(svc.name, protocol, ep.endpoint);
+        const sep = this.endpointChain(svc.name, protocol, ep);
         rules.write('-A', chain, '-m', 'comment', '--comment', svc.name, '-m', 'recent', '--name', sep, '--rcheck', '--seconds', String(svc.stickyMaxAgeSeconds), '--reap', '-j', sep);
       }
     }
     endpoints.forEach((ep, i) => {
       const statistic = i < endpoints.length - 1 ? ['-m', 'statistic', '--mode', 'random', '--probability', probability(endpoints.length - i)] : [];
-      rules.write('-A', chain, '-m', 'comment', '--comment', quote(`${svc.name} -> ${ep.endpoint}`), ...statistic, '-j', servicePortEndpointChain(svc.name, protocol, ep.endpoint));
+      rules.write('-A', chain, '-m', 'comment', '--comment', quote(`${svc.name} -> ${ep.endpoint}`), ...statistic, '-j', this.endpointChain(svc.name, protocol, ep));
     });
   }
 }

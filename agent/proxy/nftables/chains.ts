@@ -82,7 +82,7 @@ const nameBaseLengthMax = 256 - 16;
 
 /** HASH-name, truncated with "..." if too long; the hash keeps truncated names unique and similar names distinct. */
 export function hashAndTruncate(name: string): string {
-  const out = `${sha256Base32(name).slice(0, 8)}-${name}`;
+  const out = `${sha256Base32(name, 8)}-${name}`;
   return out.length > nameBaseLengthMax ? `${out.slice(0, nameBaseLengthMax - 3)}...` : out;
 }
 

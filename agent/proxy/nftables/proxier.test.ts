@@ -405,3 +405,47 @@ t.test('cleanup deletes the kube-proxy table, and is idempotent', async (t) => {
   await cleanupLeftovers(fake.exec);
   t.pass('a missing table is not an error');
 });
+
+t.test('a partial sync removes what a dropped port or a deleted Service wrote, and nothing another port still wants', async (t) => {
+  const fake = new FakeExec();
+  const p = newProxier(fake);
+  const ports = [
+    { name: 'http', port: 80, targetPort: 8080 },
+    { name: 'metrics', port: 9090, targetPort: 9090 },
+  ];
+  const two = makeService('two', { clusterIP: '10.96.0.80', sessionAffinity: 'ClientIP', ports });
+  const twoSlice = makeSlice('two', [{ ip: '10.244.1.8' }], [{ name: 'http', port: 8080 }, { name: 'metrics', port: 9090 }]);
+  p.onServiceAdd(two);
+  p.onEndpointSliceAdd(twoSlice);
+  p.onServiceAdd(web());
+  p.onEndpointSliceAdd(webSlice(['10.244.1.5']));
+  start(p);
+  await p.syncProxyRules();
+
+  // One of the two ports goes: its elements and chains go; the ClusterIP both ports had stays in cluster-ips.
+  fake.reset();
+  const one = makeService('two', { clusterIP: '10.96.0.80', sessionAffinity: 'ClientIP', ports: [ports[0]!] });
+  p.onServiceUpdate(two, one);
+  await p.syncProxyRules();
+  const doc = fake.lastRun();
+  const metrics = svcBase({ namespace: 'default', name: 'two', port: 'metrics', protocol: 'tcp' });
+  t.match(doc, 'delete element ip kube-proxy service-ips { 10.96.0.80 . tcp . 9090 }');
+  t.notMatch(doc, 'delete element ip kube-proxy cluster-ips', 'the ClusterIP is still wanted by the http port');
+  t.match(doc, `flush chain ip kube-proxy service-${metrics}`);
+  t.match(doc, /delete set ip kube-proxy affinity-\S+metrics__10\.244\.1\.8\/9090/, "the dropped port's affinity set goes");
+  t.notMatch(doc, 'web', 'default/web is not mentioned');
+
+  // The Service goes: every element and chain of it; default/web stays as it is.
+  fake.reset();
+  p.onServiceDelete(one);
+  p.onEndpointSliceDelete(twoSlice);
+  await p.syncProxyRules();
+  const del = fake.lastRun();
+  const http = svcBase({ namespace: 'default', name: 'two', port: 'http', protocol: 'tcp' });
+  t.match(del, 'delete element ip kube-proxy cluster-ips { 10.96.0.80 }');
+  t.match(del, 'delete element ip kube-proxy service-ips { 10.96.0.80 . tcp . 80 }');
+  t.match(del, `flush chain ip kube-proxy service-${http}`);
+  t.notMatch(del, `flush chain ip kube-proxy service-${metrics}`, 'a chain already flushed is not flushed again');
+  t.notMatch(del, 'web');
+  await p.close();
+});

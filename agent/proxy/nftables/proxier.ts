@@ -6,7 +6,7 @@
 // at once and deleted by a later sync, a second or more afterwards: kernels before 6.2 only notice a moment later
 // that a deleted map element no longer references its chain.
 import { logger } from '../../../api/log.js';
-import { BaseProxier, LastWrites, type ProxierOptions, type SyncContext } from '../base.js';
+import { BaseProxier, serviceChanged, type ProxierOptions, type SyncContext } from '../base.js';
 import { serviceTrafficPlan, type EndpointInfo } from '../endpointschange.js';
 import type { ServicePortInfo } from '../servicechange.js';
 import {
@@ -61,8 +61,12 @@ export interface NftablesProxierOptions extends ProxierOptions {
 class ElementStore {
   /** key → value ("" for set elements). */
   private readonly elements = new Map<string, string>();
-  /** Keys not yet wanted by the sync in progress. */
+  /** Keys not yet wanted by the sync in progress (full syncs). */
   private leftover = new Set<string>();
+  /** key → how many service ports' last writes want it (a ClusterIP is wanted by every port of its Service). */
+  private readonly refs = new Map<string, number>();
+  /** Keys a partial sync released: deleted at its end unless wanted again. */
+  private released: string[] = [];
 
   constructor(readonly container: Container) {}
 
@@ -70,10 +74,33 @@ class ElementStore {
   reset(tx: Transaction): void {
     this.elements.clear();
     this.leftover.clear();
+    this.refs.clear();
+    this.released = [];
     tx.flushContainer(this.container);
   }
 
+  /** A service port's last write that wanted the key is replaced or gone. */
+  release(key: string): void {
+    const n = (this.refs.get(key) ?? 1) - 1;
+    if (n > 0) this.refs.set(key, n);
+    else {
+      this.refs.delete(key);
+      this.released.push(key);
+    }
+  }
+
+  /** Partial sync: deletes the released elements nothing wants any more. */
+  deleteReleased(tx: Transaction): void {
+    for (const key of this.released) {
+      if (this.refs.has(key) || !this.elements.has(key)) continue;
+      tx.deleteElement(this.container, key);
+      this.elements.delete(key);
+    }
+    this.released = [];
+  }
+
   ensure(tx: Transaction, key: string, value = '', comment?: string): void {
+    this.refs.set(key, (this.refs.get(key) ?? 0) + 1);
     const existing = this.elements.get(key);
     if (existing === undefined) {
       tx.addElement(this.container, key, value, comment);
@@ -85,11 +112,6 @@ class ElementStore {
       tx.addElement(this.container, key, value, comment);
       this.elements.set(key, value);
     }
-    this.leftover.delete(key);
-  }
-
-  /** The element is still wanted and known to be right. */
-  keep(key: string): void {
     this.leftover.delete(key);
   }
 
@@ -117,7 +139,7 @@ interface EndpointNames {
   affinitySet: string;
 }
 
-/** What the last write of a service port put in the table: replayed, not recomputed, while it doesn't change. */
+/** What the last write of a service port put in the table: what a later partial sync replaces or removes. */
 interface Written {
   chains: string[];
   affinitySets: string[];
@@ -146,7 +168,8 @@ export class NftablesProxier extends BaseProxier {
   // Hashing every name on every sync would make a one-service change cost as much as the whole table.
   private readonly serviceNames = new WeakMap<ServicePortInfo, ServiceNames>();
   private readonly endpointNames = new WeakMap<EndpointInfo, EndpointNames>();
-  private readonly written = new LastWrites<Written>();
+  /** Each service port's last write, by ServicePortName: what a partial sync replaces or removes. */
+  private writtenByName = new Map<string, Written>();
 
   constructor(protected override readonly opts: NftablesProxierOptions) {
     super('nftables', opts, log);
@@ -171,21 +194,25 @@ export class NftablesProxier extends BaseProxier {
 
     const activeChains = new Set<string>();
     const activeAffinitySets = new Set<string>();
-    for (const svc of this.sortedServicePorts()) this.writeService(tx, svc, this.written.replayable(ctx, svc), activeChains, activeAffinitySets);
+    if (full) {
+      this.writtenByName = new Map();
+      for (const svc of this.sortedServicePorts()) this.writeService(tx, svc, activeChains, activeAffinitySets);
 
-    // Chains no service uses any more: flush now (dropping their references), delete later.
-    for (const chain of this.knownChains) {
-      if (activeChains.has(chain)) {
-        this.staleChains.delete(chain);
-      } else if (full || !this.staleChains.has(chain)) {
-        tx.flushChain(chain);
-        if (!this.staleChains.has(chain)) this.staleChains.set(chain, start);
+      // Chains no service uses any more: flush now (dropping their references), delete later.
+      for (const chain of this.knownChains) {
+        if (activeChains.has(chain)) {
+          this.staleChains.delete(chain);
+        } else {
+          tx.flushChain(chain);
+          if (!this.staleChains.has(chain)) this.staleChains.set(chain, start);
+        }
       }
+      // An affinity set is only referenced from its service's chains, rewritten above: it can go at once.
+      for (const set of this.knownAffinitySets) if (!activeAffinitySets.has(set)) tx.deleteContainer({ kind: 'set', name: set });
+      for (const s of this.stores) s.cleanup(tx);
+    } else {
+      this.writeChangedServices(tx, ctx, activeChains, activeAffinitySets);
     }
-    // An affinity set is only referenced from its service's chains, rewritten above: it can go at once.
-    for (const set of this.knownAffinitySets) if (!activeAffinitySets.has(set)) tx.deleteContainer({ kind: 'set', name: set });
-    for (const s of this.stores) s.cleanup(tx);
-
     if (tx.size > 0) {
       try {
         await this.nft.run(tx);
@@ -196,9 +223,53 @@ export class NftablesProxier extends BaseProxier {
         throw e;
       }
     }
-    this.knownChains = new Set([...activeChains, ...this.staleChains.keys()]);
-    this.knownAffinitySets = activeAffinitySets;
+    if (full) {
+      this.knownChains = new Set([...activeChains, ...this.staleChains.keys()]);
+      this.knownAffinitySets = activeAffinitySets;
+    } else {
+      for (const c of activeChains) this.knownChains.add(c);
+      for (const a of activeAffinitySets) this.knownAffinitySets.add(a);
+    }
     this.comeBackForStaleChains();
+  }
+
+  /**
+   * A partial sync: only the service ports of changed Services are written; what their last writes had and the new
+   * ones lack (chains, affinity sets, map elements) goes, as does everything of ports that no longer exist. The
+   * other ports are not looked at beyond their place in the order, so the cost follows the change, not the table.
+   */
+  private writeChangedServices(tx: Transaction, ctx: SyncContext, activeChains: Set<string>, activeAffinitySets: Set<string>): void {
+    const replaced: Written[] = [];
+    for (const svc of this.sortedServicePorts()) {
+      const last = this.writtenByName.get(svc.name);
+      if (last && !serviceChanged(ctx, svc)) continue;
+      if (last) replaced.push(last);
+      this.writeService(tx, svc, activeChains, activeAffinitySets);
+    }
+    if (ctx.services.updatedServices.size > 0) {
+      for (const [name, last] of this.writtenByName) {
+        if (this.svcPortMap.has(name)) continue;
+        replaced.push(last);
+        this.writtenByName.delete(name);
+      }
+    }
+    for (const c of activeChains) this.staleChains.delete(c);
+    // Chains that fell out of use: flush now (dropping their references), delete later.
+    for (const last of replaced) {
+      for (const chain of last.chains) {
+        if (activeChains.has(chain) || this.staleChains.has(chain)) continue;
+        tx.flushChain(chain);
+        this.staleChains.set(chain, ctx.start);
+      }
+    }
+    for (const last of replaced) {
+      for (const set of last.affinitySets) {
+        if (activeAffinitySets.has(set) || !this.knownAffinitySets.delete(set)) continue;
+        tx.deleteContainer({ kind: 'set', name: set });
+      }
+    }
+    for (const last of replaced) for (const [store, key] of last.elements) store.release(key);
+    for (const s of this.stores) s.deleteReleased(tx);
   }
 
   /** Asks for a sync to delete the stale chains even if nothing else changes. */
@@ -305,17 +376,11 @@ export class NftablesProxier extends BaseProxier {
   }
 
   /**
-   * One service port: an unchanged one (`last`: what it wrote before) is only marked as in use — its chains and map
-   * elements are already right; a changed one writes its chains and compares its map elements with what is there.
+   * One service port: writes its chains and compares its map elements with what is there, recording both.
    */
-  private writeService(tx: Transaction, svc: ServicePortInfo, last: Written | undefined, activeChains: Set<string>, activeAffinitySets: Set<string>): void {
-    if (last) {
-      for (const c of last.chains) activeChains.add(c);
-      for (const a of last.affinitySets) activeAffinitySets.add(a);
-      for (const [store, key] of last.elements) store.keep(key);
-      return;
-    }
-    const record = this.written.record(svc, { chains: [], affinitySets: [], elements: [] });
+  private writeService(tx: Transaction, svc: ServicePortInfo, activeChains: Set<string>, activeAffinitySets: Set<string>): void {
+    const record: Written = { chains: [], affinitySets: [], elements: [] };
+    this.writtenByName.set(svc.name, record);
     const { portName, clusterPolicyChain, localPolicyChain, externalTrafficChain } = this.namesOf(svc);
     const protocol = portName.protocol;
     const endpointChain = (ep: EndpointInfo) => this.endpointNamesOf(portName, ep).chain;
