@@ -67,6 +67,8 @@ export async function openDashboard(baseURL: string, o: { shotsDir?: string; exe
         throw e;
       }
     };
+    // Polled, not on DOM mutations: puppeteer's mutation polling does not see a text node's data change, which is how
+    // React updates a growing log.
     const waitForText = async (testId: string, want: RegExp, timeoutMs = 15_000) => {
       const handle = await failureShot(`wait-${testId}`, () => page.waitForFunction(
         (sel: string, src: string, flags: string) => {
@@ -74,7 +76,7 @@ export async function openDashboard(baseURL: string, o: { shotsDir?: string; exe
           const text: string = el ? (el.value !== undefined && el.tagName !== 'LI' ? el.value : el.textContent) ?? '' : '';
           return new RegExp(src, flags).test(text) ? text : false;
         },
-        { timeout: timeoutMs, polling: 'mutation' },
+        { timeout: timeoutMs, polling: 100 },
         byTestId(testId), want.source, want.flags,
       ));
       return (await handle.jsonValue()) as string;
@@ -126,7 +128,7 @@ export async function openDashboard(baseURL: string, o: { shotsDir?: string; exe
             const hit = els.find((e) => (!c || e.getAttribute('data-code') === c) && new RegExp(src, flags).test(e.textContent ?? ''));
             return hit ? hit.textContent : false;
           },
-          { timeout: timeoutMs, polling: 'mutation' },
+          { timeout: timeoutMs, polling: 100 },
           want.source, want.flags, code === undefined ? '' : String(code),
         ));
         return (await handle.jsonValue()) as string;

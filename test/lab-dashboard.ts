@@ -56,7 +56,9 @@ export function dashboardChecks(t: Test, lab: () => LabUnderTest): void {
     const nodes = ((await json(['get', 'nodes'])).items as { metadata: { name: string } }[]).map((n) => n.metadata.name);
     for (const node of nodes) t.equal(await b.waitForText(`node-status-${node}`, /Ready/, 60_000), 'Ready', `${node} Ready`);
     for (const chart of ['CPU', 'Memory']) {
-      await until(`the ${chart} chart drawn`, async () => (await b.page.$$(`[data-testid="chart-${chart}"] svg path`)).length > 0, 120_000);
+      // A line with at least one segment (a path whose data has more than its first point) per node.
+      const lines = () => b.page.$$eval(`[data-testid="chart-${chart}"] svg path`, (ps: any[]) => ps.filter((p) => /^M[^MLC]*[LC]/.test(p.getAttribute('d') ?? '')).length);
+      await until(`the ${chart} chart's lines drawn`, async () => (await lines()) >= nodes.length, 180_000);
     }
     t.pass('CPU and memory charts from Prometheus');
     await b.shot('lab-overview');

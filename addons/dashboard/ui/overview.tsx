@@ -76,8 +76,9 @@ function Chart({ title, series, format }: { title: string; series: Series; forma
         <LineChart
           height={260}
           xAxis={[{ data: series.times, scaleType: 'time', valueFormatter: time }]}
-          yAxis={[{ valueFormatter: (v: number) => format(v) }]}
-          series={series.lines.map((l) => ({ data: l.data, label: l.label, showMark: false, valueFormatter: format, connectNulls: true }))}
+          yAxis={[{ width: 80, valueFormatter: (v: number) => format(v) }]}
+          // A series of one or two samples (Prometheus just started) is too short to see as a line: marks show it.
+          series={series.lines.map((l) => ({ data: l.data, label: l.label, showMark: l.data.filter((v) => v !== null).length < 3, valueFormatter: format, connectNulls: true }))}
         />
       ) : (
         <Typography variant="body2" color="text.secondary">No samples yet.</Typography>
