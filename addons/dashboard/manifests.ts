@@ -2,14 +2,11 @@
 // data: ServiceAccount dashboard with no rights (every request acts as the logged-in user's token, so RBAC applies),
 // the Deployment running `kubets dashboard` from the kubets image with HTTPS probes, and the Service on 443 → 8443,
 // NodePort 30443.
-import type { Deployment, KubeObject, Service } from '../../api/types.js';
+import type { KubeObject, Service } from '../../api/types.js';
+import { addonDeployment, kubetsContainer, type AddonImageOptions } from '../deployment.js';
 import { dashboardDefaults } from './config.js';
 
-export interface DashboardManifestOptions {
-  image: string;
-  command?: string[];
-  imagePullPolicy?: 'IfNotPresent' | 'Never' | 'Always';
-}
+export type DashboardManifestOptions = AddonImageOptions;
 
 export const dashboardNames = { namespace: 'kube-system', name: 'dashboard', nodePort: 30443 } as const;
 
@@ -25,36 +22,20 @@ export function dashboardManifests(opts: DashboardManifestOptions): KubeObject[]
     spec: { type: 'NodePort', selector: labels, ports: [{ name: 'https', port: 443, protocol: 'TCP', targetPort: 'https', nodePort }] },
   } as Service;
   const probe = (o: Record<string, number>) => ({ httpGet: { path: '/healthz', port: 'https', scheme: 'HTTPS' }, ...o });
-  const deployment = {
-    apiVersion: 'apps/v1',
-    kind: 'Deployment',
-    metadata: { name, namespace, labels },
-    spec: {
-      replicas: 1,
-      selector: { matchLabels: labels },
-      template: {
-        metadata: { labels },
-        spec: {
-          serviceAccountName: name,
-          priorityClassName: 'system-cluster-critical',
-          nodeSelector: { 'kubernetes.io/os': 'linux' },
-          containers: [
-            {
-              name: 'dashboard',
-              image: opts.image,
-              imagePullPolicy: opts.imagePullPolicy ?? 'IfNotPresent',
-              command: [...(opts.command ?? ['kubets']), 'dashboard'],
-              args: [`--secure-port=${dashboardDefaults.securePort}`],
-              ports: [{ name: 'https', containerPort: dashboardDefaults.securePort, protocol: 'TCP' }],
-              readinessProbe: probe({ periodSeconds: 10, failureThreshold: 3 }),
-              livenessProbe: probe({ initialDelaySeconds: 10, periodSeconds: 10, failureThreshold: 3 }),
-              resources: { requests: { cpu: '50m', memory: '100Mi' } },
-              securityContext: { allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, runAsNonRoot: true, runAsUser: 1001, capabilities: { drop: ['ALL'] } },
-            },
-          ],
-        },
-      },
-    },
-  } as unknown as Deployment;
+  const deployment = addonDeployment({
+    name,
+    namespace,
+    labels,
+    containers: [
+      kubetsContainer(opts, 'dashboard', 1001, {
+        name: 'dashboard',
+        args: [`--secure-port=${dashboardDefaults.securePort}`],
+        ports: [{ name: 'https', containerPort: dashboardDefaults.securePort, protocol: 'TCP' }],
+        readinessProbe: probe({ periodSeconds: 10, failureThreshold: 3 }),
+        livenessProbe: probe({ initialDelaySeconds: 10, periodSeconds: 10, failureThreshold: 3 }),
+        resources: { requests: { cpu: '50m', memory: '100Mi' } },
+      }),
+    ],
+  });
   return [serviceAccount, service, deployment];
 }

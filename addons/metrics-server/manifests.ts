@@ -3,14 +3,11 @@
 // (nodes/metrics, nodes, pods), the bindings (its own role, auth-delegator, and reading
 // extension-apiserver-authentication in kube-system), the Service on 443 → https, the Deployment running
 // `kubets metrics-server` from the kubets image, and the APIService v1beta1.metrics.k8s.io pointing at the Service.
-import type { APIService, ClusterRole, ClusterRoleBinding, Deployment, KubeObject, RoleBinding, Service } from '../../api/types.js';
+import type { APIService, ClusterRole, ClusterRoleBinding, KubeObject, RoleBinding, Service } from '../../api/types.js';
+import { addonDeployment, kubetsContainer, type AddonImageOptions } from '../deployment.js';
 import { metricsServerDefaults } from './config.js';
 
-export interface MetricsServerManifestOptions {
-  image: string;
-  command?: string[];
-  imagePullPolicy?: 'IfNotPresent' | 'Never' | 'Always';
-}
+export type MetricsServerManifestOptions = AddonImageOptions;
 
 export const metricsServerNames = { namespace: 'kube-system', name: 'metrics-server', apiService: 'v1beta1.metrics.k8s.io' } as const;
 
@@ -41,38 +38,22 @@ export function metricsServerManifests(opts: MetricsServerManifestOptions): Kube
   const ownBinding: ClusterRoleBinding = { apiVersion: `${rbac}/v1`, kind: 'ClusterRoleBinding', metadata: { name: 'system:metrics-server', labels }, roleRef: { apiGroup: rbac, kind: 'ClusterRole', name: 'system:metrics-server' }, subjects };
   const service: Service = { apiVersion: 'v1', kind: 'Service', metadata: { name, namespace, labels }, spec: { selector: labels, ports: [{ name: 'https', port: 443, protocol: 'TCP', targetPort: 'https' }] } } as Service;
   const probe = (path: string, o: Record<string, number>) => ({ httpGet: { path, port: 'https', scheme: 'HTTPS' }, ...o });
-  const deployment: Deployment = {
-    apiVersion: 'apps/v1',
-    kind: 'Deployment',
-    metadata: { name, namespace, labels },
-    spec: {
-      replicas: 1,
-      selector: { matchLabels: labels },
-      strategy: { rollingUpdate: { maxUnavailable: 0 } },
-      template: {
-        metadata: { labels },
-        spec: {
-          serviceAccountName: name,
-          priorityClassName: 'system-cluster-critical',
-          nodeSelector: { 'kubernetes.io/os': 'linux' },
-          containers: [
-            {
-              name: 'metrics-server',
-              image: opts.image,
-              imagePullPolicy: opts.imagePullPolicy ?? 'IfNotPresent',
-              command: [...(opts.command ?? ['kubets']), 'metrics-server'],
-              args: [`--secure-port=${metricsServerDefaults.securePort}`, '--kubelet-preferred-address-types=InternalIP,ExternalIP,Hostname', '--kubelet-use-node-status-port', '--kubelet-insecure-tls', '--metric-resolution=15s'],
-              ports: [{ name: 'https', containerPort: metricsServerDefaults.securePort, protocol: 'TCP' }],
-              readinessProbe: probe('/readyz', { initialDelaySeconds: 20, periodSeconds: 10, failureThreshold: 3 }),
-              livenessProbe: probe('/livez', { periodSeconds: 10, failureThreshold: 3 }),
-              resources: { requests: { cpu: '100m', memory: '200Mi' } },
-              securityContext: { allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, runAsNonRoot: true, runAsUser: 1000, capabilities: { drop: ['ALL'] } },
-            },
-          ],
-        },
-      },
-    },
-  } as unknown as Deployment;
+  const deployment = addonDeployment({
+    name,
+    namespace,
+    labels,
+    strategy: { rollingUpdate: { maxUnavailable: 0 } },
+    containers: [
+      kubetsContainer(opts, 'metrics-server', 1000, {
+        name: 'metrics-server',
+        args: [`--secure-port=${metricsServerDefaults.securePort}`, '--kubelet-preferred-address-types=InternalIP,ExternalIP,Hostname', '--kubelet-use-node-status-port', '--kubelet-insecure-tls', '--metric-resolution=15s'],
+        ports: [{ name: 'https', containerPort: metricsServerDefaults.securePort, protocol: 'TCP' }],
+        readinessProbe: probe('/readyz', { initialDelaySeconds: 20, periodSeconds: 10, failureThreshold: 3 }),
+        livenessProbe: probe('/livez', { periodSeconds: 10, failureThreshold: 3 }),
+        resources: { requests: { cpu: '100m', memory: '200Mi' } },
+      }),
+    ],
+  });
   const apiService: APIService = {
     apiVersion: 'apiregistration.k8s.io/v1',
     kind: 'APIService',
