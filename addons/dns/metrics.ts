@@ -16,32 +16,12 @@ type Labels = Record<string, string>;
 
 export class DNSMetrics {
   readonly registry = new Registry();
-  /**
-   * Per-query counts, applied to the prom-client metrics when those are read (a scrape, a test's
-   * get()) or when many are pending: prom-client checks and hashes the label set on every call, which cost about a
-   * tenth of a cached answer's CPU. Keyed by metric and the caller's short key; the label set is built once per key.
-   */
-  private readonly pendingCounts = new Map<Counter<string>, Map<string, { labels: Labels; n: number }>>();
-  private pendingTotal = 0;
-  private readonly flushOnRead = () => this.flush();
 
-  readonly requests = new Counter({
-    name: 'coredns_dns_requests_total',
-    help: 'Counter of DNS requests made per zone, protocol and family.',
-    labelNames: ['server', 'zone', 'view', 'proto', 'family', 'type'] as const,
-    registers: [this.registry],
-    collect: this.flushOnRead,
-  });
+  readonly requests = new KeyedCounter('coredns_dns_requests_total', 'Counter of DNS requests made per zone, protocol and family.', this.registry);
   readonly requestDuration = new KeyedHistogram('coredns_dns_request_duration_seconds', 'Histogram of the time (in seconds) each request took per zone.', timeBuckets, this.registry);
   readonly requestSize = new KeyedHistogram('coredns_dns_request_size_bytes', 'Size of the EDNS0 UDP buffer in bytes (64K for TCP) per zone and protocol.', sizeBuckets, this.registry);
   readonly responseSize = new KeyedHistogram('coredns_dns_response_size_bytes', 'Size of the returned response in bytes.', sizeBuckets, this.registry);
-  readonly responses = new Counter({
-    name: 'coredns_dns_responses_total',
-    help: 'Counter of response status codes.',
-    labelNames: ['server', 'zone', 'view', 'rcode', 'plugin'] as const,
-    registers: [this.registry],
-    collect: this.flushOnRead,
-  });
+  readonly responses = new KeyedCounter('coredns_dns_responses_total', 'Counter of response status codes.', this.registry);
   readonly panics = new Counter({ name: 'coredns_panics_total', help: 'A metrics that counts the number of panics.', registers: [this.registry] });
   readonly pluginEnabled = new Gauge({
     name: 'coredns_plugin_enabled',
@@ -56,27 +36,9 @@ export class DNSMetrics {
     labelNames: ['server', 'type', 'zones', 'view'] as const,
     registers: [this.registry],
   });
-  readonly cacheRequests = new Counter({
-    name: 'coredns_cache_requests_total',
-    help: 'The count of cache requests.',
-    labelNames: ['server', 'zones', 'view'] as const,
-    registers: [this.registry],
-    collect: this.flushOnRead,
-  });
-  readonly cacheHits = new Counter({
-    name: 'coredns_cache_hits_total',
-    help: 'The count of cache hits.',
-    labelNames: ['server', 'type', 'zones', 'view'] as const,
-    registers: [this.registry],
-    collect: this.flushOnRead,
-  });
-  readonly cacheMisses = new Counter({
-    name: 'coredns_cache_misses_total',
-    help: 'The count of cache misses. Deprecated, derive misses from cache hits/requests counters.',
-    labelNames: ['server', 'zones', 'view'] as const,
-    registers: [this.registry],
-    collect: this.flushOnRead,
-  });
+  readonly cacheRequests = new KeyedCounter('coredns_cache_requests_total', 'The count of cache requests.', this.registry);
+  readonly cacheHits = new KeyedCounter('coredns_cache_hits_total', 'The count of cache hits.', this.registry);
+  readonly cacheMisses = new KeyedCounter('coredns_cache_misses_total', 'The count of cache misses. Deprecated, derive misses from cache hits/requests counters.', this.registry);
   readonly cacheEvictions = new Counter({
     name: 'coredns_cache_evictions_total',
     help: 'The count of cache evictions.',
@@ -123,66 +85,34 @@ export class DNSMetrics {
   constructor(opts: { processMetrics?: boolean } = {}) {
     if (opts.processMetrics) collectDefaultMetrics({ register: this.registry });
   }
-
-  /** Adds n to a counter's series; `labels` is called only the first time `key` is seen since the last flush. */
-  count(metric: Counter<string>, key: string, labels: () => Labels, n = 1): void {
-    let series = this.pendingCounts.get(metric);
-    if (!series) this.pendingCounts.set(metric, (series = new Map()));
-    const p = series.get(key);
-    if (p) p.n += n;
-    else series.set(key, { labels: labels(), n });
-    this.pending();
-  }
-
-  private pending(): void {
-    if (++this.pendingTotal >= MAX_PENDING) this.flush();
-  }
-
-  /** Applies what is pending to the metrics. */
-  flush(): void {
-    this.pendingTotal = 0;
-    const pending = [...this.pendingCounts];
-    this.pendingCounts.clear();
-    for (const [metric, series] of pending) for (const { labels, n } of series.values()) metric.inc(labels, n);
-  }
 }
 
-/**
- * A histogram whose series the caller finds by a short key (its label set built once per key), exposed as
- * prom-client's histograms are (`_bucket` with `le`, `_sum`, `_count`): prom-client checks and hashes the label set on
- * every observation.
- */
-export class KeyedHistogram {
-  readonly type = 'histogram';
-  readonly aggregator = 'sum';
-  private readonly series = new Map<string, { labels: Labels; buckets: number[]; sum: number; count: number }>();
+type Sample = { labels: Record<string, string | number>; value: number; metricName?: string };
 
-  constructor(readonly name: string, readonly help: string, private readonly upperBounds: number[], registry: Registry) {
+/**
+ * A metric whose series the caller finds by a short key, its label set built once per key, and which the registry
+ * exposes as it does prom-client's own: prom-client checks and hashes the label set on every call, which cost about a
+ * tenth of a cached answer's CPU. For what every query updates.
+ */
+abstract class KeyedMetric<S extends { labels: Labels }> {
+  abstract readonly type: 'counter' | 'histogram';
+  readonly aggregator = 'sum';
+  protected readonly series = new Map<string, S>();
+
+  constructor(readonly name: string, readonly help: string, registry: Registry) {
     registry.registerMetric(this as unknown as Parameters<Registry['registerMetric']>[0]);
   }
 
-  observe(key: string, labels: () => Labels, value: number): void {
+  protected at(key: string, labels: () => Labels, fresh: (labels: Labels) => S): S {
     let s = this.series.get(key);
-    if (!s) this.series.set(key, (s = { labels: labels(), buckets: new Array<number>(this.upperBounds.length).fill(0), sum: 0, count: 0 }));
-    const i = this.upperBounds.findIndex((b) => value <= b);
-    if (i >= 0) s.buckets[i]!++;
-    s.sum += value;
-    s.count++;
+    if (!s) this.series.set(key, (s = fresh(labels())));
+    return s;
   }
 
-  get(): { name: string; help: string; type: string; aggregator: string; values: { labels: Record<string, string | number>; value: number; metricName: string }[] } {
-    const values = [];
-    for (const s of this.series.values()) {
-      let cumulative = 0;
-      for (const [i, le] of this.upperBounds.entries()) {
-        cumulative += s.buckets[i]!;
-        values.push({ labels: { ...s.labels, le }, value: cumulative, metricName: `${this.name}_bucket` });
-      }
-      values.push({ labels: { ...s.labels, le: '+Inf' }, value: s.count, metricName: `${this.name}_bucket` });
-      values.push({ labels: s.labels, value: s.sum, metricName: `${this.name}_sum` });
-      values.push({ labels: s.labels, value: s.count, metricName: `${this.name}_count` });
-    }
-    return { name: this.name, help: this.help, type: this.type, aggregator: this.aggregator, values };
+  protected abstract samples(s: S): Sample[];
+
+  get(): { name: string; help: string; type: string; aggregator: string; values: Sample[] } {
+    return { name: this.name, help: this.help, type: this.type, aggregator: this.aggregator, values: [...this.series.values()].flatMap((s) => this.samples(s)) };
   }
 
   reset(): void {
@@ -190,5 +120,44 @@ export class KeyedHistogram {
   }
 }
 
-/** Pending updates applied at the latest after this many (bounds the memory an unscraped server holds). */
-const MAX_PENDING = 10_000;
+export class KeyedCounter extends KeyedMetric<{ labels: Labels; value: number }> {
+  readonly type = 'counter';
+
+  inc(key: string, labels: () => Labels, n = 1): void {
+    this.at(key, labels, (l) => ({ labels: l, value: 0 })).value += n;
+  }
+
+  protected samples(s: { labels: Labels; value: number }): Sample[] {
+    return [s];
+  }
+}
+
+/** Exposed as prom-client's histograms are: `_bucket` with `le`, `_sum`, `_count`. */
+export class KeyedHistogram extends KeyedMetric<{ labels: Labels; buckets: number[]; sum: number; count: number }> {
+  readonly type = 'histogram';
+
+  constructor(name: string, help: string, private readonly upperBounds: number[], registry: Registry) {
+    super(name, help, registry);
+  }
+
+  observe(key: string, labels: () => Labels, value: number): void {
+    const s = this.at(key, labels, (l) => ({ labels: l, buckets: new Array<number>(this.upperBounds.length).fill(0), sum: 0, count: 0 }));
+    const i = this.upperBounds.findIndex((b) => value <= b);
+    if (i >= 0) s.buckets[i]!++;
+    s.sum += value;
+    s.count++;
+  }
+
+  protected samples(s: { labels: Labels; buckets: number[]; sum: number; count: number }): Sample[] {
+    const out: Sample[] = [];
+    let cumulative = 0;
+    for (const [i, le] of this.upperBounds.entries()) {
+      cumulative += s.buckets[i]!;
+      out.push({ labels: { ...s.labels, le }, value: cumulative, metricName: `${this.name}_bucket` });
+    }
+    out.push({ labels: { ...s.labels, le: '+Inf' }, value: s.count, metricName: `${this.name}_bucket` });
+    out.push({ labels: s.labels, value: s.sum, metricName: `${this.name}_sum` });
+    out.push({ labels: s.labels, value: s.count, metricName: `${this.name}_count` });
+    return out;
+  }
+}

@@ -144,12 +144,12 @@ export class DNSServer {
     let reply: Buffer;
     let plugin = '';
     if (incoming.kind === 'reject') {
-      m.count(m.requests, `${proto}/${family}/other`, () => ({ ...this.labels, proto, family: String(family), type: 'other' }));
+      m.requests.inc(`${proto}/${family}/other`, () => ({ ...this.labels, proto, family: String(family), type: 'other' }));
       reply = incoming.reply;
     } else {
       const q = incoming.query;
       const type = typeLabel(q.question.type);
-      m.count(m.requests, `${proto}/${family}/${type}`, () => ({ ...this.labels, proto, family: String(family), type }));
+      m.requests.inc(`${proto}/${family}/${type}`, () => ({ ...this.labels, proto, family: String(family), type }));
       try {
         ({ plugin, reply } = await this.route(q, buf, proto));
       } catch (e) {
@@ -161,7 +161,7 @@ export class DNSServer {
       }
     }
     const rcode = incoming.kind === 'reject' && incoming.rcode === 'BADVERS' ? 'BADVERS' : rcodeName(rcodeOf(reply));
-    m.count(m.responses, `${rcode}/${plugin}`, () => ({ ...this.labels, rcode, plugin }));
+    m.responses.inc(`${rcode}/${plugin}`, () => ({ ...this.labels, rcode, plugin }));
     m.responseSize.observe(proto, () => ({ ...this.labels, proto }), reply.length);
     m.requestDuration.observe('', () => this.labels, (performance.now() - started) / 1e3);
     return reply;
@@ -202,14 +202,14 @@ export class DNSServer {
     const { cache, forwarder, metrics: m } = this.opts;
     const dnssecOK = !!q.opt?.flag_do;
     const key = cacheKey(q.question.name, q.question.type, q.question.class ?? 'IN', dnssecOK, !!(q.flags & flagBits.CD));
-    m.count(m.cacheRequests, '', () => this.cacheLabels);
+    m.cacheRequests.inc('', () => this.cacheLabels);
     const hit = cache.get(key);
     if (hit) {
-      m.count(m.cacheHits, hit.kind, () => ({ ...this.cacheLabels, type: hit.kind }));
+      m.cacheHits.inc(hit.kind, () => ({ ...this.cacheLabels, type: hit.kind }));
       // CoreDNS sets AA on cached answers: some stub resolvers drop answers without it.
       return { plugin: 'cache', reply: this.fromCache(q, hit, size, true) };
     }
-    m.count(m.cacheMisses, '', () => this.cacheLabels);
+    m.cacheMisses.inc('', () => this.cacheLabels);
     let up: Buffer;
     try {
       up = await forwarder.query(raw, proto);
