@@ -53,6 +53,17 @@ const patchContentTypes: Record<PatchType, string> = {
 };
 
 /** Reads a kubeconfig file (current context only) into a ClientConfig. Relative file paths resolve beside it. */
+/**
+ * The API server as a pod sees it (client-go's rest.InClusterConfig without the credentials): the kubernetes
+ * Service's address from KUBERNETES_SERVICE_HOST/PORT and the cluster CA mounted with the service account.
+ */
+export function inClusterServer(env: NodeJS.ProcessEnv = process.env, dir = serviceAccountDir): { server: string; ca: Buffer } {
+  const host = env.KUBERNETES_SERVICE_HOST;
+  const port = env.KUBERNETES_SERVICE_PORT;
+  if (!host || !port) throw new Error('unable to load in-cluster configuration, KUBERNETES_SERVICE_HOST and KUBERNETES_SERVICE_PORT must be defined');
+  return { server: `https://${host.includes(':') ? `[${host}]` : host}:${port}`, ca: fs.readFileSync(path.join(dir, 'ca.crt')) };
+}
+
 export function loadKubeconfig(file: string): ClientConfig {
   const doc = parseYaml(fs.readFileSync(file, 'utf8')) as any;
   const dir = path.dirname(file);
@@ -144,15 +155,10 @@ export class ApiClient {
    * /var/run/secrets/kubernetes.io/serviceaccount. The token is read again as it is rotated.
    */
   static inCluster(opts: { userAgent?: string; dir?: string; env?: NodeJS.ProcessEnv } = {}): ApiClient {
-    const env = opts.env ?? process.env;
     const dir = opts.dir ?? serviceAccountDir;
-    const host = env.KUBERNETES_SERVICE_HOST;
-    const port = env.KUBERNETES_SERVICE_PORT;
-    if (!host || !port) throw new Error('unable to load in-cluster configuration, KUBERNETES_SERVICE_HOST and KUBERNETES_SERVICE_PORT must be defined');
     const tokenFile = path.join(dir, 'token');
     return new ApiClient({
-      server: `https://${host.includes(':') ? `[${host}]` : host}:${port}`,
-      ca: fs.readFileSync(path.join(dir, 'ca.crt')),
+      ...inClusterServer(opts.env, dir),
       token: fs.readFileSync(tokenFile, 'utf8').trim(),
       tokenFile,
       userAgent: opts.userAgent,

@@ -3,7 +3,7 @@
 // server with the app and the API proxy — closed in reverse by close() or at once if a step fails.
 import fs from 'node:fs';
 import path from 'node:path';
-import { loadKubeconfig, serviceAccountDir } from '../../api/client.js';
+import { inClusterServer, loadKubeconfig, serviceAccountDir } from '../../api/client.js';
 import { boundPort, closeServer, listen } from '../../api/listen.js';
 import { logger } from '../../api/log.js';
 import { selfSignedServingCert } from '../../api/pki.js';
@@ -22,12 +22,8 @@ export function locateApiServer(config: Pick<DashboardConfig, 'kubeconfig' | 'ap
     const k = loadKubeconfig(config.kubeconfig);
     return { server: config.apiServerHost ?? k.server, ca: k.ca };
   }
-  const ca = fs.readFileSync(path.join(saDir, 'ca.crt'));
-  if (config.apiServerHost) return { server: config.apiServerHost, ca };
-  const host = env.KUBERNETES_SERVICE_HOST;
-  const port = env.KUBERNETES_SERVICE_PORT;
-  if (!host || !port) throw new Error('unable to load in-cluster configuration, KUBERNETES_SERVICE_HOST and KUBERNETES_SERVICE_PORT must be defined');
-  return { server: `https://${host.includes(':') ? `[${host}]` : host}:${port}`, ca };
+  if (config.apiServerHost) return { server: config.apiServerHost, ca: fs.readFileSync(path.join(saDir, 'ca.crt')) };
+  return inClusterServer(env, saDir);
 }
 
 export interface RunningDashboard {
