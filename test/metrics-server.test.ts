@@ -110,6 +110,12 @@ t.test('kubectl top through metrics-server and the aggregator', { timeout: 300_0
   t.match(badLabels.stderr, /Error from server \(BadRequest\): unable to parse labelSelector: /);
   const badFields = await srv.kubectl(['get', '--raw', '/apis/metrics.k8s.io/v1beta1/nodes?fieldSelector=spec.unschedulable%3Dtrue']);
   t.match(badFields.stderr, /Error from server \(BadRequest\): field label not supported: spec\.unschedulable/);
+  // metrics-server's own OpenAPI v3 document, listed in the API server's index and relayed from it.
+  const index = JSON.parse((await srv.kubectl(['get', '--raw', '/openapi/v3'])).stdout) as { paths: Record<string, { serverRelativeURL: string }> };
+  const url = index.paths['apis/metrics.k8s.io/v1beta1']?.serverRelativeURL;
+  t.match(url, /^\/openapi\/v3\/apis\/metrics\.k8s\.io\/v1beta1\?hash=/, 'the metrics document in /openapi/v3');
+  const doc = JSON.parse((await srv.kubectl(['get', '--raw', url!])).stdout) as { components: { schemas: Record<string, unknown> } };
+  t.ok(doc.components.schemas['io.k8s.metrics.pkg.apis.metrics.v1beta1.PodMetrics'], 'and the document from metrics-server');
 
   await kn.deletePod(burner);
 });

@@ -9,8 +9,7 @@ import type { TLSSocket } from 'node:tls';
 import { fieldMatches, matches, parseFieldSelector, parseSelector, type FieldRequirement, type Selector } from '../../api/labels.js';
 import type { KubeObject, Node, Pod } from '../../api/types.js';
 import { cpuQuantity, memoryQuantity, type MetricsStorage } from './storage.js';
-
-import { GROUP, serveOpenAPI, VERSION } from './openapi.js';
+import { GROUP, VERSION } from './config.js';
 
 export { GROUP, VERSION };
 const GV = `${GROUP}/${VERSION}`;
@@ -155,9 +154,18 @@ export function createMetricsApiServer(tls: { certPem: string; keyPem: string },
     if (p === '/readyz') return void res.writeHead(src.ready() ? 200 : 500, { 'content-type': 'text/plain' }).end(src.ready() ? 'ok' : 'metric-storage-ready check failed');
     if (!frontProxyUser(req, rh())) return send(res, 401, status(401, 'Unauthorized', 'Unauthorized'));
     if (req.method !== 'GET') return send(res, 405, status(405, 'MethodNotAllowed', `the server does not allow this method on the requested resource`));
+    if (p === '/openapi/v3' || p.startsWith('/openapi/v3/')) {
+      import('./openapi.js').then(
+        ({ serveOpenAPI }) => {
+          const openapi = serveOpenAPI(p);
+          if (!openapi) return send(res, 404, status(404, 'NotFound', 'the server could not find the requested resource'));
+          res.writeHead(200, { 'content-type': 'application/json', ...(openapi.etag ? { etag: openapi.etag } : {}) }).end(openapi.json);
+        },
+        (e: Error) => send(res, 500, status(500, 'InternalError', e.message)),
+      );
+      return;
+    }
     try {
-      const openapi = serveOpenAPI(p);
-      if (openapi) return void res.writeHead(200, { 'content-type': 'application/json', ...(openapi.etag ? { etag: openapi.etag } : {}) }).end(JSON.stringify(openapi.body));
       if (p === `/apis/${GROUP}`) return send(res, 200, { kind: 'APIGroup', apiVersion: 'v1', name: GROUP, versions: [{ groupVersion: GV, version: VERSION }], preferredVersion: { groupVersion: GV, version: VERSION } });
       if (p !== `/apis/${GV}` && !p.startsWith(`/apis/${GV}/`)) throw new HttpError(status(404, 'NotFound', 'the server could not find the requested resource'));
       const r = serveMetrics(p.slice(`/apis/${GV}`.length), url.searchParams, src);

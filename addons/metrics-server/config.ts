@@ -2,6 +2,10 @@
 // --kubelet-insecure-tls, --kubelet-use-node-status-port, --kubelet-preferred-address-types) as one typed config,
 // computed once from flags by the CLI and passed to startMetricsServer().
 
+/** The group-version metrics-server serves. */
+export const GROUP = 'metrics.k8s.io';
+export const VERSION = 'v1beta1';
+
 export interface MetricsServerConfig {
   /** Kubeconfig to reach the API server with; undefined means in-cluster credentials (the pod's service account). */
   kubeconfig?: string;

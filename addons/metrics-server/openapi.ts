@@ -2,14 +2,14 @@
 // served by its generic API server at /openapi/v3): the index naming the metrics.k8s.io/v1beta1 document by a hash of
 // its content, and the document — the read-only paths and the NodeMetrics and PodMetrics schemas, whose
 // group-version-kinds `kubectl explain` finds them by. The API server lists the document in its own /openapi/v3 and
-// proxies requests for it here.
+// proxies requests for it here. Loaded on the first such request (api.ts): it builds on the API server's schema
+// catalog, which metrics-server has no other use for.
 import { createHash } from 'node:crypto';
 import { list, map, obj, pkg, ref, str, typeMeta, type Definition, type Schema } from '../../control-plane/apiserver/openapi/dsl.js';
 import { meta, quantity, time } from '../../control-plane/apiserver/openapi/meta.js';
 import { closure, listOf, refsIn } from '../../control-plane/apiserver/openapi/schemas.js';
+import { GROUP, VERSION } from './config.js';
 
-export const GROUP = 'metrics.k8s.io';
-export const VERSION = 'v1beta1';
 const GV_PATH = `apis/${GROUP}/${VERSION}`;
 const name = pkg('io.k8s.metrics.pkg.apis.metrics.v1beta1');
 
@@ -67,14 +67,17 @@ export const metricsOpenAPIDocument: Schema = {
   components: { schemas: Object.fromEntries(Object.keys(schemas).sort().map((n) => [n, schemas[n]])) },
 };
 
-const hash = createHash('sha512').update(JSON.stringify(metricsOpenAPIDocument)).digest('hex').toUpperCase();
+const documentJSON = JSON.stringify(metricsOpenAPIDocument);
+const hash = createHash('sha512').update(documentJSON).digest('hex').toUpperCase();
 
 /** /openapi/v3: the one group-version this server serves. */
 export const metricsOpenAPIIndex = { paths: { [GV_PATH]: { serverRelativeURL: `/openapi/v3/${GV_PATH}?hash=${hash}` } } };
 
-/** The answer to GET /openapi/v3[/<group-version>], or undefined for any other path. */
-export function serveOpenAPI(path: string): { body: unknown; etag?: string } | undefined {
-  if (path === '/openapi/v3' || path === '/openapi/v3/') return { body: metricsOpenAPIIndex };
-  if (path === `/openapi/v3/${GV_PATH}`) return { body: metricsOpenAPIDocument, etag: `"${hash}"` };
+const indexJSON = JSON.stringify(metricsOpenAPIIndex);
+
+/** The answer to GET /openapi/v3[/<group-version>] (`json` is `body` encoded once), or undefined for any other path. */
+export function serveOpenAPI(path: string): { body: unknown; json: string; etag?: string } | undefined {
+  if (path === '/openapi/v3' || path === '/openapi/v3/') return { body: metricsOpenAPIIndex, json: indexJSON };
+  if (path === `/openapi/v3/${GV_PATH}`) return { body: metricsOpenAPIDocument, json: documentJSON, etag: `"${hash}"` };
   return undefined;
 }
