@@ -68,14 +68,13 @@ function hold(o: KubeObject): KubeObject {
 /** How many objects have been JSON-encoded for the wire so far: one per object, however many read it. */
 export const encodeCount = (): number => encodings;
 
-const eventHeads = new Map<string, Buffer>();
+const eventHead = (type: string) => Buffer.from(`{"type":"${type}","object":`);
+const EVENT_HEADS = { ADDED: eventHead('ADDED'), MODIFIED: eventHead('MODIFIED'), DELETED: eventHead('DELETED') };
 const EVENT_TAIL = Buffer.from('}\n');
 
 /** An event's JSON line as the watch handler's encodeJSON({ type, object: wireOrder(object) }) writes it. */
-function eventLine(type: 'ADDED' | 'MODIFIED' | 'DELETED', o: KubeObject): Buffer {
-  let head = eventHeads.get(type);
-  if (!head) eventHeads.set(type, (head = Buffer.from(`{"type":"${type}","object":`)));
-  return Buffer.concat([head, encoded(o), EVENT_TAIL]);
+function eventLine(type: keyof typeof EVENT_HEADS, o: KubeObject): Buffer {
+  return Buffer.concat([EVENT_HEADS[type], encoded(o), EVENT_TAIL]);
 }
 
 /** One event of the window: the object after it, the one before, and its JSON lines, encoded on first use. */
