@@ -55,18 +55,15 @@ t.before(async () => {
   port = (backend.address() as AddressInfo).port;
   await srv.client.create(Resources.services, 'kube-system', { apiVersion: 'v1', kind: 'Service', metadata: { name: 'widgets', namespace: 'kube-system' }, spec: { ports: [{ name: 'https', port: 443, targetPort: port }] } } as KubeObject);
   await srv.client.create(Resources.endpoints, 'kube-system', { apiVersion: 'v1', kind: 'Endpoints', metadata: { name: 'widgets', namespace: 'kube-system' }, subsets: [{ addresses: [{ ip: '127.0.0.1' }], ports: [{ name: 'https', port }] }] } as KubeObject);
-  await srv.client.create(Resources.apiservices, undefined, {
-    apiVersion: 'apiregistration.k8s.io/v1',
-    kind: 'APIService',
-    metadata: { name: `v1.${GROUP}` },
-    spec: { group: GROUP, version: 'v1', service: { namespace: 'kube-system', name: 'widgets', port: 443 }, caBundle: Buffer.from(ca.certPem).toString('base64'), groupPriorityMinimum: 100, versionPriority: 100 },
-  } as APIService);
-  await srv.client.create(Resources.apiservices, undefined, {
-    apiVersion: 'apiregistration.k8s.io/v1',
-    kind: 'APIService',
-    metadata: { name: `v1beta1.${GROUP_METRICS}` },
-    spec: { group: GROUP_METRICS, version: 'v1beta1', service: { namespace: 'kube-system', name: 'widgets', port: 443 }, caBundle: Buffer.from(ca.certPem).toString('base64'), groupPriorityMinimum: 100, versionPriority: 100 },
-  } as APIService);
+  // Both group-versions served by the one backend behind the widgets Service.
+  for (const [group, version] of [[GROUP, 'v1'], [GROUP_METRICS, 'v1beta1']] as const) {
+    await srv.client.create(Resources.apiservices, undefined, {
+      apiVersion: 'apiregistration.k8s.io/v1',
+      kind: 'APIService',
+      metadata: { name: `${version}.${group}` },
+      spec: { group, version, service: { namespace: 'kube-system', name: 'widgets', port: 443 }, caBundle: Buffer.from(ca.certPem).toString('base64'), groupPriorityMinimum: 100, versionPriority: 100 },
+    } as APIService);
+  }
 });
 
 t.teardown(async () => {
