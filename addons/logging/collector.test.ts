@@ -21,6 +21,7 @@ function tree(t: Test) {
 /** A collector driven cycle by cycle, its shipped records collected (or refused while `refuse` is set). */
 function collector(pods: string, positions: string, o: { maxLineBytes?: number; batchLines?: number } = {}) {
   const shipped: LogRecord[] = [];
+  const forgotten: string[] = [];
   const state = { refuse: false, apiDown: false };
   const c = new LogCollector(
     { ...collectorDefaults, nodeName: 'node-a', podLogDir: pods, positionFile: positions, maxLineBytes: o.maxLineBytes ?? collectorDefaults.maxLineBytes, batchLines: o.batchLines ?? collectorDefaults.batchLines },
@@ -33,9 +34,10 @@ function collector(pods: string, positions: string, o: { maxLineBytes?: number; 
         if (state.refuse) throw new Error('store unavailable');
         shipped.push(...records);
       },
+      forget: (uid) => forgotten.push(uid),
     },
   );
-  return { c, shipped, state, lines: () => shipped.map((r) => r.line) };
+  return { c, shipped, state, forgotten, lines: () => shipped.map((r) => r.line) };
 }
 
 t.test('a log file path names its pod and container', async (t) => {
@@ -185,4 +187,24 @@ t.test('a deleted file is read to its end and let go', async (t) => {
   t.same(tail.map((l) => [l.content.toString(), l.complete]), [['last words', false]], 'a partial line at the end is still a line');
   t.ok(tailer.finished());
   await tailer.close();
+});
+
+t.test("a pod is forgotten once all its containers' files are gone and read", async (t) => {
+  const { pods, file, positions } = tree(t);
+  const sidecar = path.join(path.dirname(path.dirname(file)), 'sidecar', '0.log');
+  fs.mkdirSync(path.dirname(sidecar));
+  fs.writeFileSync(file, entry('from web'));
+  fs.writeFileSync(sidecar, entry('from the sidecar'));
+  const { c, forgotten, lines } = collector(pods, positions);
+  await c.load();
+  await c.cycle();
+  fs.rmSync(file);
+  fs.appendFileSync(sidecar, entry('still here', { i: 1 }));
+  for (let i = 0; i < 3; i++) await c.cycle();
+  t.same(forgotten, [], 'one container still has its file');
+  fs.rmSync(path.dirname(path.dirname(file)), { recursive: true });
+  for (let i = 0; i < 3; i++) await c.cycle();
+  t.same(forgotten, ['uid-1'], 'forgotten once, when the last file is gone');
+  t.same(lines().sort(), ['from the sidecar', 'from web', 'still here'], 'every line was shipped first');
+  await c.close();
 });

@@ -46,6 +46,8 @@ export interface CollectorDeps {
   labels(source: LogSource): Promise<Record<string, string>>;
   /** Sends a batch; resolves once the store has it, rejects when it does not. */
   ship(records: LogRecord[]): Promise<void>;
+  /** The pod's files are all gone and read: what is kept for it may go. */
+  forget?(uid: string): void;
 }
 
 type Config = Pick<CollectorConfig, 'nodeName' | 'podLogDir' | 'positionFile' | 'pollMs' | 'batchLines' | 'maxLineBytes' | 'maxBackoffMs'>;
@@ -117,6 +119,7 @@ export class LogCollector {
         if (!lines.length && tailer.finished()) {
           await tailer.close();
           this.tailers.delete(file);
+          if (![...this.tailers.values()].some((x) => x.source.uid === source.uid)) this.deps.forget?.(source.uid);
           continue;
         }
         if (!lines.length) continue;

@@ -24,7 +24,7 @@ const UNKNOWN_POD_RETRY_MS = 10_000;
 
 /**
  * Pod labels by UID: from an informer on the node's pods, else one GET (a pod newer than the watch); remembered
- * after the pod is deleted, for the lines its files still hold.
+ * after the pod is deleted, for the lines its files still hold, until the collector has read those files to their end.
  */
 export class PodLabels {
   private readonly known = new Map<string, Record<string, string>>();
@@ -54,6 +54,12 @@ export class PodLabels {
     }
     this.missing.set(s.uid, this.clock());
     return {};
+  }
+
+  /** Called once a pod's log files are all gone: nothing will ask for its labels again. */
+  forget(uid: string): void {
+    this.known.delete(uid);
+    this.missing.delete(uid);
   }
 }
 
@@ -85,7 +91,7 @@ export async function startLogCollector(config: CollectorConfig, opts: { client?
     pods.start();
     await pods.waitForSync();
   });
-  const collector = await startup.step(`tail ${config.podLogDir}`, () => new LogCollector(config, { labels: (s) => labels.labels(s), ship: (r) => shipToStore(config.storeURL, r) }).start());
+  const collector = await startup.step(`tail ${config.podLogDir}`, () => new LogCollector(config, { labels: (s) => labels.labels(s), ship: (r) => shipToStore(config.storeURL, r), forget: (uid) => labels.forget(uid) }).start());
   startup.own('collector', collector);
   log.info({ node: config.nodeName, podLogDir: config.podLogDir, store: config.storeURL }, 'log-collector running');
   return { shipped: () => collector.shippedLines, close: () => startup.close() };
