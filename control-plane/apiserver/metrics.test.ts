@@ -49,3 +49,25 @@ t.test('a request is counted when its response closes, with its code', async (t)
   t.equal(samples.find((s) => s.name === 'apiserver_current_inflight_requests' && s.labels.request_kind === 'readOnly')?.value, 3);
   t.ok(samples.some((s) => s.name === 'process_cpu_seconds_total'), 'process metrics');
 });
+
+t.test('apiserver_current_inflight_requests is the most in flight in the last second, as kube\'s watermark', async (t) => {
+  let now = 10_000;
+  const m = new ApiServerMetrics(() => now);
+  const readOnly = async () => parseText(await m.registry.metrics()).find((s) => s.name === 'apiserver_current_inflight_requests' && s.labels.request_kind === 'readOnly')?.value;
+  t.equal(await readOnly(), 0);
+  m.setInflight(5, 0);
+  m.setInflight(1, 0);
+  t.equal(await readOnly(), 5, 'the peak, not the 1 in flight now');
+  now += 1000;
+  t.equal(await readOnly(), 5, 'still within the last second');
+  now += 1000;
+  t.equal(await readOnly(), 1, 'a quiet second later: what is in flight');
+  m.setInflight(2, 0);
+  now += 5000;
+  m.setInflight(0, 0);
+  t.equal(await readOnly(), 2, 'after a gap, the seconds between peaked at what was in flight');
+  now += 1000;
+  t.equal(await readOnly(), 2, 'the second it fell in is the last full one');
+  now += 1000;
+  t.equal(await readOnly(), 0);
+});

@@ -67,11 +67,20 @@ export class ApiServerMetrics {
     buckets: REQUEST_BUCKETS,
     registers: [this.registry],
   });
+  /** The requests in flight now, and the most of them in the current and the previous second (kube's watermarks). */
+  private readonly inflightNow = { readOnly: 0, mutating: 0 };
+  private inflightPeak = { ...this.inflightNow };
+  private inflightPrevPeak = { ...this.inflightNow };
+  private inflightSecond = 0;
   readonly inflight = new Gauge({
     name: 'apiserver_current_inflight_requests',
     help: '[STABLE] Maximal number of currently used inflight request limit of this apiserver per request kind in last second.',
     labelNames: ['request_kind'] as const,
     registers: [this.registry],
+    collect: () => {
+      this.rollInflight();
+      for (const kind of ['readOnly', 'mutating'] as const) this.inflight.set({ request_kind: kind }, Math.max(this.inflightPeak[kind], this.inflightPrevPeak[kind]));
+    },
   });
   readonly longRunning = new Gauge({
     name: 'apiserver_longrunning_requests',
@@ -87,9 +96,8 @@ export class ApiServerMetrics {
     registers: [this.registry],
   });
 
-  constructor() {
-    this.inflight.set({ request_kind: 'readOnly' }, 0);
-    this.inflight.set({ request_kind: 'mutating' }, 0);
+  constructor(private readonly clock: () => number = Date.now) {
+    this.inflightSecond = Math.floor(clock() / 1000);
     collectDefaultMetrics({ register: this.registry });
   }
 
@@ -124,7 +132,18 @@ export class ApiServerMetrics {
   }
 
   setInflight(readOnly: number, mutating: number): void {
-    this.inflight.set({ request_kind: 'readOnly' }, readOnly);
-    this.inflight.set({ request_kind: 'mutating' }, mutating);
+    this.rollInflight();
+    Object.assign(this.inflightNow, { readOnly, mutating });
+    this.inflightPeak.readOnly = Math.max(this.inflightPeak.readOnly, readOnly);
+    this.inflightPeak.mutating = Math.max(this.inflightPeak.mutating, mutating);
+  }
+
+  /** Starts a new second's watermark when the clock has moved on; a second with no change peaks at what was in flight. */
+  private rollInflight(): void {
+    const second = Math.floor(this.clock() / 1000);
+    if (second === this.inflightSecond) return;
+    this.inflightPrevPeak = second === this.inflightSecond + 1 ? this.inflightPeak : { ...this.inflightNow };
+    this.inflightPeak = { ...this.inflightNow };
+    this.inflightSecond = second;
   }
 }
