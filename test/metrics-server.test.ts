@@ -11,14 +11,13 @@ import t from 'tap';
 import { metricsServerManifests } from '../addons/metrics-server/manifests.js';
 import { applyObjects } from '../addons/index.js';
 import { startStats } from '../agent/kubelet/stats/index.js';
-import { kubeconfigYaml } from '../api/pki.js';
+import { ensureCA, issueCert, kubeconfigYaml } from '../api/pki.js';
 import { Resources } from '../api/resources.js';
 import type { KubeObject, Node, Pod, Service } from '../api/types.js';
 import { startKubeletNode } from './kubelet-node.js';
 import { reservePorts } from './ports.js';
 import { spawnOwned, stopOwned } from './processes.js';
 import { cliPath, startServer } from './server-fixture.js';
-import { selfSignedServingCert } from '../api/pki.js';
 import { until } from './until.js';
 
 const NODE = 'kl-node';
@@ -32,7 +31,8 @@ t.test('kubectl top through metrics-server and the aggregator', { timeout: 300_0
 
   // The kubelet's /metrics/resource, recording who scrapes it.
   const bearers: string[] = [];
-  const cert = await selfSignedServingCert('kl-node', ['kl-node']);
+  // Its serving certificate from the cluster CA, as the kubelet-serving signer issues it: metrics-server verifies it.
+  const cert = await issueCert(await ensureCA(path.join(srv.dir, 'pki')), { commonName: `system:node:${NODE}`, organizations: ['system:nodes'], ips: ['127.0.0.1'], dnsNames: [NODE], server: true });
   const kubelet = https.createServer({ cert: cert.certPem, key: cert.keyPem }, (req, res) => {
     bearers.push(String(req.headers.authorization ?? ''));
     const url = new URL(req.url ?? '/', 'https://x');
@@ -63,7 +63,7 @@ t.test('kubectl top through metrics-server and the aggregator', { timeout: 300_0
   fs.writeFileSync(kubeconfig, kubeconfigYaml({ server: `https://127.0.0.1:${srv.port}`, caPem: fs.readFileSync(path.join(srv.dir, 'pki', 'ca.crt'), 'utf8'), userName: 'metrics-server', token }));
   const log = fs.openSync(path.join(srv.dir, 'metrics-server.log'), 'a');
   await reserved.release();
-  const ms = spawnOwned(process.execPath, [cliPath, 'metrics-server', '--kubeconfig', kubeconfig, '--bind-address', '127.0.0.1', '--secure-port', String(port), '--metric-resolution', '1s', '--kubelet-use-node-status-port', '--kubelet-insecure-tls', '--kubelet-preferred-address-types', 'InternalIP'], { stdio: ['ignore', log, log] });
+  const ms = spawnOwned(process.execPath, [cliPath, 'metrics-server', '--kubeconfig', kubeconfig, '--bind-address', '127.0.0.1', '--secure-port', String(port), '--metric-resolution', '1s', '--kubelet-use-node-status-port', '--kubelet-preferred-address-types', 'InternalIP'], { stdio: ['ignore', log, log] });
   fs.closeSync(log);
   t.teardown(() => stopOwned(ms));
 

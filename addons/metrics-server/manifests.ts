@@ -46,7 +46,7 @@ export function metricsServerManifests(opts: MetricsServerManifestOptions): Kube
     containers: [
       kubetsContainer(opts, 'metrics-server', 1000, {
         name: 'metrics-server',
-        args: [`--secure-port=${metricsServerDefaults.securePort}`, '--kubelet-preferred-address-types=InternalIP,ExternalIP,Hostname', '--kubelet-use-node-status-port', '--kubelet-insecure-tls', '--metric-resolution=15s'],
+        args: [`--secure-port=${metricsServerDefaults.securePort}`, '--kubelet-preferred-address-types=InternalIP,ExternalIP,Hostname', '--kubelet-use-node-status-port', '--metric-resolution=15s'],
         ports: [{ name: 'https', containerPort: metricsServerDefaults.securePort, protocol: 'TCP' }],
         readinessProbe: probe('/readyz', { initialDelaySeconds: 20, periodSeconds: 10, failureThreshold: 3 }),
         livenessProbe: probe('/livez', { periodSeconds: 10, failureThreshold: 3 }),
