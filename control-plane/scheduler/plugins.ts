@@ -24,7 +24,19 @@ export interface Scorer {
   score(pod: Pod, n: NodeInfo, all: NodeInfo[]): number;
 }
 
+/**
+ * Requests computed once per pod spec: the filters and scorers read every placed pod's requests on every node they
+ * look at (kube-scheduler keeps them summed in its NodeInfo), and objects from the informer are never changed in place.
+ */
+const requestsOf = new WeakMap<Pod['spec'], { cpu: number; memory: number }>();
+
 export function podRequests(pod: Pod): { cpu: number; memory: number } {
+  let r = requestsOf.get(pod.spec);
+  if (!r) requestsOf.set(pod.spec, (r = computeRequests(pod)));
+  return r;
+}
+
+function computeRequests(pod: Pod): { cpu: number; memory: number } {
   let cpu = 0;
   let memory = 0;
   for (const c of pod.spec.containers ?? []) {
@@ -36,6 +48,19 @@ export function podRequests(pod: Pod): { cpu: number; memory: number } {
     memory = Math.max(memory, parseQuantity(c.resources?.requests?.memory));
   }
   return { cpu, memory };
+}
+
+/** A node's allocatable, parsed once per status object (a status update brings a new one). */
+const allocatableOf = new WeakMap<object, { cpu: number; memory: number; pods: number }>();
+
+function allocatable(node: Node): { cpu: number; memory: number; pods: number } {
+  const status = node.status ?? {};
+  let a = allocatableOf.get(status);
+  if (!a) {
+    const alloc = node.status?.allocatable ?? {};
+    allocatableOf.set(status, (a = { cpu: milliCPU(alloc.cpu ?? '0'), memory: parseQuantity(alloc.memory ?? '0'), pods: Number(alloc.pods ?? 110) }));
+  }
+  return a;
 }
 
 const nodeUnschedulable: Filter = {
@@ -115,7 +140,7 @@ const nodePorts: Filter = {
 const fit: Filter = {
   name: 'NodeResourcesFit',
   filter(pod, { node, pods }) {
-    const alloc = node.status?.allocatable ?? {};
+    const alloc = allocatable(node);
     const req = podRequests(pod);
     let cpu = 0;
     let memory = 0;
@@ -125,9 +150,9 @@ const fit: Filter = {
       memory += r.memory;
     }
     const reasons: string[] = [];
-    if (pods.length + 1 > Number(alloc.pods ?? 110)) reasons.push('Too many pods');
-    if (req.cpu > 0 && cpu + req.cpu > milliCPU(alloc.cpu ?? '0')) reasons.push('Insufficient cpu');
-    if (req.memory > 0 && memory + req.memory > parseQuantity(alloc.memory ?? '0')) reasons.push('Insufficient memory');
+    if (pods.length + 1 > alloc.pods) reasons.push('Too many pods');
+    if (req.cpu > 0 && cpu + req.cpu > alloc.cpu) reasons.push('Insufficient cpu');
+    if (req.memory > 0 && memory + req.memory > alloc.memory) reasons.push('Insufficient memory');
     return reasons.length ? reasons.join(', ') : undefined;
   },
 };
@@ -138,14 +163,16 @@ const leastAllocated: Scorer = {
   name: 'NodeResourcesLeastAllocated',
   weight: 1,
   score(pod, { node, pods }) {
-    const alloc = node.status?.allocatable ?? {};
-    const capCPU = milliCPU(alloc.cpu ?? '0') || 1;
-    const capMem = parseQuantity(alloc.memory ?? '0') || 1;
-    let cpu = podRequests(pod).cpu || 100; // kube-scheduler counts 100m / 200Mi for pods without requests
-    let mem = podRequests(pod).memory || 200 * 2 ** 20;
+    const alloc = allocatable(node);
+    const capCPU = alloc.cpu || 1;
+    const capMem = alloc.memory || 1;
+    const req = podRequests(pod);
+    let cpu = req.cpu || 100; // kube-scheduler counts 100m / 200Mi for pods without requests
+    let mem = req.memory || 200 * 2 ** 20;
     for (const p of pods) {
-      cpu += podRequests(p).cpu || 100;
-      mem += podRequests(p).memory || 200 * 2 ** 20;
+      const r = podRequests(p);
+      cpu += r.cpu || 100;
+      mem += r.memory || 200 * 2 ** 20;
     }
     return Math.max(0, (((capCPU - cpu) / capCPU) * 100 + ((capMem - mem) / capMem) * 100) / 2);
   },
