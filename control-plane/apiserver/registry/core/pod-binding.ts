@@ -9,11 +9,14 @@ import { methodNotAllowed, success, type Subresource } from '../rest.js';
 
 type Any = any;
 
-/** The binding's strategy: the pods' own, except that the write keeps the spec and the status it made. */
+/**
+ * The binding's strategy: the pods' own, except that the write keeps the spec and the status it made — an object of
+ * its own, made from the stored pod decoded for this write alone, so it is not copied again.
+ */
 const bindingStrategies = new WeakMap<Strategy, Strategy>();
 const bindingStrategy = (main: Strategy): Strategy => {
   let s = bindingStrategies.get(main);
-  if (!s) bindingStrategies.set(main, (s = { ...main, prepareForUpdate: (obj) => structuredClone(obj) }));
+  if (!s) bindingStrategies.set(main, (s = { ...main, prepareForUpdate: (obj) => obj }));
   return s;
 };
 
@@ -29,7 +32,7 @@ export const podBinding: Subresource = {
       if (pod.spec.nodeName) throw conflict('pods', name, `pod ${name} is already assigned to node "${pod.spec.nodeName}"`);
       const conditions: Any[] = pod.status?.conditions ?? [];
       const scheduled = { type: 'PodScheduled', status: 'True', lastProbeTime: null, lastTransitionTime: formatTime() };
-      return { ...pod, spec: { ...pod.spec, nodeName }, status: { ...pod.status, conditions: [...conditions.filter((c) => c.type !== 'PodScheduled'), scheduled] } };
+      return { ...pod, metadata: { ...pod.metadata }, spec: { ...pod.spec, nodeName }, status: { ...pod.status, conditions: [...conditions.filter((c) => c.type !== 'PodScheduled'), scheduled] } };
     };
     // The binding's own write: no field manager records it, as kube-apiserver writes it to storage directly.
     await store.update(def, namespace, name, assign, { strategy: bindingStrategy(def.strategy), user, subresource: 'binding' });
