@@ -18,6 +18,7 @@ import { DefaultStorageClass } from './admission/defaultstorageclass.js';
 import { LimitRanger } from './admission/limitranger.js';
 import { NamespaceLifecycle } from './admission/namespacelifecycle.js';
 import { ResourceQuota } from './admission/resourcequota.js';
+import { namespaceLister } from './admission/lister.js';
 import { ServiceAllocation } from './admission/serviceallocation.js';
 import { NodeRestriction } from './admission/noderestriction.js';
 import { RBACEscalation } from './admission/rbacescalation.js';
@@ -113,21 +114,24 @@ export async function startApiServer(config: ServerConfig): Promise<RunningApiSe
     // service account and token volume, limits fill pod defaults, services get their addresses, an Ingress without a
     // class gets the default one, and so does a claim without a storage class. Validating, after: what a node may write, RBAC escalation, limits are checked, quota
     // charges the object.
+    // LimitRanger and ResourceQuota list through the watch cache, made below (it reads through the store they admit for).
+    let cacher: Cacher | undefined;
+    const lister = namespaceLister(store, () => cacher);
     const admission = admissionChain([
       new NamespaceLifecycle(store),
       new ServiceAccountAdmission(store),
-      new LimitRanger(store),
+      new LimitRanger(lister),
       new ServiceAllocation(store, config.serviceCIDR, config.nodePortRange),
       new DefaultIngressClass(store),
       new PriorityAdmission(store),
       new DefaultStorageClass(store),
       new NodeRestriction(store),
       new RBACEscalation(() => authorizer, () => policy),
-      new ResourceQuota(store),
+      new ResourceQuota(store, lister),
     ]);
     const registry = new GenericStore(store, admission);
     // Lists, watches and gets at resourceVersion 0 from memory (--watch-cache, on by default as in kube-apiserver).
-    const cacher = config.watchCache ? new Cacher(store, registry) : undefined;
+    cacher = config.watchCache ? new Cacher(store, registry) : undefined;
     if (cacher) closers.push(() => cacher.close());
     // Every built-in kind's cache loads now, as kube-apiserver's do; until one has, its reads go to the store.
     cacher?.prime(builtinKinds);

@@ -2,7 +2,7 @@
 // shows them, plus the ones this scheduler has assumed onto it while their binding is in flight — kept up to date by
 // the informers' events, so that a scheduling cycle reads a ready snapshot instead of regrouping every pod.
 import type { Node, Pod } from '../../api/types.js';
-import type { NodeInfo } from './plugins.js';
+import { countRequests, keepRequested, type NodeInfo, type Requested } from './plugins.js';
 
 const terminal = (p: Pod) => p.status?.phase === 'Succeeded' || p.status?.phase === 'Failed';
 
@@ -10,6 +10,8 @@ export class SchedulerCache {
   private readonly nodes = new Map<string, Node>();
   /** Pods counted per node name (also for nodes not seen yet: their pods are counted once they appear). */
   private readonly podsOn = new Map<string, Pod[]>();
+  /** Their requests, summed as pods come and go (read by the resource filter and scorer). */
+  private readonly requested = new Map<string, Requested>();
   /** Where each counted pod (by uid) is counted, and whether it is only assumed. */
   private readonly placed = new Map<string, { node: string; pod: Pod; assumed: boolean }>();
   private snapshot?: NodeInfo[];
@@ -62,13 +64,17 @@ export class SchedulerCache {
 
   private podList(node: string): Pod[] {
     let l = this.podsOn.get(node);
-    if (!l) this.podsOn.set(node, (l = []));
+    if (!l) {
+      this.podsOn.set(node, (l = []));
+      this.requested.set(node, keepRequested(l));
+    }
     return l;
   }
 
   private place(uid: string, node: string, pod: Pod, assumed: boolean): void {
     this.placed.set(uid, { node, pod, assumed });
     this.podList(node).push(pod);
+    countRequests(this.requested.get(node)!, pod, 1);
   }
 
   private unplace(uid: string): void {
@@ -77,6 +83,9 @@ export class SchedulerCache {
     this.placed.delete(uid);
     const l = this.podList(was.node);
     const i = l.indexOf(was.pod);
-    if (i >= 0) l.splice(i, 1);
+    if (i >= 0) {
+      l.splice(i, 1);
+      countRequests(this.requested.get(was.node)!, was.pod, -1);
+    }
   }
 }

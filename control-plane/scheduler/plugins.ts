@@ -24,7 +24,19 @@ export interface Scorer {
   score(pod: Pod, n: NodeInfo, all: NodeInfo[]): number;
 }
 
+/**
+ * Requests computed once per pod spec: the filters and scorers read every placed pod's requests on every node they
+ * look at (kube-scheduler keeps them summed in its NodeInfo), and objects from the informer are never changed in place.
+ */
+const requestsOf = new WeakMap<Pod['spec'], { cpu: number; memory: number }>();
+
 export function podRequests(pod: Pod): { cpu: number; memory: number } {
+  let r = requestsOf.get(pod.spec);
+  if (!r) requestsOf.set(pod.spec, (r = computeRequests(pod)));
+  return r;
+}
+
+function computeRequests(pod: Pod): { cpu: number; memory: number } {
   let cpu = 0;
   let memory = 0;
   for (const c of pod.spec.containers ?? []) {
@@ -36,6 +48,60 @@ export function podRequests(pod: Pod): { cpu: number; memory: number } {
     memory = Math.max(memory, parseQuantity(c.resources?.requests?.memory));
   }
   return { cpu, memory };
+}
+
+/** What a node's pods request, summed (kube-scheduler's NodeInfo.Requested and NonZeroRequested). */
+export interface Requested {
+  cpu: number;
+  memory: number;
+  /** Counting 100m for a pod that requests no cpu and 200Mi for one that requests no memory, as scoring does. */
+  nonZeroCpu: number;
+  nonZeroMemory: number;
+}
+
+const DEFAULT_MILLI_CPU = 100;
+const DEFAULT_MEMORY = 200 * 2 ** 20;
+
+/** Sums kept beside a pod list by the one owner that changes it (the scheduler cache); other lists are summed when read. */
+const keptSums = new WeakMap<Pod[], Requested>();
+
+/** Adds (sign 1) or takes away (-1) one pod's requests; a malformed quantity counts as none, so sums stay whole. */
+export function countRequests(sum: Requested, pod: Pod, sign: 1 | -1): void {
+  const r = podRequests(pod);
+  const cpu = Number.isFinite(r.cpu) ? r.cpu : 0;
+  const memory = Number.isFinite(r.memory) ? r.memory : 0;
+  sum.cpu += sign * cpu;
+  sum.memory += sign * memory;
+  sum.nonZeroCpu += sign * (cpu || DEFAULT_MILLI_CPU);
+  sum.nonZeroMemory += sign * (memory || DEFAULT_MEMORY);
+}
+
+/** Starts keeping the sums of `pods`: the caller counts every pod it adds or removes there from now on. */
+export function keepRequested(pods: Pod[]): Requested {
+  const sum = sumRequests(pods);
+  keptSums.set(pods, sum);
+  return sum;
+}
+
+function sumRequests(pods: Pod[]): Requested {
+  const sum = { cpu: 0, memory: 0, nonZeroCpu: 0, nonZeroMemory: 0 };
+  for (const p of pods) countRequests(sum, p, 1);
+  return sum;
+}
+
+const requestedOn = (pods: Pod[]): Requested => keptSums.get(pods) ?? sumRequests(pods);
+
+/** A node's allocatable, parsed once per status object (a status update brings a new one). */
+const allocatableOf = new WeakMap<object, { cpu: number; memory: number; pods: number }>();
+
+function allocatable(node: Node): { cpu: number; memory: number; pods: number } {
+  const status = node.status ?? {};
+  let a = allocatableOf.get(status);
+  if (!a) {
+    const alloc = node.status?.allocatable ?? {};
+    allocatableOf.set(status, (a = { cpu: milliCPU(alloc.cpu ?? '0'), memory: parseQuantity(alloc.memory ?? '0'), pods: Number(alloc.pods ?? 110) }));
+  }
+  return a;
 }
 
 const nodeUnschedulable: Filter = {
@@ -115,19 +181,13 @@ const nodePorts: Filter = {
 const fit: Filter = {
   name: 'NodeResourcesFit',
   filter(pod, { node, pods }) {
-    const alloc = node.status?.allocatable ?? {};
+    const alloc = allocatable(node);
     const req = podRequests(pod);
-    let cpu = 0;
-    let memory = 0;
-    for (const p of pods) {
-      const r = podRequests(p);
-      cpu += r.cpu;
-      memory += r.memory;
-    }
+    const { cpu, memory } = requestedOn(pods);
     const reasons: string[] = [];
-    if (pods.length + 1 > Number(alloc.pods ?? 110)) reasons.push('Too many pods');
-    if (req.cpu > 0 && cpu + req.cpu > milliCPU(alloc.cpu ?? '0')) reasons.push('Insufficient cpu');
-    if (req.memory > 0 && memory + req.memory > parseQuantity(alloc.memory ?? '0')) reasons.push('Insufficient memory');
+    if (pods.length + 1 > alloc.pods) reasons.push('Too many pods');
+    if (req.cpu > 0 && cpu + req.cpu > alloc.cpu) reasons.push('Insufficient cpu');
+    if (req.memory > 0 && memory + req.memory > alloc.memory) reasons.push('Insufficient memory');
     return reasons.length ? reasons.join(', ') : undefined;
   },
 };
@@ -138,15 +198,14 @@ const leastAllocated: Scorer = {
   name: 'NodeResourcesLeastAllocated',
   weight: 1,
   score(pod, { node, pods }) {
-    const alloc = node.status?.allocatable ?? {};
-    const capCPU = milliCPU(alloc.cpu ?? '0') || 1;
-    const capMem = parseQuantity(alloc.memory ?? '0') || 1;
-    let cpu = podRequests(pod).cpu || 100; // kube-scheduler counts 100m / 200Mi for pods without requests
-    let mem = podRequests(pod).memory || 200 * 2 ** 20;
-    for (const p of pods) {
-      cpu += podRequests(p).cpu || 100;
-      mem += podRequests(p).memory || 200 * 2 ** 20;
-    }
+    const alloc = allocatable(node);
+    const capCPU = alloc.cpu || 1;
+    const capMem = alloc.memory || 1;
+    const req = podRequests(pod);
+    const used = requestedOn(pods);
+    // kube-scheduler counts 100m / 200Mi for pods without requests
+    const cpu = (req.cpu || DEFAULT_MILLI_CPU) + used.nonZeroCpu;
+    const mem = (req.memory || DEFAULT_MEMORY) + used.nonZeroMemory;
     return Math.max(0, (((capCPU - cpu) / capCPU) * 100 + ((capMem - mem) / capMem) * 100) / 2);
   },
 };

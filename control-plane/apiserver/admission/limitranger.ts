@@ -4,11 +4,10 @@
 import { formatQuantity, parseQuantity } from '../../../api/quantity.js';
 import { podResources, qosClass } from '../../../api/pods.js';
 import type { Usage } from '../../../api/quota.js';
-import type { Store } from '../../storage/store.js';
 import { findByPlural } from '../registry/kinds.js';
 import type { WriteAttributes } from '../registry/store.js';
 import { forbidden, type AdmissionPlugin } from './chain.js';
-import { listIn } from './lister.js';
+import type { NamespaceLister } from './lister.js';
 
 type Any = any;
 
@@ -70,12 +69,12 @@ const toStrings = (u: Usage): Record<string, string> => Object.fromEntries(Objec
 export class LimitRanger implements AdmissionPlugin {
   readonly name = 'LimitRanger';
 
-  constructor(private readonly store: Store) {}
+  constructor(private readonly list: NamespaceLister) {}
 
   /** The new pod's LimitRanges, in name order; none for anything else. */
   private async ranges({ operation, def, object }: WriteAttributes): Promise<Any[]> {
     if (operation !== 'CREATE' || def.kind !== 'Pod' || def.group) return [];
-    const ranges = await listIn(this.store, limitRanges, object.metadata.namespace!);
+    const ranges = await this.list(limitRanges, object.metadata.namespace!);
     return ranges.sort((a, b) => String(a.metadata.name).localeCompare(b.metadata.name));
   }
 

@@ -1,12 +1,24 @@
-// What admission plugins read (kube: the client-go listers their informers feed): the stored objects of a kind in a
-// namespace, straight from storage.
+// What admission plugins read (kube: the client-go listers their informers feed): the objects of a kind in a
+// namespace. kube-apiserver's LimitRanger and ResourceQuota read informers; here they read the watch cache, with a
+// consistent read (the cache answers only once it holds every write made before the request, as kube's consistent
+// reads from cache wait for the store's current revision), and storage when the cache cannot answer.
 import type { ResourceRef } from '../../../api/resources.js';
 import type { Store } from '../../storage/store.js';
-import { storePrefix } from '../registry/kinds.js';
+import { findByPlural, storePrefix } from '../registry/kinds.js';
+import { decode, type Reads } from '../registry/store.js';
 
 type Any = any;
 
-export async function listIn(store: Store, ref: ResourceRef, namespace: string): Promise<Any[]> {
-  const page = await store.list(storePrefix(ref, namespace));
-  return page.items.map((kv) => JSON.parse(kv.value));
+/** The objects of a kind in a namespace, as stored now; read-only (a cache's objects are shared), the array is the caller's. */
+export type NamespaceLister = (ref: ResourceRef, namespace: string) => Promise<Any[]>;
+
+/** Lists through `cache` (the watch cache, once the server has made it; none when it is off), else from the store. */
+export function namespaceLister(store: Store, cache: () => Reads | undefined = () => undefined): NamespaceLister {
+  return async (ref, namespace) => {
+    const reads = cache();
+    const def = reads && findByPlural(ref.group, ref.version, ref.plural);
+    if (def) return [...(await reads.list(def, namespace, {})).items];
+    const page = await store.list(storePrefix(ref, namespace));
+    return page.items.map((kv) => decode(kv));
+  };
 }

@@ -6,10 +6,10 @@ import { formatQuantity, parseQuantity } from '../../../api/quantity.js';
 import { computeUsed, countsKind, formatUsed, scopesMatch, usageOf, type Usage } from '../../../api/quota.js';
 import type { KubeObject } from '../../../api/types.js';
 import { RevisionConflictError, type Store } from '../../storage/store.js';
-import { findByPlural, storePrefix, type ResourceDef } from '../registry/kinds.js';
+import { findByPlural, storeKey, type ResourceDef } from '../registry/kinds.js';
 import type { WriteAttributes } from '../registry/store.js';
 import { forbidden, type AdmissionPlugin } from './chain.js';
-import { listIn } from './lister.js';
+import type { NamespaceLister } from './lister.js';
 
 type Any = any;
 
@@ -39,6 +39,7 @@ export class ResourceQuota implements AdmissionPlugin {
 
   constructor(
     private readonly store: Store,
+    private readonly list: NamespaceLister,
     private readonly clock: () => number = Date.now,
   ) {}
 
@@ -57,12 +58,11 @@ export class ResourceQuota implements AdmissionPlugin {
   }
 
   private async charge(def: ResourceDef, obj: KubeObject, namespace: string): Promise<void> {
-    const page = await this.store.list(storePrefix(quotas, namespace));
-    if (!page.items.length) return;
+    const found: Any[] = await this.list(quotas, namespace);
+    if (!found.length) return;
     const usage = usageOf(def, obj, this.clock());
     const writes: { key: string; rev: number; quota: Any }[] = [];
-    const sorted = page.items.map((kv) => ({ kv, quota: JSON.parse(kv.value) as Any })).sort((a, b) => String(a.quota.metadata.name).localeCompare(b.quota.metadata.name));
-    for (const { kv, quota } of sorted) {
+    for (const quota of found.sort((a, b) => String(a.metadata.name).localeCompare(b.metadata.name))) {
       const hard: Any = quota.spec?.hard ?? {};
       if (!scopesMatch(quota, def, obj)) continue;
       const names = Object.keys(hard).filter((r) => countsKind(r, def)).sort();
@@ -77,13 +77,13 @@ export class ResourceQuota implements AdmissionPlugin {
       const fresh = JSON.stringify(quota.status?.hard ?? null) === JSON.stringify(hard) && quota.status?.used;
       const used: Usage = fresh
         ? Object.fromEntries(Object.keys(hard).map((r) => [r, parseQuantity(quota.status.used[r] ?? '0')]))
-        : await computeUsed(quota, (d) => listIn(this.store, d, namespace), this.clock());
+        : await computeUsed(quota, (d) => this.list(d, namespace), this.clock());
       const next: Usage = { ...used };
       for (const r of requested) next[r] = (next[r] ?? 0) + usage[r];
       const exceeded = requested.filter((r) => next[r] > parseQuantity(hard[r]) + 1e-9);
       if (exceeded.length)
         throw forbidden(def, obj, `exceeded quota: ${quota.metadata.name}, requested: ${pretty(usage, exceeded, hard)}, used: ${pretty(used, exceeded, hard)}, limited: ${exceeded.map((r) => `${r}=${hard[r]}`).join(',')}`);
-      writes.push({ key: kv.key, rev: kv.modRevision, quota: { ...quota, status: { hard: { ...hard }, used: formatUsed(quota, next) } } });
+      writes.push({ key: storeKey(quotas, namespace, quota.metadata.name), rev: Number(quota.metadata.resourceVersion), quota: { ...quota, status: { hard: { ...hard }, used: formatUsed(quota, next) } } });
     }
     for (const w of writes) {
       const { resourceVersion: _, ...meta } = w.quota.metadata;

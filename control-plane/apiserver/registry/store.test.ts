@@ -11,6 +11,8 @@ import { SqliteStore } from '../../storage/sqlite.js';
 import { admissionChain } from '../admission/chain.js';
 import { NamespaceLifecycle } from '../admission/namespacelifecycle.js';
 import { finalizeStrategy } from './core/namespace.js';
+import { podBinding } from './core/pod-binding.js';
+import type { SubresourceRequest } from './rest.js';
 import { findByPlural } from './kinds.js';
 import { GenericStore, type WriteAttributes } from './store.js';
 
@@ -55,6 +57,19 @@ t.test('the main resource keeps the stored status; /status changes only the stat
   t.equal(status.status.phase, 'Running');
   t.same(status.metadata.labels, { a: 'b' }, 'labels are not the status endpoint\'s to change');
   t.equal(status.metadata.generation, 1, 'a status write is no new generation');
+});
+
+t.test('pods/binding writes spec.nodeName and the PodScheduled condition in one write; a bound pod refuses another', async (t) => {
+  const { store, admitted } = await fixture(t);
+  const created = await store.create(pods, 'default', pod('p'));
+  const bind = (node: string) => podBinding.serve({ store, def: pods, namespace: 'default', name: 'p', method: 'POST', body: { target: { kind: 'Node', name: node } } } as unknown as SubresourceRequest);
+  t.same(await bind('n1'), { code: 201, object: { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Success', code: 201 } });
+  const bound = (await store.get(pods, 'default', 'p')) as Any;
+  t.equal(bound.spec.nodeName, 'n1');
+  t.match(bound.status.conditions, [{ type: 'PodScheduled', status: 'True' }]);
+  t.equal(Number(bound.metadata.resourceVersion), Number(created.metadata.resourceVersion) + 1, 'one write: one revision');
+  t.same(admitted.filter((a) => a.subresource === 'binding').map((a) => a.operation), ['UPDATE'], 'admitted once');
+  await t.rejects(bind('n2'), { code: 409, message: 'Operation cannot be fulfilled on pods "p": pod p is already assigned to node "n1"' });
 });
 
 t.test('a bound pod waits for its kubelet; the kubelet\'s delete with grace 0 ends it', async (t) => {

@@ -1,27 +1,41 @@
 // pods/binding (kube: pkg/registry/core/pod/storage/storage.go, BindingREST): the scheduler's decision — the pod's
-// spec.nodeName and its PodScheduled condition, written together.
+// spec.nodeName and its PodScheduled condition, written together in one read-modify-write of the stored pod
+// (assignPod's GuaranteedUpdate).
 import { conflict, StatusError } from '../../../../api/errors.js';
 import { formatTime } from '../../../../api/time.js';
 import type { KubeObject } from '../../../../api/types.js';
+import type { Strategy } from '../strategy.js';
 import { methodNotAllowed, success, type Subresource } from '../rest.js';
 
 type Any = any;
+
+/**
+ * The binding's strategy: the pods' own, except that the write keeps the spec and the status it made — an object of
+ * its own, made from the stored pod decoded for this write alone, so it is not copied again.
+ */
+const bindingStrategies = new WeakMap<Strategy, Strategy>();
+const bindingStrategy = (main: Strategy): Strategy => {
+  let s = bindingStrategies.get(main);
+  if (!s) bindingStrategies.set(main, (s = { ...main, prepareForUpdate: (obj) => obj }));
+  return s;
+};
 
 export const podBinding: Subresource = {
   async serve({ store, def, namespace, name, method, body, user }) {
     if (method !== 'POST') throw methodNotAllowed();
     const nodeName = (body as Any)?.target?.name;
     if (!nodeName) throw new StatusError(422, 'Invalid', 'Binding "" is invalid: target.name: Required value');
-    const pod = (await store.get(def, namespace, name)) as Any;
-    if (pod.metadata.deletionTimestamp) throw conflict('pods', name, 'pod is being deleted, cannot be assigned to a host');
-    if (pod.spec.nodeName) throw conflict('pods', name, `pod ${name} is already assigned to node "${pod.spec.nodeName}"`);
-    pod.spec.nodeName = nodeName;
-    const conditions: Any[] = (pod.status ??= {}).conditions ?? [];
-    const scheduled = { type: 'PodScheduled', status: 'True', lastProbeTime: null, lastTransitionTime: formatTime() };
-    pod.status.conditions = [...conditions.filter((c) => c.type !== 'PodScheduled'), scheduled];
-    // The binding's own writes: no field manager records them, as kube-apiserver writes them to storage directly.
-    const stored = await store.update(def, namespace, name, () => ({ ...pod, status: undefined }) as KubeObject, { user, subresource: 'binding' });
-    await store.update(def, namespace, name, () => ({ ...stored, status: pod.status }) as KubeObject, { strategy: def.statusStrategy, user, subresource: 'binding' });
+    // Decided on the stored pod each time the write is tried, so a pod bound or deleted in between is refused.
+    const assign = (live: KubeObject): KubeObject => {
+      const pod = live as Any;
+      if (pod.metadata.deletionTimestamp) throw conflict('pods', name, 'pod is being deleted, cannot be assigned to a host');
+      if (pod.spec.nodeName) throw conflict('pods', name, `pod ${name} is already assigned to node "${pod.spec.nodeName}"`);
+      const conditions: Any[] = pod.status?.conditions ?? [];
+      const scheduled = { type: 'PodScheduled', status: 'True', lastProbeTime: null, lastTransitionTime: formatTime() };
+      return { ...pod, metadata: { ...pod.metadata }, spec: { ...pod.spec, nodeName }, status: { ...pod.status, conditions: [...conditions.filter((c) => c.type !== 'PodScheduled'), scheduled] } };
+    };
+    // The binding's own write: no field manager records it, as kube-apiserver writes it to storage directly.
+    await store.update(def, namespace, name, assign, { strategy: bindingStrategy(def.strategy), user, subresource: 'binding' });
     return { code: 201, object: success(201) };
   },
 };
