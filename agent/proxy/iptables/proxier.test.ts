@@ -6,7 +6,7 @@ import { ProxyMetrics } from '../metrics.js';
 import { jumpRules, servicePortEndpointChain as sep, serviceExternalChain as ext, servicePortPolicyClusterChain as svcChain, servicePortPolicyLocalChain as svl } from './chains.js';
 import { cleanupLeftovers } from './cleanup.js';
 import { applyRestores, FakeExec } from './fakeexec.js';
-import { IptablesProxier, listTableAboveChains, probability } from './proxier.js';
+import { IptablesProxier, largeClusterEndpointsThreshold, listTableAboveChains, probability } from './proxier.js';
 
 function newProxier(fake: FakeExec, extra: Partial<ConstructorParameters<typeof IptablesProxier>[0]> = {}) {
   return new IptablesProxier({ exec: fake.exec, nodeName: 'worker1', clusterCIDR: '10.244.0.0/16', ...extra });
@@ -436,3 +436,35 @@ async function fullSyncDocument(services: number, perService: number): Promise<s
   await p.close();
   return fake.lastRestore().split('\n');
 }
+
+t.test('above largeClusterEndpointsThreshold endpoints the per-endpoint rules go without comments; crossing back rewrites every Service', async (t) => {
+  const fake = new FakeExec();
+  const p = newProxier(fake);
+  const perService = 10;
+  const services = largeClusterEndpointsThreshold / perService + 1;
+  const slices: EndpointSlice[] = [];
+  for (let i = 0; i < services; i++) {
+    p.onServiceAdd(makeService(`s${i}`, { clusterIP: `10.96.2.${i + 1}`, ports: [{ name: 'http', port: 80, targetPort: 8080 }] }));
+    slices.push(makeSlice(`s${i}`, Array.from({ length: perService }, (_, j) => ({ ip: `10.244.${i}.${j + 1}` })), [{ name: 'http', port: 8080 }]));
+    p.onEndpointSliceAdd(slices[i]!);
+  }
+  p.onServiceSynced();
+  p.onEndpointSlicesSynced();
+  await p.syncProxyRules();
+  const name = 'default/s0:http';
+  const [SVC, SEP] = [svcChain(name, 'tcp'), sep(name, 'tcp', '10.244.0.1:8080')];
+  const large = fake.lastRestore().split('\n');
+  t.ok(large.includes(`-A ${SEP} -s 10.244.0.1/32 -j KUBE-MARK-MASQ`), 'the hairpin rule, without its comment');
+  t.ok(large.includes(`-A ${SEP} -m tcp -p tcp -j DNAT --to-destination 10.244.0.1:8080`), 'the DNAT, without its comment');
+  t.ok(large.some((l) => l.startsWith(`-A ${SVC} -m statistic `)), 'the jumps to endpoints, without theirs');
+  t.ok(large.includes(`-A KUBE-SERVICES -m comment --comment "${name} cluster IP" -m tcp -p tcp -d 10.96.2.1 --dport 80 -j ${SVC}`), 'one-per-Service rules keep theirs');
+
+  // Down to the threshold: every Service is written again, with comments, though only one changed.
+  fake.reset();
+  p.onEndpointSliceUpdate(slices[5]!, makeSlice('s5', [], [{ name: 'http', port: 8080 }]));
+  await p.syncProxyRules();
+  const small = fake.lastRestore().split('\n');
+  t.ok(small.includes(`-A ${SEP} -m comment --comment ${name} -s 10.244.0.1/32 -j KUBE-MARK-MASQ`), 'an unchanged Service is rewritten with comments');
+  t.same(fake.commands('iptables-save'), [], 'still a partial sync: the kernel is not read');
+  await p.close();
+});
