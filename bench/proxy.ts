@@ -7,7 +7,7 @@
 // Services, the per-rule baseline: the same ruleset the iptables proxier restores, applied with one `iptables` exec
 // per chain and rule, as a per-rule wrapper (the npm `iptables` package) does. Prints figures; asserts nothing.
 // Run as root: node dist/bench/proxy.js [--quick] [--sizes 1000,5000,10000] [--endpoints 10] [--changes 5]
-// [--per-rule-budget 120] [--json]. --quick: 1000 Services only, 3 changes, a 20 s per-rule budget. A per-rule run
+// [--per-rule-budget 120] [--modes iptables,nftables] [--json]. --quick: 1000 Services only, 3 changes, a 20 s per-rule budget. A per-rule run
 // that outlasts its budget (seconds) stops, and its figure is the measured rate extrapolated to the whole ruleset,
 // marked "~" (and per_rule_1k_extrapolated in the JSON). The JSON's issue-12 keys (services, full_sync_ms,
 // one_change_ms: iptables) are the largest size's; the per-size keys carry the size and mode in their names.
@@ -32,6 +32,7 @@ const { values } = parseArgs({
     endpoints: { type: 'string', default: '10' },
     changes: { type: 'string' },
     'per-rule-budget': { type: 'string' },
+    modes: { type: 'string', default: 'iptables,nftables' },
     json: { type: 'boolean', default: false },
   },
 });
@@ -43,8 +44,9 @@ const BASELINE_SERVICES = 1000;
 const CLUSTER_CIDR = '10.128.0.0/9';
 const SERVICE_CIDR = '10.96.0.0/12';
 const NS = 'bench';
-const MODES = ['iptables', 'nftables'] as const;
-type Mode = (typeof MODES)[number];
+const ALL_MODES = ['iptables', 'nftables'] as const;
+type Mode = (typeof ALL_MODES)[number];
+const MODES = ALL_MODES.filter((m) => values.modes.split(',').includes(m));
 
 // ---- scratch namespaces: random names, removed after, also on failure or ^C ----
 
@@ -265,13 +267,14 @@ async function main(): Promise<void> {
   printTable(['mode', 'services', 'full sync ms', 'generate', 'apply', 'one-change ms', 'generate', 'apply', 'rules'], rows, 1);
 
   const ratio = (a: number, b: number) => Number((a / b).toFixed(2));
-  const of = (mode: Mode, size: number) => figures.find((f) => f.mode === mode && f.services === size)!;
-  const bySize = SIZES.map((size) => {
-    const [i, n] = [of('iptables', size), of('nftables', size)];
+  const of = (mode: Mode, size: number) => figures.find((f) => f.mode === mode && f.services === size);
+  // The ratios need both modes (--modes may have picked one).
+  const bySize = MODES.length < 2 ? [] : SIZES.map((size) => {
+    const [i, n] = [of('iptables', size)!, of('nftables', size)!];
     return { size, full: ratio(n.full.ms, i.full.ms), change: ratio(n.oneChange.ms, i.oneChange.ms) };
   });
   console.log('');
-  printTable(['nftables/iptables', 'services', 'full sync', 'one change'], bySize.map((r) => ['', String(r.size), `${r.full}×`, `${r.change}×`]), 1);
+  if (bySize.length) printTable(['nftables/iptables', 'services', 'full sync', 'one change'], bySize.map((r) => ['', String(r.size), `${r.full}×`, `${r.change}×`]), 1);
   const baselineRatio = perRule && ipt1k ? ratio(perRule.ms, ipt1k.full.ms) : undefined;
   if (baselineRatio !== undefined) {
     console.log(`\nper-rule baseline / iptables full sync at ${BASELINE_SERVICES} Services: ${baselineRatio}× (${perRule!.extrapolated ? `extrapolated from ${perRule!.done} of ${perRule!.commands} execs` : 'measured'})`);
@@ -279,6 +282,7 @@ async function main(): Promise<void> {
 
   if (values.json) {
     const r1 = (n: number) => Number(n.toFixed(1));
+    const opt = (n: number | undefined) => (n === undefined ? null : r1(n));
     const largest = SIZES[SIZES.length - 1]!;
     const perSize: Record<string, number> = {};
     for (const f of figures) {
@@ -300,12 +304,12 @@ async function main(): Promise<void> {
       JSON.stringify({
         services: largest,
         endpoints_per_service: ENDPOINTS,
-        full_sync_ms: r1(of('iptables', largest).full.ms),
-        one_change_ms: r1(of('iptables', largest).oneChange.ms),
-        nftables_full_sync_ms: r1(of('nftables', largest).full.ms),
-        nftables_one_change_ms: r1(of('nftables', largest).oneChange.ms),
-        ratio_nftables_iptables_full_sync: bySize[bySize.length - 1]!.full,
-        ratio_nftables_iptables_one_change: bySize[bySize.length - 1]!.change,
+        full_sync_ms: opt(of('iptables', largest)?.full.ms),
+        one_change_ms: opt(of('iptables', largest)?.oneChange.ms),
+        nftables_full_sync_ms: opt(of('nftables', largest)?.full.ms),
+        nftables_one_change_ms: opt(of('nftables', largest)?.oneChange.ms),
+        ratio_nftables_iptables_full_sync: bySize[bySize.length - 1]?.full ?? null,
+        ratio_nftables_iptables_one_change: bySize[bySize.length - 1]?.change ?? null,
         restore_1k_ms: ipt1k ? r1(ipt1k.fullRestoreMs) : null,
         per_rule_1k_ms: perRule ? Number(perRule.ms.toFixed(0)) : null,
         per_rule_1k_extrapolated: perRule?.extrapolated ?? null,

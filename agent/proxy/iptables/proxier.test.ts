@@ -6,7 +6,7 @@ import { ProxyMetrics } from '../metrics.js';
 import { jumpRules, servicePortEndpointChain as sep, serviceExternalChain as ext, servicePortPolicyClusterChain as svcChain, servicePortPolicyLocalChain as svl } from './chains.js';
 import { cleanupLeftovers } from './cleanup.js';
 import { applyRestores, FakeExec } from './fakeexec.js';
-import { IptablesProxier, listTableAboveChains, probability } from './proxier.js';
+import { IptablesProxier, largeClusterEndpointsThreshold, listTableAboveChains, probability } from './proxier.js';
 
 function newProxier(fake: FakeExec, extra: Partial<ConstructorParameters<typeof IptablesProxier>[0]> = {}) {
   return new IptablesProxier({ exec: fake.exec, nodeName: 'worker1', clusterCIDR: '10.244.0.0/16', ...extra });
@@ -195,6 +195,8 @@ t.test('jumps are ensured on full syncs only; a failed restore makes the next sy
   t.ok(after.some((a) => a.includes('-C')), 'the sync after a failure re-ensures the jumps');
   t.notOk(after.some((a) => a.includes('-I') && a.includes('PREROUTING')), 'an existing jump is not added twice');
   t.match(fake.lastRestore(), '--to-destination 10.244.1.5:8080', 'the retried full sync still has the consumed change');
+  const fixed = ['KUBE-SERVICES', 'KUBE-EXTERNAL-SERVICES', 'KUBE-FORWARD', 'KUBE-NODEPORTS', 'KUBE-FIREWALL', 'KUBE-SERVICES', 'KUBE-NODEPORTS', 'KUBE-POSTROUTING', 'KUBE-MARK-MASQ'];
+  t.same([...fake.lastRestore().matchAll(/^:(KUBE-\S+) /gm)].map((m) => m[1]).slice(0, fixed.length), fixed, 'and writes every fixed chain, changed or not');
   await p.close();
 });
 
@@ -306,7 +308,7 @@ t.test('ClientIP session affinity: the recent match remembers each client per en
   t.ok(lines.includes(`-A ${SEP1} -m comment --comment ${name} -m recent --name ${SEP1} --set -m tcp -p tcp -j DNAT --to-destination 10.244.1.5:80`));
 });
 
-t.test("partial sync: a one-Service change writes the fixed chains whole and only that Service's own chains, with no iptables-save", async (t) => {
+t.test("partial sync: a one-Service change writes only that Service's own chains and the fixed chains it changed, with no iptables-save", async (t) => {
   const fake = new FakeExec();
   let now = 0;
   const p = newProxier(fake, { now: () => now, fullSyncPeriodMs: 3_600_000 });
@@ -337,10 +339,11 @@ t.test("partial sync: a one-Service change writes the fixed chains whole and onl
   t.same(fake.commands('iptables'), [], 'no jump checks either');
   const doc = fake.lastRestore();
   const declared = [...doc.matchAll(/^:(\S+) /gm)].map((m) => m[1]);
-  t.same(declared, ['KUBE-SERVICES', 'KUBE-EXTERNAL-SERVICES', 'KUBE-FORWARD', 'KUBE-NODEPORTS', 'KUBE-FIREWALL', 'KUBE-SERVICES', 'KUBE-NODEPORTS', 'KUBE-POSTROUTING', 'KUBE-MARK-MASQ', EXT, SVC, SEP1, SEP3, SEP2], "the fixed chains, web's own chains, then the stale one");
+  t.same(declared, [EXT, SVC, SEP1, SEP3, SEP2], "web's own chains, then the stale one: the fixed chains did not change");
+  t.notMatch(doc, '*filter', 'nothing in filter changed: the table is left out');
+  t.notMatch(doc, /^-A KUBE-(SERVICES|NODEPORTS|POSTROUTING|MARK-MASQ) /m, 'no fixed chain is written');
   t.match(doc, `\n-X ${SEP2}\n`, "the replaced endpoint's chain is deleted");
   t.equal(doc.match(/^-X /gm)?.length, 1, 'nothing else is deleted');
-  t.match(doc, `-A KUBE-SERVICES -m comment --comment "${db_} cluster IP" -m tcp -p tcp -d 10.96.0.60 --dport 5432 -j ${DBSVC}`, 'the unchanged Service is still in KUBE-SERVICES');
   for (const c of [DBSVC, DBSEP1, DBSEP2]) t.notMatch(doc, c === DBSVC ? `-A ${c} ` : c, `the unchanged Service's ${c} is neither declared nor written`);
   t.match(doc, `-A ${SVC} -m comment --comment "${web_} -> 10.244.9.9:8080" -j ${SEP3}`);
 
@@ -370,6 +373,10 @@ t.test("partial sync: a one-Service change writes the fixed chains whole and onl
   t.same(fake.commands('iptables-save'), []);
   t.same([...del.matchAll(/^-X (\S+)$/gm)].map((m) => m[1]).sort(), [DBSVC, DBSEP1, DBSEP2].sort());
   t.notMatch(del, `:${SVC} `, "web's chains are left as they are");
+  t.same([...del.matchAll(/^:(KUBE-\S+) /gm)].map((m) => m[1]).filter((c) => !c.startsWith('KUBE-S')), [], 'only KUBE-SERVICES of the fixed chains changed');
+  t.match(del, /^:KUBE-SERVICES - \[0:0\]$/m, "KUBE-SERVICES changed (db's jump goes): it is written whole");
+  t.notMatch(del, `-j ${DBSVC}`);
+  t.match(del, `-j ${SVC}`);
   t.same(applyRestores(full, doc, del), await fullSyncOf([webNow]));
 
   // The hourly full sync reads the kernel again and writes every chain.
@@ -429,3 +436,35 @@ async function fullSyncDocument(services: number, perService: number): Promise<s
   await p.close();
   return fake.lastRestore().split('\n');
 }
+
+t.test('above largeClusterEndpointsThreshold endpoints the per-endpoint rules go without comments; crossing back rewrites every Service', async (t) => {
+  const fake = new FakeExec();
+  const p = newProxier(fake);
+  const perService = 10;
+  const services = largeClusterEndpointsThreshold / perService + 1;
+  const slices: EndpointSlice[] = [];
+  for (let i = 0; i < services; i++) {
+    p.onServiceAdd(makeService(`s${i}`, { clusterIP: `10.96.2.${i + 1}`, ports: [{ name: 'http', port: 80, targetPort: 8080 }] }));
+    slices.push(makeSlice(`s${i}`, Array.from({ length: perService }, (_, j) => ({ ip: `10.244.${i}.${j + 1}` })), [{ name: 'http', port: 8080 }]));
+    p.onEndpointSliceAdd(slices[i]!);
+  }
+  p.onServiceSynced();
+  p.onEndpointSlicesSynced();
+  await p.syncProxyRules();
+  const name = 'default/s0:http';
+  const [SVC, SEP] = [svcChain(name, 'tcp'), sep(name, 'tcp', '10.244.0.1:8080')];
+  const large = fake.lastRestore().split('\n');
+  t.ok(large.includes(`-A ${SEP} -s 10.244.0.1/32 -j KUBE-MARK-MASQ`), 'the hairpin rule, without its comment');
+  t.ok(large.includes(`-A ${SEP} -m tcp -p tcp -j DNAT --to-destination 10.244.0.1:8080`), 'the DNAT, without its comment');
+  t.ok(large.some((l) => l.startsWith(`-A ${SVC} -m statistic `)), 'the jumps to endpoints, without theirs');
+  t.ok(large.includes(`-A KUBE-SERVICES -m comment --comment "${name} cluster IP" -m tcp -p tcp -d 10.96.2.1 --dport 80 -j ${SVC}`), 'one-per-Service rules keep theirs');
+
+  // Down to the threshold: every Service is written again, with comments, though only one changed.
+  fake.reset();
+  p.onEndpointSliceUpdate(slices[5]!, makeSlice('s5', [], [{ name: 'http', port: 8080 }]));
+  await p.syncProxyRules();
+  const small = fake.lastRestore().split('\n');
+  t.ok(small.includes(`-A ${SEP} -m comment --comment ${name} -s 10.244.0.1/32 -j KUBE-MARK-MASQ`), 'an unchanged Service is rewritten with comments');
+  t.same(fake.commands('iptables-save'), [], 'still a partial sync: the kernel is not read');
+  await p.close();
+});

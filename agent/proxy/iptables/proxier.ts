@@ -3,10 +3,11 @@
 // KUBE-SVC/SVL/EXT/SEP chains, ClientIP affinity with the `recent` match — and applies it in one
 // `iptables-restore --noflush` transaction. A full sync (start-up, after a failure, hourly) ensures the jumps from the
 // built-in chains (-C, then -I), reads the kernel's nat chains once and writes every chain; a partial sync writes the
-// fixed chains (KUBE-SERVICES, KUBE-NODEPORTS, …) whole but the per-service chains of changed Services only, and
-// knows the chains in the kernel from what it wrote: no iptables-save. Chains no Service uses any more are deleted
-// in the same transaction. A partial sync's cost follows the changed Services, not the table: names are hashed once
-// per service port and endpoint, and stale chains are found from the changed ports' own last writes.
+// per-service chains of changed Services only, and of the fixed chains (KUBE-SERVICES, KUBE-NODEPORTS, …) those whose
+// rules differ from what the last restore wrote to them; it knows the chains in the kernel from what it wrote: no
+// iptables-save. Chains no Service uses any more are deleted in the same transaction. A partial sync's cost follows
+// the changed Services, not the table: names are hashed once per service port and endpoint, and stale chains are found
+// from the changed ports' own last writes.
 import { logger } from '../../../api/log.js';
 import { BaseProxier, LastWrites, type ProxierOptions, type SyncContext } from '../base.js';
 import { serviceTrafficPlan, type EndpointInfo } from '../endpointschange.js';
@@ -29,7 +30,7 @@ import {
   servicePortPolicyLocalChain,
   portProtoHash,
 } from './chains.js';
-import { chainsFromSave, Iptables } from './iptables.js';
+import { chainsFromSave, Iptables, type Table } from './iptables.js';
 
 const log = logger('proxy-iptables');
 
@@ -68,7 +69,26 @@ const quote = (s: string) => `"${s}"`;
  * without it: the listing would cost more than the walks.
  */
 export const listTableAboveChains = 1000;
+
+/**
+ * kube-proxy's largeClusterEndpointsThreshold: above this many endpoints in all, the rules that come once per
+ * endpoint (in KUBE-SEP chains and the service chains' jumps to them) go without their `-m comment`, which makes the
+ * document much smaller (31 % at 3000 Services × 10 endpoints; iptables-nft's CPU for it hardly changes).
+ */
+export const largeClusterEndpointsThreshold = 1000;
 const chainLine = (chain: string) => `:${chain} - [0:0]`;
+
+/** The chains every restore of a full sync declares whole, by table (the per-service chains are the others). */
+const natFixedChains = [kubeServicesChain, kubeNodePortsChain, kubePostroutingChain, kubeMarkMasqChain];
+const filterFixedChains = (localhostNodePorts: boolean) =>
+  [kubeServicesChain, kubeExternalServicesChain, kubeForwardChain, kubeNodePortsChain, ...(localhostNodePorts ? [kubeFirewallChain] : [])];
+
+/** Whether two lists of rules are the same, line for line (unchanged Services' lines are the very same strings). */
+function sameLines(a: string[] | undefined, b: string[]): boolean {
+  if (a?.length !== b.length) return false;
+  for (let i = 0; i < b.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
 
 /** What one service port writes: rules in the fixed chains, and its own chains with their rules. */
 interface ServiceRules {
@@ -91,6 +111,10 @@ export class IptablesProxier extends BaseProxier {
   /** Each service port's own chains as last written, by ServicePortName: where a partial sync finds stale chains. */
   private chainsByPort = new Map<string, string[]>();
   private readonly written = new LastWrites<WrittenService>();
+  /** The fixed chains' rules as the last successful restore wrote them, by `table chain`. */
+  private readonly fixedWritten = new Map<string, string[]>();
+  /** Whether the last sync wrote the ruleset in large-cluster mode (no per-endpoint comments). */
+  private largeClusterMode = false;
   /** Endpoint chain names, hashed once per endpoint (a new EndpointInfo comes with every change to the endpoints). */
   private readonly endpointChains = new WeakMap<EndpointInfo, { of: string; chain: string }>();
 
@@ -125,16 +149,34 @@ export class IptablesProxier extends BaseProxier {
       await this.ensureBaseline();
       this.serviceChainsInKernel = new Set([...chainsFromSave(await this.iptables.save('nat'))].filter(isServiceChainName));
     }
-    const ruleset = this.buildRuleset(ctx);
+    // Every service port's rules change with the mode: its first sync in a new mode rewrites them all.
+    const large = this.totalEndpoints() > largeClusterEndpointsThreshold;
+    const modeChanged = large !== this.largeClusterMode;
+    this.largeClusterMode = large;
+    const ruleset = this.buildRuleset(modeChanged ? { ...ctx, full: true } : ctx);
     await this.iptables.restore(ruleset.data).catch((e: unknown) => {
       this.opts.metrics?.iptablesRestoreFailuresTotal.inc();
+      // What the kernel holds is unknown now; the full sync that follows a failure writes every chain anyway.
+      this.fixedWritten.clear();
       throw e;
     });
+    for (const [key, rules] of ruleset.fixed) this.fixedWritten.set(key, rules);
     // The restore is one transaction: the kernel now has exactly the chains it declared and did not delete.
     for (const c of ruleset.deleted) this.serviceChainsInKernel.delete(c);
     for (const c of ruleset.declared) this.serviceChainsInKernel.add(c);
     this.opts.metrics?.iptablesRulesTotal.set({ table: 'filter' }, ruleset.filterRules);
     this.opts.metrics?.iptablesRulesTotal.set({ table: 'nat' }, ruleset.natRules);
+  }
+
+  private totalEndpoints(): number {
+    let n = 0;
+    for (const name of this.svcPortMap.keys()) n += this.endpointsMap.get(name)?.length ?? 0;
+    return n;
+  }
+
+  /** kube-proxy's appendServiceCommentLocked: the comment, unless in large-cluster mode. */
+  private endpointComment(comment: string): string[] {
+    return this.largeClusterMode ? [] : ['-m', 'comment', '--comment', comment];
   }
 
   /** What a full sync ensures before the restore: our chains exist and are jumped to; route_localnet is set. */
@@ -151,10 +193,11 @@ export class IptablesProxier extends BaseProxier {
   }
 
   /**
-   * The kube-proxy-owned ruleset as one iptables-restore document: the fixed chains whole, each service port's own
-   * chains when it changed (all on a full sync), and the deletion of chains no service port uses any more.
+   * The kube-proxy-owned ruleset as one iptables-restore document: the fixed chains whole (on a partial sync only
+   * those whose rules changed), each service port's own chains when it changed (all on a full sync), and the deletion
+   * of chains no service port uses any more.
    */
-  private buildRuleset(ctx: SyncContext): { data: string; filterRules: number; natRules: number; declared: string[]; deleted: string[] } {
+  private buildRuleset(ctx: SyncContext): { data: string; filterRules: number; natRules: number; declared: string[]; deleted: string[]; fixed: [string, string[]][] } {
     const mark = `${this.masqueradeMark}/${this.masqueradeMark}`;
     const filterChains = new LineBuffer();
     const filterRules = new LineBuffer();
@@ -162,7 +205,7 @@ export class IptablesProxier extends BaseProxier {
     const natRules = new LineBuffer();
 
     for (const c of [kubeServicesChain, kubeExternalServicesChain, kubeForwardChain, kubeNodePortsChain]) filterChains.write(chainLine(c));
-    for (const c of [kubeServicesChain, kubeNodePortsChain, kubePostroutingChain, kubeMarkMasqChain]) natChains.write(chainLine(c));
+    for (const c of natFixedChains) natChains.write(chainLine(c));
 
     natRules.write('-A', kubePostroutingChain, '-m', 'mark', '!', '--mark', mark, '-j', 'RETURN');
     // Clear the mark so a packet that re-traverses the stack is not masqueraded twice.
@@ -243,9 +286,40 @@ export class IptablesProxier extends BaseProxier {
     filterRules.write('-A', kubeForwardChain, '-m', 'comment', '--comment', quote('kubernetes forwarding rules'), '-m', 'mark', '--mark', mark, '-j', 'ACCEPT');
     filterRules.write('-A', kubeForwardChain, '-m', 'comment', '--comment', quote('kubernetes forwarding conntrack rule'), '-m', 'conntrack', '--ctstate', 'RELATED,ESTABLISHED', '-j', 'ACCEPT');
 
-    const listNat = natChains.lines.length > listTableAboveChains ? ['-S'] : [];
-    const data = ['*filter', ...filterChains.lines, ...filterRules.lines, 'COMMIT', '*nat', ...listNat, ...natChains.lines, ...natRules.lines, 'COMMIT', ''].join('\n');
-    return { data, filterRules: filterRules.lines.length, natRules: natRules.lines.length + skippedNatRules - stale.length, declared, deleted: stale };
+    const filterCount = filterRules.lines.length;
+    const natCount = natRules.lines.length + skippedNatRules - stale.length;
+    const filter = this.leaveOutUnchanged(ctx, 'filter', filterFixedChains(this.localhostNodePorts), filterChains.lines, filterRules.lines);
+    const nat = this.leaveOutUnchanged(ctx, 'nat', natFixedChains, natChains.lines, natRules.lines);
+    const listNat = nat.chains.length > listTableAboveChains ? ['-S'] : [];
+    // A table with nothing to write is left out; the nat table is always there, so a restore is never empty.
+    const filterPart = filter.chains.length || filter.rules.length ? ['*filter', ...filter.chains, ...filter.rules, 'COMMIT'] : [];
+    const data = [...filterPart, '*nat', ...listNat, ...nat.chains, ...nat.rules, 'COMMIT', ''].join('\n');
+    return { data, filterRules: filterCount, natRules: natCount, declared, deleted: stale, fixed: [...filter.fixed, ...nat.fixed] };
+  }
+
+  /**
+   * A partial restore leaves out each fixed chain whose rules are line for line those the last successful restore
+   * wrote to it: KUBE-SERVICES holds one jump per Service, and iptables-nft fetches every chain a restored rule jumps
+   * to, so writing it unchanged made a one-Service change cost as much as the whole table. A full sync writes them all
+   * (so a rule deleted by hand in one is put back by the next full sync). Returns the lines to restore and each fixed
+   * chain's rules, to be recorded once the restore succeeded.
+   */
+  private leaveOutUnchanged(ctx: SyncContext, table: Table, fixedChains: readonly string[], chainLines: string[], ruleLines: string[]) {
+    const byChain = new Map<string, string[]>(fixedChains.map((c) => [c, []]));
+    for (const l of ruleLines) {
+      if (!l.startsWith('-A ')) continue;
+      byChain.get(l.slice(3, l.indexOf(' ', 3)))?.push(l);
+    }
+    const fixed: [string, string[]][] = [...byChain].map(([c, rules]) => [`${table} ${c}`, rules]);
+    if (ctx.full) return { chains: chainLines, rules: ruleLines, fixed };
+    const unchanged = new Set<string>();
+    for (const [c, rules] of byChain) if (sameLines(this.fixedWritten.get(`${table} ${c}`), rules)) unchanged.add(c);
+    if (unchanged.size === 0) return { chains: chainLines, rules: ruleLines, fixed };
+    return {
+      chains: chainLines.filter((l) => !unchanged.has(l.slice(1, l.indexOf(' ')))),
+      rules: ruleLines.filter((l) => !l.startsWith('-A ') || !unchanged.has(l.slice(3, l.indexOf(' ', 3)))),
+      fixed,
+    };
   }
 
   /** One service port's rules (pure: the port and its endpoints in, lines out). */
@@ -331,10 +405,11 @@ export class IptablesProxier extends BaseProxier {
       const chain = this.endpointChain(name, protocol, ep);
       chains.push(chain);
       // Hairpin: a pod reaching itself through the service must be masqueraded, or it would answer itself directly.
-      chainRules.write('-A', chain, '-m', 'comment', '--comment', name, '-s', `${ep.ip}/32`, '-j', kubeMarkMasqChain);
+      const comment = this.endpointComment(name);
+      chainRules.write('-A', chain, ...comment, '-s', `${ep.ip}/32`, '-j', kubeMarkMasqChain);
       // ClientIP affinity: remember the client's address under this endpoint's chain name.
       const affinity = svc.stickyMaxAgeSeconds ? ['-m', 'recent', '--name', chain, '--set'] : [];
-      chainRules.write('-A', chain, '-m', 'comment', '--comment', name, ...affinity, ...proto, '-j', 'DNAT', '--to-destination', ep.endpoint);
+      chainRules.write('-A', chain, ...comment, ...affinity, ...proto, '-j', 'DNAT', '--to-destination', ep.endpoint);
     }
     return { filterRules: filterRules.lines, natRules: natRules.lines, chains, chainRules: chainRules.lines };
   }
@@ -347,12 +422,12 @@ export class IptablesProxier extends BaseProxier {
     if (svc.stickyMaxAgeSeconds) {
       for (const ep of endpoints) {
         const sep = this.endpointChain(svc.name, protocol, ep);
-        rules.write('-A', chain, '-m', 'comment', '--comment', svc.name, '-m', 'recent', '--name', sep, '--rcheck', '--seconds', String(svc.stickyMaxAgeSeconds), '--reap', '-j', sep);
+        rules.write('-A', chain, ...this.endpointComment(svc.name), '-m', 'recent', '--name', sep, '--rcheck', '--seconds', String(svc.stickyMaxAgeSeconds), '--reap', '-j', sep);
       }
     }
     endpoints.forEach((ep, i) => {
       const statistic = i < endpoints.length - 1 ? ['-m', 'statistic', '--mode', 'random', '--probability', probability(endpoints.length - i)] : [];
-      rules.write('-A', chain, '-m', 'comment', '--comment', quote(`${svc.name} -> ${ep.endpoint}`), ...statistic, '-j', this.endpointChain(svc.name, protocol, ep));
+      rules.write('-A', chain, ...this.endpointComment(quote(`${svc.name} -> ${ep.endpoint}`)), ...statistic, '-j', this.endpointChain(svc.name, protocol, ep));
     });
   }
 }
