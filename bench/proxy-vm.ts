@@ -177,9 +177,13 @@ async function guest(mode: Mode, size: number): Promise<GuestFigures> {
 const self = fileURLToPath(import.meta.url);
 let vm: Vm | undefined;
 let hostNetns: string | undefined;
+/** Aborted on the way out: closes the VM even while it boots. */
+const stop = new AbortController();
+let booting: Promise<Vm> | undefined;
 
 async function cleanUp(): Promise<void> {
-  await vm?.close();
+  stop.abort();
+  await booting?.then((v) => v.close(), () => undefined);
   if (hostNetns) await hostExec('ip', ['netns', 'del', hostNetns]);
   hostNetns = undefined;
 }
@@ -229,7 +233,8 @@ async function host(): Promise<void> {
   await inNs(['ip', 'link', 'add', 'br0', 'type', 'bridge']);
   await inNs(['ip', 'addr', 'add', '192.168.79.1/24', 'dev', 'br0']);
   await inNs(['ip', 'link', 'set', 'br0', 'up']);
-  vm = await bootVm({ netns: hostNetns, bridge: 'br0', ip: '192.168.79.2', prefix: 24, gateway: '192.168.79.1', memoryMb: Number(values.memory), bootTimeoutMs: 300_000 });
+  booting = bootVm({ netns: hostNetns, bridge: 'br0', ip: '192.168.79.2', prefix: 24, gateway: '192.168.79.1', memoryMb: Number(values.memory), bootTimeoutMs: 300_000, signal: stop.signal });
+  vm = await booting;
   // The proxiers assume their modules are there, as kube-proxy's start-up checks (agent/proxy/modes.ts) make sure.
   await vm.sh('modprobe -a ip_vs ip_vs_rr dummy');
   console.log(
