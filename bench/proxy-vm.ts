@@ -327,7 +327,9 @@ if (values.guest) {
     },
   );
 } else {
-  for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => void cleanUp().finally(() => process.exit(130)));
+  // `on`, not `once`: while a listener of ours is there, execa's exit hook doesn't re-raise the signal before the
+  // clean-up is done.
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) process.on(signal, () => void cleanUp().finally(() => process.exit(130)));
   host().then(
     () => process.exit(0),
     async (e) => {
