@@ -14,14 +14,13 @@
 import { randomBytes } from 'node:crypto';
 import os from 'node:os';
 import { parseArgs } from 'node:util';
-import type { EndpointSlice, Service } from '../api/types.js';
 import { ruleWords } from '../agent/doctor/iptables.js';
 import type { BaseProxier } from '../agent/proxy/base.js';
 import { hostExec } from '../agent/proxy/exec.js';
 import { IptablesProxier } from '../agent/proxy/iptables/proxier.js';
 import { NftablesProxier } from '../agent/proxy/nftables/proxier.js';
 import type { Exec } from '../agent/proxy/types.js';
-import { makeService, makeSlice } from '../test/fixtures/proxy.js';
+import { benchService, benchSlice } from './proxy-services.js';
 import { printTable, skip } from './timing.js';
 import { commandExists } from './tools.js';
 
@@ -43,7 +42,6 @@ const PER_RULE_BUDGET_MS = Number(values['per-rule-budget'] ?? (values.quick ? 2
 const BASELINE_SERVICES = 1000;
 const CLUSTER_CIDR = '10.128.0.0/9';
 const SERVICE_CIDR = '10.96.0.0/12';
-const NS = 'bench';
 const ALL_MODES = ['iptables', 'nftables'] as const;
 type Mode = (typeof ALL_MODES)[number];
 const MODES = ALL_MODES.filter((m) => values.modes.split(',').includes(m));
@@ -82,19 +80,10 @@ for (const signal of ['SIGINT', 'SIGTERM'] as const) {
   });
 }
 
-// ---- the Services: ClusterIP, one port, ENDPOINTS endpoints each on other nodes ----
+// ---- the Services: ClusterIP, one port, ENDPOINTS endpoints each on other nodes (bench/proxy-services.ts) ----
 
-const v4 = (base: number, n: number) => `10.${base + (n >> 16)}.${(n >> 8) & 255}.${n & 255}`;
-const serviceIP = (i: number) => v4(96, i + 1);
-const endpointIP = (i: number, j: number) => v4(128, i * (ENDPOINTS + 1) + j + 1);
-
-function service(i: number): Service {
-  return makeService(`svc-${i}`, { clusterIP: serviceIP(i), ports: [{ name: 'http', port: 80, targetPort: 8080 }] }, NS);
-}
-function slice(i: number, endpoints: number): EndpointSlice {
-  const eps = Array.from({ length: endpoints }, (_, j) => ({ ip: endpointIP(i, j), node: `node-${j}` }));
-  return makeSlice(`svc-${i}`, eps, [{ name: 'http', port: 8080 }], { namespace: NS });
-}
+const service = benchService;
+const slice = (i: number, endpoints: number) => benchSlice(i, endpoints, ENDPOINTS);
 
 function newProxier(mode: Mode, exec: Exec): BaseProxier {
   const common = { exec, nodeName: 'bench-node', clusterCIDR: CLUSTER_CIDR };

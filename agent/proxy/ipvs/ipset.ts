@@ -123,8 +123,9 @@ export class IPSetSyncer {
     for (const set of ipsetInfo) {
       const want = wanted.get(set.name) ?? new Set<string>();
       const have = this.current?.get(set.name) ?? new Set<string>();
-      for (const e of [...have].sort()) if (!want.has(e)) lines.push(`del ${set.name} ${e} -exist`);
-      for (const e of [...want].sort()) if (!have.has(e)) lines.push(`add ${set.name} ${e} -exist`);
+      // Only the difference is sorted: a sync that changes one Service sorts nothing of the others'.
+      for (const e of [...have].filter((e) => !want.has(e)).sort()) lines.push(`del ${set.name} ${e} -exist`);
+      for (const e of [...want].filter((e) => !have.has(e)).sort()) lines.push(`add ${set.name} ${e} -exist`);
     }
     return lines.join('\n') + '\n';
   }

@@ -301,7 +301,7 @@ export class IpvsProxier extends BaseProxier {
         await attempt(`update ${key}`, () => this.ipvs.updateVirtualServer(want.vs));
       }
       const changed = fresh || serviceChanged(ctx, want) || this.written.get(key)?.serviceName !== want.serviceName;
-      if (changed) await attempt(`real servers of ${key}`, () => this.syncRealServers(want, full));
+      if (changed) await attempt(`real servers of ${key}`, () => this.syncRealServers(want, full, fresh));
       written.set(key, want);
     }
     this.written = written;
@@ -317,9 +317,10 @@ export class IpvsProxier extends BaseProxier {
   }
 
   /** kube-proxy's syncEndpoint: add the new real servers, drain the gone ones, revive draining ones that came back. */
-  private async syncRealServers(want: DesiredVirtualServer, full: boolean): Promise<void> {
+  private async syncRealServers(want: DesiredVirtualServer, full: boolean, fresh: boolean): Promise<void> {
     const { vs } = want;
-    const current = new Map((await this.ipvs.getRealServers(vs)).map((rs) => [realServerKey(rs), rs]));
+    // A virtual server added in this sync has no real servers yet: no dump to ask for.
+    const current = new Map(fresh ? [] : (await this.ipvs.getRealServers(vs)).map((rs) => [realServerKey(rs), rs]));
     const wanted = new Set<string>();
     for (const rs of want.realServers) {
       const key = realServerKey(rs);
