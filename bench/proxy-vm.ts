@@ -24,7 +24,7 @@ import { IpvsProxier } from '../agent/proxy/ipvs/proxier.js';
 import { NftablesProxier } from '../agent/proxy/nftables/proxier.js';
 import type { Exec } from '../agent/proxy/types.js';
 import { bootVm, debianKernel, type Vm } from '../test/fixtures/vm.js';
-import { benchService, benchSlice } from './proxy-services.js';
+import { benchSlice, feedProxier } from './proxy-services.js';
 import { printTable, skip } from './timing.js';
 import { commandExists } from './tools.js';
 
@@ -150,12 +150,7 @@ async function guest(mode: Mode, size: number): Promise<GuestFigures> {
   const proxier = newProxier(mode, exec, tally);
   try {
     const slices = Array.from({ length: size }, (_, i) => benchSlice(i, ENDPOINTS, ENDPOINTS));
-    for (let i = 0; i < size; i++) {
-      proxier.onServiceAdd(benchService(i));
-      proxier.onEndpointSliceAdd(slices[i]!);
-    }
-    proxier.onServiceSynced();
-    proxier.onEndpointSlicesSynced();
+    feedProxier(proxier, size, slices);
     const full = await timed(() => proxier.syncProxyRules());
     const changes: SyncTime[] = [];
     for (let c = 0; c < CHANGES; c++) {

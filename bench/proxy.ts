@@ -20,7 +20,7 @@ import { hostExec } from '../agent/proxy/exec.js';
 import { IptablesProxier } from '../agent/proxy/iptables/proxier.js';
 import { NftablesProxier } from '../agent/proxy/nftables/proxier.js';
 import type { Exec } from '../agent/proxy/types.js';
-import { benchService, benchSlice } from './proxy-services.js';
+import { benchSlice, feedProxier } from './proxy-services.js';
 import { printTable, skip } from './timing.js';
 import { commandExists } from './tools.js';
 
@@ -82,7 +82,6 @@ for (const signal of ['SIGINT', 'SIGTERM'] as const) {
 
 // ---- the Services: ClusterIP, one port, ENDPOINTS endpoints each on other nodes (bench/proxy-services.ts) ----
 
-const service = benchService;
 const slice = (i: number, endpoints: number) => benchSlice(i, endpoints, ENDPOINTS);
 
 function newProxier(mode: Mode, exec: Exec): BaseProxier {
@@ -142,12 +141,7 @@ async function measureSyncs(mode: Mode, size: number): Promise<SyncFigures> {
     const proxier = newProxier(mode, exec);
     try {
       const slices = Array.from({ length: size }, (_, i) => slice(i, ENDPOINTS));
-      for (let i = 0; i < size; i++) {
-        proxier.onServiceAdd(service(i));
-        proxier.onEndpointSliceAdd(slices[i]!);
-      }
-      proxier.onServiceSynced();
-      proxier.onEndpointSlicesSynced();
+      feedProxier(proxier, size, slices);
       const full = await timed(() => proxier.syncProxyRules());
       if (!applied) throw new Error(`${mode}: the full sync applied nothing`);
       const fullDocument = applied;
