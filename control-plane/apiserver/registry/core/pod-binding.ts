@@ -4,21 +4,9 @@
 import { conflict, StatusError } from '../../../../api/errors.js';
 import { formatTime } from '../../../../api/time.js';
 import type { KubeObject } from '../../../../api/types.js';
-import type { Strategy } from '../strategy.js';
 import { methodNotAllowed, success, type Subresource } from '../rest.js';
 
 type Any = any;
-
-/**
- * The binding's strategy: the pods' own, except that the write keeps the spec and the status it made — an object of
- * its own, made from the stored pod decoded for this write alone, so it is not copied again.
- */
-const bindingStrategies = new WeakMap<Strategy, Strategy>();
-const bindingStrategy = (main: Strategy): Strategy => {
-  let s = bindingStrategies.get(main);
-  if (!s) bindingStrategies.set(main, (s = { ...main, prepareForUpdate: (obj) => obj }));
-  return s;
-};
 
 export const podBinding: Subresource = {
   async serve({ store, def, namespace, name, method, body, user }) {
@@ -35,7 +23,10 @@ export const podBinding: Subresource = {
       return { ...pod, metadata: { ...pod.metadata }, spec: { ...pod.spec, nodeName }, status: { ...pod.status, conditions: [...conditions.filter((c) => c.type !== 'PodScheduled'), scheduled] } };
     };
     // The binding's own write: no field manager records it, as kube-apiserver writes it to storage directly.
-    await store.update(def, namespace, name, assign, { strategy: bindingStrategy(def.strategy), user, subresource: 'binding' });
+    // The pods' strategy, except that the write keeps the object assign made (its own, from the pod decoded for this
+    // write alone) instead of copying it again.
+    const strategy = { ...def.strategy, prepareForUpdate: (obj: KubeObject) => obj };
+    await store.update(def, namespace, name, assign, { strategy, user, subresource: 'binding' });
     return { code: 201, object: success(201) };
   },
 };
