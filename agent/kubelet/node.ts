@@ -11,6 +11,7 @@ import { logger } from '../../api/log.js';
 import { Resources } from '../../api/resources.js';
 import type { Condition, Node, NodeStatus } from '../../api/types.js';
 import type { AgentConfig } from '../config.js';
+import { embeddedProxyLabel } from '../proxy/manifests.js';
 import type { NodeAllocatable } from './fieldpath.js';
 import { startLoop, type Loop } from './loop.js';
 import type { RuntimeService } from './runtime.js';
@@ -23,7 +24,7 @@ export const kubeletPort = 10250;
 export const maxPods = 110;
 export const nodeStatusIntervalMs = 10_000;
 
-type NodeIdentity = Pick<AgentConfig, 'nodeName' | 'nodeIP' | 'nodeLabels' | 'registerWithTaints' | 'dataDir'>;
+type NodeIdentity = Pick<AgentConfig, 'nodeName' | 'nodeIP' | 'nodeLabels' | 'registerWithTaints' | 'dataDir'> & Partial<Pick<AgentConfig, 'embeddedProxy'>>;
 
 export interface MachineInfo {
   cpuCores: number;
@@ -72,6 +73,7 @@ export function nodeLabels(config: NodeIdentity, arch: string): Record<string, s
     'kubernetes.io/arch': arch,
     'kubernetes.io/hostname': config.nodeName,
     'kubernetes.io/os': 'linux',
+    ...(config.embeddedProxy ? { [embeddedProxyLabel.key]: embeddedProxyLabel.value } : {}),
     ...config.nodeLabels,
   };
 }
@@ -219,10 +221,12 @@ export async function registerNode(client: ApiClient, config: NodeIdentity, runt
     if (!isAlreadyExists(e)) throw e;
   }
   const existing = await client.get<Node>(Resources.nodes, undefined, config.nodeName);
-  const missing = Object.entries(labels).filter(([k, v]) => existing.metadata.labels?.[k] !== v);
-  if (missing.length === 0) return existing;
-  log.info({ node: config.nodeName, labels: Object.fromEntries(missing) }, 'node exists; reconciling labels');
-  return client.patch<Node>(Resources.nodes, undefined, config.nodeName, 'merge', { metadata: { labels: Object.fromEntries(missing) } });
+  const patch: Record<string, string | null> = Object.fromEntries(Object.entries(labels).filter(([k, v]) => existing.metadata.labels?.[k] !== v));
+  // An agent restarted without its own kube-proxy hands the node back to the DaemonSet.
+  if (!(embeddedProxyLabel.key in labels) && existing.metadata.labels?.[embeddedProxyLabel.key] !== undefined) patch[embeddedProxyLabel.key] = null;
+  if (Object.keys(patch).length === 0) return existing;
+  log.info({ node: config.nodeName, labels: patch }, 'node exists; reconciling labels');
+  return client.patch<Node>(Resources.nodes, undefined, config.nodeName, 'merge', { metadata: { labels: patch } });
 }
 
 /**

@@ -2,7 +2,8 @@ import t from 'tap';
 import { parse as parseYaml } from 'yaml';
 import type { DaemonSet } from '../../api/types.js';
 import { parseProxyConfigFile } from './config.js';
-import { proxyManifests } from './manifests.js';
+import { embeddedProxyLabel, proxyManifests } from './manifests.js';
+import { shouldRun } from '../../control-plane/controllers/daemonset/actions.js';
 
 t.test('kube-proxy as kubeadm deploys it: ServiceAccount, ConfigMap, host-network privileged DaemonSet', async (t) => {
   const objs = proxyManifests({ image: 'kubets.local/kubets:v1', apiServer: 'https://192.168.56.10:6443', mode: 'nftables' });
@@ -26,4 +27,12 @@ t.test('kube-proxy as kubeadm deploys it: ServiceAccount, ConfigMap, host-networ
   t.same(c.env, [{ name: 'NODE_NAME', valueFrom: { fieldRef: { apiVersion: 'v1', fieldPath: 'spec.nodeName' } } }]);
   t.equal(c.securityContext?.privileged, true);
   t.same(c.volumeMounts?.map((m) => m.mountPath), ['/var/lib/kube-proxy', '/run/xtables.lock', '/lib/modules']);
+});
+
+t.test('the DaemonSet stays off nodes whose agent runs kube-proxy itself', async (t) => {
+  const ds = proxyManifests({ image: 'kubets.local/kubets:v1', apiServer: 'https://192.168.56.10:6443' })[2] as DaemonSet;
+  const node = (labels: Record<string, string>) => ({ metadata: { name: 'n', labels: { 'kubernetes.io/os': 'linux', ...labels } }, spec: { taints: [{ key: 'node-role.kubernetes.io/control-plane', effect: 'NoSchedule' as const }] } });
+  t.equal(shouldRun(ds, node({})), true, 'a node without the label, tainted or not');
+  t.equal(shouldRun(ds, node({ [embeddedProxyLabel.key]: embeddedProxyLabel.value })), false, `not one labelled ${embeddedProxyLabel.key}=${embeddedProxyLabel.value}`);
+  t.equal(shouldRun(ds, node({ [embeddedProxyLabel.key]: 'other' })), true, 'another value of the label does not count');
 });

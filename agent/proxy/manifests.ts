@@ -22,6 +22,12 @@ export interface ProxyManifestOptions {
 
 export const proxyNames = { namespace: 'kube-system', name: 'kube-proxy', configDir: '/var/lib/kube-proxy' } as const;
 
+/**
+ * The label an agent that runs kube-proxy itself (k3s's way, any mode it was given) puts on its Node: the DaemonSet's
+ * pods stay off that node, so one node can run IPVS in a cluster whose kube-proxy ConfigMap says nftables.
+ */
+export const embeddedProxyLabel = { key: 'kubets.io/kube-proxy', value: 'embedded' } as const;
+
 /** The kubeconfig a kube-proxy pod uses: its own token and CA, read from the files the kubelet mounts (and refreshes). */
 export function proxyKubeconfigText(apiServer: string): string {
   return [
@@ -88,9 +94,16 @@ export function proxyManifests(opts: ProxyManifestOptions): KubeObject[] {
           priorityClassName: 'system-node-critical',
           serviceAccountName: name,
           hostNetwork: true,
-          // Every node, whatever its taints: Services must work everywhere.
+          // Every node, whatever its taints: Services must work everywhere. Except where the agent runs kube-proxy.
           tolerations: [{ operator: 'Exists' }],
           nodeSelector: { 'kubernetes.io/os': 'linux' },
+          affinity: {
+            nodeAffinity: {
+              requiredDuringSchedulingIgnoredDuringExecution: {
+                nodeSelectorTerms: [{ matchExpressions: [{ key: embeddedProxyLabel.key, operator: 'NotIn', values: [embeddedProxyLabel.value] }] }],
+              },
+            },
+          },
           containers: [container],
           volumes: [
             { name, configMap: { name } },

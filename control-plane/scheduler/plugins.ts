@@ -4,8 +4,7 @@ import { matches, fromLabelSelector } from '../../api/labels.js';
 import { milliCPU, parseQuantity } from '../../api/quantity.js';
 import type { Node, Pod, Taint, Toleration } from '../../api/types.js';
 import { tolerates } from '../../api/taints.js';
-
-type Any = any;
+import { fitsNodeAffinity } from '../../api/nodeaffinity.js';
 
 export interface NodeInfo {
   node: Node;
@@ -124,38 +123,10 @@ const taintToleration: Filter = {
   },
 };
 
-export function matchNodeSelectorTerm(term: Any, node: Node): boolean {
-  const exprs = (term.matchExpressions ?? []).map((e: Any) => ({ key: e.key, operator: e.operator, values: e.values }));
-  const labels = node.metadata.labels ?? {};
-  return exprs.every((e: Any) => {
-    const v = labels[e.key];
-    switch (e.operator) {
-      case 'In':
-        return v !== undefined && e.values.includes(v);
-      case 'NotIn':
-        return v === undefined || !e.values.includes(v);
-      case 'Exists':
-        return v !== undefined;
-      case 'DoesNotExist':
-        return v === undefined;
-      case 'Gt':
-        return v !== undefined && Number(v) > Number(e.values[0]);
-      case 'Lt':
-        return v !== undefined && Number(v) < Number(e.values[0]);
-      default:
-        return false;
-    }
-  }) && (term.matchFields ?? []).every((f: Any) => (f.key === 'metadata.name' ? (f.operator === 'In' ? f.values.includes(node.metadata.name) : !f.values.includes(node.metadata.name)) : false));
-}
-
 const nodeAffinity: Filter = {
   name: 'NodeAffinity',
   filter(pod, { node }) {
-    const labels = node.metadata.labels ?? {};
-    for (const [k, v] of Object.entries(pod.spec.nodeSelector ?? {})) if (labels[k] !== v) return "node(s) didn't match Pod's node affinity/selector";
-    const required = (pod.spec.affinity as Any)?.nodeAffinity?.requiredDuringSchedulingIgnoredDuringExecution;
-    if (required?.nodeSelectorTerms?.length && !required.nodeSelectorTerms.some((t: Any) => matchNodeSelectorTerm(t, node))) return "node(s) didn't match Pod's node affinity/selector";
-    return undefined;
+    return fitsNodeAffinity(pod.spec, node) ? undefined : "node(s) didn't match Pod's node affinity/selector";
   },
 };
 

@@ -5,7 +5,8 @@
 // its volume reserved (a free one on the node) or is annotated volume.kubernetes.io/selected-node for its provisioner.
 import { findMatchingVolume } from '../../api/persistentvolumes.js';
 import { claimClass, type Node, type PersistentVolume, type PersistentVolumeClaim, type Pod, type StorageClass } from '../../api/types.js';
-import { matchNodeSelectorTerm, type Filter } from './plugins.js';
+import { matchNodeSelectorTerm } from '../../api/nodeaffinity.js';
+import type { Filter } from './plugins.js';
 
 type Any = any;
 

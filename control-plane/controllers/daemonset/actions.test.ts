@@ -4,13 +4,13 @@ import type { DaemonSet, Node, Pod, Taint } from '../../../api/types.js';
 import { templateHash } from '../podtemplate.js';
 import { computeDaemonSetActions, HASH_LABEL, nodeOf, shouldRun } from './actions.js';
 
-const daemonSet = (spec: { nodeSelector?: Record<string, string>; tolerations?: Pod['spec']['tolerations']; maxUnavailable?: number; onDelete?: boolean } = {}): DaemonSet => ({
+const daemonSet = (spec: { nodeSelector?: Record<string, string>; affinity?: Pod['spec']['affinity']; tolerations?: Pod['spec']['tolerations']; maxUnavailable?: number; onDelete?: boolean } = {}): DaemonSet => ({
   apiVersion: 'apps/v1',
   kind: 'DaemonSet',
   metadata: { name: 'agent', namespace: 'kube-system', uid: 'ds-uid', generation: 1 },
   spec: {
     selector: { matchLabels: { app: 'agent' } },
-    template: { metadata: { labels: { app: 'agent' } }, spec: { containers: [{ name: 'a', image: 'busybox:1.35' }], nodeSelector: spec.nodeSelector, tolerations: spec.tolerations } },
+    template: { metadata: { labels: { app: 'agent' } }, spec: { containers: [{ name: 'a', image: 'busybox:1.35' }], nodeSelector: spec.nodeSelector, affinity: spec.affinity, tolerations: spec.tolerations } },
     updateStrategy: spec.onDelete ? { type: 'OnDelete' } : { type: 'RollingUpdate', rollingUpdate: { maxUnavailable: spec.maxUnavailable ?? 1 } },
   },
 });
@@ -23,7 +23,9 @@ const pod = (name: string, nodeName: string, hash: string, ready = true): Pod =>
 const creates = (a: { create: { node: string }[] }) => a.create.map((c) => c.node);
 const deletes = (a: { delete: Pod[] }) => a.delete.map((p) => p.metadata.name);
 
-t.test('placement: node selector, and taints the daemon pods do not tolerate', async (t) => {
+const notIn = { nodeAffinity: { requiredDuringSchedulingIgnoredDuringExecution: { nodeSelectorTerms: [{ matchExpressions: [{ key: 'disk', operator: 'NotIn', values: ['hdd'] }] }] } } };
+
+t.test('placement: node selector, required node affinity, and taints the daemon pods do not tolerate', async (t) => {
   const cases: { name: string; ds: DaemonSet; node: Node; run: boolean }[] = [
     { name: 'an untainted node', ds: daemonSet(), node: node('n'), run: true },
     { name: 'a NoSchedule taint not tolerated', ds: daemonSet(), node: node('n', [{ key: 'node-role.kubernetes.io/control-plane', effect: 'NoSchedule' }]), run: false },
@@ -32,6 +34,9 @@ t.test('placement: node selector, and taints the daemon pods do not tolerate', a
     { name: 'node trouble is tolerated by every daemon', ds: daemonSet(), node: node('n', [{ key: 'node.kubernetes.io/unreachable', effect: 'NoExecute' }, { key: 'node.kubernetes.io/unschedulable', effect: 'NoSchedule' }]), run: true },
     { name: 'a node selector that matches', ds: daemonSet({ nodeSelector: { disk: 'ssd' } }), node: node('n', [], { disk: 'ssd' }), run: true },
     { name: 'a node selector that does not', ds: daemonSet({ nodeSelector: { disk: 'ssd' } }), node: node('n', [], { disk: 'hdd' }), run: false },
+    { name: 'required node affinity that matches (NotIn, label absent)', ds: daemonSet({ affinity: notIn }), node: node('n'), run: true },
+    { name: 'required node affinity that does not', ds: daemonSet({ affinity: notIn }), node: node('n', [], { disk: 'hdd' }), run: false },
+    { name: 'any one of the terms is enough', ds: daemonSet({ affinity: { nodeAffinity: { requiredDuringSchedulingIgnoredDuringExecution: { nodeSelectorTerms: [notIn.nodeAffinity.requiredDuringSchedulingIgnoredDuringExecution.nodeSelectorTerms[0], { matchExpressions: [{ key: 'disk', operator: 'In', values: ['hdd'] }] }] } } } }), node: node('n', [], { disk: 'hdd' }), run: true },
   ];
   for (const c of cases) t.equal(shouldRun(c.ds, c.node), c.run, c.name);
 });

@@ -3,6 +3,7 @@
 // (extras, misplaced, not of the update revision within maxUnavailable), and the status to write.
 import { isPodActive, isPodReady } from '../../../api/pods.js';
 import { tolerates } from '../../../api/taints.js';
+import { fitsNodeAffinity } from '../../../api/nodeaffinity.js';
 import type { DaemonSet, Node, Pod, Toleration } from '../../../api/types.js';
 import { controllerRef } from '../controller.js';
 import { REVISION_HASH_LABEL } from '../history/history.js';
@@ -42,11 +43,10 @@ export interface DaemonSetActions {
   status?: DaemonSet['status'];
 }
 
-/** Whether the daemon set's pods belong on this node: selector, and taints its pods don't tolerate. */
+/** Whether the daemon set's pods belong on this node: selector and required node affinity, and taints its pods don't tolerate. */
 export function shouldRun(ds: DaemonSet, node: Node): boolean {
   const spec = ds.spec.template.spec;
-  const labels = node.metadata.labels ?? {};
-  for (const [k, v] of Object.entries(spec.nodeSelector ?? {})) if (labels[k] !== v) return false;
+  if (!fitsNodeAffinity(spec, node)) return false;
   const tols = [...(spec.tolerations ?? []), ...daemonTolerations];
   return (node.spec?.taints ?? []).every((t) => t.effect === 'PreferNoSchedule' || tolerates(tols, t));
 }
