@@ -3,8 +3,9 @@
 // node, pod-to-service and pod-to-pod traffic across nodes, self-healing, REJECT with no endpoints; `kubectl logs` and
 // `kubectl exec` (test/lab-logs-exec.ts); the API's breadth (test/lab-breadth.ts: kubectl top, a StatefulSet's claims,
 // cp, port-forward, debug, and a drain with a PodDisruptionBudget); the Dashboard in chromium (test/lab-dashboard.ts);
-// and a `lab down` that leaves no trace. This lab runs kube-proxy in nftables mode over the VXLAN overlay (`kubets lab
-// up --proxy-mode nftables --pod-network vxlan`); the booted lab's e2e covers iptables mode over host-gw routes.
+// a fifth node in IPVS mode, a VM with Debian's kernel joining the lab (test/lab-ipvs-node.ts); and a `lab down` that
+// leaves no trace. This lab runs kube-proxy in nftables mode over the VXLAN overlay (`kubets lab up --proxy-mode
+// nftables --pod-network vxlan`); the booted lab's e2e covers iptables mode over host-gw routes.
 import t from 'tap';
 import { execa } from 'execa';
 import fs from 'node:fs';
@@ -19,10 +20,13 @@ import { podNetworkChecks } from './lab-podnetwork.js';
 import { breadthChecks } from './lab-breadth.js';
 import { logsExecChecks } from './lab-logs-exec.js';
 import { dashboardChecks } from './lab-dashboard.js';
+import { ipvsNodeChecks } from './lab-ipvs-node.js';
 import { repoRoot } from './server-fixture.js';
 
 const nodes = { master: '192.168.56.10', worker1: '192.168.56.11', worker2: '192.168.56.12', worker3: '192.168.56.13' } as const;
 const progress: string[] = [];
+// The lab's checks and its IPVS node's VM (TCG) run longer than the suite's default 20 minutes allow on a slow day.
+t.setTimeout(40 * 60_000);
 
 const lab: LabUnderTest = {
   kubeconfig: labKubeconfigPath(),
@@ -60,6 +64,7 @@ networkPolicyChecks(t, () => lab);
 logsExecChecks(t, () => lab);
 breadthChecks(t, () => lab);
 dashboardChecks(t, () => lab);
+ipvsNodeChecks(t, () => lab);
 
 t.test('lab down leaves no trace', async (t) => {
   await labDown();

@@ -1,5 +1,5 @@
 // The shared Service behaviour suite (../conformance.ts) on the IPVS proxier. It needs a kernel with IPVS, so it is
-// not a test file of its own: test/ipvs-vm.e2e.test.ts runs it inside its VM as
+// not a test file of its own: the lab e2e (test/lab-ipvs-node.ts) runs it inside its IPVS node's VM as
 // `ip netns exec NODE node conformance.vm.js NODE`, the process in the node's namespace, where the proxier's
 // netlink sockets program IPVS and kube-ipvs0; its TAP output and exit code are the verdict. Two behaviours differ
 // from the other modes' as upstream's IPVS mode's do (see ModeBehaviour).
