@@ -267,6 +267,16 @@ t.test('joining a cluster that runs kube-proxy as a DaemonSet: the agent runs no
   t.ok(host.said.some((m) => /the cluster runs kube-proxy as a DaemonSet/.test(m)));
 });
 
+t.test('joining that cluster with a proxy mode of its own: the agent runs kube-proxy in that mode', async (t) => {
+  const { l, host, deps } = env(t);
+  deps.kubeProxyDaemonSet = async () => true;
+  await installAgent(deps, { ...JOIN, 'node-name': 'worker1', 'proxy-mode': 'ipvs' });
+  const agent = parseYaml(fs.readFileSync(l.agentConfig, 'utf8'));
+  t.equal(agent['disable-proxy'], undefined, 'its kube-proxy is not disabled');
+  t.equal(agent['proxy-mode'], 'ipvs');
+  t.ok(host.said.some((m) => m === '[join] the cluster runs kube-proxy as a DaemonSet; this node runs its own in ipvs mode, and the DaemonSet stays off it'));
+});
+
 t.test('a node given its kubeconfig (the master\'s kubelet.conf) installs without join credentials', async (t) => {
   const { root, l, deps, discovered } = env(t);
   fs.mkdirSync(path.join(root, 'etc/kubernetes'), { recursive: true });

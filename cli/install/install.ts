@@ -322,10 +322,15 @@ export async function installAgent(d: InstallDeps, flags: FlagValues): Promise<A
     } catch (e) {
       throw new InstallError('INSTALL_JOIN', (e as Error).message);
     }
-    // A kubeadm-shaped cluster (kubets init) runs kube-proxy as a DaemonSet: this node then runs none of its own.
+    // A kubeadm-shaped cluster (kubets init) runs kube-proxy as a DaemonSet: this node then runs none of its own —
+    // unless it was given a mode of its own, which its agent runs (its Node's label keeps the DaemonSet away).
     if (values['disable-proxy'] === undefined && (await d.kubeProxyDaemonSet?.(join, ca))) {
-      values['disable-proxy'] = true;
-      d.host.say('[join] the cluster runs kube-proxy as a DaemonSet: the agent runs none of its own');
+      if (values['proxy-mode'] === undefined) {
+        values['disable-proxy'] = true;
+        d.host.say('[join] the cluster runs kube-proxy as a DaemonSet: the agent runs none of its own');
+      } else {
+        d.host.say(`[join] the cluster runs kube-proxy as a DaemonSet; this node runs its own in ${values['proxy-mode']} mode, and the DaemonSet stays off it`);
+      }
     }
   }
   checkSource(d.source);
