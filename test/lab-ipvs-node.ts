@@ -163,7 +163,8 @@ export function ipvsNodeChecks(t: Test, lab: () => LabUnderTest): void {
     await waitFor('the drain virtual server', async () => sorted(realServers(await ipvsadm(), `${drainIP}:80`)) === weights([ip1, ip2], 80), 30_000);
     const hold = (await vm.sh(`${process.execPath} -e "${holder.replace(/"/g, '\\"').replace(/\n/g, ' ')}" ${drainIP} > /tmp/holder.log 2>&1 & echo $!`)).trim();
     await waitFor('two held connections', async () => (await vm.sh('cat /tmp/holder.log')).includes('held'), 30_000);
-    const heldTo = (await vm.sh('ipvsadm -Lnc')).includes(`${ip2}:80`) ? ip2 : ip1;
+    // rr gives each real server one of the two; the one removed is one the holder is connected to.
+    const heldTo = new RegExp(`ESTABLISHED\\s+\\S+\\s+${drainIP.replace(/\./g, '\\.')}:80\\s+${ip2.replace(/\./g, '\\.')}:80`).test(await vm.sh('ipvsadm -Lnc')) ? ip2 : ip1;
     const kept = heldTo === ip1 ? ip2 : ip1;
     await applyAll(drainService([kept]));
     await waitFor(`${heldTo} at weight 0`, async () => realServers(await ipvsadm(), `${drainIP}:80`)?.[`${heldTo}:80`] === 0, 30_000);
