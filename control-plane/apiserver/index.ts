@@ -114,7 +114,7 @@ export async function startApiServer(config: ServerConfig): Promise<RunningApiSe
     // service account and token volume, limits fill pod defaults, services get their addresses, an Ingress without a
     // class gets the default one, and so does a claim without a storage class. Validating, after: what a node may write, RBAC escalation, limits are checked, quota
     // charges the object.
-    // LimitRanger and ResourceQuota list through the watch cache, made below (it reads through the store they admit for).
+    // LimitRanger, Priority and ResourceQuota list through the watch cache, made below (it reads through the store they admit for).
     let cacher: Cacher | undefined;
     const lister = namespaceLister(store, () => cacher);
     const admission = admissionChain([
@@ -123,7 +123,7 @@ export async function startApiServer(config: ServerConfig): Promise<RunningApiSe
       new LimitRanger(lister),
       new ServiceAllocation(store, config.serviceCIDR, config.nodePortRange),
       new DefaultIngressClass(store),
-      new PriorityAdmission(store),
+      new PriorityAdmission(lister),
       new DefaultStorageClass(store),
       new NodeRestriction(store),
       new RBACEscalation(() => authorizer, () => policy),

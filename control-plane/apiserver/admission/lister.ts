@@ -1,5 +1,5 @@
 // What admission plugins read (kube: the client-go listers their informers feed): the objects of a kind in a
-// namespace. kube-apiserver's LimitRanger and ResourceQuota read informers; here they read the watch cache, with a
+// namespace. kube-apiserver's LimitRanger, ResourceQuota and Priority read informers; here they read the watch cache, with a
 // consistent read (the cache answers only once it holds every write made before the request, as kube's consistent
 // reads from cache wait for the store's current revision), and storage when the cache cannot answer.
 import type { ResourceRef } from '../../../api/resources.js';
@@ -9,8 +9,11 @@ import { decode, type Reads } from '../registry/store.js';
 
 type Any = any;
 
-/** The objects of a kind in a namespace, as stored now; read-only (a cache's objects are shared), the array is the caller's. */
-export type NamespaceLister = (ref: ResourceRef, namespace: string) => Promise<Any[]>;
+/**
+ * The objects of a kind in a namespace (undefined: a cluster-scoped kind's), as stored now; read-only (a cache's
+ * objects are shared), the array is the caller's.
+ */
+export type NamespaceLister = (ref: ResourceRef, namespace: string | undefined) => Promise<Any[]>;
 
 /** Lists through `cache` (the watch cache, once the server has made it; none when it is off), else from the store. */
 export function namespaceLister(store: Store, cache: () => Reads | undefined = () => undefined): NamespaceLister {

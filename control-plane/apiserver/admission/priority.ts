@@ -3,11 +3,11 @@
 // naming a class that does not exist, or stating a different priority itself, is refused. A PriorityClass may be the
 // global default only while no other is.
 import type { KubeObject } from '../../../api/types.js';
-import type { Store } from '../../storage/store.js';
-import { findByPlural, storeKey, storePrefix } from '../registry/kinds.js';
+import { findByPlural } from '../registry/kinds.js';
 import { PREEMPT_LOWER_PRIORITY } from '../registry/scheduling/priorityclass.js';
 import type { WriteAttributes } from '../registry/store.js';
 import { forbidden, type AdmissionPlugin } from './chain.js';
+import type { NamespaceLister } from './lister.js';
 
 type Any = any;
 
@@ -16,16 +16,16 @@ const priorityClasses = findByPlural('scheduling.k8s.io', 'v1', 'priorityclasses
 export class PriorityAdmission implements AdmissionPlugin {
   readonly name = 'Priority';
 
-  constructor(private readonly store: Store) {}
+  /** Reads the classes through the watch cache: every pod create asks, and there are only a few. */
+  constructor(private readonly list: NamespaceLister) {}
 
   async admit({ operation, def, object, subresource }: WriteAttributes): Promise<void> {
     if (operation !== 'CREATE' || subresource || def.group !== '' || def.plural !== 'pods') return;
     const spec = ((object as Any).spec ??= {});
     let cls: Any | undefined;
     if (spec.priorityClassName) {
-      const kv = await this.store.get(storeKey(priorityClasses, undefined, spec.priorityClassName));
-      if (!kv) throw forbidden(def, object, `no PriorityClass with name ${spec.priorityClassName} was found`);
-      cls = JSON.parse(kv.value);
+      cls = (await this.list(priorityClasses, undefined)).find((c) => c.metadata.name === spec.priorityClassName);
+      if (!cls) throw forbidden(def, object, `no PriorityClass with name ${spec.priorityClassName} was found`);
     } else {
       cls = await this.globalDefault();
       if (cls) spec.priorityClassName = cls.metadata.name;
@@ -46,8 +46,7 @@ export class PriorityAdmission implements AdmissionPlugin {
 
   /** The class marked globalDefault (the lowest value if, against the rule, there are several), other than `except`. */
   private async globalDefault(except?: string): Promise<Any | undefined> {
-    const page = await this.store.list(storePrefix(priorityClasses));
-    const defaults = page.items.map((kv) => JSON.parse(kv.value) as KubeObject & Any).filter((c) => c.globalDefault && c.metadata.name !== except);
+    const defaults = (await this.list(priorityClasses, undefined)).filter((c: KubeObject & Any) => c.globalDefault && c.metadata.name !== except);
     return defaults.sort((a, b) => a.value - b.value)[0];
   }
 }
