@@ -45,6 +45,8 @@ export function ipvsNodeChecks(t: Test, lab: () => LabUnderTest): void {
     const images = fs.mkdtempSync(path.join(os.tmpdir(), 'kubets-vm-images-'));
     t.teardown(() => fs.rmSync(images, { recursive: true, force: true }));
     for (const f of vmImages) fs.symlinkSync(path.join(labPaths(spec).images, f), path.join(images, f));
+    // The VM's CNI cache (host-local's leases) is a tmpfs over this directory of the host's root, which must exist.
+    fs.mkdirSync('/var/lib/cni', { recursive: true });
 
     const vm: Vm = await bootVm({ bridge: spec.bridge, ip: vmNode.ip, prefix: spec.prefixLength, gateway: spec.bridgeIP, memoryMb: 3072, cpus: 2, writable: ['/var/lib/cni'], shared: [images], bootTimeoutMs: 300_000 });
     t.teardown(() => vm.close());
