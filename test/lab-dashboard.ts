@@ -24,12 +24,7 @@ const escape = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
 export function dashboardChecks(t: Test, lab: () => LabUnderTest): void {
   t.test('the Dashboard in a browser, on NodePort 30443', async (t) => {
-    const { kubectl, json } = labClient(lab());
-    const must = async (args: string[], input?: string) => {
-      const r = await kubectl(args, input);
-      if (r.exitCode !== 0) throw new Error(`kubectl ${args.join(' ')}: ${r.stderr}`);
-      return r.stdout.trim();
-    };
+    const { kubectl, must, json } = labClient(lab());
     t.teardown(async () => {
       await kubectl(['delete', 'pod', 'dash-logger', '--grace-period=0', '--force', '--ignore-not-found']);
       await kubectl(['delete', 'clusterrolebinding', 'dash-admin', 'dash-viewer', '--ignore-not-found']);

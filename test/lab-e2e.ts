@@ -31,16 +31,20 @@ export function labClient(lab: LabUnderTest) {
     const r = await execa('kubectl', args, { input, env: { KUBECONFIG: lab.kubeconfig }, reject: false, timeout: 120_000 });
     return { stdout: String(r.stdout), stderr: String(r.stderr), exitCode: r.exitCode ?? -1 };
   }
-  async function json(args: string[]): Promise<any> {
-    const r = await kubectl([...args, '-o', 'json']);
+  /** kubectl that must succeed: its stdout, trimmed. */
+  async function must(args: string[], input?: string) {
+    const r = await kubectl(args, input);
     if (r.exitCode !== 0) throw new Error(`kubectl ${args.join(' ')}: ${r.stderr}`);
-    return JSON.parse(r.stdout);
+    return r.stdout.trim();
+  }
+  async function json(args: string[]): Promise<any> {
+    return JSON.parse(await must([...args, '-o', 'json']));
   }
   /** An HTTP GET from a node's own view (its loopback, ClusterIPs). */
   function nodeGet(node: string, url: string) {
     return lab.onNode(node, [lab.nodeBinary, '-e', `require('http').get(${JSON.stringify(url)},{timeout:4000},r=>{let b='';r.on('data',c=>b+=c);r.on('end',()=>{process.stdout.write(b)})}).on('error',e=>{process.stdout.write('ERR '+e.code);process.exitCode=1}).on('timeout',function(){this.destroy(Object.assign(new Error('t'),{code:'TIMEOUT'}))})`]);
   }
-  return { kubectl, json, nodeGet };
+  return { kubectl, must, json, nodeGet };
 }
 
 export const until = <T>(what: string, fn: () => Promise<T | undefined | false>, timeoutMs = 120_000) => untilWithin(what, fn, timeoutMs, 500);
@@ -58,7 +62,8 @@ export function get(url: string): Promise<string> {
   });
 }
 
-const escaped = (s: string) => s.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&');
+/** s as a literal inside a RegExp. */
+export const escaped = (s: string) => s.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&');
 
 /** After `lab up`: every node Ready at its address with a podCIDR, the master tainted and labelled. */
 export async function checkNodesReady(t: Test, lab: LabUnderTest): Promise<void> {

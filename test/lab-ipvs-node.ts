@@ -15,7 +15,7 @@ import { embeddedProxyLabel } from '../agent/proxy/manifests.js';
 import { defaultLabSpec, labPaths } from '../lab/spec.js';
 import { bootVm, type Vm } from './fixtures/vm.js';
 import { cliPath } from './server-fixture.js';
-import { get, labClient, until, type LabUnderTest } from './lab-e2e.js';
+import { escaped, get, labClient, until, type LabUnderTest } from './lab-e2e.js';
 
 const vmNode = { name: 'vm1', ip: '192.168.56.14' };
 const ns = 'ipvs-node';
@@ -35,19 +35,13 @@ setInterval(() => {}, 1000);
 export function ipvsNodeChecks(t: Test, lab: () => LabUnderTest): void {
   t.test('an IPVS node joins the lab: a VM with IPVS in its kernel, kube-proxy in ipvs mode beside the nftables nodes', async (t) => {
     const started = Date.now();
-    const { kubectl, json, nodeGet } = labClient(lab());
-    const ok = async (args: string[], input?: string) => {
-      const r = await kubectl(args, input);
-      if (r.exitCode !== 0) throw new Error(`kubectl ${args.join(' ')}: ${r.stderr}`);
-      return r.stdout;
-    };
+    const { kubectl, must, json, nodeGet } = labClient(lab());
     const spec = defaultLabSpec;
     const images = fs.mkdtempSync(path.join(os.tmpdir(), 'kubets-vm-images-'));
     t.teardown(() => fs.rmSync(images, { recursive: true, force: true }));
     for (const f of vmImages) fs.symlinkSync(path.join(labPaths(spec).images, f), path.join(images, f));
-    // The VM's CNI cache (host-local's leases) is a tmpfs over this directory of the host's root, which must exist.
-    fs.mkdirSync('/var/lib/cni', { recursive: true });
 
+    // /var/lib/cni is writable for the CNI cache (host-local's leases).
     const vm: Vm = await bootVm({ bridge: spec.bridge, ip: vmNode.ip, prefix: spec.prefixLength, gateway: spec.bridgeIP, memoryMb: 3072, cpus: 2, writable: ['/var/lib/cni'], shared: [images], bootTimeoutMs: 300_000 });
     t.teardown(() => vm.close());
     t.comment(`VM boot: ${vm.bootMs} ms`);
@@ -87,7 +81,7 @@ export function ipvsNodeChecks(t: Test, lab: () => LabUnderTest): void {
     t.match(node.spec.podCIDR, /^10\.244\.\d+\.0\/24$/, 'with a podCIDR of its own');
     t.equal(node.metadata.labels[embeddedProxyLabel.key], embeddedProxyLabel.value, 'labelled as running kube-proxy itself');
     // Pods of this check's Deployment go to the other workers: the VM only reaches them.
-    await ok(['cordon', vmNode.name]);
+    await must(['cordon', vmNode.name]);
 
     await waitFor('kube-proxy answering ipvs in the VM', async () => (await vm.run('curl -s 127.0.0.1:10249/proxyMode')).stdout === 'ipvs', 120_000);
     t.pass('/proxyMode answers ipvs on the VM');
@@ -105,10 +99,10 @@ export function ipvsNodeChecks(t: Test, lab: () => LabUnderTest): void {
     t.ok(collector.status.podIP.startsWith(node.spec.podCIDR.replace(/0\/24$/, '')), `the log collector runs on the VM at ${collector.status.podIP}, in its podCIDR`);
 
     // A Deployment on the other workers behind a NodePort Service.
-    await ok(['create', 'namespace', ns]);
+    await must(['create', 'namespace', ns]);
     t.teardown(() => kubectl(['delete', 'namespace', ns, '--wait=false']));
-    await ok(['apply', '-n', ns, '-f', path.join(lab().repoRoot, 'examples/web.yaml')]);
-    await ok(['rollout', 'status', '-n', ns, 'deployment/web', '--timeout=180s']);
+    await must(['apply', '-n', ns, '-f', path.join(lab().repoRoot, 'examples/web.yaml')]);
+    await must(['rollout', 'status', '-n', ns, 'deployment/web', '--timeout=180s']);
     const pods = (await json(['get', 'pods', '-n', ns, '-l', 'app=web'])).items;
     const podIPs: string[] = pods.map((p: any) => p.status.podIP).sort();
     t.notOk(pods.some((p: any) => p.spec.nodeName === vmNode.name), 'the web pods run on the other workers');
@@ -137,10 +131,10 @@ export function ipvsNodeChecks(t: Test, lab: () => LabUnderTest): void {
       return sorted(realServers(out, `${clusterIP}:80`)) === all && sorted(realServers(out, `${vmNode.ip}:${nodePort}`)) === all;
     }, 60_000);
     t.pass(`ipvsadm -Ln: ${clusterIP}:80 and ${vmNode.ip}:${nodePort} -> ${podIPs.join(', ')}`);
-    t.match(await ipvsadm(), new RegExp(`TCP {2}${clusterIP.replace(/\./g, '\\.')}:80 rr`), 'rr by default');
-    t.match(await vm.sh('ipset list KUBE-CLUSTER-IP'), new RegExp(`^${clusterIP.replace(/\./g, '\\.')},tcp:80$`, 'm'), 'the ClusterIP in KUBE-CLUSTER-IP');
+    t.match(await ipvsadm(), new RegExp(`TCP {2}${escaped(clusterIP)}:80 rr`), 'rr by default');
+    t.match(await vm.sh('ipset list KUBE-CLUSTER-IP'), new RegExp(`^${escaped(clusterIP)},tcp:80$`, 'm'), 'the ClusterIP in KUBE-CLUSTER-IP');
     t.match(await vm.sh('ipset list KUBE-NODE-PORT-TCP'), new RegExp(`^${nodePort}$`, 'm'), 'the NodePort in KUBE-NODE-PORT-TCP');
-    t.match(await vm.sh('ip addr show kube-ipvs0'), new RegExp(`inet ${clusterIP.replace(/\./g, '\\.')}/32`), 'the ClusterIP on kube-ipvs0');
+    t.match(await vm.sh('ip addr show kube-ipvs0'), new RegExp(`inet ${escaped(clusterIP)}/32`), 'the ClusterIP on kube-ipvs0');
 
     // Traffic from the VM through IPVS to pods on the other workers, over the cluster's pod network.
     const curlMany = async (url: string, n: number) => (await vm.sh(`for i in $(seq ${n}); do curl -s --max-time 5 ${url}; done`)).trim().split('\n');
@@ -168,22 +162,22 @@ export function ipvsNodeChecks(t: Test, lab: () => LabUnderTest): void {
         ports: [{ name: 'http', port: 80, protocol: 'TCP' }],
       },
     ];
-    const applyAll = (docs: object[]) => ok(['apply', '-f', '-'], JSON.stringify({ apiVersion: 'v1', kind: 'List', items: docs }));
+    const applyAll = (docs: object[]) => must(['apply', '-f', '-'], JSON.stringify({ apiVersion: 'v1', kind: 'List', items: docs }));
     await applyAll(drainService([ip1, ip2]));
     const drainIP: string = (await json(['get', 'service', '-n', ns, 'drain'])).spec.clusterIP;
     await waitFor('the drain virtual server', async () => sorted(realServers(await ipvsadm(), `${drainIP}:80`)) === weights([ip1, ip2], 80), 30_000);
     const hold = (await vm.sh(`${process.execPath} -e "${holder.replace(/"/g, '\\"').replace(/\n/g, ' ')}" ${drainIP} > /tmp/holder.log 2>&1 & echo $!`)).trim();
     await waitFor('two held connections', async () => (await vm.sh('cat /tmp/holder.log')).includes('held'), 30_000);
     // rr gives each real server one of the two; the one removed is one the holder is connected to.
-    const heldTo = new RegExp(`ESTABLISHED\\s+\\S+\\s+${drainIP.replace(/\./g, '\\.')}:80\\s+${ip2.replace(/\./g, '\\.')}:80`).test(await vm.sh('ipvsadm -Lnc')) ? ip2 : ip1;
+    const heldTo = new RegExp(`ESTABLISHED\\s+\\S+\\s+${escaped(drainIP)}:80\\s+${escaped(ip2)}:80`).test(await vm.sh('ipvsadm -Lnc')) ? ip2 : ip1;
     const kept = heldTo === ip1 ? ip2 : ip1;
     await applyAll(drainService([kept]));
     await waitFor(`${heldTo} at weight 0`, async () => realServers(await ipvsadm(), `${drainIP}:80`)?.[`${heldTo}:80`] === 0, 30_000);
     t.pass('a removed endpoint with an open connection stays at weight 0');
     await vm.sh(`kill -USR1 ${hold}`);
-    await waitFor(`no connection to ${heldTo} left`, async () => !new RegExp(`${drainIP.replace(/\./g, '\\.')}:80\\s+${heldTo.replace(/\./g, '\\.')}:80`).test(await vm.sh('ipvsadm -Lnc')), 60_000);
+    await waitFor(`no connection to ${heldTo} left`, async () => !new RegExp(`${escaped(drainIP)}:80\\s+${escaped(heldTo)}:80`).test(await vm.sh('ipvsadm -Lnc')), 60_000);
     // The next sync (here: a change to another Service) sees no connections and deletes it.
-    await ok(['patch', 'service', '-n', ns, 'web', '-p', '{"spec":{"sessionAffinity":"ClientIP"}}']);
+    await must(['patch', 'service', '-n', ns, 'web', '-p', '{"spec":{"sessionAffinity":"ClientIP"}}']);
     await waitFor(`${heldTo} gone from the drain ClusterIP`, async () => sorted(realServers(await ipvsadm(), `${drainIP}:80`)) === weights([kept], 80), 90_000);
     t.pass('then it is deleted');
 
@@ -200,12 +194,12 @@ export function ipvsNodeChecks(t: Test, lab: () => LabUnderTest): void {
     await waitFor('the proxy restoring the real server', async () => sorted(realServers(await ipvsadm(), `${drainIP}:80`)) === weights([ip1, ip2], 80), 30_000);
     t.equal((await doctor()).code, 0, 'clean again');
 
-    await ok(['delete', 'service', '-n', ns, 'web']);
+    await must(['delete', 'service', '-n', ns, 'web']);
     await waitFor('the web virtual servers and address gone', async () => {
       const out = await ipvsadm();
       return !out.includes(`${clusterIP}:80`) && !out.includes(`:${nodePort} `) && !(await vm.sh('ip addr show kube-ipvs0')).includes(`${clusterIP}/`);
     }, 60_000);
-    t.notMatch(await vm.sh('ipset list KUBE-CLUSTER-IP'), new RegExp(`^${clusterIP.replace(/\./g, '\\.')},`, 'm'), 'its ipset entry too');
+    t.notMatch(await vm.sh('ipset list KUBE-CLUSTER-IP'), new RegExp(`^${escaped(clusterIP)},`, 'm'), 'its ipset entry too');
 
     // The Service behaviour suite's verdict.
     const code = Number(await until('the Service behaviour suite in the VM to end', async () => (await vm.run('cat /tmp/conformance.rc')).stdout.trim(), 600_000));
@@ -217,7 +211,7 @@ export function ipvsNodeChecks(t: Test, lab: () => LabUnderTest): void {
     t.comment(`Service behaviour suite in the VM, beside the node's checks: ${Date.now() - suiteStart} ms; ${/^# \{.*\}$/m.exec(suite)?.[0] ?? ''}`);
 
     // The node leaves: its Node object goes, the VM with it.
-    await ok(['delete', 'node', vmNode.name]);
+    await must(['delete', 'node', vmNode.name]);
     t.comment(`IPVS node checks: ${Date.now() - started} ms`);
   });
 }

@@ -1,7 +1,7 @@
 // Kernel settings a node needs for pod networking. Both are per network namespace (br_netfilter's since Linux 5.3),
 // and /proc/sys/net shows the namespace of the process that opens it: the agent sets its own node's values.
 import { readFile, writeFile } from 'node:fs/promises';
-import { execa } from 'execa';
+import { hostKernelProbe, type KernelProbe } from '../proxy/modes.js';
 
 export const NODE_SYSCTLS: Record<string, string> = {
   // Route between pods, the node and other nodes (host-gw).
@@ -15,15 +15,11 @@ const path = (key: string) => `/proc/sys/${key.replace(/\./g, '/')}`;
 /** The module that brings a key's directory: net.bridge.* exists only once br_netfilter is loaded. */
 const moduleFor = (key: string) => (key.startsWith('net.bridge.') ? 'br_netfilter' : undefined);
 
-/** Loads a kernel module; true if it loaded. */
-export type ModuleLoader = (module: string) => Promise<boolean>;
-const modprobe: ModuleLoader = (module) => execa('modprobe', ['--', module], { reject: false }).then((r) => r.exitCode === 0, () => false);
-
 /**
  * Sets each key whose value differs; returns the keys changed. A key that does not exist has its module loaded first,
  * as k3s's agent loads br_netfilter on a fresh host; if it still does not exist, start-up fails naming it.
  */
-export async function applySysctls(settings: Record<string, string> = NODE_SYSCTLS, procRoot = '', loadModule: ModuleLoader = modprobe): Promise<string[]> {
+export async function applySysctls(settings: Record<string, string> = NODE_SYSCTLS, procRoot = '', loadModule: KernelProbe['modprobe'] = hostKernelProbe.modprobe): Promise<string[]> {
   const changed: string[] = [];
   const read = (file: string) => readFile(file, 'utf8').then((v) => v.trim());
   for (const [key, value] of Object.entries(settings)) {
