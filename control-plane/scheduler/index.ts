@@ -9,10 +9,10 @@ import { EventRecorder } from '../../api/events.js';
 import { InformerFactory } from '../../api/informer.js';
 import { logger } from '../../api/log.js';
 import { Resources } from '../../api/resources.js';
-import { BOUND_BY_CONTROLLER_ANNOTATION, objectKey, SELECTED_NODE_ANNOTATION, splitKey, type Node, type PersistentVolume, type PersistentVolumeClaim, type Pod, type StorageClass } from '../../api/types.js';
+import { BOUND_BY_CONTROLLER_ANNOTATION, objectKey, SELECTED_NODE_ANNOTATION, splitKey, type Node, type PersistentVolume, type PersistentVolumeClaim, type Pod, type Service, type StorageClass } from '../../api/types.js';
 import { runWorkers, WorkQueue } from '../../api/workqueue.js';
 import { SchedulerCache } from './cache.js';
-import { filters as nodeFilters, scorers, type NodeInfo } from './plugins.js';
+import { filters as nodeFilters, scorers, type NodeInfo, type ScoreContext } from './plugins.js';
 import { preempt } from './preemption.js';
 import { volumeAssumptions, volumeBindingFilter, volumePreFilter, type VolumeState } from './volumebinding.js';
 import { formatTime } from '../../api/time.js';
@@ -47,6 +47,8 @@ export interface ScheduleOptions {
   startIndex?: number;
   /** Claims, volumes and classes, for the volume binding plugin (without: pods' volumes are not considered). */
   volumes?: VolumeState;
+  /** The Services in the pod's namespace, for spreading (without: only a controller's pods are spread). */
+  services?: Service[];
 }
 
 /**
@@ -82,8 +84,9 @@ export function schedule(pod: Pod, nodes: NodeInfo[], o: ScheduleOptions = {}): 
   }
   let best: NodeInfo[] = [];
   let bestScore = -Infinity;
+  const ctx: ScoreContext = { feasible, services: o.services ?? [] };
   for (const n of feasible) {
-    const s = scorers.reduce((acc, sc) => acc + sc.weight * sc.score(pod, n, feasible), 0);
+    const s = scorers.reduce((acc, sc) => acc + sc.weight * sc.score(pod, n, ctx), 0);
     if (s > bestScore + 1e-9) {
       best = [n];
       bestScore = s;
@@ -137,6 +140,7 @@ async function runScheduler(client: ApiClient, onBound: SchedulerOptions['onBoun
   const volumes = factory.for<PersistentVolume>(Resources.persistentvolumes);
   const classes = factory.for<StorageClass>(Resources.storageclasses);
   const budgets = factory.for<PodDisruptionBudget>(Resources.poddisruptionbudgets);
+  const services = factory.for<Service>(Resources.services);
   const queue = new WorkQueue(1000, 15_000);
   const recorder = new EventRecorder(client, 'default-scheduler');
   const cache = new SchedulerCache();
@@ -186,6 +190,22 @@ async function runScheduler(client: ApiClient, onBound: SchedulerOptions['onBoun
   claims.addHandlers({ onAdd: retryAll, onUpdate: retryAll });
   volumes.addHandlers({ onAdd: retryAll, onUpdate: retryAll });
   classes.addHandlers({ onAdd: retryAll, onUpdate: retryAll });
+  /** The Services of each namespace, grouped again only after one changes. */
+  let servicesByNamespace: Map<string, Service[]> | undefined;
+  const regroupServices = () => (servicesByNamespace = undefined);
+  services.addHandlers({ onAdd: regroupServices, onUpdate: regroupServices, onDelete: regroupServices });
+  const servicesIn = (namespace: string | undefined): Service[] => {
+    if (!servicesByNamespace) {
+      servicesByNamespace = new Map();
+      for (const svc of services.list()) {
+        const ns = svc.metadata.namespace ?? '';
+        const list = servicesByNamespace.get(ns);
+        if (list) list.push(svc);
+        else servicesByNamespace.set(ns, [svc]);
+      }
+    }
+    return servicesByNamespace.get(namespace ?? '') ?? [];
+  };
   const volumeState = (): VolumeState => ({
     claim: (namespace, name) => claims.get(`${namespace}/${name}`),
     volumes: volumes.list(),
@@ -228,7 +248,7 @@ async function runScheduler(client: ApiClient, onBound: SchedulerOptions['onBoun
     }
     const all = cache.nodeInfos();
     const state = volumeState();
-    const result = schedule(pod, withNominatedPods(all, pod, nominated.values()), { startIndex: nextStartNodeIndex, volumes: state });
+    const result = schedule(pod, withNominatedPods(all, pod, nominated.values()), { startIndex: nextStartNodeIndex, volumes: state, services: servicesIn(pod.metadata.namespace) });
     nextStartNodeIndex = all.length ? (nextStartNodeIndex + result.evaluated) % all.length : 0;
     const { namespace, name } = splitKey(key);
     if (!result.node) {

@@ -2,7 +2,7 @@
 // A filter returns the reason a node does not fit (aggregated into FailedScheduling's message) or undefined.
 import { matches, fromLabelSelector } from '../../api/labels.js';
 import { milliCPU, parseQuantity } from '../../api/quantity.js';
-import type { Node, Pod, Taint, Toleration } from '../../api/types.js';
+import type { Node, Pod, Service, Taint, Toleration } from '../../api/types.js';
 import { tolerates } from '../../api/taints.js';
 import { fitsNodeAffinity } from '../../api/nodeaffinity.js';
 
@@ -16,11 +16,19 @@ export interface Filter {
   filter(pod: Pod, n: NodeInfo): string | undefined;
 }
 
+/** What scoring reads besides the pod and the node: made once per scheduling cycle. */
+export interface ScoreContext {
+  /** The nodes that passed the filters: the ones being scored. */
+  feasible: NodeInfo[];
+  /** The Services in the pod's namespace: those selecting it decide which pods spreading counts as its peers. */
+  services: Service[];
+}
+
 export interface Scorer {
   name: string;
   weight: number;
   /** 0..100 */
-  score(pod: Pod, n: NodeInfo, all: NodeInfo[]): number;
+  score(pod: Pod, n: NodeInfo, ctx: ScoreContext): number;
 }
 
 /**
@@ -135,8 +143,16 @@ const nodeName: Filter = {
   filter: (pod, { node }) => (pod.spec.nodeName && pod.spec.nodeName !== node.metadata.name ? "node(s) didn't match the requested node name" : undefined),
 };
 
+/** A pod's host ports, found once per pod spec (the filter asks for the pod's own on every node it looks at). */
+const hostPortsOf = new WeakMap<Pod['spec'], string[]>();
+
 function hostPorts(pod: Pod): string[] {
-  return (pod.spec.containers ?? []).flatMap((c) => (c.ports ?? []).filter((p) => p.hostPort).map((p) => `${p.protocol ?? 'TCP'}/${p.hostPort}`));
+  let ports = hostPortsOf.get(pod.spec);
+  if (!ports) {
+    ports = (pod.spec.containers ?? []).flatMap((c) => (c.ports ?? []).filter((p) => p.hostPort).map((p) => `${p.protocol ?? 'TCP'}/${p.hostPort}`));
+    hostPortsOf.set(pod.spec, ports);
+  }
+  return ports;
 }
 
 const nodePorts: Filter = {
@@ -181,26 +197,45 @@ const leastAllocated: Scorer = {
   },
 };
 
-/** The pods like `pod` on each node: counted once per scheduling cycle (the list of feasible nodes), not per node. */
-const spreadCounts = new WeakMap<NodeInfo[], { pod: Pod; counts: Map<NodeInfo, number>; max: number }>();
+/**
+ * Which pods count as `pod`'s peers when spreading, as kube-scheduler's default spreading picks them
+ * (helper.DefaultSelector): the pods of its controller, else the pods that the Services selecting it select, in its
+ * namespace. A pod with neither is not spread.
+ */
+export function spreadPeers(pod: Pod, services: Service[]): ((p: Pod) => boolean) | undefined {
+  const namespace = pod.metadata.namespace;
+  const owner = pod.metadata.ownerReferences?.find((o) => o.controller)?.uid;
+  if (owner) return (p) => p.metadata.namespace === namespace && !!p.metadata.ownerReferences?.some((o) => o.uid === owner);
+  const labels = pod.metadata.labels ?? {};
+  const merged: Record<string, string> = {};
+  for (const svc of services) {
+    const selector = svc.spec?.selector;
+    // A Service without a selector selects nothing (its endpoints are managed by hand).
+    if (!selector || !Object.keys(selector).length || !Object.entries(selector).every(([k, v]) => labels[k] === v)) continue;
+    Object.assign(merged, selector);
+  }
+  if (!Object.keys(merged).length) return undefined;
+  const selector = fromLabelSelector({ matchLabels: merged }) ?? [];
+  return (p) => p.metadata.namespace === namespace && matches(selector, p.metadata.labels);
+}
 
-/** Pods of one controller (or with the same labels) go to the nodes that have fewest of them: replicas spread. */
+/** The peers of `pod` on each feasible node: counted once per scheduling cycle (its context), not per node. */
+const spreadCounts = new WeakMap<ScoreContext, { pod: Pod; counts?: Map<NodeInfo, number>; max: number }>();
+
+/** Replicas go to the nodes that have fewest of their peers. */
 const selectorSpread: Scorer = {
   name: 'SelectorSpread',
   weight: 10,
-  score(pod, n, all) {
-    let c = spreadCounts.get(all);
+  score(pod, n, ctx) {
+    let c = spreadCounts.get(ctx);
     if (c?.pod !== pod) {
-      const owner = pod.metadata.ownerReferences?.find((o) => o.controller)?.uid;
-      const labels = pod.metadata.labels ?? {};
-      const selector = owner || !Object.keys(labels).length ? undefined : fromLabelSelector({ matchLabels: labels }) ?? [];
-      const same = (p: Pod) => (owner ? !!p.metadata.ownerReferences?.some((o) => o.uid === owner) : !!selector && matches(selector, p.metadata.labels));
-      const counts = new Map(all.map((ni) => [ni, ni.pods.filter(same).length] as const));
-      c = { pod, counts, max: Math.max(...counts.values(), 0) };
-      spreadCounts.set(all, c);
+      const peer = spreadPeers(pod, ctx.services);
+      const counts = peer && new Map(ctx.feasible.map((ni) => [ni, ni.pods.filter(peer).length] as const));
+      c = { pod, counts, max: counts ? Math.max(...counts.values(), 0) : 0 };
+      spreadCounts.set(ctx, c);
     }
     if (c.max === 0) return 100;
-    return ((c.max - (c.counts.get(n) ?? 0)) / c.max) * 100;
+    return ((c.max - (c.counts!.get(n) ?? 0)) / c.max) * 100;
   },
 };
 

@@ -1,10 +1,10 @@
 import t from 'tap';
 import type { PodDisruptionBudget } from '../../api/disruption.js';
-import type { Node, Pod } from '../../api/types.js';
+import type { Node, Pod, Service } from '../../api/types.js';
 import { SchedulerCache } from './cache.js';
 import { feasibleNodesToFind, schedule, withNominatedPods } from './index.js';
 import { preempt } from './preemption.js';
-import type { NodeInfo } from './plugins.js';
+import { spreadPeers, type NodeInfo } from './plugins.js';
 
 const node = (name: string, extra: Partial<Node['spec']> = {}, cpu = '2', labels: Record<string, string> = {}): Node => ({
   metadata: { name, labels: { 'kubernetes.io/hostname': name, ...labels } },
@@ -49,6 +49,38 @@ t.test('replicas of one owner spread across nodes', async (t) => {
     placed.get(r.node!)!.push(p);
   }
   t.same([...placed.values()].map((ps) => ps.length), [2, 2, 2]);
+});
+
+t.test('pods without a controller spread by the Services selecting them, and only then', async (t) => {
+  // w1 has the most room, so resources alone put every pod there.
+  const roomy = node('w1', {}, '64');
+  roomy.status!.allocatable!.memory = '256Gi';
+  const nodes = [roomy, node('w2'), node('w3')];
+  const web = (name: string, namespace = 'default'): Pod => ({ ...pod(name), metadata: { name, namespace, uid: name, labels: { app: 'web', tier: 'front' } } });
+  const svc = (name: string, selector: Record<string, string> | undefined, namespace = 'default'): Service => ({ metadata: { name, namespace }, spec: { selector, ports: [{ port: 80 }] } });
+  const services = [svc('web', { app: 'web' })];
+  const place = (withServices: Service[]) => {
+    const placed = new Map<string, Pod[]>(nodes.map((n) => [n.metadata.name!, []]));
+    for (let i = 0; i < 6; i++) {
+      const p = web(`w${i}`);
+      const r = schedule(p, nodes.map((n) => info(n, placed.get(n.metadata.name!))), { services: withServices });
+      placed.get(r.node!)!.push(p);
+    }
+    return [...placed.values()].map((ps) => ps.length);
+  };
+  t.same(place(services), [2, 2, 2], 'a Service selecting them: replicas spread');
+  t.same(place([]), [6, 0, 0], 'no Service: not peers, so the node with the most room takes them all');
+
+  const peers = spreadPeers(web('x'), services)!;
+  t.ok(peers(web('y')), 'a pod the Service selects is a peer');
+  t.notOk(peers(web('y', 'other')), 'the same labels in another namespace are not');
+  t.notOk(peers({ ...web('z'), metadata: { name: 'z', namespace: 'default', labels: { tier: 'front' } } }), 'a pod the Service does not select is not');
+  t.equal(spreadPeers(web('x'), []), undefined, 'no Service and no controller: not spread (kube-scheduler has no selector for it)');
+  t.equal(spreadPeers(web('x'), [svc('db', { app: 'db' }), svc('manual', undefined), svc('empty', {})]), undefined, 'Services that do not select it, or select nothing, do not count');
+  const both = spreadPeers(web('x'), [svc('web', { app: 'web' }), svc('front', { tier: 'front' })])!;
+  t.notOk(both({ ...web('y'), metadata: { name: 'y', namespace: 'default', labels: { app: 'web' } } }), 'two Services: their selectors together');
+  const owned = spreadPeers(pod('r', {}, 'rs1'), [])!;
+  t.ok(owned(pod('s', {}, 'rs1')) && !owned(pod('u', {}, 'rs2')), "a controller's pods are each other's peers");
 });
 
 t.test('preemption: the fewest, least important lower-priority pods on one node make room; Never preempts nothing', async (t) => {
