@@ -1,8 +1,10 @@
 // The embedded store: one SQLite table that keeps every revision of every key (a log, as kine lays it out), so that
-// lists at a revision and watches from a revision are plain queries. WAL mode with synchronous=FULL: a write is
-// acknowledged only after it is on disk. Writes that arrive in the same turn of the event loop are committed together
-// in one transaction (group commit: one fsync for all of them, as etcd batches its raft log writes), each checked in
-// turn inside it. Watches in this process are fed from the write path, after commit.
+// lists at a revision and watches from a revision are plain queries. Writes that arrive in the same turn of the event
+// loop are committed together in one transaction (group commit, as etcd batches its raft log writes), each checked in
+// turn inside it. A write is acknowledged only after it is on disk: the commit appends to the WAL (synchronous=NORMAL)
+// and the WAL is then fdatasync'ed on libuv's thread pool, so the event loop goes on serving while the disk works.
+// Commits made meanwhile wait for the next fsync, which covers them all. Watches in this process are fed from the
+// write path once a write is durable, before its writer hears back; reads never show a write that is not.
 import Database from 'better-sqlite3';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -57,7 +59,20 @@ export class SqliteStore implements Store {
   private readonly stmts;
   private compactTimer?: NodeJS.Timeout;
   private batch: PendingWrite[] = [];
-  /** Events go out from the commit, before its writers hear back; a watch's history in the microtask watch() queues. */
+  /** The WAL's path (undefined in memory: nothing to sync) and a descriptor to fsync it through. */
+  private readonly walFile?: string;
+  private walFd?: number;
+  /** Committed writes waiting for the WAL's fsync, with their outcomes; announced together once it is done. */
+  private unsynced: { w: PendingWrite; outcome: StoreEvent | Error }[] = [];
+  /** The fsync under way, if any. */
+  private syncing?: Promise<void>;
+  /** The newest revision on disk and announced: what reads see and currentRevision() reports. */
+  private durable: number;
+  /** Reads that met a write newer than `durable`, waiting for its fsync. */
+  private waiters: { rev: number; resolve(): void }[] = [];
+  /** Set when an fsync fails: the store then refuses writes, as etcd stops on a failed fsync. */
+  private diskError?: Error;
+  /** Events go out once a write is durable, before its writer hears back; a watch's history in the microtask watch() queues. */
   readonly synchronousWatch = true;
 
   constructor(file: string) {
@@ -70,7 +85,9 @@ export class SqliteStore implements Store {
     }
     this.db = new Database(file);
     this.db.pragma('journal_mode = WAL');
-    this.db.pragma('synchronous = FULL');
+    // The commit writes the WAL without fsync; sync() makes it durable before anyone hears of the write.
+    this.db.pragma('synchronous = NORMAL');
+    if (file !== ':memory:') this.walFile = `${file}-wal`;
     this.db.pragma('busy_timeout = 5000');
     this.db.exec(`
       CREATE TABLE IF NOT EXISTS kv (
@@ -99,7 +116,7 @@ export class SqliteStore implements Store {
         SELECT COUNT(*) AS n FROM kv JOIN (
           SELECT MAX(id) AS id FROM kv WHERE name >= ? AND name < ? AND id <= ? GROUP BY name
         ) latest ON kv.id = latest.id WHERE kv.deleted = 0`),
-      history: this.db.prepare<[number, string, string], Row>('SELECT * FROM kv WHERE id > ? AND name >= ? AND name < ? ORDER BY id'),
+      history: this.db.prepare<[number, number, string, string], Row>('SELECT * FROM kv WHERE id > ? AND id <= ? AND name >= ? AND name < ? ORDER BY id'),
       byId: this.db.prepare<[number], Row>('SELECT * FROM kv WHERE id = ?'),
       getMeta: this.db.prepare<[string], { v: number }>('SELECT v FROM meta WHERE k = ?'),
       setMeta: this.db.prepare('INSERT INTO meta (k, v) VALUES (?, ?) ON CONFLICT (k) DO UPDATE SET v = excluded.v'),
@@ -110,12 +127,13 @@ export class SqliteStore implements Store {
     };
     // Revisions start above 0: "0" means "any" to Kubernetes clients.
     if (!this.stmts.latest.get(INIT_KEY)) this.write(INIT_KEY, '{}', undefined, false);
+    this.durable = this.revisionSync();
   }
 
   /** Compacts every intervalMs, keeping the newest keepRevisions revisions (kube-apiserver compacts every 5 min). */
   startCompactor(intervalMs: number, keepRevisions: number): void {
     this.compactTimer = setInterval(() => {
-      const rev = this.revisionSync() - keepRevisions;
+      const rev = this.durable - keepRevisions;
       if (rev > this.compactedRevisionSync()) this.compactSync(rev);
     }, intervalMs);
     this.compactTimer.unref();
@@ -131,7 +149,7 @@ export class SqliteStore implements Store {
 
   /** Compacts up to rev; an older rev than the last compaction is a no-op (the compacted revision never goes back). */
   private compactSync(rev: number): void {
-    const current = this.revisionSync();
+    const current = this.durable;
     if (rev > current) throw new Error(`cannot compact at future revision ${rev} (current ${current})`);
     if (rev <= this.compactedRevisionSync()) return;
     this.db.transaction(() => {
@@ -140,11 +158,16 @@ export class SqliteStore implements Store {
     })();
   }
 
-  /** One committed write, then its event to the watchers. */
+  /** One committed write at start-up, synced before the store is used. */
   private write(key: string, value: string, prev: Row | undefined, deleted: boolean): number {
     const ev = this.db.transaction(() => this.insert(key, value, prev, deleted))();
-    this.emit(ev);
+    if (this.walFile) fs.fdatasyncSync(this.wal());
     return ev.modRevision;
+  }
+
+  private wal(): number {
+    this.walFd ??= fs.openSync(this.walFile!, 'r');
+    return this.walFd;
   }
 
   /** The row of one write (inside a transaction), and the event it makes. */
@@ -178,6 +201,7 @@ export class SqliteStore implements Store {
   /** Queues a write for the group commit that ends this turn of the event loop. */
   private enqueue(key: string, value: string | undefined, expect: PendingWrite['expect']): Promise<number> {
     if (!this.db.open) return Promise.reject(new Error('the store is closed'));
+    if (this.diskError) return Promise.reject(this.diskError);
     return new Promise((resolve, reject) => {
       if (!this.batch.length) setImmediate(() => this.commit());
       this.batch.push({ key, value, expect, resolve, reject });
@@ -186,7 +210,7 @@ export class SqliteStore implements Store {
 
   /**
    * Commits the queued writes in one transaction, each checked against what the ones before it wrote; a write whose
-   * check fails is refused alone. Events go out and callers hear back only after the commit.
+   * check fails is refused alone. Events go out and callers hear back only after the WAL's fsync (sync()).
    */
   private commit(): void {
     const batch = this.batch;
@@ -210,12 +234,64 @@ export class SqliteStore implements Store {
       for (const w of batch) w.reject(e as Error);
       return;
     }
-    batch.forEach((w, i) => {
-      const o = outcomes[i]!;
-      if (o instanceof Error) return w.reject(o);
-      this.emit(o);
-      w.resolve(o.modRevision);
-    });
+    batch.forEach((w, i) => this.unsynced.push({ w, outcome: outcomes[i]! }));
+    this.sync();
+  }
+
+  /**
+   * fsyncs the WAL, then announces what was committed before the fsync began: each write's event to the watchers,
+   * then its writer. One fsync at a time; what is committed meanwhile waits for the next. In memory, at once.
+   */
+  private sync(): void {
+    if (this.syncing || !this.unsynced.length) return;
+    const ready = this.unsynced;
+    this.unsynced = [];
+    if (!this.walFile) return this.announce(ready);
+    this.syncing = new Promise<void>((resolve) =>
+      fs.fdatasync(this.wal(), (err) => {
+        this.syncing = undefined;
+        if (err) this.failDisk(err, ready);
+        else this.announce(ready);
+        resolve();
+        this.sync();
+      }),
+    );
+  }
+
+  private announce(ready: { w: PendingWrite; outcome: StoreEvent | Error }[]): void {
+    for (const { w, outcome } of ready) {
+      if (outcome instanceof Error) {
+        w.reject(outcome);
+        continue;
+      }
+      this.durable = outcome.modRevision;
+      this.emit(outcome);
+      w.resolve(outcome.modRevision);
+    }
+    if (this.waiters.length) {
+      const waiting = this.waiters;
+      this.waiters = waiting.filter((r) => r.rev > this.durable);
+      for (const r of waiting) if (r.rev <= this.durable) r.resolve();
+    }
+  }
+
+  /**
+   * A failed fsync leaves the writes it covered in doubt (the kernel may have dropped the pages): their writers get
+   * the error, the watchers end, and the store refuses writes from then on, as etcd does.
+   */
+  private failDisk(err: Error, ready: { w: PendingWrite }[]): void {
+    this.diskError = new Error(`the store's write-ahead log could not be synced to disk: ${err.message}`);
+    for (const { w } of [...ready, ...this.unsynced]) w.reject(this.diskError);
+    this.unsynced = [];
+    for (const w of this.watchers) w.fail(this.diskError);
+    this.watchers.clear();
+  }
+
+  /** Resolves once revision `rev` is durable (at once if it is). */
+  private whenDurable(rev: number): Promise<void> | undefined {
+    if (rev <= this.durable) return undefined;
+    if (this.diskError) return Promise.reject(this.diskError);
+    return new Promise((resolve) => this.waiters.push({ rev, resolve }));
   }
 
   private live(key: string): Row | undefined {
@@ -223,13 +299,18 @@ export class SqliteStore implements Store {
     return row && row.deleted === 0 ? row : undefined;
   }
 
+  /** The newest row of a key; one committed but not yet synced is returned once it is (never before). */
   async get(key: string): Promise<KeyValue | undefined> {
-    const row = this.live(key);
-    return row ? toKV(row) : undefined;
+    let row = this.stmts.latest.get(key);
+    for (let wait = row && this.whenDurable(row.id); wait; wait = row && this.whenDurable(row.id)) {
+      await wait;
+      row = this.stmts.latest.get(key);
+    }
+    return row && row.deleted === 0 ? toKV(row) : undefined;
   }
 
   async list(prefix: string, opts: ListOptions = {}): Promise<ListResult> {
-    const current = this.revisionSync();
+    const current = this.durable;
     const revision = opts.revision || current;
     const compacted = this.compactedRevisionSync();
     if (opts.revision && opts.revision < compacted) throw new ExpiredError(opts.revision, compacted);
@@ -265,7 +346,7 @@ export class SqliteStore implements Store {
     }
     // History and registration happen in one synchronous step, so no write can fall between them.
     const backlog: StoreEvent[] = [];
-    for (const row of this.stmts.history.iterate(fromRevision, start, end)) {
+    for (const row of this.stmts.history.iterate(fromRevision, this.durable, start, end)) {
       const prev = row.prev_revision ? this.stmts.byId.get(row.prev_revision) : undefined;
       backlog.push({
         type: row.deleted ? 'delete' : 'put',
@@ -305,7 +386,7 @@ export class SqliteStore implements Store {
   }
 
   async currentRevision(): Promise<number> {
-    return this.revisionSync();
+    return this.durable;
   }
 
   async compact(rev: number): Promise<void> {
@@ -318,9 +399,12 @@ export class SqliteStore implements Store {
 
   async close(): Promise<void> {
     if (this.compactTimer) clearInterval(this.compactTimer);
-    // Writes already queued are committed, not dropped.
+    // Writes already queued are committed and synced, not dropped.
     if (this.batch.length) this.commit();
+    while (this.syncing) await this.syncing;
     this.watchers.clear();
+    if (this.walFd !== undefined) fs.closeSync(this.walFd);
+    this.walFd = undefined;
     if (this.db.open) this.db.close();
   }
 }
