@@ -31,6 +31,9 @@ const configMap = (name: string, data: Record<string, string> = {}, meta: Record
 t.test('past the mutating in-flight limit a request is answered 429 with Retry-After; reads still pass', async (t) => {
   const agent = new https.Agent({ ...creds, keepAlive: false });
   t.teardown(() => agent.destroy());
+  // The gauge is the most in flight over the last two seconds: it reads 0 once the set-up's writes are over.
+  const mutatingInFlight = async () => Number(/^apiserver_current_inflight_requests\{request_kind="mutating"\} (\d+)$/m.exec((await srv.client.raw('GET', '/metrics')).body.toString())?.[1]);
+  await until('no mutating request in flight', async () => (await mutatingInFlight()) === 0, 10_000, 200);
   // A create whose body arrives slowly holds the one mutating slot until its body is complete.
   const body = Buffer.from(JSON.stringify(configMap('slow', { k: 'v' })));
   let slowRest = () => {};
@@ -43,6 +46,8 @@ t.test('past the mutating in-flight limit a request is answered 429 with Retry-A
     req.write(body.subarray(0, 10));
     slowRest = () => req.end(body.subarray(10));
   });
+  // The slow create must hold the slot before the others come: one sent first would take the slot and refuse it.
+  await until('the slow create is in flight', async () => (await mutatingInFlight()) === 1);
   let n = 0;
   const refused = await until('a second create is refused', async () => {
     const r = await srv.client.raw('POST', '/api/v1/namespaces/default/configmaps', JSON.stringify(configMap(`second-${n++}`)));

@@ -26,9 +26,15 @@ const nodes = findByPlural('', 'v1', 'nodes')!;
 async function fixture(t: Tap) {
   const storage = new SqliteStore(':memory:');
   const calls = { list: 0, watch: 0 };
-  const counted: Store = Object.create(storage);
-  counted.list = (...a) => (calls.list++, storage.list(...a));
-  counted.watch = (...a) => (calls.watch++, storage.watch(...a));
+  // Every other call goes to the store itself (its methods keep their own `this`: the store has state of its own).
+  const counted = new Proxy(storage, {
+    get(target, prop) {
+      if (prop === 'list') return (...a: Parameters<Store['list']>) => (calls.list++, target.list(...a));
+      if (prop === 'watch') return (...a: Parameters<Store['watch']>) => (calls.watch++, target.watch(...a));
+      const v = Reflect.get(target, prop, target);
+      return typeof v === 'function' ? v.bind(target) : v;
+    },
+  }) as Store;
   const registry = new GenericStore(counted);
   const cacher = new Cacher(counted, registry);
   t.teardown(async () => {
