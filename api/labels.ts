@@ -1,7 +1,7 @@
 // Label and field selectors: the string forms clients send (`app=web,tier!=db,env in (a,b),!canary`) and the
 // structured LabelSelector objects of specs, both reduced to one matcher.
 import { badRequest } from './errors.js';
-import type { LabelSelector, LabelSelectorRequirement } from './types.js';
+import type { LabelSelector, LabelSelectorRequirement, Pod, Service } from './types.js';
 
 export type Requirement =
   | { key: string; op: '=' | '!='; value: string }
@@ -125,6 +125,15 @@ export function fromLabelSelector(ls: LabelSelector | undefined | null): Selecto
 export function selectorMatches(ls: LabelSelector | undefined | null, labels: Record<string, string> | undefined): boolean {
   const sel = fromLabelSelector(ls);
   return sel !== undefined && matches(sel, labels);
+}
+
+/** Whether the service selects pods (without a selector its endpoints are the user's to write). */
+export const hasSelector = (svc: Service) => !!svc.spec.selector && Object.keys(svc.spec.selector).length > 0;
+
+/** Whether the service's selector picks this pod (a pod in its namespace with matching labels). */
+export function selects(svc: Service, pod: Pod): boolean {
+  if (!hasSelector(svc) || pod.metadata.namespace !== svc.metadata.namespace) return false;
+  return matches(fromLabelSelector({ matchLabels: svc.spec.selector })!, pod.metadata.labels);
 }
 
 /** "app=web,tier=db": the form kubectl shows in SELECTOR columns and sends as labelSelector. */

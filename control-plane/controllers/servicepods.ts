@@ -1,19 +1,10 @@
 // pkg/controller/util/endpoint: which pods back a Service and on which ports — shared by the Endpoints and
 // EndpointSlice controllers, so both always agree.
 import type { Informer } from '../../api/informer.js';
-import { fromLabelSelector, matches } from '../../api/labels.js';
+import { selects } from '../../api/labels.js';
 import { objectKey, type EndpointPort, type Pod, type Service } from '../../api/types.js';
 import type { WorkQueue } from '../../api/workqueue.js';
 import { enqueueObject } from './controller.js';
-
-/** Whether the service selects pods (without a selector its endpoints are the user's to write). */
-export const hasSelector = (svc: Service) => !!svc.spec.selector && Object.keys(svc.spec.selector).length > 0;
-
-/** Whether the service's selector picks this pod (a pod in its namespace with matching labels). */
-export function selects(svc: Service, pod: Pod): boolean {
-  if (!hasSelector(svc) || pod.metadata.namespace !== svc.metadata.namespace) return false;
-  return matches(fromLabelSelector({ matchLabels: svc.spec.selector })!, pod.metadata.labels);
-}
 
 /** The pods a service sends traffic to: selected, with an IP, not finished. */
 export function selectedPods(svc: Service, pods: Pod[]): Pod[] {

@@ -1,6 +1,6 @@
 // Filter and score plugins, each a pure function of (pod, node, node's pods) as the scheduler framework runs them.
 // A filter returns the reason a node does not fit (aggregated into FailedScheduling's message) or undefined.
-import { matches, fromLabelSelector } from '../../api/labels.js';
+import { matches, fromLabelSelector, selects } from '../../api/labels.js';
 import { milliCPU, parseQuantity } from '../../api/quantity.js';
 import type { Node, Pod, Service, Taint, Toleration } from '../../api/types.js';
 import { tolerates } from '../../api/taints.js';
@@ -32,30 +32,34 @@ export interface Scorer {
 }
 
 /**
- * Requests computed once per pod spec: the filters and scorers read every placed pod's requests on every node they
- * look at (kube-scheduler keeps them summed in its NodeInfo), and objects from the informer are never changed in place.
+ * `compute`, once per object: the filters and scorers read every placed pod's spec and every node's status on every
+ * node they look at, and objects from the informer are never changed in place (an update brings new ones).
  */
-const requestsOf = new WeakMap<Pod['spec'], { cpu: number; memory: number }>();
-
-export function podRequests(pod: Pod): { cpu: number; memory: number } {
-  let r = requestsOf.get(pod.spec);
-  if (!r) requestsOf.set(pod.spec, (r = computeRequests(pod)));
-  return r;
+function oncePer<K extends object, V>(compute: (k: K) => V): (k: K) => V {
+  const computed = new WeakMap<K, V>();
+  return (k) => {
+    let v = computed.get(k);
+    if (v === undefined) computed.set(k, (v = compute(k)));
+    return v;
+  };
 }
 
-function computeRequests(pod: Pod): { cpu: number; memory: number } {
+/** A pod's requests (kube-scheduler keeps them summed in its NodeInfo), computed once per pod spec. */
+const requestsOf = oncePer((spec: Pod['spec']): { cpu: number; memory: number } => {
   let cpu = 0;
   let memory = 0;
-  for (const c of pod.spec.containers ?? []) {
+  for (const c of spec.containers ?? []) {
     cpu += milliCPU(c.resources?.requests?.cpu);
     memory += parseQuantity(c.resources?.requests?.memory);
   }
-  for (const c of pod.spec.initContainers ?? []) {
+  for (const c of spec.initContainers ?? []) {
     cpu = Math.max(cpu, milliCPU(c.resources?.requests?.cpu));
     memory = Math.max(memory, parseQuantity(c.resources?.requests?.memory));
   }
   return { cpu, memory };
-}
+});
+
+export const podRequests = (pod: Pod): { cpu: number; memory: number } => requestsOf(pod.spec);
 
 /** What a node's pods request, summed (kube-scheduler's NodeInfo.Requested and NonZeroRequested). */
 export interface Requested {
@@ -99,17 +103,13 @@ function sumRequests(pods: Pod[]): Requested {
 const requestedOn = (pods: Pod[]): Requested => keptSums.get(pods) ?? sumRequests(pods);
 
 /** A node's allocatable, parsed once per status object (a status update brings a new one). */
-const allocatableOf = new WeakMap<object, { cpu: number; memory: number; pods: number }>();
+const allocatableOf = oncePer((status: NonNullable<Node['status']>): { cpu: number; memory: number; pods: number } => {
+  const alloc = status.allocatable ?? {};
+  return { cpu: milliCPU(alloc.cpu ?? '0'), memory: parseQuantity(alloc.memory ?? '0'), pods: Number(alloc.pods ?? 110) };
+});
 
-function allocatable(node: Node): { cpu: number; memory: number; pods: number } {
-  const status = node.status ?? {};
-  let a = allocatableOf.get(status);
-  if (!a) {
-    const alloc = node.status?.allocatable ?? {};
-    allocatableOf.set(status, (a = { cpu: milliCPU(alloc.cpu ?? '0'), memory: parseQuantity(alloc.memory ?? '0'), pods: Number(alloc.pods ?? 110) }));
-  }
-  return a;
-}
+const NO_STATUS: NonNullable<Node['status']> = {};
+const allocatable = (node: Node) => allocatableOf(node.status ?? NO_STATUS);
 
 const nodeUnschedulable: Filter = {
   name: 'NodeUnschedulable',
@@ -144,16 +144,8 @@ const nodeName: Filter = {
 };
 
 /** A pod's host ports, found once per pod spec (the filter asks for the pod's own on every node it looks at). */
-const hostPortsOf = new WeakMap<Pod['spec'], string[]>();
-
-function hostPorts(pod: Pod): string[] {
-  let ports = hostPortsOf.get(pod.spec);
-  if (!ports) {
-    ports = (pod.spec.containers ?? []).flatMap((c) => (c.ports ?? []).filter((p) => p.hostPort).map((p) => `${p.protocol ?? 'TCP'}/${p.hostPort}`));
-    hostPortsOf.set(pod.spec, ports);
-  }
-  return ports;
-}
+const hostPortsOf = oncePer((spec: Pod['spec']): string[] => (spec.containers ?? []).flatMap((c) => (c.ports ?? []).filter((p) => p.hostPort).map((p) => `${p.protocol ?? 'TCP'}/${p.hostPort}`)));
+const hostPorts = (pod: Pod) => hostPortsOf(pod.spec);
 
 const nodePorts: Filter = {
   name: 'NodePorts',
@@ -206,16 +198,9 @@ export function spreadPeers(pod: Pod, services: Service[]): ((p: Pod) => boolean
   const namespace = pod.metadata.namespace;
   const owner = pod.metadata.ownerReferences?.find((o) => o.controller)?.uid;
   if (owner) return (p) => p.metadata.namespace === namespace && !!p.metadata.ownerReferences?.some((o) => o.uid === owner);
-  const labels = pod.metadata.labels ?? {};
-  const merged: Record<string, string> = {};
-  for (const svc of services) {
-    const selector = svc.spec?.selector;
-    // A Service without a selector selects nothing (its endpoints are managed by hand).
-    if (!selector || !Object.keys(selector).length || !Object.entries(selector).every(([k, v]) => labels[k] === v)) continue;
-    Object.assign(merged, selector);
-  }
-  if (!Object.keys(merged).length) return undefined;
-  const selector = fromLabelSelector({ matchLabels: merged }) ?? [];
+  const selecting = services.filter((svc) => selects(svc, pod));
+  if (!selecting.length) return undefined;
+  const selector = fromLabelSelector({ matchLabels: Object.assign({}, ...selecting.map((svc) => svc.spec.selector)) })!;
   return (p) => p.metadata.namespace === namespace && matches(selector, p.metadata.labels);
 }
 

@@ -2,7 +2,8 @@
 // (ready ones in `addresses`, others in `notReadyAddresses`, one subset per resolved port list).
 import { isPodReady } from '../../../api/pods.js';
 import type { EndpointAddress, Endpoints, Pod, Service } from '../../../api/types.js';
-import { groupByPorts, hasSelector, podRef } from '../servicepods.js';
+import { hasSelector } from '../../../api/labels.js';
+import { groupByPorts, podRef } from '../servicepods.js';
 
 export interface EndpointsObserved {
   /** Absent when the service is gone. */

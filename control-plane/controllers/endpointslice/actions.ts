@@ -3,7 +3,8 @@
 import { isPodReady } from '../../../api/pods.js';
 import type { EndpointSlice, Pod, Service, SliceEndpoint } from '../../../api/types.js';
 import { controllerRef } from '../controller.js';
-import { groupByPorts, hasSelector, podRef } from '../servicepods.js';
+import { hasSelector } from '../../../api/labels.js';
+import { groupByPorts, podRef } from '../servicepods.js';
 
 export const SERVICE_NAME_LABEL = 'kubernetes.io/service-name';
 export const MANAGED_BY_LABEL = 'endpointslice.kubernetes.io/managed-by';
