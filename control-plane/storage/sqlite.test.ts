@@ -128,8 +128,10 @@ t.test('a failed fsync fails the writes it covered, ends the watches and stops t
   const write = store.create('/k/a', '1');
   await turn();
   await turn();
+  const read = store.get('/k/a');
   syncs.held.shift()!.done(Object.assign(new Error('EIO: i/o error, fdatasync'), { code: 'EIO' }));
   await t.rejects(write, /write-ahead log could not be synced to disk: EIO/);
+  await t.rejects(read, /could not be synced/, 'a read waiting for the write gets the error too');
   await turn();
   t.match(errors[0]?.message, /could not be synced/, 'the watch ends with the error');
   await t.rejects(store.create('/k/b', '1'), /could not be synced/, 'later writes are refused');

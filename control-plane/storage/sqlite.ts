@@ -69,7 +69,7 @@ export class SqliteStore implements Store {
   /** The newest revision on disk and announced: what reads see and currentRevision() reports. */
   private durable: number;
   /** Reads that met a write newer than `durable`, waiting for its fsync. */
-  private waiters: { rev: number; resolve(): void }[] = [];
+  private waiters: { rev: number; resolve(): void; reject(e: Error): void }[] = [];
   /** Set when an fsync fails: the store then refuses writes, as etcd stops on a failed fsync. */
   private diskError?: Error;
   /** Events go out once a write is durable, before its writer hears back; a watch's history in the microtask watch() queues. */
@@ -276,8 +276,8 @@ export class SqliteStore implements Store {
   }
 
   /**
-   * A failed fsync leaves the writes it covered in doubt (the kernel may have dropped the pages): their writers get
-   * the error, the watchers end, and the store refuses writes from then on, as etcd does.
+   * A failed fsync leaves the writes it covered in doubt (the kernel may have dropped the pages): their writers and
+   * the reads waiting for them get the error, the watchers end, and the store refuses writes from then on, as etcd does.
    */
   private failDisk(err: Error, ready: { w: PendingWrite }[]): void {
     this.diskError = new Error(`the store's write-ahead log could not be synced to disk: ${err.message}`);
@@ -285,13 +285,15 @@ export class SqliteStore implements Store {
     this.unsynced = [];
     for (const w of this.watchers) w.fail(this.diskError);
     this.watchers.clear();
+    for (const r of this.waiters) r.reject(this.diskError);
+    this.waiters = [];
   }
 
   /** Resolves once revision `rev` is durable (at once if it is). */
   private whenDurable(rev: number): Promise<void> | undefined {
     if (rev <= this.durable) return undefined;
     if (this.diskError) return Promise.reject(this.diskError);
-    return new Promise((resolve) => this.waiters.push({ rev, resolve }));
+    return new Promise((resolve, reject) => this.waiters.push({ rev, resolve, reject }));
   }
 
   private live(key: string): Row | undefined {
