@@ -4,7 +4,8 @@
 // `standard` (as k3s ships local-path).
 import { isAlreadyExists, isNotFound } from '../../api/errors.js';
 import { NET_CONF_KEY, POD_NETWORK_CONFIGMAP, renderNetConf, type PodNetworkMode } from '../../api/podnetwork.js';
-import { DEFAULT_STORAGE_CLASS_ANNOTATION, LOCAL_PATH_PROVISIONER, type KubeObject } from '../../api/types.js';
+import { aggregatedRules } from '../../api/rbac.js';
+import { DEFAULT_STORAGE_CLASS_ANNOTATION, LOCAL_PATH_PROVISIONER, type ClusterRole, type KubeObject } from '../../api/types.js';
 import { findByPlural, type ResourceDef } from './registry/kinds.js';
 import type { GenericStore } from './registry/store.js';
 import { IMMORTAL_NAMESPACES } from './admission/namespacelifecycle.js';
@@ -63,7 +64,7 @@ export async function bootstrap(store: GenericStore, opts: { serviceIP: string; 
 export async function reconcilePolicy(store: GenericStore, objects: { clusterRoles: KubeObject[]; clusterRoleBindings: KubeObject[]; roles: KubeObject[]; roleBindings: KubeObject[] }): Promise<void> {
   const rbac = (plural: string) => findByPlural('rbac.authorization.k8s.io', 'v1', plural)!;
   const sets: [ResourceDef, KubeObject[], 'rules' | 'subjects'][] = [
-    [rbac('clusterroles'), objects.clusterRoles, 'rules'],
+    [rbac('clusterroles'), settledAggregation(objects.clusterRoles as ClusterRole[]), 'rules'],
     [rbac('clusterrolebindings'), objects.clusterRoleBindings, 'subjects'],
     [rbac('roles'), objects.roles, 'rules'],
     [rbac('rolebindings'), objects.roleBindings, 'subjects'],
@@ -77,7 +78,7 @@ export async function reconcilePolicy(store: GenericStore, objects: { clusterRol
         continue;
       }
       if (have.metadata.annotations?.['rbac.authorization.kubernetes.io/autoupdate'] !== 'true') continue;
-      // Aggregated roles get their rules from the aggregation controller, not from here.
+      // Aggregated roles already stored get their rules from the aggregation controller, not from here.
       if (field === 'rules' && (want as { aggregationRule?: unknown }).aggregationRule) continue;
       const current = ((have as Any)[field] ?? []) as unknown[];
       const missing = ((want as Any)[field] ?? []).filter((x: unknown) => !current.some((c) => JSON.stringify(c) === JSON.stringify(x)));
@@ -85,6 +86,26 @@ export async function reconcilePolicy(store: GenericStore, objects: { clusterRol
       await store.update(def, ns, want.metadata.name!, (cur) => ({ ...cur, [field]: [...(((cur as Any)[field] ?? []) as unknown[]), ...missing] }) as KubeObject);
     }
   }
+}
+
+/**
+ * The roles with each aggregated one's rules filled in as the aggregation controller settles them (view into edit into
+ * admin), so that a new cluster's admin, edit and view grant from the first request rather than once the controller
+ * manager has run. Each round only adds rules, so it ends.
+ */
+export function settledAggregation(roles: ClusterRole[]): ClusterRole[] {
+  for (let changed = true; changed; ) {
+    changed = false;
+    const before = roles;
+    roles = before.map((r) => {
+      if (!r.aggregationRule) return r;
+      const rules = aggregatedRules(r, before);
+      if (JSON.stringify(rules) === JSON.stringify(r.rules ?? [])) return r;
+      changed = true;
+      return { ...r, rules };
+    });
+  }
+  return roles;
 }
 
 /**
