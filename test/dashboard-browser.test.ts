@@ -101,7 +101,12 @@ t.test('the dashboard in a browser', { timeout: 180_000 }, async (t) => {
   t.pass('kubectl scale shown in the page');
   await b.shot('scaled-by-kubectl');
 
-  // YAML: edit and save; the API object has the change.
+  // YAML: edit and save; the API object has the change. The controllers write the Deployment's status until its
+  // ReplicaSet has the 5 pods: an edit of an object they are still writing would rightly be a 409.
+  await until('the Deployment settled at 5 replicas', async () => {
+    const d = await srv.client.get<Deployment>(Resources.deployments, 'default', 'web');
+    return d.status?.observedGeneration === d.metadata.generation && d.status?.replicas === 5 && d.status?.updatedReplicas === 5;
+  }, 30_000);
   await b.click('tab-yaml');
   const text = await b.waitForText('yaml', /name: web/);
   const doc = parseYaml(text) as Deployment;
