@@ -84,6 +84,11 @@ export function createDashboardServer(serving: KeyPair, upstream: Upstream, appJ
     process.nextTick(() => {
       if (!res.headersSent && !res.writableEnded) res.flushHeaders();
     });
+    // An answer the API server breaks off midway (a restart, a lost connection) breaks off for the caller too, who
+    // then watches again: the pipe alone would leave the caller's stream open with nothing ever coming.
+    proxyRes.on('close', () => {
+      if (!proxyRes.complete) res.destroy();
+    });
   });
   const index = Buffer.from(indexHtml());
 
