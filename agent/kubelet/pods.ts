@@ -326,10 +326,11 @@ export class PodManager {
   }
 
   async close(): Promise<void> {
+    // The pod syncs first (they start probes and log rotation), then what they started.
+    await this.workers.close();
     await this.pleg.close();
     await this.logs.close();
     this.probes.close();
-    await this.workers.close();
     await this.volumes.close();
   }
 }

@@ -31,3 +31,21 @@ t.test('pod workers: one sync at a time per pod, updates coalesce to the newest 
   t.equal(workers.has('u1'), false, 'a finished pod drops its worker');
   await workers.close();
 });
+
+t.test('close: a sync still running when it is called leaves no timer behind', async (t) => {
+  const timers = () => process.getActiveResourcesInfo().filter((r) => r === 'Timeout').length;
+  let release!: () => void;
+  let started = false;
+  const workers = new PodWorkers(async () => {
+    started = true;
+    await new Promise<void>((r) => (release = r));
+    return {};
+  });
+  workers.update('u1', { metadata: { uid: 'u1' }, spec: { containers: [] } });
+  await until('the sync to start', () => started, 5_000, 5);
+  const before = timers();
+  const closing = workers.close();
+  release();
+  await closing;
+  t.equal(timers(), before, 'the sync that ended after close() scheduled no resync (its timer would keep the process up)');
+});

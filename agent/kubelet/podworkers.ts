@@ -66,6 +66,8 @@ export class PodWorkers {
 
   private schedule(uid: string, w: Worker, delayMs: number): void {
     clearTimeout(w.timer);
+    // A sync that ends after close() schedules nothing: a timer left behind would keep the process up.
+    if (this.closed) return;
     w.timer = setTimeout(() => {
       w.timer = undefined;
       if (this.workers.get(uid) === w && !this.closed) this.trigger(uid, w);

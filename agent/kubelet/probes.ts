@@ -135,6 +135,7 @@ function reportedStatus(pod: Pod, containerId: string): ContainerStatus | undefi
 export class ProbeManager {
   /** key: `${kind}/${containerId}` */
   private readonly workers = new Map<string, { uid: string; worker: ProbeWorker }>();
+  private closed = false;
 
   constructor(
     private readonly rt: RuntimeService,
@@ -145,6 +146,8 @@ export class ProbeManager {
 
   /** Makes the probe workers match the pod's running containers and sidecars (called after every sync). */
   sync(pod: Pod, state: PodRuntimeState): void {
+    // A pod sync still running when the kubelet closes starts no probes: their timers would never be stopped.
+    if (this.closed) return;
     const uid = pod.metadata.uid!;
     const podIP = pod.spec.hostNetwork ? this.nodeIP : state.sandboxes[0]?.ip ?? '';
     const wanted = new Set<string>();
@@ -207,6 +210,7 @@ export class ProbeManager {
   }
 
   close(): void {
+    this.closed = true;
     for (const w of this.workers.values()) w.worker.stop();
     this.workers.clear();
   }
