@@ -108,7 +108,12 @@ t.test('pod lifecycle on a real node', { timeout: 600_000 }, async (t) => {
   await readContainerLog(logFile, { follow: false, previous: false, timestamps: false, tailLines: 100 }, { write: (c) => (currentLines.push(...c.toString().split('\n').filter(Boolean).map((l) => Number(l.replace('n=', '')))), true) });
   t.equal(currentLines.length, 100, 'tailLines on the current file');
   t.ok(currentLines.every((n, i) => i === 0 || n === currentLines[i - 1] + 1), 'in order');
-  t.match(fs.readFileSync(logFile, 'utf8').split('\n')[0], /^\S+Z stdout F n=\d+$|^$/, 'the CRI log format');
+  // Rotation renames the live file and the runtime makes it again: read it once it is there with a whole line.
+  const live0 = await until('a line in the live file', () => {
+    const text = fs.readFileSync(logFile, 'utf8');
+    return text.includes('\n') && text;
+  }, 10_000, 50);
+  t.match(live0.split('\n')[0], /^\S+Z stdout F n=\d+$/, 'the CRI log format');
 
   // ---- a restarted kubelet adopts what runs: same containers, no restarts ----
   for (const p of [postStartFail, startupFail, logger]) await kn.deletePod(p);
