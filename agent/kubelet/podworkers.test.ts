@@ -1,6 +1,7 @@
 import t from 'tap';
 import type { Pod } from '../../api/types.js';
 import { until } from '../../test/until.js';
+import { activeTimers } from '../../test/timers.js';
 import { PodWorkers } from './podworkers.js';
 
 t.test('pod workers: one sync at a time per pod, updates coalesce to the newest object', async (t) => {
@@ -33,7 +34,6 @@ t.test('pod workers: one sync at a time per pod, updates coalesce to the newest 
 });
 
 t.test('close: a sync still running when it is called leaves no timer behind', async (t) => {
-  const timers = () => process.getActiveResourcesInfo().filter((r) => r === 'Timeout').length;
   let release!: () => void;
   let started = false;
   const workers = new PodWorkers(async () => {
@@ -43,9 +43,9 @@ t.test('close: a sync still running when it is called leaves no timer behind', a
   });
   workers.update('u1', { metadata: { uid: 'u1' }, spec: { containers: [] } });
   await until('the sync to start', () => started, 5_000, 5);
-  const before = timers();
+  const before = activeTimers();
   const closing = workers.close();
   release();
   await closing;
-  t.equal(timers(), before, 'the sync that ended after close() scheduled no resync (its timer would keep the process up)');
+  t.equal(activeTimers(), before, 'the sync that ended after close() scheduled no resync (its timer would keep the process up)');
 });
