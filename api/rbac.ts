@@ -21,3 +21,28 @@ export function aggregatedRules(role: ClusterRole, all: Iterable<ClusterRole>): 
   }
   return rules;
 }
+
+/** The rules to write into an aggregated ClusterRole, or undefined when it already holds them (no write). */
+export function computeAggregatedRules(role: ClusterRole, all: Iterable<ClusterRole>): PolicyRule[] | undefined {
+  const rules = aggregatedRules(role, all);
+  return JSON.stringify(rules) === JSON.stringify(role.rules ?? []) ? undefined : rules;
+}
+
+/**
+ * The roles with each aggregated one's rules filled in as the aggregation controller settles them (view into edit into
+ * admin). The bootstrap policy is created this way, so a new cluster's admin, edit and view grant from the first
+ * request rather than once the controller manager has run. Each round only adds rules, so it ends.
+ */
+export function settledAggregation(roles: ClusterRole[]): ClusterRole[] {
+  for (let changed = true; changed; ) {
+    changed = false;
+    const before = roles;
+    roles = before.map((r) => {
+      const rules = r.aggregationRule && computeAggregatedRules(r, before);
+      if (!rules) return r;
+      changed = true;
+      return { ...r, rules };
+    });
+  }
+  return roles;
+}

@@ -8,7 +8,7 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { ApiClient } from '../api/client.js';
 import { issueCert } from '../api/pki.js';
-import { aggregatedRules } from '../api/rbac.js';
+import { settledAggregation } from '../api/rbac.js';
 import { Resources } from '../api/resources.js';
 import type { Attributes, ClusterRole, KubeObject, Role, RoleBinding, UserInfo } from '../api/types.js';
 import { ClusterAuthorizer } from '../control-plane/apiserver/authorization/index.js';
@@ -36,8 +36,7 @@ const binding = (namespace: string, i: number): RoleBinding => ({ apiVersion: 'r
 
 /** The RBAC authorizer's index held in maps, as the server's PolicyIndex holds it: bootstrap policy plus `bindings`. */
 function index(namespaces: string[], bindings: RoleBinding[]): RBACSource {
-  const clusterRoles = new Map(bootstrapClusterRoles().map((r) => [r.metadata.name!, r] as [string, ClusterRole]));
-  for (const name of ['view', 'edit', 'admin']) clusterRoles.set(name, { ...clusterRoles.get(name)!, rules: aggregatedRules(clusterRoles.get(name)!, clusterRoles.values()) });
+  const clusterRoles = new Map(settledAggregation(bootstrapClusterRoles()).map((r) => [r.metadata.name!, r] as [string, ClusterRole]));
   const roles = new Map(namespaces.map((ns) => [ns, role(ns, 'reader')]));
   const byNamespace = new Map<string, RoleBinding[]>();
   for (const b of bindings) (byNamespace.get(b.metadata.namespace!) ?? byNamespace.set(b.metadata.namespace!, []).get(b.metadata.namespace!)!).push(b);

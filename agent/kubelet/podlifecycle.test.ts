@@ -94,8 +94,12 @@ t.test('pod lifecycle on a real node', { timeout: 600_000 }, async (t) => {
   const stamps = () => new Set(fs.readdirSync(logDir).filter((f) => /^0\.log\.\d{8}-\d{6}/.test(f)).map((f) => f.replace(/\.gz$/, '')));
   const atStart = stamps();
   await until('two rotations while following', () => [...stamps()].filter((f) => !atStart.has(f)).length >= 2, 60_000, 200);
-  const firstLive = async () => Number(/n=(\d+)/.exec(fs.readFileSync(logFile, 'utf8'))?.[1] ?? NaN);
-  const live = await until('lines in the live file', firstLive, 10_000);
+  // Rotation renames the live file and the runtime makes it again: read its first line once it is there, whole.
+  const firstLiveLine = () => until('a line in the live file', () => {
+    const text = fs.readFileSync(logFile, 'utf8');
+    return text.includes('\n') && text.slice(0, text.indexOf('\n'));
+  }, 10_000, 50);
+  const live = Number(/n=(\d+)/.exec(await firstLiveLine())?.[1] ?? NaN);
   await until('the follow to reach the live file', () => (numbers.at(-1) ?? -1) >= live, 30_000);
   follow.abort();
   await following;
@@ -108,12 +112,7 @@ t.test('pod lifecycle on a real node', { timeout: 600_000 }, async (t) => {
   await readContainerLog(logFile, { follow: false, previous: false, timestamps: false, tailLines: 100 }, { write: (c) => (currentLines.push(...c.toString().split('\n').filter(Boolean).map((l) => Number(l.replace('n=', '')))), true) });
   t.equal(currentLines.length, 100, 'tailLines on the current file');
   t.ok(currentLines.every((n, i) => i === 0 || n === currentLines[i - 1] + 1), 'in order');
-  // Rotation renames the live file and the runtime makes it again: read it once it is there with a whole line.
-  const live0 = await until('a line in the live file', () => {
-    const text = fs.readFileSync(logFile, 'utf8');
-    return text.includes('\n') && text;
-  }, 10_000, 50);
-  t.match(live0.split('\n')[0], /^\S+Z stdout F n=\d+$/, 'the CRI log format');
+  t.match(await firstLiveLine(), /^\S+Z stdout F n=\d+$/, 'the CRI log format');
 
   // ---- a restarted kubelet adopts what runs: same containers, no restarts ----
   for (const p of [postStartFail, startupFail, logger]) await kn.deletePod(p);

@@ -70,7 +70,7 @@ export class PodWorkers {
     if (this.closed) return;
     w.timer = setTimeout(() => {
       w.timer = undefined;
-      if (this.workers.get(uid) === w && !this.closed) this.trigger(uid, w);
+      if (this.workers.get(uid) === w) this.trigger(uid, w);
     }, Math.max(0, delayMs));
   }
 

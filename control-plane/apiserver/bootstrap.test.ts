@@ -5,38 +5,11 @@ import t from 'tap';
 import type { ClusterRole, PolicyRule } from '../../api/types.js';
 import { SqliteStore } from '../storage/sqlite.js';
 import { bootstrapClusterRoles } from './authorization/rbac/policy.js';
-import { reconcilePolicy, settledAggregation } from './bootstrap.js';
+import { reconcilePolicy } from './bootstrap.js';
 import { findByPlural } from './registry/kinds.js';
 import { GenericStore } from './registry/store.js';
 
-const role = (name: string, labels: Record<string, string>, rules: PolicyRule[], picks?: string): ClusterRole => ({
-  apiVersion: 'rbac.authorization.k8s.io/v1',
-  kind: 'ClusterRole',
-  metadata: { name, labels },
-  rules,
-  ...(picks ? { aggregationRule: { clusterRoleSelectors: [{ matchLabels: { [picks]: 'true' } }] } } : {}),
-});
 const read: PolicyRule = { apiGroups: [''], resources: ['pods'], verbs: ['get'] };
-const write: PolicyRule = { apiGroups: [''], resources: ['pods'], verbs: ['create'] };
-const own: PolicyRule = { apiGroups: [''], resources: ['secrets'], verbs: ['delete'] };
-
-t.test('settledAggregation fills each aggregated role through every level, whatever the order', async (t) => {
-  const roles = [
-    role('top', {}, [], 'to-top'),
-    role('middle', { 'to-top': 'true' }, [], 'to-middle'),
-    role('bottom', { 'to-middle': 'true' }, [], 'to-bottom'),
-    role('reads', { 'to-bottom': 'true' }, [read]),
-    role('writes', { 'to-middle': 'true' }, [write]),
-    role('owns', { 'to-top': 'true' }, [own]),
-    role('unpicked', {}, [{ apiGroups: ['*'], resources: ['*'], verbs: ['*'] }]),
-  ];
-  const settled = new Map(settledAggregation(roles).map((r) => [r.metadata.name!, r.rules]));
-  t.same(settled.get('bottom'), [read]);
-  t.same(new Set(settled.get('middle')), new Set([read, write]), 'the level below, and its own picks');
-  t.same(new Set(settled.get('top')), new Set([read, write, own]), 'two levels down');
-  t.same(settled.get('reads'), [read], 'a role without an aggregationRule is as it was');
-  t.same(roles[0].rules, [], 'the roles given are not changed');
-});
 
 t.test('a new store gets view, edit and admin with their rules; a stored one is not reconciled here', async (t) => {
   const storage = new SqliteStore(':memory:');

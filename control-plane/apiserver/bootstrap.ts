@@ -4,7 +4,7 @@
 // `standard` (as k3s ships local-path).
 import { isAlreadyExists, isNotFound } from '../../api/errors.js';
 import { NET_CONF_KEY, POD_NETWORK_CONFIGMAP, renderNetConf, type PodNetworkMode } from '../../api/podnetwork.js';
-import { aggregatedRules } from '../../api/rbac.js';
+import { settledAggregation } from '../../api/rbac.js';
 import { DEFAULT_STORAGE_CLASS_ANNOTATION, LOCAL_PATH_PROVISIONER, type ClusterRole, type KubeObject } from '../../api/types.js';
 import { findByPlural, type ResourceDef } from './registry/kinds.js';
 import type { GenericStore } from './registry/store.js';
@@ -86,26 +86,6 @@ export async function reconcilePolicy(store: GenericStore, objects: { clusterRol
       await store.update(def, ns, want.metadata.name!, (cur) => ({ ...cur, [field]: [...(((cur as Any)[field] ?? []) as unknown[]), ...missing] }) as KubeObject);
     }
   }
-}
-
-/**
- * The roles with each aggregated one's rules filled in as the aggregation controller settles them (view into edit into
- * admin), so that a new cluster's admin, edit and view grant from the first request rather than once the controller
- * manager has run. Each round only adds rules, so it ends.
- */
-export function settledAggregation(roles: ClusterRole[]): ClusterRole[] {
-  for (let changed = true; changed; ) {
-    changed = false;
-    const before = roles;
-    roles = before.map((r) => {
-      if (!r.aggregationRule) return r;
-      const rules = aggregatedRules(r, before);
-      if (JSON.stringify(rules) === JSON.stringify(r.rules ?? [])) return r;
-      changed = true;
-      return { ...r, rules };
-    });
-  }
-  return roles;
 }
 
 /**

@@ -4,7 +4,7 @@ import { ignoreNotFound } from '../../../api/errors.js';
 import { Resources } from '../../../api/resources.js';
 import type { ClusterRole } from '../../../api/types.js';
 import { queueController, type Controller, type ControllerContext } from '../controller.js';
-import { computeAggregatedRules } from './actions.js';
+import { computeAggregatedRules } from '../../../api/rbac.js';
 
 export function clusterRoleAggregationController(ctx: ControllerContext): Controller {
   const { client, informers } = ctx;

@@ -1,18 +1,13 @@
 import t from 'tap';
 import { bootstrapClusterRoleBindings, bootstrapClusterRoles, group, serviceAccount, user } from './policy.js';
-import { aggregatedRules } from '../../../../api/rbac.js';
+import { settledAggregation } from '../../../../api/rbac.js';
 import { authorize, formatRule, rulesFor, ruleAllows, uncoveredRules, type RBACSource } from './rules.js';
 import type { Attributes, ClusterRole, PolicyRule, Role, RoleBinding, UserInfo } from '../../../../api/types.js';
 
 /** An in-memory source with the bootstrap policy (aggregated roles filled as the aggregation controller would). */
 function source(extra: { roles?: Role[]; clusterRoles?: ClusterRole[]; bindings?: RoleBinding[]; clusterBindings?: RoleBinding[] } = {}): RBACSource {
   const clusterRoles = new Map<string, ClusterRole>();
-  for (const r of [...bootstrapClusterRoles(), ...(extra.clusterRoles ?? [])]) clusterRoles.set(r.metadata.name!, r);
-  // Aggregate leaves first (view into edit into admin), as the controller converges to.
-  for (const name of ['view', 'edit', 'admin']) {
-    const r = clusterRoles.get(name)!;
-    clusterRoles.set(name, { ...r, rules: aggregatedRules(r, clusterRoles.values()) });
-  }
+  for (const r of settledAggregation([...bootstrapClusterRoles(), ...(extra.clusterRoles ?? [])])) clusterRoles.set(r.metadata.name!, r);
   const roles = extra.roles ?? [];
   const bindings = extra.bindings ?? [];
   return {
