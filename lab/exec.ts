@@ -43,7 +43,7 @@ export async function runIgnoringAbsent(cmd: string, args: string[]): Promise<vo
     await run(cmd, args);
   } catch (err) {
     const msg = (err as Error).message;
-    if (/cannot find device|does not exist|no such file|not found|not mounted/i.test(msg)) return;
+    if (/cannot find device|no such device|does not exist|no such file|not found|not mounted/i.test(msg)) return;
     throw err;
   }
 }

@@ -3,6 +3,7 @@
 import dgram from 'node:dgram';
 import net from 'node:net';
 import dnsPacket, { type Answer, type Question } from 'dns-packet';
+import { bindUdpAndTcp } from './server.js';
 
 export interface FakeRecord {
   type: 'A' | 'AAAA' | 'TXT' | 'CNAME';
@@ -36,14 +37,7 @@ export class FakeUpstream {
   }
 
   async listen(host = '127.0.0.1'): Promise<number> {
-    const udp = dgram.createSocket(net.isIPv6(host) ? 'udp6' : 'udp4');
-    await new Promise<void>((resolve) => udp.bind(0, host, () => resolve()));
-    const port = udp.address().port;
-    udp.on('message', (msg, rinfo) => {
-      const reply = this.answer(msg, 512);
-      if (reply) udp.send(reply, rinfo.port, rinfo.address);
-    });
-    const tcp = net.createServer((c) => {
+    const { udp, tcp } = await bindUdpAndTcp(host, 0, (c) => {
       this.conns.add(c);
       c.on('close', () => this.conns.delete(c));
       c.on('error', () => c.destroy());
@@ -57,13 +51,13 @@ export class FakeUpstream {
         }
       });
     });
-    await new Promise<void>((resolve, reject) => {
-      tcp.once('error', reject);
-      tcp.listen(port, host, () => resolve());
+    udp.on('message', (msg, rinfo) => {
+      const reply = this.answer(msg, 512);
+      if (reply) udp.send(reply, rinfo.port, rinfo.address);
     });
     this.udp = udp;
     this.tcp = tcp;
-    return port;
+    return udp.address().port;
   }
 
   private answer(msg: Buffer, size: number): Buffer | undefined {

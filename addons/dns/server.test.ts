@@ -1,4 +1,5 @@
 import dgram from 'node:dgram';
+import net from 'node:net';
 import t from 'tap';
 import type * as Tap from 'tap';
 import dnsPacket from 'dns-packet';
@@ -8,7 +9,7 @@ import { FakeUpstream } from './fakeupstream.js';
 import { Forwarder } from './forward.js';
 import { ClusterResolver } from './kubernetes.js';
 import { DNSMetrics } from './metrics.js';
-import { DNSServer } from './server.js';
+import { bindUdpAndTcp, DNSServer } from './server.js';
 import { ClusterIndex } from './store.js';
 
 const zone = 'cluster.local';
@@ -73,4 +74,23 @@ t.test('forwarding: SERVFAIL when no upstream answers, REFUSED beyond max_concur
   t.equal((dnsPacket.decode(second!) as unknown as { rcode: string }).rcode, 'REFUSED');
   t.equal(await value(metrics, 'coredns_forward_max_concurrent_rejects_total'), 1);
   t.equal(await value(metrics, 'coredns_proxy_healthcheck_failures_total'), 1);
+});
+
+t.test('UDP and TCP on one port: a free pair for port 0; a named port whose TCP side is taken is refused whole', async (t) => {
+  const { udp, tcp } = await bindUdpAndTcp('127.0.0.1', 0, (c) => c.destroy());
+  const port = udp.address().port;
+  t.equal((tcp.address() as net.AddressInfo).port, port, 'the TCP server listens on the UDP socket\'s port');
+  udp.close();
+  await new Promise<void>((r) => tcp.close(() => r()));
+
+  const taken = net.createServer();
+  await new Promise<void>((r) => taken.listen(0, '127.0.0.1', () => r()));
+  t.teardown(() => taken.close());
+  const busy = (taken.address() as net.AddressInfo).port;
+  await t.rejects(bindUdpAndTcp('127.0.0.1', busy, (c) => c.destroy()), { code: 'EADDRINUSE' });
+  // The UDP half it bound first was given back.
+  const again = dgram.createSocket('udp4');
+  await new Promise<void>((resolve, reject) => again.once('error', reject).bind(busy, '127.0.0.1', () => resolve()));
+  t.equal(again.address().port, busy, 'the UDP port is free again');
+  again.close();
 });

@@ -50,39 +50,13 @@ export class DNSServer {
 
   async listen(): Promise<void> {
     const { host, port } = parseBindAddress(this.opts.listen);
-    for (let attempt = 1; ; attempt++) {
-      const udp = dgram.createSocket(net.isIPv6(host) ? 'udp6' : 'udp4');
-      await new Promise<void>((resolve, reject) => {
-        udp.once('error', reject);
-        udp.bind(port, host, () => {
-          udp.off('error', reject);
-          resolve();
-        });
-      });
-      const bound = udp.address().port;
-      const tcp = net.createServer((c) => this.serveTCP(c));
-      try {
-        await new Promise<void>((resolve, reject) => {
-          tcp.once('error', reject);
-          tcp.listen(bound, host, () => {
-            tcp.off('error', reject);
-            resolve();
-          });
-        });
-      } catch (e) {
-        udp.close();
-        // A free UDP port whose TCP twin is taken: pick again.
-        if (port === 0 && (e as NodeJS.ErrnoException).code === 'EADDRINUSE' && attempt < BIND_ATTEMPTS) continue;
-        throw e;
-      }
-      udp.on('message', (msg, rinfo) => {
-        void this.handle(msg, 'udp', rinfo.family === 'IPv6' ? 2 : 1).then((reply) => reply && udp.send(reply, rinfo.port, rinfo.address));
-      });
-      udp.on('error', (e) => log.warn({ err: e.message }, 'udp socket error'));
-      this.udp = udp;
-      this.tcp = tcp;
-      return;
-    }
+    const { udp, tcp } = await bindUdpAndTcp(host, port, (c) => this.serveTCP(c));
+    udp.on('message', (msg, rinfo) => {
+      void this.handle(msg, 'udp', rinfo.family === 'IPv6' ? 2 : 1).then((reply) => reply && udp.send(reply, rinfo.port, rinfo.address));
+    });
+    udp.on('error', (e) => log.warn({ err: e.message }, 'udp socket error'));
+    this.udp = udp;
+    this.tcp = tcp;
   }
 
   port(): number {
@@ -273,4 +247,36 @@ export function loadBalance(answers: RR[]): RR[] {
   const cnames = answers.filter((r) => r.type === 'CNAME');
   const rest = answers.filter((r) => r.type !== 'CNAME' && r.type !== 'A' && r.type !== 'AAAA');
   return [...cnames, ...rest, ...addresses];
+}
+
+/**
+ * A UDP socket and a TCP server on one port, as DNS is served (and as resolvers expect: TCP where UDP was truncated).
+ * Port 0 picks a free UDP port; one whose TCP twin is taken is given back and another picked.
+ */
+export async function bindUdpAndTcp(host: string, port: number, onConnection: (c: net.Socket) => void): Promise<{ udp: dgram.Socket; tcp: net.Server }> {
+  for (let attempt = 1; ; attempt++) {
+    const udp = dgram.createSocket(net.isIPv6(host) ? 'udp6' : 'udp4');
+    await new Promise<void>((resolve, reject) => {
+      udp.once('error', reject);
+      udp.bind(port, host, () => {
+        udp.off('error', reject);
+        resolve();
+      });
+    });
+    const tcp = net.createServer(onConnection);
+    try {
+      await new Promise<void>((resolve, reject) => {
+        tcp.once('error', reject);
+        tcp.listen(udp.address().port, host, () => {
+          tcp.off('error', reject);
+          resolve();
+        });
+      });
+    } catch (e) {
+      udp.close();
+      if (port === 0 && (e as NodeJS.ErrnoException).code === 'EADDRINUSE' && attempt < BIND_ATTEMPTS) continue;
+      throw e;
+    }
+    return { udp, tcp };
+  }
 }
