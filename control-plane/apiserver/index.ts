@@ -18,7 +18,7 @@ import { DefaultStorageClass } from './admission/defaultstorageclass.js';
 import { LimitRanger } from './admission/limitranger.js';
 import { NamespaceLifecycle } from './admission/namespacelifecycle.js';
 import { ResourceQuota } from './admission/resourcequota.js';
-import { namespaceLister } from './admission/lister.js';
+import { namespaceLister, objectGetter } from './admission/lister.js';
 import { ServiceAllocation } from './admission/serviceallocation.js';
 import { NodeRestriction } from './admission/noderestriction.js';
 import { RBACEscalation } from './admission/rbacescalation.js';
@@ -118,7 +118,7 @@ export async function startApiServer(config: ServerConfig): Promise<RunningApiSe
     let cacher: Cacher | undefined;
     const lister = namespaceLister(store, () => cacher);
     const admission = admissionChain([
-      new NamespaceLifecycle(store),
+      new NamespaceLifecycle(objectGetter(store, () => cacher)),
       new ServiceAccountAdmission(store),
       new LimitRanger(lister),
       new ServiceAllocation(store, config.serviceCIDR, config.nodePortRange),
@@ -136,7 +136,8 @@ export async function startApiServer(config: ServerConfig): Promise<RunningApiSe
     // Every built-in kind's cache loads now, as kube-apiserver's do; until one has, its reads go to the store.
     cacher?.prime(builtinKinds);
     const caches = await step('caches', async () => {
-      const cache = <T extends KubeObject>(plural: string, group = '') => new ObjectCache<T>(registry, findByPlural(group, 'v1', plural)!);
+      // Fed by the watch cache: the objects it decoded once (shared, frozen), not a second decode of every event.
+      const cache = <T extends KubeObject>(plural: string, group = '') => new ObjectCache<T>(cacher ?? registry, findByPlural(group, 'v1', plural)!);
       const rbac = 'rbac.authorization.k8s.io';
       const c = { clusterRoles: cache<ClusterRole>('clusterroles', rbac), roles: cache<Role>('roles', rbac), clusterBindings: cache<RoleBinding>('clusterrolebindings', rbac), bindings: cache<RoleBinding>('rolebindings', rbac), pods: cache<Pod>('pods'), claims: cache<PersistentVolumeClaim>('persistentvolumeclaims') };
       policy = new PolicyIndex(c.clusterRoles, c.roles, c.clusterBindings, c.bindings);

@@ -4,8 +4,9 @@
 // reads from cache wait for the store's current revision), and storage when the cache cannot answer.
 import type { ResourceRef } from '../../../api/resources.js';
 import type { Store } from '../../storage/store.js';
-import { findByPlural, storePrefix } from '../registry/kinds.js';
+import { findByPlural, storeKey, storePrefix } from '../registry/kinds.js';
 import { decode, type Reads } from '../registry/store.js';
+import type { Cacher } from '../registry/watchcache.js';
 
 type Any = any;
 
@@ -23,5 +24,19 @@ export function namespaceLister(store: Store, cache: () => Reads | undefined = (
     if (def) return [...(await reads.list(def, namespace, {})).items];
     const page = await store.list(storePrefix(ref, namespace));
     return page.items.map((kv) => decode(kv));
+  };
+}
+
+/** One object as stored now, or undefined when there is none; read-only (a cache's objects are shared). */
+export type ObjectGetter = (ref: ResourceRef, namespace: string | undefined, name: string) => Promise<Any | undefined>;
+
+/** Reads through `cache` as the lister does (a consistent read, from memory), else from the store. */
+export function objectGetter(store: Store, cache: () => Cacher | undefined = () => undefined): ObjectGetter {
+  return async (ref, namespace, name) => {
+    const def = findByPlural(ref.group, ref.version, ref.plural);
+    const cached = def && (await cache()?.current(def, namespace, name));
+    if (cached !== undefined) return cached ?? undefined;
+    const kv = await store.get(storeKey(ref, namespace, name));
+    return kv && decode(kv);
   };
 }

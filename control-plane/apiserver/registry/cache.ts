@@ -1,10 +1,11 @@
 // What the API server keeps in memory of a kind for its own decisions (kube-apiserver's authorizers and admission
-// plugins read informers over loopback; here they read the store directly): a list, then a watch from its revision,
-// started again from a fresh list when the watch ends. Handlers hear of every change, in order.
+// plugins read informers over loopback; here they read the watch cache, or the store directly): a list, then a watch
+// from its revision, started again from a fresh list when the watch ends. Handlers hear of every change, in order.
+// The objects may be the watch cache's, shared and frozen: handlers read them and keep them, never change them.
 import { logger } from '../../../api/log.js';
 import { objectKey, type KubeObject } from '../../../api/types.js';
 import type { ResourceDef } from './kinds.js';
-import type { GenericStore } from './store.js';
+import type { Reads } from './store.js';
 
 const log = logger('apiserver.cache');
 
@@ -25,7 +26,7 @@ export class ObjectCache<T extends KubeObject = KubeObject> {
   private isSynced = false;
 
   constructor(
-    private readonly store: GenericStore,
+    private readonly store: Reads,
     readonly def: ResourceDef,
   ) {
     this.synced = new Promise((r) => (this.resolveSynced = r));

@@ -10,6 +10,7 @@ import type { KubeObject } from '../../../api/types.js';
 import { SqliteStore } from '../../storage/sqlite.js';
 import { admissionChain } from '../admission/chain.js';
 import { NamespaceLifecycle } from '../admission/namespacelifecycle.js';
+import { objectGetter } from '../admission/lister.js';
 import { finalizeStrategy } from './core/namespace.js';
 import { podBinding } from './core/pod-binding.js';
 import type { SubresourceRequest } from './rest.js';
@@ -31,7 +32,7 @@ async function fixture(t: Tap) {
   });
   const admitted: WriteAttributes[] = [];
   const record = { name: 'record', admit: async (a: WriteAttributes) => void admitted.push(a) };
-  const store = new GenericStore(storage, admissionChain([new NamespaceLifecycle(storage), record]));
+  const store = new GenericStore(storage, admissionChain([new NamespaceLifecycle(objectGetter(storage)), record]));
   await store.create(namespaces, undefined, { metadata: { name: 'default' } });
   return { store, admitted };
 }

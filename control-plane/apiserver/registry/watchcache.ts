@@ -430,6 +430,16 @@ export class Cacher implements Reads {
     return this.registry.get(def, namespace, name);
   }
 
+  /**
+   * The object as stored now (a consistent read, as a list's), null when there is none; undefined when the cache can't
+   * answer now (then the caller reads the store).
+   */
+  async current(def: ResourceDef, namespace: string | undefined, name: string): Promise<KubeObject | null | undefined> {
+    const c = this.cacheFor(def);
+    if (!c || (await c.readAt(undefined)) === undefined) return undefined;
+    return c.get(storeKey(def, namespace, name)) ?? null;
+  }
+
   /** The wire encoding of an object this cache answered with, made once for every reader; undefined for others. */
   encoding(o: KubeObject): Buffer | undefined {
     return held.has(o) ? encoded(o) : undefined;
