@@ -14,6 +14,7 @@ export async function serveSubresource(s: RequestScope): Promise<void> {
   const body = method === 'GET' || method === 'DELETE' || sub.connect ? undefined : decodeBody(await readBody(req), req.headers['content-type']);
   const answer = await sub.serve({
     store: s.store,
+    reads: s.reads,
     def: s.def,
     namespace: s.namespace,
     name: s.name!,

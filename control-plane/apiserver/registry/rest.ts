@@ -8,10 +8,12 @@ import type { UserInfo } from '../../../api/types.js';
 import type { KubeletClientConfig } from './core/kubelet-client.js';
 import type { ApiServices } from './services.js';
 import type { ResourceDef } from './kinds.js';
-import type { GenericStore, ManagedFieldsUpdate } from './store.js';
+import type { GenericStore, ManagedFieldsUpdate, Reads } from './store.js';
 
 export interface SubresourceRequest {
   store: GenericStore;
+  /** The reads of the request's scope: the watch cache, when the server has one. */
+  reads: Reads;
   def: ResourceDef;
   namespace: string | undefined;
   name: string;

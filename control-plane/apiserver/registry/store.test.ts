@@ -14,8 +14,10 @@ import { objectGetter } from '../admission/lister.js';
 import { finalizeStrategy } from './core/namespace.js';
 import { podBinding } from './core/pod-binding.js';
 import type { SubresourceRequest } from './rest.js';
-import { findByPlural } from './kinds.js';
-import { GenericStore, type WriteAttributes } from './store.js';
+import { findByPlural, storeKey } from './kinds.js';
+import { GenericStore, type Reads, type WriteAttributes } from './store.js';
+import { Cacher } from './watchcache.js';
+import { until } from '../../../test/until.js';
 
 type Any = any;
 
@@ -34,7 +36,7 @@ async function fixture(t: Tap) {
   const record = { name: 'record', admit: async (a: WriteAttributes) => void admitted.push(a) };
   const store = new GenericStore(storage, admissionChain([new NamespaceLifecycle(objectGetter(storage)), record]));
   await store.create(namespaces, undefined, { metadata: { name: 'default' } });
-  return { store, admitted };
+  return { store, admitted, storage };
 }
 
 const pod = (name: string, extra: Any = {}): KubeObject => ({ metadata: { name }, spec: { containers: [{ name: 'c', image: 'busybox:1.35' }], ...extra }, status: { phase: 'Running' } }) as Any;
@@ -63,7 +65,7 @@ t.test('the main resource keeps the stored status; /status changes only the stat
 t.test('pods/binding writes spec.nodeName and the PodScheduled condition in one write; a bound pod refuses another', async (t) => {
   const { store, admitted } = await fixture(t);
   const created = await store.create(pods, 'default', pod('p'));
-  const bind = (node: string) => podBinding.serve({ store, def: pods, namespace: 'default', name: 'p', method: 'POST', body: { target: { kind: 'Node', name: node } } } as unknown as SubresourceRequest);
+  const bind = (node: string) => podBinding.serve({ store, reads: store, def: pods, namespace: 'default', name: 'p', method: 'POST', body: { target: { kind: 'Node', name: node } } } as unknown as SubresourceRequest);
   t.same(await bind('n1'), { code: 201, object: { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Success', code: 201 } });
   const bound = (await store.get(pods, 'default', 'p')) as Any;
   t.equal(bound.spec.nodeName, 'n1');
@@ -71,6 +73,48 @@ t.test('pods/binding writes spec.nodeName and the PodScheduled condition in one 
   t.equal(Number(bound.metadata.resourceVersion), Number(created.metadata.resourceVersion) + 1, 'one write: one revision');
   t.same(admitted.filter((a) => a.subresource === 'binding').map((a) => a.operation), ['UPDATE'], 'admitted once');
   await t.rejects(bind('n2'), { code: 409, message: 'Operation cannot be fulfilled on pods "p": pod p is already assigned to node "n1"' });
+});
+
+t.test('pods/binding starts from the watch cache\'s pod without reading the store, and from the store when that copy is stale or would be changed in place', async (t) => {
+  const { store, storage } = await fixture(t);
+  const cacher = new Cacher(storage, store);
+  t.teardown(() => cacher.close());
+  cacher.prime([pods]);
+  await until('the pods cache to load', () => cacher.synced(pods), 10_000, 10);
+  let gets = 0;
+  const get = storage.get.bind(storage);
+  storage.get = (key) => (gets++, get(key));
+  const bind = (name: string, node: string, reads: Reads = cacher) => podBinding.serve({ store, reads, def: pods, namespace: 'default', name, method: 'POST', body: { target: { kind: 'Node', name: node } } } as unknown as SubresourceRequest);
+  const cached = (name: string) => cacher.get(pods, 'default', name, '0');
+
+  await store.create(pods, 'default', pod('fresh'));
+  t.ok(Object.isFrozen(await cached('fresh')), "the cache's copy is shared and frozen");
+  gets = 0;
+  await bind('fresh', 'n1');
+  t.equal(gets, 0, 'bound from the cached pod: no read of the store');
+  t.equal(((await store.get(pods, 'default', 'fresh')) as Any).spec.nodeName, 'n1');
+
+  // A copy from before a label was added: its write meets a newer revision, and the binding is made on the stored pod.
+  await store.create(pods, 'default', pod('stale'));
+  const before = await cached('stale');
+  await store.update(pods, 'default', 'stale', (live) => ({ ...live, metadata: { ...live.metadata, labels: { tier: 'web' } } }));
+  const staleReads = { get: async () => before } as unknown as Reads;
+  await bind('stale', 'n2', staleReads);
+  const bound = (await store.get(pods, 'default', 'stale')) as Any;
+  t.same([bound.spec.nodeName, bound.metadata.labels], ['n2', { tier: 'web' }], 'bound, and the newer label is kept');
+  await t.rejects(bind('stale', 'n3', staleReads), { code: 409, message: 'Operation cannot be fulfilled on pods "stale": pod stale is already assigned to node "n2"' }, 'a copy from before the binding does not bind it twice');
+
+  // A pod stored without a default the write fills in (stored by an older server): filling it into the frozen copy
+  // fails, and the store's copy takes it.
+  const legacy = { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'legacy', namespace: 'default', uid: 'u1', creationTimestamp: '2026-01-01T00:00:00Z' }, spec: { containers: [{ name: 'c', image: 'busybox:1.35' }] }, status: { phase: 'Pending' } };
+  await storage.create(storeKey(pods, 'default', 'legacy'), JSON.stringify(legacy));
+  const frozen = await cached('legacy');
+  t.ok(Object.isFrozen(frozen));
+  t.equal((frozen as Any).spec.containers[0].terminationMessagePath, undefined);
+  await bind('legacy', 'n4');
+  const written = (await store.get(pods, 'default', 'legacy')) as Any;
+  t.same([written.spec.nodeName, written.spec.containers[0].terminationMessagePath], ['n4', '/dev/termination-log']);
+  t.equal((frozen as Any).spec.containers[0].terminationMessagePath, undefined, 'the cached copy is unchanged');
 });
 
 t.test('a bound pod waits for its kubelet; the kubelet\'s delete with grace 0 ends it', async (t) => {

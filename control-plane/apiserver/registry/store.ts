@@ -105,6 +105,13 @@ export interface WriteOptions extends Requester {
 export interface UpdateOptions extends WriteOptions {
   /** The endpoint's strategy: the kind's own (the default), its /status one, namespaces' /finalize one. */
   strategy?: Strategy;
+  /**
+   * The object as the watch cache holds it (kube's cachedExistingObject): the first try starts from it instead of
+   * reading the store. It may be older than what is stored, and it is shared and frozen: a try from it that fails for
+   * any reason (a newer revision stored, a change in place refused) is made again from the store's copy. For callers
+   * that read the result and do not change it.
+   */
+  cached?: KubeObject;
 }
 
 /** The object an update stores, computed from the stored one (kube's rest.UpdatedObjectInfo). */
@@ -321,14 +328,19 @@ export class GenericStore implements Reads {
   async update(def: ResourceDef, namespace: string | undefined, name: string, updated: UpdatedObject, opts: UpdateOptions = {}): Promise<KubeObject> {
     const strategy = opts.strategy ?? def.strategy;
     const key = storeKey(def, namespace, name);
+    if (opts.cached) {
+      const old = opts.cached;
+      try {
+        return await this.write(def, strategy, key, this.updatedObject(def, strategy, updated, old), old, Number(old.metadata.resourceVersion), opts);
+      } catch {
+        // Whatever failed is decided again on the stored object, below.
+      }
+    }
     for (let attempt = 0; ; attempt++) {
       const kv = await this.storage.get(key);
       if (!kv) throw this.notFound(def, name);
       const old = decode(kv, def);
-      const body = updated(old);
-      const wanted = body.metadata?.resourceVersion;
-      if (wanted && wanted !== old.metadata.resourceVersion) throw conflict(def.plural, name, 'the object has been modified; please apply your changes to the latest version and try again', def.group);
-      const obj = this.prepareForUpdate(def, strategy, body, old);
+      const obj = this.updatedObject(def, strategy, updated, old);
       try {
         return await this.write(def, strategy, key, obj, old, kv.modRevision, opts);
       } catch (e) {
@@ -339,6 +351,14 @@ export class GenericStore implements Reads {
         throw e;
       }
     }
+  }
+
+  /** What `updated` makes of the stored object `old`, refused if it names another resourceVersion, then prepared. */
+  private updatedObject(def: ResourceDef, strategy: Strategy, updated: UpdatedObject, old: KubeObject): KubeObject {
+    const body = updated(old);
+    const wanted = body.metadata?.resourceVersion;
+    if (wanted && wanted !== old.metadata.resourceVersion) throw conflict(def.plural, old.metadata.name!, 'the object has been modified; please apply your changes to the latest version and try again', def.group);
+    return this.prepareForUpdate(def, strategy, body, old);
   }
 
   /** What the endpoint may change, then the fields the server owns. */

@@ -9,11 +9,12 @@ import { methodNotAllowed, success, type Subresource } from '../rest.js';
 type Any = any;
 
 export const podBinding: Subresource = {
-  async serve({ store, def, namespace, name, method, body, user }) {
+  async serve({ store, reads, def, namespace, name, method, body, user }) {
     if (method !== 'POST') throw methodNotAllowed();
     const nodeName = (body as Any)?.target?.name;
     if (!nodeName) throw new StatusError(422, 'Invalid', 'Binding "" is invalid: target.name: Required value');
-    // Decided on the stored pod each time the write is tried, so a pod bound or deleted in between is refused.
+    // Decided on the stored pod each time the write is tried, so a pod bound or deleted in between is refused. The
+    // live pod may be the watch cache's, shared by every reader: what changes is copied, the rest is left as it is.
     const assign = (live: KubeObject): KubeObject => {
       const pod = live as Any;
       if (pod.metadata.deletionTimestamp) throw conflict('pods', name, 'pod is being deleted, cannot be assigned to a host');
@@ -23,10 +24,12 @@ export const podBinding: Subresource = {
       return { ...pod, metadata: { ...pod.metadata }, spec: { ...pod.spec, nodeName }, status: { ...pod.status, conditions: [...conditions.filter((c) => c.type !== 'PodScheduled'), scheduled] } };
     };
     // The binding's own write: no field manager records it, as kube-apiserver writes it to storage directly.
-    // The pods' strategy, except that the write keeps the object assign made (its own, from the pod decoded for this
-    // write alone) instead of copying it again.
+    // The pods' strategy, except that the write keeps the object assign made instead of copying it again.
     const strategy = { ...def.strategy, prepareForUpdate: (obj: KubeObject) => obj };
-    await store.update(def, namespace, name, assign, { strategy, user, subresource: 'binding' });
+    // The first try starts from the pod the watch cache holds (resourceVersion 0: any it has), as kube's binding starts
+    // its GuaranteedUpdate from the cacher's copy; a pod written since (bound, deleted) is tried again from the store.
+    const cached = await reads.get(def, namespace, name, '0').catch(() => undefined);
+    await store.update(def, namespace, name, assign, { strategy, user, subresource: 'binding', cached });
     return { code: 201, object: success(201) };
   },
 };
