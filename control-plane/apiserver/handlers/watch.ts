@@ -12,6 +12,8 @@ const log = logger('apiserver.watch');
 
 /** Bytes of events a watcher may leave unread before it is dropped. */
 export const WATCH_BUFFER_LIMIT = 4 * 1024 * 1024;
+/** Bytes of events held back to leave together before they are written anyway. */
+const FLUSH_BYTES = 64 * 1024;
 
 export async function watch(s: RequestScope): Promise<void> {
   const { req, res, query } = s;
@@ -24,13 +26,29 @@ export async function watch(s: RequestScope): Promise<void> {
     ended = true;
     handle?.close();
     clearTimeout(timer);
+    flush();
     res.end();
+  };
+  // Events that come together (a commit's) leave in one write, as kube's watch flushes only when no more events
+  // wait: one encrypted record and one system call for all of them. A long run (a list's initial events) leaves as
+  // it grows.
+  let corked = false;
+  const flush = () => {
+    if (!corked) return;
+    corked = false;
+    res.uncork();
   };
   const send = (e: WatchEventOut) => {
     if (ended) return;
     if (!res.headersSent) startStream(res);
+    if (!corked) {
+      corked = true;
+      res.cork();
+      process.nextTick(flush);
+    }
     // The watch cache encodes an event once for all who want the object as it is.
     res.write(e.wire && !s.want.table && !s.want.partial ? e.wire() : encodeJSON(encode(e)));
+    if (res.writableLength > FLUSH_BYTES) flush();
     if (res.writableLength > WATCH_BUFFER_LIMIT) {
       log.warn({ resource: s.def.plural, namespace: s.namespace, user: s.user?.name, unsent: res.writableLength }, 'dropping a watcher that does not read');
       end();
