@@ -28,10 +28,17 @@ export function matchNodeSelectorTerm(term: Any, node: Node): boolean {
   }) && (term.matchFields ?? []).every((f: Any) => (f.key === 'metadata.name' ? (f.operator === 'In' ? f.values.includes(node.metadata.name) : !f.values.includes(node.metadata.name)) : false));
 }
 
+const requiredTerms = (spec: Pick<PodSpec, 'affinity'>): Any[] | undefined => (spec.affinity as Any)?.nodeAffinity?.requiredDuringSchedulingIgnoredDuringExecution?.nodeSelectorTerms;
+
 /** Whether a pod spec's nodeSelector and required node affinity (any one of its terms) admit the node. */
 export function fitsNodeAffinity(spec: Pick<PodSpec, 'nodeSelector' | 'affinity'>, node: Node): boolean {
   const labels = node.metadata.labels ?? {};
   for (const [k, v] of Object.entries(spec.nodeSelector ?? {})) if (labels[k] !== v) return false;
-  const required = (spec.affinity as Any)?.nodeAffinity?.requiredDuringSchedulingIgnoredDuringExecution;
-  return !required?.nodeSelectorTerms?.length || required.nodeSelectorTerms.some((t: Any) => matchNodeSelectorTerm(t, node));
+  const terms = requiredTerms(spec);
+  return !terms?.length || terms.some((t: Any) => matchNodeSelectorTerm(t, node));
+}
+
+/** Whether the spec asks anything of a node's labels or name (else every node fits it). */
+export function constrainsNodes(spec: Pick<PodSpec, 'nodeSelector' | 'affinity'>): boolean {
+  return Object.keys(spec.nodeSelector ?? {}).length > 0 || (requiredTerms(spec)?.length ?? 0) > 0;
 }

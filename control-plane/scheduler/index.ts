@@ -60,7 +60,7 @@ export function schedule(pod: Pod, nodes: NodeInfo[], o: ScheduleOptions = {}): 
   const notHelpful = `preemption: 0/${nodes.length} nodes are available: ${nodes.length} Preemption is not helpful for scheduling.`;
   const refused = o.volumes && volumePreFilter(pod, o.volumes);
   if (refused) return { message: `0/${nodes.length} nodes are available: ${refused}. ${notHelpful}`, evaluated: 0 };
-  const filters = o.volumes ? [...nodeFilters, volumeBindingFilter(o.volumes)] : nodeFilters;
+  const filters = (o.volumes ? [...nodeFilters, volumeBindingFilter(o.volumes)] : nodeFilters).filter((f) => !f.skips?.(pod));
   const feasible: NodeInfo[] = [];
   const reasons = new Map<string, number>();
   const want = feasibleNodesToFind(nodes.length);

@@ -4,7 +4,7 @@ import { matches, fromLabelSelector, selects } from '../../api/labels.js';
 import { milliCPU, parseQuantity } from '../../api/quantity.js';
 import type { Node, Pod, Service, Taint, Toleration } from '../../api/types.js';
 import { tolerates } from '../../api/taints.js';
-import { fitsNodeAffinity } from '../../api/nodeaffinity.js';
+import { constrainsNodes, fitsNodeAffinity } from '../../api/nodeaffinity.js';
 
 export interface NodeInfo {
   node: Node;
@@ -13,6 +13,8 @@ export interface NodeInfo {
 
 export interface Filter {
   name: string;
+  /** PreFilter's Skip: the pod asks nothing this filter checks, so it is not run on any node for it. */
+  skips?(pod: Pod): boolean;
   filter(pod: Pod, n: NodeInfo): string | undefined;
 }
 
@@ -133,6 +135,7 @@ const taintToleration: Filter = {
 
 const nodeAffinity: Filter = {
   name: 'NodeAffinity',
+  skips: (pod) => !constrainsNodes(pod.spec),
   filter(pod, { node }) {
     return fitsNodeAffinity(pod.spec, node) ? undefined : "node(s) didn't match Pod's node affinity/selector";
   },
@@ -140,6 +143,7 @@ const nodeAffinity: Filter = {
 
 const nodeName: Filter = {
   name: 'NodeName',
+  skips: (pod) => !pod.spec.nodeName,
   filter: (pod, { node }) => (pod.spec.nodeName && pod.spec.nodeName !== node.metadata.name ? "node(s) didn't match the requested node name" : undefined),
 };
 
@@ -149,6 +153,7 @@ const hostPorts = (pod: Pod) => hostPortsOf(pod.spec);
 
 const nodePorts: Filter = {
   name: 'NodePorts',
+  skips: (pod) => !hostPorts(pod).length,
   filter(pod, { pods }) {
     const want = hostPorts(pod);
     if (!want.length) return undefined;
@@ -163,11 +168,11 @@ const fit: Filter = {
     const alloc = allocatable(node);
     const req = podRequests(pod);
     const { cpu, memory } = requestedOn(pods);
-    const reasons: string[] = [];
-    if (pods.length + 1 > alloc.pods) reasons.push('Too many pods');
-    if (req.cpu > 0 && cpu + req.cpu > alloc.cpu) reasons.push('Insufficient cpu');
-    if (req.memory > 0 && memory + req.memory > alloc.memory) reasons.push('Insufficient memory');
-    return reasons.length ? reasons.join(', ') : undefined;
+    const tooMany = pods.length + 1 > alloc.pods;
+    const noCpu = req.cpu > 0 && cpu + req.cpu > alloc.cpu;
+    const noMemory = req.memory > 0 && memory + req.memory > alloc.memory;
+    if (!tooMany && !noCpu && !noMemory) return undefined;
+    return [tooMany && 'Too many pods', noCpu && 'Insufficient cpu', noMemory && 'Insufficient memory'].filter(Boolean).join(', ');
   },
 };
 
