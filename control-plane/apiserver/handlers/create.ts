@@ -7,6 +7,6 @@ import { isDryRun, managedFields, requester, type RequestScope } from './scope.j
 export async function create(s: RequestScope): Promise<void> {
   const obj = await readObject(s);
   fieldValidation(s.def, s.query, s.res)(obj);
-  const created = await s.store.create(s.def, s.namespace, obj, { dryRun: isDryRun(s), managedFields: managedFields(s), ...requester(s) });
+  const created = await s.store.create(s.def, s.namespace, obj, { dryRun: isDryRun(s), managedFields: managedFields(s), owned: true, ...requester(s) });
   sendJSON(s.res, 201, created);
 }

@@ -62,6 +62,18 @@ t.test('the main resource keeps the stored status; /status changes only the stat
   t.equal(status.metadata.generation, 1, 'a status write is no new generation');
 });
 
+t.test('a new generation is a changed spec, whatever the order of its keys', async (t) => {
+  const { store } = await fixture(t);
+  await store.create(services, 'default', { metadata: { name: 's' }, spec: { selector: { app: 'a' }, ports: [{ port: 80 }] } } as Any);
+  const reordered = await store.update(services, 'default', 's', (live) => {
+    const { selector, ...rest } = (live as Any).spec;
+    return { ...live, spec: { ...rest, selector } } as Any;
+  });
+  t.equal(reordered.metadata.generation, 1, 'the same spec, its keys in another order');
+  const changed = await store.update(services, 'default', 's', (live) => ({ ...live, spec: { ...(live as Any).spec, selector: { app: 'b' } } }) as Any);
+  t.equal(changed.metadata.generation, 2, 'another selector');
+});
+
 t.test('pods/binding writes spec.nodeName and the PodScheduled condition in one write; a bound pod refuses another', async (t) => {
   const { store, admitted } = await fixture(t);
   const created = await store.create(pods, 'default', pod('p'));

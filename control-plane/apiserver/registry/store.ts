@@ -100,6 +100,8 @@ export interface WriteOptions extends Requester {
   dryRun?: boolean;
   /** Without one the object keeps the managedFields it had (the server's own writes: binding, eviction, finalize). */
   managedFields?: ManagedFieldsUpdate;
+  /** The caller gives the object up (a request's body, decoded for it alone): a create changes it instead of a copy. */
+  owned?: boolean;
 }
 
 export interface UpdateOptions extends WriteOptions {
@@ -230,10 +232,12 @@ export function startBookmarks(def: ResourceDef, lastRev: () => number, currentR
   return () => clearInterval(timer);
 }
 
-/** The part of an object outside metadata and status: a change here is a new generation. */
-function specOf(obj: KubeObject): string {
-  const { metadata: _m, status: _s, apiVersion: _a, kind: _k, ...rest } = obj as Any;
-  return JSON.stringify(rest);
+const NOT_SPEC = new Set(['metadata', 'status', 'apiVersion', 'kind']);
+
+/** Whether the part of an object outside metadata and status differs (as kube compares it): a new generation. */
+function specChanged(a: KubeObject, b: KubeObject): boolean {
+  for (const k of new Set([...Object.keys(a), ...Object.keys(b)])) if (!NOT_SPEC.has(k) && !deepEqual((a as Any)[k], (b as Any)[k])) return true;
+  return false;
 }
 
 /** An object with the managedFields it had: the stored one's on update, its own on create. */
@@ -281,7 +285,7 @@ export class GenericStore implements Reads {
       const name = body?.metadata?.name ?? '';
       throw new StatusError(403, 'Forbidden', `${def.plural}.${def.group} "${name}" is forbidden: create not allowed while custom resource definition is terminating`, { name, group: def.group, kind: def.plural });
     }
-    const obj = structuredClone(body);
+    const obj = opts.owned ? body : structuredClone(body);
     obj.apiVersion = apiVersionOf(def);
     obj.kind = def.kind;
     obj.metadata ??= {};
@@ -384,7 +388,7 @@ export class GenericStore implements Reads {
   private async write(def: ResourceDef, strategy: Strategy, key: string, obj: KubeObject, old: KubeObject, modRevision: number, opts: WriteOptions): Promise<KubeObject> {
     strategy.defaults(obj);
     (opts.managedFields ?? keepManagedFields)(old, obj);
-    if (strategy.tracksGeneration && specOf(obj) !== specOf(old)) obj.metadata.generation = (old.metadata.generation ?? 1) + 1;
+    if (strategy.tracksGeneration && specChanged(obj, old)) obj.metadata.generation = (old.metadata.generation ?? 1) + 1;
     const attributes: WriteAttributes = { operation: 'UPDATE', def, object: obj, oldObject: old, dryRun: !!opts.dryRun, user: opts.user, subresource: opts.subresource };
     await this.admission.admit(attributes);
     this.check(def, obj, strategy.validateUpdate(obj, old));
