@@ -136,6 +136,24 @@ t.test('watchers that never read are dropped and the server\'s memory stays boun
   t.ok(seen.includes('last'), 'a reading watcher gets its events');
 });
 
+t.test('a watch\'s initial events are sent whole, past the bound that drops watchers that do not read', async (t) => {
+  await srv.client.create(Resources.namespaces, undefined, { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'large' } });
+  // 8 objects of 900 KiB: 7 MiB of initial events, past the 4 MiB a watcher may leave unsent.
+  const value = 'x'.repeat(900 * 1024);
+  for (let i = 0; i < 8; i++) await srv.client.create(Resources.configmaps, 'large', configMap(`cm-${i}`, { v: value }) as KubeObject);
+  const seen: string[] = [];
+  const abort = new AbortController();
+  t.teardown(() => abort.abort());
+  const watching = srv.client.watch(Resources.configmaps, 'large', {}, (e) => {
+    seen.push(`${e.type} ${(e.object as KubeObject).metadata.name}`);
+    if (seen.length === 9) abort.abort();
+  }, abort.signal);
+  await until('the initial events', () => seen.length === 8, 20_000);
+  await srv.client.create(Resources.configmaps, 'large', configMap('after') as KubeObject);
+  await watching;
+  t.same(seen, [...Array.from({ length: 8 }, (_, i) => `ADDED cm-${i}`), 'ADDED after'], 'every initial event, then what follows, on one watch');
+});
+
 t.test('objects too large for the store are 413; a request body past 3 MiB too', async (t) => {
   // A pod of 2 MiB: no field of its own is limited, the store's 1.5 MiB is.
   const pod = { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'huge' }, spec: { containers: [{ name: 'c', image: 'busybox:1.35', env: [{ name: 'BIG', value: 'x'.repeat(2 * MB) }] }] } };

@@ -1,7 +1,8 @@
 // watch (kube: k8s.io/apiserver/pkg/endpoints/handlers/watch.go): the events of a collection, one JSON document per
 // line, until the client goes or the timeout (timeoutSeconds, 30 minutes by default) ends the stream. A client that
-// stops reading is dropped once its unsent events pass a bound (kube's cacher drops watchers whose buffer is full),
-// so a stalled watcher costs the server a few megabytes at most; clients watch again from their last resourceVersion.
+// stops reading is dropped once its unsent events past the initial ones pass a bound (kube's cacher drops watchers
+// whose buffer is full), so a stalled watcher costs the server a few megabytes at most; clients watch again from their
+// last resourceVersion.
 import { boolParam, encodeJSON, intParam, listOptions, startStream } from '../http.js';
 import type { WatchEventOut } from '../registry/store.js';
 import { logger } from '../../../api/log.js';
@@ -49,17 +50,24 @@ export async function watch(s: RequestScope): Promise<void> {
     // The watch cache encodes an event once for all who want the object as it is.
     res.write(e.wire && !s.want.table && !s.want.partial ? e.wire() : encodeJSON(encode(e)));
     if (res.writableLength > FLUSH_BYTES) flush();
-    if (res.writableLength > WATCH_BUFFER_LIMIT) {
+    if (!initial && res.writableLength > unsentLimit) {
       log.warn({ resource: s.def.plural, namespace: s.namespace, user: s.user?.name, unsent: res.writableLength }, 'dropping a watcher that does not read');
       end();
       res.destroy();
     }
   };
+  // The initial events (a watch from no resourceVersion, sendInitialEvents) are sent whole, however many (from the
+  // watch cache they are its encodings, held by reference): a client is not dropped for the size of what it asked
+  // for. The bound counts what comes after them.
+  let initial = true;
+  let unsentLimit = WATCH_BUFFER_LIMIT;
   let handle: { close(): void } | undefined;
   const timer = setTimeout(end, Math.max(1, timeout) * 1000);
   req.on('close', end);
   res.on('error', end);
   handle = await s.reads.watch(s.def, s.namespace, { ...listOptions(query), allowWatchBookmarks: boolParam(query, 'allowWatchBookmarks'), sendInitialEvents: boolParam(query, 'sendInitialEvents') }, send, end);
+  initial = false;
+  unsentLimit = WATCH_BUFFER_LIMIT + res.writableLength;
   if (ended) handle.close();
   if (!res.headersSent && !ended) {
     startStream(res);
