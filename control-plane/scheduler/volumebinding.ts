@@ -54,6 +54,7 @@ const volumeOnNode = (c: PersistentVolumeClaim, node: Node, s: VolumeState) => f
 export function volumeBindingFilter(s: VolumeState): Filter {
   return {
     name: 'VolumeBinding',
+    skips: (pod) => !podClaimNames(pod).length,
     filter(pod, { node }) {
       for (const name of podClaimNames(pod)) {
         const c = s.claim(pod.metadata.namespace!, name);
