@@ -7,7 +7,6 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { parseArgs } from 'node:util';
 import type { ApiClient } from '../api/client.js';
 import { Resources } from '../api/resources.js';
 import type { Pod } from '../api/types.js';
@@ -15,10 +14,10 @@ import { EtcdStore } from '../control-plane/storage/etcd.js';
 import { SqliteStore } from '../control-plane/storage/sqlite.js';
 import { ETCD_BIN, startEtcdCluster } from '../test/etcd-cluster.js';
 import { ensureServiceAccount, startServer } from '../test/server-fixture.js';
-import { fmtMs, printJson, printTable, round, skip } from './timing.js';
+import { benchArgs, fmtMs, printJson, printTable, round, skip } from './timing.js';
 import { apiLoad, printRows, row, storeLoad, type LoadOptions, type Row } from './workload.js';
 
-const { values } = parseArgs({
+const { values } = benchArgs({
   options: {
     seconds: { type: 'string', default: '3' },
     concurrency: { type: 'string', default: '16' },

@@ -5,7 +5,6 @@
 // Run: node dist/bench/authz.js [--bindings 1000] [--seconds 3] [--concurrency 8]
 import fs from 'node:fs';
 import path from 'node:path';
-import { parseArgs } from 'node:util';
 import { ApiClient } from '../api/client.js';
 import { issueCert } from '../api/pki.js';
 import { settledAggregation } from '../api/rbac.js';
@@ -16,9 +15,9 @@ import { NodeGraph } from '../control-plane/apiserver/authorization/node/graph.j
 import { bootstrapClusterRoleBindings, bootstrapClusterRoles, user } from '../control-plane/apiserver/authorization/rbac/policy.js';
 import type { RBACSource } from '../control-plane/apiserver/authorization/rbac/rules.js';
 import { startServer } from '../test/server-fixture.js';
-import { percentile, timedPhase } from './timing.js';
+import { benchArgs, percentile, timedPhase } from './timing.js';
 
-const { values } = parseArgs({
+const { values } = benchArgs({
   options: {
     bindings: { type: 'string', default: '1000' },
     seconds: { type: 'string', default: '3' },

@@ -4,14 +4,13 @@
 // (test/kubelet-node.ts): its CPU is process.cpuUsage() over the idle period and its RSS this process's, bench
 // included. Prints figures; asserts nothing.
 // Run as root: node dist/bench/density.js [--pods 110] [--idle 60] [--stored-pods 10000] [--json]
-import { parseArgs } from 'node:util';
 import { Resources } from '../api/resources.js';
 import type { Pod } from '../api/types.js';
 import { ensureServiceAccount, startServer } from '../test/server-fixture.js';
 import { cannotStartNode, deletePods, sleeperSpec, startBenchNode, startPods } from './node.js';
-import { fmtMs, percentile, printJson, printTable, round, rssMb, skip } from './timing.js';
+import { benchArgs, fmtMs, percentile, printJson, printTable, round, rssMb, skip } from './timing.js';
 
-const { values } = parseArgs({ options: { pods: { type: 'string', default: '110' }, idle: { type: 'string', default: '60' }, 'stored-pods': { type: 'string', default: '10000' }, json: { type: 'boolean', default: false } } });
+const { values } = benchArgs({ options: { pods: { type: 'string', default: '110' }, idle: { type: 'string', default: '60' }, 'stored-pods': { type: 'string', default: '10000' }, json: { type: 'boolean', default: false } } });
 const PODS = Number(values.pods);
 const IDLE_S = Number(values.idle);
 const STORED = Number(values['stored-pods']);

@@ -8,7 +8,6 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { parseArgs } from 'node:util';
 import { execa } from 'execa';
 import { Resources } from '../api/resources.js';
 import type { Service } from '../api/types.js';
@@ -17,10 +16,10 @@ import { reservePorts } from '../test/ports.js';
 import { spawnOwned, stopOwned, type OwnedProcess } from '../test/processes.js';
 import { cliPath, startServer, type TestServer } from '../test/server-fixture.js';
 import { until } from '../test/until.js';
-import { cpuSeconds, percentile, skip } from './timing.js';
+import { benchArgs, cpuSeconds, percentile, skip } from './timing.js';
 import { commandExists } from './tools.js';
 
-const { values } = parseArgs({
+const { values } = benchArgs({
   options: {
     seconds: { type: 'string', default: '8' },
     services: { type: 'string', default: '200' },

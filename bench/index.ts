@@ -7,10 +7,9 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { parseArgs } from 'node:util';
-import { printTable } from './timing.js';
+import { benchArgs, printTable } from './timing.js';
 
-const { values } = parseArgs({ options: { only: { type: 'string' }, quick: { type: 'boolean', default: false }, out: { type: 'string' } } });
+const { values } = benchArgs({ options: { only: { type: 'string' }, quick: { type: 'boolean', default: false }, out: { type: 'string' } } });
 const here = path.dirname(fileURLToPath(import.meta.url));
 
 type Figures = Record<string, unknown>;

@@ -6,14 +6,13 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { parseArgs } from 'node:util';
 import { LogCollector } from '../addons/logging/collector.js';
 import { collectorDefaults, storeDefaults } from '../addons/logging/config.js';
 import { shipToStore, startLogStore } from '../addons/logging/index.js';
 import { until } from '../test/until.js';
-import { fmtMs, percentile, printJson, round } from './timing.js';
+import { benchArgs, fmtMs, percentile, printJson, round } from './timing.js';
 
-const { values } = parseArgs({
+const { values } = benchArgs({
   options: {
     lines: { type: 'string', default: '1000000' },
     pods: { type: 'string', default: '20' },

@@ -5,14 +5,13 @@
 // runs in this process (test/kubelet-node.ts), so its CPU is process.cpuUsage() over the kubets phase less that over
 // the CRI phase (the CRI client and this bench's own polling cost the same in both). Prints figures; asserts nothing.
 // Run as root: node dist/bench/pods.js [--sizes 30,100] [--json]
-import { parseArgs } from 'node:util';
 import type { Pod } from '../api/types.js';
 import { containerConfig, sandboxConfig } from '../agent/kubelet/specs.js';
 import type { KubeletNode } from '../test/kubelet-node.js';
 import { cannotStartNode, deletePods, sleeperSpec, startBenchNode, startPods } from './node.js';
-import { fmtMs, percentile, printJson, printTable, round, skip } from './timing.js';
+import { benchArgs, fmtMs, percentile, printJson, printTable, round, skip } from './timing.js';
 
-const { values } = parseArgs({ options: { sizes: { type: 'string', default: '30,100' }, json: { type: 'boolean', default: false } } });
+const { values } = benchArgs({ options: { sizes: { type: 'string', default: '30,100' }, json: { type: 'boolean', default: false } } });
 const SIZES = values.sizes.split(',').map(Number);
 
 /** The raw floor: each pod's sandbox (with its network), its IP, then its container created and started. */

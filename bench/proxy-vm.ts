@@ -13,7 +13,6 @@
 import { randomBytes } from 'node:crypto';
 import os from 'node:os';
 import { fileURLToPath } from 'node:url';
-import { parseArgs } from 'node:util';
 import { createGenericNetlink, createRtNetlink } from 'netlink';
 import type { BaseProxier } from '../agent/proxy/base.js';
 import { hostExec } from '../agent/proxy/exec.js';
@@ -25,10 +24,10 @@ import { NftablesProxier } from '../agent/proxy/nftables/proxier.js';
 import type { Exec } from '../agent/proxy/types.js';
 import { bootVm, debianKernel, type Vm } from '../test/fixtures/vm.js';
 import { benchSlice, feedProxier } from './proxy-services.js';
-import { printTable, skip } from './timing.js';
+import { benchArgs, printTable, skip } from './timing.js';
 import { commandExists } from './tools.js';
 
-const { values } = parseArgs({
+const { values } = benchArgs({
   options: {
     sizes: { type: 'string', default: '1000,5000' },
     modes: { type: 'string', default: 'ipvs,iptables' },

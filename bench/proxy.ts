@@ -13,7 +13,6 @@
 // one_change_ms: iptables) are the largest size's; the per-size keys carry the size and mode in their names.
 import { randomBytes } from 'node:crypto';
 import os from 'node:os';
-import { parseArgs } from 'node:util';
 import { ruleWords } from '../agent/doctor/iptables.js';
 import type { BaseProxier } from '../agent/proxy/base.js';
 import { hostExec } from '../agent/proxy/exec.js';
@@ -21,10 +20,10 @@ import { IptablesProxier } from '../agent/proxy/iptables/proxier.js';
 import { NftablesProxier } from '../agent/proxy/nftables/proxier.js';
 import type { Exec } from '../agent/proxy/types.js';
 import { benchSlice, feedProxier } from './proxy-services.js';
-import { printTable, skip } from './timing.js';
+import { benchArgs, printTable, skip } from './timing.js';
 import { commandExists } from './tools.js';
 
-const { values } = parseArgs({
+const { values } = benchArgs({
   options: {
     quick: { type: 'boolean', default: false },
     sizes: { type: 'string' },

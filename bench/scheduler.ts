@@ -8,16 +8,15 @@
 // a loaded machine moves far less than the rate. Prints figures; asserts nothing.
 // Run: node dist/bench/scheduler.js [--nodes 5000] [--pods 10000] [--json]
 import fs from 'node:fs';
-import { parseArgs } from 'node:util';
 import type { ApiClient } from '../api/client.js';
 import { Resources } from '../api/resources.js';
 import type { Node, Pod } from '../api/types.js';
 import { startScheduler } from '../control-plane/scheduler/index.js';
 import { ensureServiceAccount, startServer } from '../test/server-fixture.js';
 import { until } from '../test/until.js';
-import { fmtMs, percentile, printJson, printTable, round } from './timing.js';
+import { benchArgs, fmtMs, percentile, printJson, printTable, round } from './timing.js';
 
-const { values } = parseArgs({ options: { nodes: { type: 'string', default: '5000' }, pods: { type: 'string', default: '10000' }, json: { type: 'boolean', default: false } } });
+const { values } = benchArgs({ options: { nodes: { type: 'string', default: '5000' }, pods: { type: 'string', default: '10000' }, json: { type: 'boolean', default: false } } });
 const NODES = Number(values.nodes);
 const PODS = Number(values.pods);
 const NS = 'sched-bench';

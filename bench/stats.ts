@@ -11,13 +11,12 @@ import fs from 'node:fs';
 import type { ServerResponse } from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
-import { parseArgs } from 'node:util';
 import type { Container, ContainerStats, PodSandbox } from '../agent/kubelet/cri/client.js';
 import { startStats } from '../agent/kubelet/stats/index.js';
 import type { StatsRuntime } from '../agent/kubelet/stats/provider.js';
-import { fmtMs, percentile, printJson, round } from './timing.js';
+import { benchArgs, fmtMs, percentile, printJson, round } from './timing.js';
 
-const { values } = parseArgs({
+const { values } = benchArgs({
   options: {
     pods: { type: 'string', default: '100' },
     containers: { type: 'string', default: '2' },

@@ -5,16 +5,15 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { parseArgs } from 'node:util';
 import { EtcdStore } from '../control-plane/storage/etcd.js';
 import { SqliteStore } from '../control-plane/storage/sqlite.js';
 import type { Store } from '../control-plane/storage/store.js';
 import { startEtcdCluster } from '../test/etcd-cluster.js';
 import { until } from '../test/until.js';
-import { timedPhase } from './timing.js';
+import { benchArgs, timedPhase } from './timing.js';
 import { printRows, row, storeLoad, VALUE, type Row } from './workload.js';
 
-const { values } = parseArgs({ options: { seconds: { type: 'string', default: '3' }, concurrency: { type: 'string', default: '16' }, only: { type: 'string' } } });
+const { values } = benchArgs({ options: { seconds: { type: 'string', default: '3' }, concurrency: { type: 'string', default: '16' }, only: { type: 'string' } } });
 const PHASE_MS = Number(values.seconds) * 1000;
 const CONCURRENCY = Number(values.concurrency);
 const LIST_KEYS = 200;

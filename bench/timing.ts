@@ -1,7 +1,23 @@
 // What every benchmark shares: percentiles over sorted samples, a timed phase that runs one operation in
 // `concurrency` loops for `ms` milliseconds (closed loop), a fixed-rate open loop, the figures table, the --json line,
-// and a process's CPU and memory from /proc.
+// a process's CPU and memory from /proc, and the command line.
 import fs from 'node:fs';
+import path from 'node:path';
+import { parseArgs, type ParseArgsConfig } from 'node:util';
+
+/**
+ * The bench's command-line options (node:util's parseArgs). One it does not know, or a value missing, ends the run
+ * with the message and the options it has, not a stack trace.
+ */
+export function benchArgs<T extends ParseArgsConfig>(config: T): ReturnType<typeof parseArgs<T>> {
+  try {
+    return parseArgs(config);
+  } catch (e) {
+    const known = Object.entries(config.options ?? {}).map(([name, o]) => `--${name}${o.type === 'string' ? ' <value>' : ''}`);
+    console.error(`${path.basename(process.argv[1] ?? 'bench')}: ${(e as Error).message}\noptions: ${known.join(' ')}`);
+    process.exit(2);
+  }
+}
 
 /** The p-th percentile of ascending samples (NaN when there are none). */
 export function percentile(sorted: number[], p: number): number {

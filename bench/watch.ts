@@ -4,14 +4,13 @@
 // Run: node dist/bench/watch.js [--watchers 1000] [--rounds 5] [--seconds 3] [--concurrency 16]
 import type { ClientRequest } from 'node:http';
 import https from 'node:https';
-import { parseArgs } from 'node:util';
 import { Resources } from '../api/resources.js';
 import type { KubeObject } from '../api/types.js';
 import { startServer, type TestServer } from '../test/server-fixture.js';
-import { percentile } from './timing.js';
+import { benchArgs, percentile } from './timing.js';
 import { apiLoad, printRows } from './workload.js';
 
-const { values } = parseArgs({
+const { values } = benchArgs({
   options: {
     watchers: { type: 'string', default: '1000' },
     rounds: { type: 'string', default: '5' },
