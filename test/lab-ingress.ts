@@ -74,8 +74,14 @@ spec:
     t.equal(applied.exitCode, 0, applied.stderr);
     t.equal((await json(['get', 'ingress', 'web'])).spec.ingressClassName, 'kubets', 'the default class');
 
+    // The check before this one scales web up and goes on once one pod answers: wait for all of them to be ready.
+    await until('every web pod ready', async () => {
+      const d = await json(['get', 'deployment', 'web']);
+      return d.status?.readyReplicas === d.spec.replicas && d.status?.updatedReplicas === d.spec.replicas && d.status?.replicas === d.spec.replicas;
+    }, 120_000);
+    const ready = (p: any) => !p.metadata.deletionTimestamp && p.status?.conditions?.some((c: any) => c.type === 'Ready' && c.status === 'True');
+    const webPods = new Set<string>((await json(['get', 'pods', '-l', 'app=web'])).items.filter(ready).map((p: any) => p.metadata.name));
     // curl -H 'Host: web.local' http://192.168.56.11/ — and the same on every worker.
-    const webPods = new Set<string>((await json(['get', 'pods', '-l', 'app=web'])).items.filter((p: any) => !p.metadata.deletionTimestamp).map((p: any) => p.metadata.name));
     for (const ip of workerIPs) {
       const first = await until(`web.local through ${ip}`, async () => {
         const r = await curl(['-H', 'Host: web.local', `http://${ip}/`]);
@@ -83,8 +89,12 @@ spec:
       });
       t.match(first.body, /hello from web-/, `curl -H 'Host: web.local' http://${ip}/ reaches a web pod`);
     }
-    const seen = new Set<string>();
-    for (let i = 0; i < 12; i++) seen.add((await curl(['-H', 'Host: web.local', `http://${workerIPs[0]}/`])).body.trim().replace(/^hello from /, ''));
+    // A pod that has just become ready reaches the controller with its EndpointSlice: a batch may come before that.
+    const seen = await until('12 requests spread over every web pod', async () => {
+      const batch = new Set<string>();
+      for (let i = 0; i < 12; i++) batch.add((await curl(['-H', 'Host: web.local', `http://${workerIPs[0]}/`])).body.trim().replace(/^hello from /, ''));
+      return batch.size === Math.min(webPods.size, 12) && batch;
+    }, 30_000).catch(() => new Set<string>(['(no batch reached every web pod)']));
     t.ok([...seen].every((n) => webPods.has(n)), `answers come from the web pods (${[...seen].join(', ')})`);
     t.equal(seen.size, Math.min(webPods.size, 12), 'spread over every web pod, round robin');
 
