@@ -24,9 +24,11 @@ t.test('the log manager rotates a running container\'s file that grew too big, a
   const file = path.join(dir, '0.log');
   const clock = new FakeClock(new Date(2024, 4, 1, 10, 0, 0).getTime());
   const reopened: string[] = [];
+  let running = [{ id: 'c1' }];
+  const statusAsked: string[] = [];
   const runtime = {
-    listContainers: async () => ({ containers: [{ id: 'c1' }] }),
-    containerStatus: async () => ({ status: { log_path: file } }),
+    listContainers: async () => ({ containers: running }),
+    containerStatus: async ({ container_id }: { container_id: string }) => (statusAsked.push(container_id), { status: { log_path: file } }),
     reopenContainerLog: async ({ container_id }: { container_id: string }) => {
       reopened.push(container_id);
       fs.writeFileSync(file, '');
@@ -46,10 +48,18 @@ t.test('the log manager rotates a running container\'s file that grew too big, a
     clock.advance(1000);
   }
   t.same(reopened, ['c1', 'c1', 'c1']);
+  t.same(statusAsked, ['c1'], 'the log path asked of the runtime once, not on every pass');
   t.same(fs.readdirSync(dir).sort(), ['0.log', '0.log.20240501-100001.gz', '0.log.20240501-100002'], 'max 3 files: the live one, the newest plain, an older one compressed');
   t.equal(fs.readFileSync(file, 'utf8'), '', 'the runtime writes to a fresh file');
   t.equal(gunzipSync(fs.readFileSync(path.join(dir, '0.log.20240501-100001.gz'))).toString(), line(2) + line(2));
   t.equal(fs.readFileSync(path.join(dir, '0.log.20240501-100002'), 'utf8'), line(3) + line(3));
+
+  // A container gone from the running ones is forgotten; one with the same id later is asked again.
+  running = [];
+  await manager.rotateAll();
+  running = [{ id: 'c1' }];
+  await manager.rotateAll();
+  t.same(statusAsked, ['c1', 'c1'], 'asked again after the container was gone');
 
   // A runtime that cannot reopen the file keeps writing to it: the file keeps its name.
   const stuck = new ContainerLogManager({ ...runtime, reopenContainerLog: async () => Promise.reject(new Error('no such container')) } as RuntimeService, { maxSizeBytes: 10, maxFiles: 3, periodMs: 60_000 }, clock);

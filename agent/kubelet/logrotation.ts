@@ -59,6 +59,8 @@ export class ContainerLogManager {
   private timer?: NodeJS.Timeout;
   private running?: Promise<void>;
   private closed = false;
+  /** Each running container's log path: fixed when the container is created, so asked of the runtime once. */
+  private readonly logPaths = new Map<string, string>();
 
   constructor(
     private readonly runtime: RuntimeService,
@@ -87,10 +89,16 @@ export class ContainerLogManager {
       log.warn({ err: (e as Error).message }, 'listing containers for log rotation failed');
       return { containers: [] };
     });
+    const running = new Set(containers.map((c) => c.id));
+    for (const id of this.logPaths.keys()) if (!running.has(id)) this.logPaths.delete(id);
     for (const c of containers) {
       if (this.closed) return;
       try {
-        const file = (await this.runtime.containerStatus({ container_id: c.id })).status?.log_path;
+        let file = this.logPaths.get(c.id);
+        if (file === undefined) {
+          file = (await this.runtime.containerStatus({ container_id: c.id })).status?.log_path ?? '';
+          this.logPaths.set(c.id, file);
+        }
         if (file) await this.rotateIfNeeded(c.id, file);
       } catch (e) {
         log.warn({ container: c.id, err: (e as Error).message }, 'log rotation failed');
