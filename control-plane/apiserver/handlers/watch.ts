@@ -50,7 +50,7 @@ export async function watch(s: RequestScope): Promise<void> {
     // The watch cache encodes an event once for all who want the object as it is.
     res.write(e.wire && !s.want.table && !s.want.partial ? e.wire() : encodeJSON(encode(e)));
     if (res.writableLength > FLUSH_BYTES) flush();
-    if (!initial && res.writableLength > unsentLimit) {
+    if (res.writableLength > unsentLimit) {
       log.warn({ resource: s.def.plural, namespace: s.namespace, user: s.user?.name, unsent: res.writableLength }, 'dropping a watcher that does not read');
       end();
       res.destroy();
@@ -59,14 +59,12 @@ export async function watch(s: RequestScope): Promise<void> {
   // The initial events (a watch from no resourceVersion, sendInitialEvents) are sent whole, however many (from the
   // watch cache they are its encodings, held by reference): a client is not dropped for the size of what it asked
   // for. The bound counts what comes after them.
-  let initial = true;
-  let unsentLimit = WATCH_BUFFER_LIMIT;
+  let unsentLimit = Infinity;
   let handle: { close(): void } | undefined;
   const timer = setTimeout(end, Math.max(1, timeout) * 1000);
   req.on('close', end);
   res.on('error', end);
   handle = await s.reads.watch(s.def, s.namespace, { ...listOptions(query), allowWatchBookmarks: boolParam(query, 'allowWatchBookmarks'), sendInitialEvents: boolParam(query, 'sendInitialEvents') }, send, end);
-  initial = false;
   unsentLimit = WATCH_BUFFER_LIMIT + res.writableLength;
   if (ended) handle.close();
   if (!res.headersSent && !ended) {

@@ -26,7 +26,7 @@ export class ObjectCache<T extends KubeObject = KubeObject> {
   private isSynced = false;
 
   constructor(
-    private readonly store: Reads,
+    private readonly reads: Reads,
     readonly def: ResourceDef,
   ) {
     this.synced = new Promise((r) => (this.resolveSynced = r));
@@ -69,7 +69,7 @@ export class ObjectCache<T extends KubeObject = KubeObject> {
   private async run(): Promise<void> {
     if (this.closed) return;
     try {
-      const listed = await this.store.list(this.def, undefined, {});
+      const listed = await this.reads.list(this.def, undefined, {});
       const seen = new Set<string>();
       for (const o of listed.items as T[]) {
         seen.add(objectKey(o));
@@ -81,7 +81,7 @@ export class ObjectCache<T extends KubeObject = KubeObject> {
         this.resolveSynced();
       }
       if (this.closed) return;
-      this.watch = await this.store.watch(
+      this.watch = await this.reads.watch(
         this.def,
         undefined,
         { resourceVersion: listed.resourceVersion },

@@ -420,24 +420,25 @@ export class Cacher implements Reads {
     for (const d of defs) this.cacheFor(d);
   }
 
-  async get(def: ResourceDef, namespace: string | undefined, name: string, resourceVersion?: string): Promise<KubeObject> {
-    const c = resourceVersion === '0' ? this.cacheFor(def) : undefined;
-    if (c && (await c.readAt(0)) !== undefined) {
-      const o = c.get(storeKey(def, namespace, name));
-      if (!o) throw notFound(def.plural, name, def.group);
-      return o;
-    }
-    return this.registry.get(def, namespace, name);
+  /**
+   * The object as the cache holds it at a revision of at least `atLeast` (undefined: a consistent read, as a list's),
+   * null when there is none; undefined when the cache can't answer now (then the caller reads the store).
+   */
+  private async cached(def: ResourceDef, namespace: string | undefined, name: string, atLeast: number | undefined): Promise<KubeObject | null | undefined> {
+    const c = this.cacheFor(def);
+    if (!c || (await c.readAt(atLeast)) === undefined) return undefined;
+    return c.get(storeKey(def, namespace, name)) ?? null;
   }
 
-  /**
-   * The object as stored now (a consistent read, as a list's), null when there is none; undefined when the cache can't
-   * answer now (then the caller reads the store).
-   */
-  async current(def: ResourceDef, namespace: string | undefined, name: string): Promise<KubeObject | null | undefined> {
-    const c = this.cacheFor(def);
-    if (!c || (await c.readAt(undefined)) === undefined) return undefined;
-    return c.get(storeKey(def, namespace, name)) ?? null;
+  async get(def: ResourceDef, namespace: string | undefined, name: string, resourceVersion?: string): Promise<KubeObject> {
+    const o = resourceVersion === '0' ? await this.cached(def, namespace, name, 0) : undefined;
+    if (o === null) throw notFound(def.plural, name, def.group);
+    return o ?? this.registry.get(def, namespace, name);
+  }
+
+  /** The object as stored now (a consistent read), null when there is none; undefined when the cache can't answer. */
+  current(def: ResourceDef, namespace: string | undefined, name: string): Promise<KubeObject | null | undefined> {
+    return this.cached(def, namespace, name, undefined);
   }
 
   /** The wire encoding of an object this cache answered with, made once for every reader; undefined for others. */
